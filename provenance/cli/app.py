@@ -10,9 +10,12 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 
 from provenance import __version__
+from provenance.cli import crawl as crawl_cmds
+from provenance.cli import demo as demo_cmds
+from provenance.cli import records as record_cmds
+from provenance.cli._console import err_console
 from provenance.errors import ProvtrackError
 
 app = typer.Typer(
@@ -22,7 +25,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
 
 
 @app.callback()
@@ -36,10 +38,15 @@ def version() -> None:
     print(__version__)
 
 
+crawl_cmds.register(app)
+demo_cmds.register(app)
+record_cmds.register(app)
+
+
 def main() -> None:
     """Entry point: run the Typer app and turn provtrack errors into one line and an exit code."""
     try:
         app()
     except ProvtrackError as err:
-        console.print(f"[red]error:[/red] {err}", highlight=False)
+        err_console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
         sys.exit(err.exit_code)

@@ -1,0 +1,101 @@
+"""Writing HTTP exchanges to WARC as they come off the downloader.
+
+The middleware sits next to the downloader, so it sees every exchange before Scrapy's own
+middlewares rewrite it: redirects are recorded hop by hop and bodies as served. Image bodies
+are the exception: they are written by the store pipeline only after the opt-out gate has
+decided, because compliant mode must discard the bytes of an image whose embedded signals
+forbid collection.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from crawler.context import CrawlContext, get_context
+from provenance.records import WarcRef
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from typing_extensions import Self
+
+
+def header_pairs(headers: Any) -> list[tuple[str, str]]:
+    """Scrapy ``Headers`` as (name, value) text pairs, repeated headers kept."""
+    pairs: list[tuple[str, str]] = []
+    for name, values in headers.items():
+        key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
+        for value in values:
+            pairs.append((key, value.decode("latin-1") if isinstance(value, bytes) else str(value)))
+    return pairs
+
+
+def header_map(headers: Any) -> dict[str, list[str]]:
+    """Scrapy ``Headers`` as lower-cased name → list of values."""
+    out: dict[str, list[str]] = {}
+    for key, value in header_pairs(headers):
+        out.setdefault(key.lower(), []).append(value)
+    return out
+
+
+def write_response(ctx: CrawlContext, request: Request, response: Response, body: bytes | None = None) -> WarcRef:
+    """Write one exchange to the crawl's WARC and return where the response record is."""
+    fetched_at = request.meta.get("provtrack_fetched_at") or datetime.now(UTC)
+    pointer = ctx.warc.write_exchange(
+        url=response.url,
+        method=request.method,
+        request_headers=header_pairs(request.headers),
+        status=response.status,
+        reason="",
+        response_headers=header_pairs(response.headers),
+        body=response.body if body is None else body,
+        ip=str(response.ip_address) if response.ip_address else None,
+        fetched_at=fetched_at,
+    )
+    return WarcRef(pointer.file, pointer.offset)
+
+
+def _write_subresources(ctx: CrawlContext, request: Request) -> None:
+    for sub in request.meta.pop("provtrack_subresources", []):
+        ctx.warc.write_exchange(
+            url=sub["url"],
+            method=sub["method"],
+            request_headers=sub["request_headers"],
+            status=sub["status"],
+            reason=sub["reason"],
+            response_headers=sub["headers"],
+            body=sub["body"],
+            ip=None,
+            fetched_at=datetime.now(UTC),
+        )
+        ctx.count("warc/subresources")
+
+
+class WarcCaptureMiddleware:
+    """Downloader middleware: WARC every non-image exchange and redirect hop."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.ctx = get_context(crawler)
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        request.meta["provtrack_fetched_at"] = datetime.now(UTC)
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
+        role = request.meta.get("provtrack_role")
+        is_redirect = 300 <= response.status < 400
+        if role != "image" or is_redirect:
+            ref = write_response(self.ctx, request, response)
+            if not is_redirect:
+                request.meta["provtrack_warc"] = ref
+            self.stats.inc_value("provtrack/warc/records")
+        _write_subresources(self.ctx, request)
+        return response

@@ -1,0 +1,195 @@
+"""The opt-out gate as a downloader middleware, and the per-host policy documents it needs.
+
+For every host the crawl touches, robots.txt, ai.txt, ``/.well-known/tdmrep.json`` and the
+terms of service (found from the home page's links) are fetched once, snapshotted and read
+before any page or image of that host is requested. Then, for each request:
+
+- compliant mode: a request an opt-out forbids is refused with :class:`GateSkipped`, which
+  carries the signals it rests on; the spider's errback turns it into a skip record;
+- reproduce mode: the request goes ahead and the signals it overrode travel with it.
+
+Scrapy's own ``RobotsTxtMiddleware`` is not used: it treats an unreachable robots.txt as
+allow-all, where RFC 9309 says complete disallow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.http.request import NO_CALLBACK
+
+from crawler.capture import header_map
+from crawler.config import USER_AGENT_TOKEN, host_of
+from crawler.context import CrawlContext, get_context
+from crawler.policyread import HostPolicy, read_host_documents
+from provenance.signals.model import Signal
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+POLICY_PRIORITY = 1000
+MAX_POLICY_BYTES = 512 * 1024  # RFC 9309 asks parsers to handle at least 500 KiB
+
+
+class GateSkipped(IgnoreRequest):
+    """Compliant mode refused a request; ``reasons`` are the signals that forbid it."""
+
+    def __init__(self, url: str, reasons: list[Signal]) -> None:
+        self.url = url
+        self.reasons = reasons
+        kinds = ", ".join(sorted({f"{s.kind.value}:{s.value}" for s in reasons}))
+        super().__init__(f"skipped {url}: {kinds}")
+
+
+@dataclass(slots=True)
+class Fetched:
+    """A policy document's fetch outcome: response facts, or the error that stopped it."""
+
+    url: str
+    fetched_at: datetime
+    status: int | None = None
+    body: bytes | None = None
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    final_url: str | None = None
+    server_ip: str | None = None
+    error: str | None = None
+    truncated: bool = False
+    warc: Any = None
+
+    @property
+    def sha256(self) -> str | None:
+        return hashlib.sha256(self.body).hexdigest() if self.body is not None else None
+
+
+class HostRegistry:
+    """Fetches each host's policy documents once and keeps the resulting :class:`HostPolicy`."""
+
+    def __init__(self, crawler: Crawler, ctx: CrawlContext) -> None:
+        self.crawler = crawler
+        self.ctx = ctx
+        self._ready: dict[str, HostPolicy] = {}
+        self._pending: dict[str, asyncio.Future[HostPolicy]] = {}
+
+    async def get(self, url: str) -> HostPolicy:
+        """The host's policy, fetching its documents on first use (concurrent callers wait)."""
+        host = host_of(url)
+        if host in self._ready:
+            return self._ready[host]
+        if host in self._pending:
+            return await asyncio.shield(self._pending[host])
+        future: asyncio.Future[HostPolicy] = asyncio.get_running_loop().create_future()
+        self._pending[host] = future
+        try:
+            policy = await self._load(url, host)
+        except BaseException as err:
+            future.set_exception(err)
+            del self._pending[host]
+            raise
+        self._ready[host] = policy
+        future.set_result(policy)
+        del self._pending[host]
+        return policy
+
+    async def fetch(self, url: str, *, timeout: float | None = None) -> Fetched:
+        """Download one policy document through the downloader (WARC-captured, not gated)."""
+        started = datetime.now(UTC)
+        request = Request(
+            url,
+            callback=NO_CALLBACK,
+            dont_filter=True,
+            priority=POLICY_PRIORITY,
+            meta={
+                "provtrack_role": "policy",
+                "handle_httpstatus_all": True,
+                "dont_retry": True,
+                "download_timeout": timeout or self.ctx.config.policy_timeout,
+                "download_maxsize": MAX_POLICY_BYTES * 4,
+            },
+        )
+        try:
+            response: Response = await self.crawler.engine.download_async(request)  # type: ignore[union-attr]
+        except Exception as err:  # every failure is an observation, never a crash
+            self.crawler.stats.inc_value(f"provtrack/policy/error/{type(err).__name__}")
+            return Fetched(url=url, fetched_at=started, error=f"{type(err).__name__}: {err}")
+        body = response.body
+        truncated = len(body) > MAX_POLICY_BYTES
+        return Fetched(
+            url=url,
+            fetched_at=started,
+            status=response.status,
+            body=body[:MAX_POLICY_BYTES],
+            headers=header_map(response.headers),
+            final_url=response.url,
+            server_ip=str(response.ip_address) if response.ip_address else None,
+            truncated=truncated,
+            warc=response.meta.get("provtrack_warc"),
+        )
+
+    async def _load(self, url: str, host: str) -> HostPolicy:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        policy, snapshots = await read_host_documents(
+            origin=origin,
+            host=host,
+            mode=self.ctx.config.mode,
+            agent=USER_AGENT_TOKEN,
+            fetch=self.fetch,
+        )
+        for snapshot in snapshots:
+            self.ctx.sink.add(snapshot)
+        self.crawler.stats.inc_value("provtrack/hosts")
+        return policy
+
+
+class OptOutGateMiddleware:
+    """Downloader middleware: decide pages and images before download; record overrides."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.ctx = get_context(crawler)
+        if self.ctx.hosts is None:
+            self.ctx.hosts = HostRegistry(crawler, self.ctx)
+        self.hosts = self.ctx.hosts
+        self.mode = self.ctx.config.mode
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        role = request.meta.get("provtrack_role")
+        if role not in ("page", "image"):
+            return
+        policy = await self.hosts.get(request.url)
+        if role == "page":
+            decision = policy.page_decision(request.url)
+        else:
+            decision = policy.image_decision_before(
+                request.url, request.meta.get("provtrack_page_signals", [])
+            )
+        if decision.allowed:
+            return
+        if self.mode == "compliant":
+            for reason in decision.reasons:
+                self.crawler.stats.inc_value(f"provtrack/skipped/{role}/{reason.kind.value}")
+            raise GateSkipped(request.url, decision.reasons)
+        overridden: list[Signal] = request.meta.setdefault("provtrack_overridden", [])
+        overridden.extend(decision.reasons)
+        self.crawler.stats.inc_value(f"provtrack/overridden/{role}")
+
+
+def host_policy_for(crawler: Crawler, url: str) -> HostPolicy | None:
+    """The already-loaded policy of a URL's host (pipelines use it after download)."""
+    ctx = get_context(crawler)
+    if ctx.hosts is None:
+        return None
+    return ctx.hosts._ready.get(host_of(url))

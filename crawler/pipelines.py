@@ -1,0 +1,171 @@
+"""Item pipelines, each with one job, in a fixed order: media facts → jurisdiction → store.
+
+The media pipeline is also where the gate's last check happens: signals inside the file
+(IPTC ``plus:DataMining``, C2PA training-mining) and on the image response (X-Robots-Tag,
+``tdm-reservation``) can only be read after the download. In compliant mode a forbidden
+image's bytes are dropped there and only what the skip record needs is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from crawler.context import CrawlContext, get_context
+from crawler.gate import host_policy_for
+from crawler.policyread import image_response_signals
+from provenance.media import analyze_to_dict, embedded_signals
+from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, WarcRef, failure
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+# What a skip record keeps of an image whose bytes compliant mode discards.
+SKIP_KEEPS = ("status", "reason", "sha256", "byte_size", "format", "width", "height", "xmp", "c2pa")
+
+
+def _make_executor(workers: int | None) -> Executor | None:
+    count = os.cpu_count() or 1 if workers is None else workers
+    if count <= 0:
+        return None
+    # spawn, not fork: the crawler process runs threads (reactor, playwright) by now.
+    return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+
+
+class MediaPipeline:
+    """Analyse downloaded images (off the reactor) and apply the after-download gate."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.ctx: CrawlContext = get_context(crawler)
+        self.executor = _make_executor(self.ctx.config.media_workers)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=False)
+
+    async def _analyze(self, body: bytes, content_type: str | None) -> dict[str, Any]:
+        if self.executor is None:
+            return analyze_to_dict(body, content_type)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, analyze_to_dict, body, content_type)
+
+    async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, ImageRecord) or item.body is None:
+            return item
+        stats = self.crawler.stats
+        media = await self._analyze(item.body, item.content_type)
+        item.media = media
+        header_signals = image_response_signals(item.url, item.response_headers)
+        embedded = embedded_signals(media, item.url)
+        item.signals = [*header_signals, *embedded]
+        if media.get("status") != "ok":
+            item.decision = "failed"
+            item.reasons = [failure(str(media.get("status")), str(media.get("reason", "")))]
+            item.error = str(media.get("reason", ""))
+            stats.inc_value(f"provtrack/images/failed/{media.get('status')}")
+            return item
+        policy = host_policy_for(self.crawler, item.url)
+        if policy is None:
+            return item
+        decision = policy.image_decision_after(item.url, item.signals)
+        if decision.allowed:
+            stats.inc_value("provtrack/images/collected")
+            return item
+        if self.ctx.config.mode == "compliant":
+            item.decision = "skipped"
+            item.stage = "after-download"
+            item.reasons = [s.to_dict() for s in decision.reasons]
+            item.body = None
+            item.media = {k: media[k] for k in SKIP_KEEPS if k in media}
+            for reason in decision.reasons:
+                stats.inc_value(f"provtrack/skipped/image/{reason.kind.value}")
+        else:
+            item.overridden = [*item.overridden, *(s.to_dict() for s in decision.reasons)]
+            stats.inc_value("provtrack/images/collected")
+        return item
+
+
+class JurisdictionPipeline:
+    """Attach site and subject jurisdiction candidates, each with its evidence."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.ctx = get_context(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        from crawler.policyread import attach_jurisdiction
+
+        attach_jurisdiction(item, host_policy_for(self.crawler, getattr(item, "url", "")))
+        return item
+
+
+class StorePipeline:
+    """Write image WARC records (after the gate) and hand every record to the store."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.ctx = get_context(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def _warc_image(self, item: ImageRecord) -> None:
+        ctx = self.ctx
+        fetched_at = item.fetched_at or datetime.now(UTC)
+        if item.body is not None and item.http_status is not None:
+            pointer = ctx.warc.write_exchange(
+                url=item.url,
+                method="GET",
+                request_headers=item.request_headers,
+                status=item.http_status,
+                reason=item.reason_phrase,
+                response_headers=[(k, v) for k, vs in item.response_headers.items() for v in vs],
+                body=item.body,
+                ip=item.server_ip,
+                fetched_at=fetched_at,
+            )
+            item.warc = WarcRef(pointer.file, pointer.offset)
+        elif item.decision == "skipped" and item.stage == "after-download":
+            pointer = ctx.warc.write_metadata(
+                item.url,
+                {
+                    "provtrack-decision": "skipped after download; payload discarded",
+                    "provtrack-reasons": ", ".join(f"{r['kind']}:{r['value']}" for r in item.reasons),
+                    "http-status": str(item.http_status),
+                    "payload-sha256": str(item.media.get("sha256")),
+                },
+                fetched_at,
+            )
+            item.warc = WarcRef(pointer.file, pointer.offset)
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if isinstance(item, ImageRecord):
+            self._warc_image(item)
+            item.body = None
+            self.ctx.sink.add(item)
+            self.ctx.count(f"images/{item.decision}")
+        elif isinstance(item, PageRecord | OccurrenceRecord):
+            self.ctx.sink.add(item)
+            if isinstance(item, PageRecord):
+                self.ctx.count(f"pages/{item.decision}")
+        return item
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        self.ctx.sink.flush()
+        self.ctx.warc.close()

@@ -1,0 +1,109 @@
+"""Rendering JavaScript-built pages with scrapy-playwright on Debian's chromium.
+
+The browser never fetches images itself: image, media and font requests are aborted in the
+page (they would bypass robots.txt and the opt-out gate); Scrapy fetches the images the
+spider extracts from the rendered DOM. The page's own XHR/fetch responses (a feed's JSON API)
+are captured so they can be written to the WARC next to the rendered page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request
+from scrapy_playwright.page import PageMethod
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+ABORTED_RESOURCE_TYPES = frozenset({"image", "media", "font"})
+MAX_CAPTURED_BYTES = 2 * 1024 * 1024
+
+# Scrolls until the document stops growing (infinite-scroll feeds), at most ``maxRounds``.
+SCROLL_SCRIPT = """
+async ({maxRounds, pauseMs}) => {
+  let last = -1, rounds = 0, stable = 0;
+  while (rounds < maxRounds && stable < 2) {
+    window.scrollTo(0, document.body.scrollHeight);
+    await new Promise(r => setTimeout(r, pauseMs));
+    const h = document.body.scrollHeight + document.images.length;
+    stable = (h === last) ? stable + 1 : 0;
+    last = h;
+    rounds += 1;
+  }
+  return rounds;
+}
+"""
+
+
+def should_abort_request(request: Any) -> bool:
+    """Playwright hook: abort what only the opt-out gate may fetch."""
+    return bool(request.resource_type in ABORTED_RESOURCE_TYPES)
+
+
+def playwright_settings(browser_path: str, proxy: str | None, timeout_s: float) -> dict[str, Any]:
+    """Scrapy settings that route ``meta={"playwright": True}`` requests through chromium."""
+    launch: dict[str, Any] = {
+        "executable_path": browser_path,
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
+    if proxy:
+        # Chromium otherwise resolves names itself; through the proxy it leaves that to it.
+        launch["proxy"] = {"server": proxy}
+    return {
+        "DOWNLOAD_HANDLERS": {
+            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        },
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": launch,
+        "PLAYWRIGHT_ABORT_REQUEST": should_abort_request,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(timeout_s * 1000),
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 4,
+    }
+
+
+async def _capture_subresources(page: Any, request: Request) -> None:
+    captured: list[dict[str, Any]] = request.meta.setdefault("provtrack_subresources", [])
+
+    async def on_response(response: Any) -> None:
+        if response.request.resource_type not in ("xhr", "fetch"):
+            return
+        try:
+            body = await response.body()
+        except Exception:  # a body the browser already dropped is recorded as empty
+            body = b""
+        captured.append(
+            {
+                "url": response.url,
+                "status": response.status,
+                "reason": response.status_text or "",
+                "headers": list((await response.all_headers()).items()),
+                "request_headers": list((await response.request.all_headers()).items()),
+                "method": response.request.method,
+                "body": body[:MAX_CAPTURED_BYTES],
+            }
+        )
+
+    page.on("response", on_response)
+
+
+def render_meta(max_scrolls: int = 12, pause_ms: int = 250) -> dict[str, Any]:
+    """Request meta that renders a page in chromium and scrolls its feed to the end."""
+    return {
+        "playwright": True,
+        "playwright_page_init_callback": _capture_subresources,
+        "playwright_page_methods": [
+            PageMethod("wait_for_load_state", "networkidle"),
+            PageMethod("evaluate", SCROLL_SCRIPT, {"maxRounds": max_scrolls, "pauseMs": pause_ms}),
+            PageMethod("wait_for_load_state", "networkidle"),
+        ],
+    }

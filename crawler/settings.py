@@ -1,0 +1,54 @@
+"""Scrapy settings for one provtrack crawl, built from its :class:`CrawlConfig`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.config import USER_AGENT_TOKEN, CrawlConfig
+from crawler.render import playwright_settings
+from provenance import __version__
+
+USER_AGENT = (
+    f"{USER_AGENT_TOKEN}/{__version__} (+https://github.com/provtrack/provtrack; "
+    "consent and provenance research crawler)"
+)
+
+
+def build_settings(config: CrawlConfig) -> dict[str, Any]:
+    """Settings for an embedded crawl (no ``startproject`` app): the add-on does the rest."""
+    settings: dict[str, Any] = {
+        "ADDONS": {"crawler.addon.ProvtrackAddon": 0},
+        "PROVTRACK_CONFIG": config,
+        "USER_AGENT": USER_AGENT,
+        "CONCURRENT_REQUESTS": config.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrency,
+        "DOWNLOAD_TIMEOUT": config.download_timeout,
+        "DOWNLOAD_MAXSIZE": config.max_image_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "RETRY_TIMES": 1,
+        "LOG_LEVEL": "INFO",
+        "LOG_FILE": str(config.log_file) if config.log_file else None,
+        "LOG_FILE_APPEND": True,
+        "HTTPERROR_ALLOW_ALL": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "ROBOTSTXT_OBEY": False,
+        "DEPTH_LIMIT": 0,
+        "REFERER_ENABLED": True,
+        "STATS_DUMP": False,
+    }
+    if config.render != "never":
+        settings.update(playwright_settings(config.browser_path, config.proxy, config.download_timeout))
+    if config.frontier:
+        settings.update(
+            {
+                "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+                "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+                "SCHEDULER_PERSIST": True,
+                "REDIS_URL": config.frontier,
+                "SCHEDULER_QUEUE_KEY": f"provtrack:{config.run_id}:requests",
+                "SCHEDULER_DUPEFILTER_KEY": f"provtrack:{config.run_id}:dupefilter",
+            }
+        )
+    settings.update(config.extra_settings)
+    return settings

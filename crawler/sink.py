@@ -1,0 +1,56 @@
+"""Buffered hand-over of crawler records to the store, in batches, with their evidence entries.
+
+Records are written in the order they are produced; a batch is one transaction, so a crawl
+killed mid-way loses at most the records of the batch in flight, and those are redone on
+resume (writes are idempotent on each record's natural key).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlmodel import SQLModel
+
+from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, SnapshotRecord
+from provenance.store import Store
+from provenance.store.mapping import image_rows, occurrence_rows, page_rows, snapshot_rows
+
+Record = SnapshotRecord | PageRecord | ImageRecord | OccurrenceRecord
+
+_MAPPERS: dict[type, Callable[[str, object], list[SQLModel]]] = {
+    SnapshotRecord: snapshot_rows,  # type: ignore[dict-item]
+    PageRecord: page_rows,  # type: ignore[dict-item]
+    ImageRecord: image_rows,  # type: ignore[dict-item]
+    OccurrenceRecord: occurrence_rows,  # type: ignore[dict-item]
+}
+
+
+class RecordSink:
+    """Collects records and writes them in batches of ``flush_every`` or every ``max_age`` s."""
+
+    def __init__(self, store: Store, run_id: str, *, flush_every: int = 200, max_age: float = 2.0):
+        self.store = store
+        self.run_id = run_id
+        self.flush_every = max(1, flush_every)
+        self.max_age = max_age
+        self._rows: list[list[SQLModel]] = []
+        self._oldest: float | None = None
+        self.written = 0
+
+    def add(self, record: Record) -> None:
+        """Queue one record (and its signal rows); flush when the batch is full or old."""
+        mapper = _MAPPERS[type(record)]
+        self._rows.append(mapper(self.run_id, record))
+        if self._oldest is None:
+            self._oldest = time.monotonic()
+        if len(self._rows) >= self.flush_every or time.monotonic() - self._oldest > self.max_age:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write everything queued in one transaction."""
+        if not self._rows:
+            return
+        rows, self._rows, self._oldest = self._rows, [], None
+        result = self.store.write(rows)
+        self.written += result.inserted

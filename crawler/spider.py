@@ -1,0 +1,305 @@
+"""The provenance spider: walks the seeds' hosts and turns every page and image into a record.
+
+It parses and yields; it does not decide. The opt-out gate (a downloader middleware) refuses
+requests and says why; the spider turns each refusal or failure into a record with that
+reason, so that nothing the crawl met goes unrecorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.capture import header_map, header_pairs
+from crawler.config import host_of
+from crawler.context import CrawlContext, get_context
+from crawler.extract import PageExtract, extract_page
+from crawler.gate import GateSkipped
+from crawler.policyread import read_page
+from crawler.render import render_meta
+from crawler.safety import RefusedAddress, RefusedHost
+from provenance.records import (
+    ImageRecord,
+    OccurrenceRecord,
+    PageRecord,
+    failure,
+)
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from typing_extensions import Self
+
+Item = PageRecord | ImageRecord | OccurrenceRecord
+
+
+def classify_failure(fail: Failure) -> tuple[str, str]:
+    """Map a download failure to a stable reason value and its message."""
+    exc = fail.value
+    message = str(exc) or type(exc).__name__
+    name = type(exc).__name__
+    if isinstance(exc, RefusedAddress):
+        return "refused_address", message
+    if isinstance(exc, RefusedHost):
+        return "refused_host", message
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        return f"http_{status}", f"HTTP {status}"
+    if isinstance(exc, IgnoreRequest) and "redirection" in message:
+        return "redirect_loop", message
+    if "max size" in message or "maxsize" in message.lower() or name == "DownloadCancelledError":
+        return "too_large", message
+    if "Timeout" in name or "timed out" in message.lower():
+        return "timeout", message
+    if name in ("DNSLookupError", "CannotResolveHostError"):
+        return "dns_error", message
+    return "fetch_failed", f"{name}: {message}"
+
+
+class ProvenanceSpider(scrapy.Spider):
+    """Crawls from seeds within the seeds' hosts (and allowed hosts) with depth and count caps."""
+
+    name = "provtrack"
+    custom_settings: dict[str, Any] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ctx: CrawlContext
+        self.pages_scheduled = 0
+        self.images_scheduled = 0
+        self.seen_pages: set[str] = set()
+        self.seen_images: set[str] = set()
+        self.rendered_pages: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.ctx = get_context(crawler)
+        if spider.ctx.config.resume:
+            spider.seen_images |= spider.ctx.store.known_image_urls(spider.ctx.config.run_id)
+        return spider
+
+    # -- requests -------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for seed in self.ctx.config.seeds:
+            request = self._page_request(seed, depth=0, chain=[seed], seed=seed)
+            if request is not None:
+                yield request
+
+    def _page_request(
+        self, url: str, *, depth: int, chain: list[str], seed: str, render: bool = False
+    ) -> Request | None:
+        config = self.ctx.config
+        if not render:
+            if url in self.seen_pages or self.pages_scheduled >= config.max_pages:
+                return None
+            self.seen_pages.add(url)
+            self.pages_scheduled += 1
+        meta: dict[str, Any] = {
+            "provtrack_role": "page",
+            "provtrack_depth": depth,
+            "provtrack_chain": chain,
+            "provtrack_seed": seed,
+        }
+        if render or self._render_by_host(url):
+            meta.update(render_meta())
+            self.rendered_pages.add(url)
+        return Request(
+            url,
+            callback=self.parse_page,
+            errback=self.page_failed,
+            meta=meta,
+            dont_filter=True,
+        )
+
+    def _render_by_host(self, url: str) -> bool:
+        config = self.ctx.config
+        return config.render == "always" or host_of(url) in {h.lower() for h in config.render_hosts}
+
+    def _needs_render(self, response: Response, page: PageExtract) -> bool:
+        """A page built by JavaScript: scripts plus a <noscript> notice, or almost no text."""
+        if response.meta.get("playwright") or self.ctx.config.render == "never":
+            return False
+        return page.has_script and (page.has_noscript or page.text_length < 20)
+
+    def _image_request(self, url: str, page_url: str, meta: dict[str, Any]) -> Request | None:
+        if url in self.seen_images or self.images_scheduled >= self.ctx.config.max_images:
+            return None
+        self.seen_images.add(url)
+        self.images_scheduled += 1
+        return Request(
+            url,
+            callback=self.parse_image,
+            errback=self.image_failed,
+            meta={**meta, "provtrack_role": "image", "provtrack_page_url": page_url},
+            # Our own seen-set dedupes image URLs; Scrapy's dupefilter would silently drop
+            # the second hop of a redirect loop, and a dropped request leaves no record.
+            dont_filter=True,
+            priority=10,
+        )
+
+    # -- pages --------------------------------------------------------------------------
+
+    def parse_page(self, response: Response) -> Iterator[Item | Request]:
+        meta = response.meta
+        depth: int = meta["provtrack_depth"]
+        chain: list[str] = meta["provtrack_chain"]
+        seed: str = meta["provtrack_seed"]
+        if not isinstance(response, TextResponse):
+            yield self._page_record(response, "failed", error="not an HTML page")
+            return
+        page = extract_page(response.url, response.text)
+        if self._needs_render(response, page) and response.url not in self.rendered_pages:
+            self.crawler.stats.inc_value("provtrack/pages/render_detected")
+            request = self._page_request(response.url, depth=depth, chain=chain, seed=seed, render=True)
+            if request is not None:
+                yield request
+                return
+        page_signals = read_page(response)
+        record = self._page_record(response, "fetched", page=page)
+        record.signals = page_signals.signals
+        record.lang = page_signals.lang or page.lang
+        record.facts = page_signals.facts
+        yield record
+        self.crawler.stats.inc_value("provtrack/pages/fetched")
+
+        image_meta = {
+            "provtrack_depth": depth,
+            "provtrack_chain": chain,
+            "provtrack_seed": seed,
+            "provtrack_page_signals": page_signals.signals,
+            "provtrack_page_facts": page_signals.facts,
+        }
+        for ref in page.images:
+            yield OccurrenceRecord(
+                image_url=ref.url,
+                page_url=response.url,
+                alt=ref.alt,
+                title=ref.title,
+                context=ref.context,
+                seed=seed,
+                referrer_chain=chain,
+            )
+            request = self._image_request(ref.url, response.url, image_meta)
+            if request is not None:
+                yield request
+
+        if depth >= self.ctx.config.max_depth:
+            return
+        scope = self.ctx.config.scope_hosts
+        for link in page.links:
+            if host_of(link.url) not in scope:
+                continue
+            request = self._page_request(link.url, depth=depth + 1, chain=[*chain, link.url], seed=seed)
+            if request is not None:
+                yield request
+
+    def _page_record(
+        self,
+        response: Response,
+        decision: str,
+        *,
+        page: PageExtract | None = None,
+        error: str | None = None,
+    ) -> PageRecord:
+        meta = response.meta
+        return PageRecord(
+            url=response.url,
+            host=host_of(response.url),
+            decision=decision,
+            fetched_at=meta.get("provtrack_fetched_at") or datetime.now(UTC),
+            depth=meta.get("provtrack_depth", 0),
+            seed=meta.get("provtrack_seed"),
+            referrer_chain=list(meta.get("provtrack_chain", [])),
+            http_status=response.status,
+            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
+            title=page.title if page else None,
+            lang=page.lang if page else None,
+            rendered=bool(meta.get("playwright")),
+            server_ip=str(response.ip_address) if response.ip_address else None,
+            sha256=hashlib.sha256(response.body).hexdigest(),
+            error=error,
+            warc=meta.get("provtrack_warc"),
+        )
+
+    def page_failed(self, fail: Failure) -> Iterator[Item]:
+        request: Request = fail.request  # type: ignore[attr-defined]
+        meta = request.meta
+        base = PageRecord(
+            url=request.url,
+            host=host_of(request.url),
+            decision="failed",
+            fetched_at=datetime.now(UTC),
+            depth=meta.get("provtrack_depth", 0),
+            seed=meta.get("provtrack_seed"),
+            referrer_chain=list(meta.get("provtrack_chain", [])),
+        )
+        if isinstance(fail.value, GateSkipped):
+            base.decision = "skipped"
+            base.reasons = [s.to_dict() for s in fail.value.reasons]
+            self.crawler.stats.inc_value("provtrack/pages/skipped")
+        else:
+            value, message = classify_failure(fail)
+            base.reasons = [failure(value, message)]
+            base.error = message
+            if isinstance(fail.value, HttpError):
+                base.http_status = fail.value.response.status
+                base.warc = fail.value.response.meta.get("provtrack_warc")
+            self.crawler.stats.inc_value("provtrack/pages/failed")
+        yield base
+
+    # -- images -------------------------------------------------------------------------
+
+    def parse_image(self, response: Response) -> Iterator[Item]:
+        meta = response.meta
+        yield ImageRecord(
+            url=meta.get("redirect_urls", [response.url])[0] if meta.get("redirect_urls") else response.url,
+            host=host_of(response.url),
+            mode=self.ctx.config.mode,
+            decision="collected",
+            fetched_at=meta.get("provtrack_fetched_at") or datetime.now(UTC),
+            overridden=[s.to_dict() for s in meta.get("provtrack_overridden", [])],
+            http_status=response.status,
+            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
+            request_headers=header_pairs(response.request.headers) if response.request else [],
+            response_headers=header_map(response.headers),
+            server_ip=str(response.ip_address) if response.ip_address else None,
+            body=response.body,
+            page_url=meta.get("provtrack_page_url"),
+            signals=[],
+            subject={"page_facts": meta.get("provtrack_page_facts", {})},
+        )
+
+    def image_failed(self, fail: Failure) -> Iterator[Item]:
+        request: Request = fail.request  # type: ignore[attr-defined]
+        meta = request.meta
+        url = meta.get("redirect_urls", [request.url])[0] if meta.get("redirect_urls") else request.url
+        record = ImageRecord(
+            url=url,
+            host=host_of(url),
+            mode=self.ctx.config.mode,
+            decision="failed",
+            fetched_at=datetime.now(UTC),
+            page_url=meta.get("provtrack_page_url"),
+        )
+        if isinstance(fail.value, GateSkipped):
+            record.decision = "skipped"
+            record.stage = "before-download"
+            record.reasons = [s.to_dict() for s in fail.value.reasons]
+            self.crawler.stats.inc_value("provtrack/images/skipped")
+        else:
+            value, message = classify_failure(fail)
+            record.reasons = [failure(value, message)]
+            record.error = message
+            if isinstance(fail.value, HttpError):
+                record.http_status = fail.value.response.status
+            self.crawler.stats.inc_value("provtrack/images/failed")
+        yield record

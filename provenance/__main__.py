@@ -1,0 +1,5 @@
+"""``python -m provenance`` runs the ``provtrack`` command."""
+
+from provenance.cli import main
+
+main()

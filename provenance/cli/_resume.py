@@ -1,0 +1,26 @@
+"""Finding the run a ``--resume`` continues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import select
+
+from provenance.errors import NotFoundError
+from provenance.store import open_store
+from provenance.store.models import CrawlRun
+
+
+def resolve_resume_run(db: str, out: Path, run_id: str | None) -> str:
+    """The named run, or the most recent unfinished one in the store."""
+    store = open_store(db, out_dir=out)
+    with store.session() as session:
+        if run_id:
+            if session.get(CrawlRun, run_id) is None:
+                raise NotFoundError(f"no run {run_id!r} to resume in {db}")
+            return run_id
+        stmt = select(CrawlRun).where(CrawlRun.status != "finished").order_by(CrawlRun.started_at.desc())  # type: ignore[attr-defined]
+        run = session.exec(stmt).first()
+    if run is None:
+        raise NotFoundError(f"no unfinished run to resume in {db}")
+    return run.id

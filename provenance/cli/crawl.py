@@ -1,0 +1,137 @@
+"""``provtrack crawl``: run a provenance crawl from seeds, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from provenance.cli._console import console, err_console
+from provenance.errors import CrawlError
+
+if TYPE_CHECKING:
+    from crawler.config import CrawlConfig
+    from crawler.runner import CrawlSummary
+
+
+def _describe(counts: dict[str, int]) -> str:
+    return (
+        f"pages {counts.get('pages_fetched', 0)} fetched / {counts.get('pages_skipped', 0)} skipped"
+        f" · images {counts.get('images_collected', 0)} collected / "
+        f"{counts.get('images_skipped', 0)} skipped / {counts.get('images_failed', 0)} failed"
+    )
+
+
+def run_with_progress(configs: list[CrawlConfig]) -> list[CrawlSummary]:
+    """Run crawls with a live rich progress line per crawl; return their summaries."""
+    from crawler.runner import run_crawls
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.fields[label]}[/bold]"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    ) as progress:
+        tasks = {
+            c.run_id: progress.add_task(_describe({}), label=f"{c.mode:>10}", total=None)
+            for c in configs
+        }
+
+        def update(run_id: str, counts: dict[str, int]) -> None:
+            progress.update(tasks[run_id], description=_describe(counts))
+
+        summaries = run_crawls(configs, progress=update)
+        for summary in summaries:
+            progress.update(tasks[summary.run_id], description=_describe(summary.counts))
+    return summaries
+
+
+def summary_table(summaries: list[CrawlSummary], title: str = "crawl summary") -> Table:
+    """Side-by-side table of crawls: reachable, collected, skipped by each signal, faces."""
+    table = Table(title=title)
+    table.add_column("")
+    for s in summaries:
+        table.add_column(f"{s.mode}\n{s.run_id}", justify="right")
+    rows: list[tuple[str, Any]] = [
+        ("pages fetched", lambda s: s.counts.get("pages_fetched", 0)),
+        ("pages skipped", lambda s: s.counts.get("pages_skipped", 0)),
+        ("pages failed", lambda s: s.counts.get("pages_failed", 0)),
+        ("images reached", lambda s: sum(
+            s.counts.get(k, 0) for k in ("images_collected", "images_skipped", "images_failed"))),
+        ("images collected", lambda s: s.counts.get("images_collected", 0)),
+        ("images skipped", lambda s: s.counts.get("images_skipped", 0)),
+        ("images failed", lambda s: s.counts.get("images_failed", 0)),
+        ("collected with faces", lambda s: s.counts.get("images_with_faces", 0)),
+    ]
+    kinds = sorted({k for s in summaries for k in s.skipped_by})
+    for label, get in rows:
+        table.add_row(label, *(str(get(s)) for s in summaries))
+    for kind in kinds:
+        table.add_row(f"  reason: {kind}", *(str(s.skipped_by.get(kind, 0)) for s in summaries))
+    table.add_row("finished", *(s.finish_reason for s in summaries))
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    """Add the crawl command to the app."""
+
+    @app.command()
+    def crawl(
+        seeds: Annotated[list[str], typer.Argument(help="Start URLs; the crawl stays on their hosts.")],
+        mode: Annotated[str, typer.Option(help="compliant (honours opt-outs) or reproduce (demo web only).")] = "compliant",
+        out: Annotated[Path, typer.Option(help="Output folder: SQLite store, WARC files, log.")] = Path("provtrack-out"),
+        db: Annotated[str | None, typer.Option(help="Store URL (postgresql://...); default: OUT/provtrack.db.")] = None,
+        proxy: Annotated[str | None, typer.Option(help="HTTP proxy for every request, the browser's included.")] = None,
+        allow_host: Annotated[list[str] | None, typer.Option(help="Extra host the crawl may visit (repeatable).")] = None,
+        max_pages: Annotated[int, typer.Option(help="Stop scheduling pages after this many.")] = 500,
+        max_images: Annotated[int, typer.Option(help="Stop scheduling images after this many.")] = 5000,
+        max_depth: Annotated[int, typer.Option(help="Link depth from the seeds.")] = 3,
+        purpose: Annotated[str, typer.Option(help="Declared purpose profile used by the policy packs.")] = "clearview-style",
+        render: Annotated[str, typer.Option(help="auto (detect JS-built pages), always or never.")] = "auto",
+        render_host: Annotated[list[str] | None, typer.Option(help="Always render this host in chromium.")] = None,
+        resume: Annotated[bool, typer.Option(help="Continue the run named by --run-id (or the last unfinished one).")] = False,
+        run_id: Annotated[str | None, typer.Option(help="Run id to use or resume.")] = None,
+        frontier: Annotated[str | None, typer.Option(help="redis://... shared frontier for several processes.")] = None,
+        media_workers: Annotated[int | None, typer.Option(help="Processes for image analysis (0 = inline).")] = None,
+        concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 16,
+    ) -> None:
+        """Crawl from SEED URLs and record every image with its provenance and signals."""
+        from crawler.config import CrawlConfig
+
+        config = CrawlConfig(
+            seeds=seeds,
+            out_dir=out,
+            mode=mode,
+            db_url=db,
+            proxy=proxy,
+            allow_hosts=allow_host or [],
+            max_pages=max_pages,
+            max_images=max_images,
+            max_depth=max_depth,
+            purpose=purpose,
+            render=render,
+            render_hosts=render_host or [],
+            resume=resume,
+            run_id=run_id or "",
+            frontier=frontier,
+            media_workers=media_workers,
+            concurrency=concurrency,
+        )
+        if resume:
+            from provenance.cli._resume import resolve_resume_run
+
+            config.run_id = resolve_resume_run(config.db, out, run_id)
+        config.validate()
+        summaries = run_with_progress([config])
+        console.print(summary_table(summaries))
+        console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
+        summary = summaries[0]
+        if summary.finish_reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
+            raise CrawlError(f"crawl {summary.run_id} ended early: {summary.finish_reason or 'unknown'}")
+        if not any(summary.counts.get(k) for k in ("pages_fetched", "pages_skipped", "pages_failed")):
+            raise CrawlError(f"crawl {summary.run_id} reached no page (is the proxy up?)")

@@ -1,0 +1,1 @@
+"""Exports of the record store: JSONL (one object per image), CSV, WACZ."""

@@ -1,0 +1,150 @@
+"""The stable export shape of one image record, assembled from the store's tables.
+
+The fields are documented in the README ("Export fields") and only ever gain new keys.
+Signals are the image's own (response headers, embedded metadata) plus those of every page it
+appears on and of its host (robots.txt, ai.txt, TDMRep, terms), each with its evidence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import select
+
+from provenance.store import Store
+from provenance.store.models import (
+    HostSnapshot,
+    Image,
+    ImageOccurrence,
+    Page,
+    SignalRecord,
+    VerdictRecord,
+)
+
+EXPORT_VERSION = 1
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _signal(row: SignalRecord) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "value": row.value,
+        "source": row.source,
+        "evidence": row.evidence,
+        "level": row.level,
+        "agent": row.agent,
+        "restricts": row.restricts,
+        "url": row.url,
+    }
+
+
+class ExportView:
+    """Loads one run's tables once and assembles export objects from them."""
+
+    def __init__(self, store: Store, run_id: str | None = None) -> None:
+        with store.session() as s:
+            def where(model: Any) -> Any:
+                stmt = select(model)
+                return stmt.where(model.run_id == run_id) if run_id else stmt
+
+            self.images: list[Image] = list(s.exec(where(Image).order_by(Image.id)).all())
+            occurrences = list(s.exec(where(ImageOccurrence).order_by(ImageOccurrence.id)).all())
+            signals = list(s.exec(where(SignalRecord).order_by(SignalRecord.id)).all())
+            snapshots = list(s.exec(where(HostSnapshot)).all())
+            pages = list(s.exec(where(Page)).all())
+            verdicts = list(s.exec(where(VerdictRecord)).all())
+        self.occurrences: dict[tuple[str, str], list[ImageOccurrence]] = defaultdict(list)
+        for occ in occurrences:
+            self.occurrences[(occ.run_id, occ.image_url)].append(occ)
+        self.signals: dict[tuple[str, str], list[SignalRecord]] = defaultdict(list)
+        for sig in signals:
+            self.signals[(sig.run_id, sig.subject)].append(sig)
+        self.snapshots: dict[tuple[str, str], dict[str, HostSnapshot]] = defaultdict(dict)
+        for snap in snapshots:
+            self.snapshots[(snap.run_id, snap.host)][snap.kind] = snap
+        self.pages: dict[tuple[str, str], Page] = {(p.run_id, p.url): p for p in pages}
+        self.verdicts: dict[int, list[VerdictRecord]] = defaultdict(list)
+        for v in verdicts:
+            self.verdicts[v.image_id].append(v)
+
+    def image_export(self, image: Image) -> dict[str, Any]:
+        """The export object of one image."""
+        run = image.run_id
+        occs = self.occurrences.get((run, image.url), [])
+        page_urls = list(dict.fromkeys(o.page_url for o in occs))
+        signals = [_signal(s) for s in self.signals.get((run, image.url), [])]
+        for page_url in page_urls:
+            signals.extend(_signal(s) for s in self.signals.get((run, page_url), []))
+        signals.extend(_signal(s) for s in self.signals.get((run, image.host), []))
+        snaps = self.snapshots.get((run, image.host), {})
+        media = image.media or {}
+        terms = snaps.get("terms")
+        return {
+            "export_version": EXPORT_VERSION,
+            "run_id": run,
+            "image_id": image.id,
+            "image_url": image.url,
+            "host": image.host,
+            "page_urls": page_urls,
+            "referrer_chains": [o.referrer_chain for o in occs],
+            "seeds": sorted({o.seed for o in occs if o.seed}),
+            "alt_texts": [o.alt for o in occs if o.alt],
+            "mode": image.mode,
+            "decision": image.decision,
+            "stage": image.stage,
+            "reasons": image.reasons,
+            "overridden": image.overridden,
+            "fetched_at": _iso(image.fetched_at),
+            "http_status": image.http_status,
+            "content_type": image.content_type,
+            "server_ip": image.server_ip,
+            "byte_size": image.byte_size,
+            "sha256": image.sha256,
+            "format": image.format,
+            "width": image.width,
+            "height": image.height,
+            "phash": image.phash,
+            "dhash": image.dhash,
+            "pdq": image.pdq,
+            "pdq_quality": image.pdq_quality,
+            "faces": {"count": image.face_count, "boxes": image.faces},
+            "exif": media.get("exif"),
+            "xmp": media.get("xmp"),
+            "c2pa": media.get("c2pa"),
+            "signals": signals,
+            "host_snapshots": {
+                k: {"outcome": v.outcome, "http_status": v.http_status, "sha256": v.sha256,
+                    "fetched_at": _iso(v.fetched_at)}
+                for k, v in snaps.items()
+            },
+            "terms": (terms.parsed.get("clauses", []) if terms else []),
+            "terms_snapshot": (
+                {"url": terms.url, "sha256": terms.sha256, "fetched_at": _iso(terms.fetched_at),
+                 "outcome": terms.outcome} if terms else None
+            ),
+            "site_jurisdiction": image.site_jurisdiction,
+            "subject_jurisdiction": image.subject_jurisdiction,
+            "subject": image.subject,
+            "verdicts": [
+                {"pack": v.pack, "pack_version": v.pack_version, "jurisdiction": v.jurisdiction,
+                 "verdict": v.verdict, "rules": v.rules}
+                for v in self.verdicts.get(image.id or -1, [])
+            ],
+            "warc_file": image.warc_file,
+            "warc_offset": image.warc_offset,
+            "purged": image.purged_at is not None,
+        }
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for image in self.images:
+            yield self.image_export(image)

@@ -1,0 +1,274 @@
+"""Opening a store by URL and writing records together with their evidence-chain entries.
+
+Every write goes through :meth:`Store.write`, which inserts rows idempotently (a row that
+already exists under its natural key is left alone, so a resumed or distributed crawl never
+duplicates a record) and appends one evidence entry per new row in the same transaction.
+The chain head is taken under a write lock (SQLite ``BEGIN IMMEDIATE``, PostgreSQL advisory
+transaction lock) so several crawler processes can share one PostgreSQL store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event, func, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlmodel import Session, SQLModel, create_engine, select
+
+from provenance.errors import ConfigError, StoreError
+from provenance.store.canonical import canonical_json, record_digest
+from provenance.store.models import (
+    CrawlRun,
+    EvidenceEntry,
+    HostSnapshot,
+    Image,
+    ImageOccurrence,
+    OptOutRequest,
+    Page,
+    SignalRecord,
+    Tombstone,
+    VerdictRecord,
+)
+
+GENESIS = "0" * 64
+_CHAIN_LOCK_KEY = 0x70726F76  # "prov": PostgreSQL advisory lock id for the chain head
+
+T = TypeVar("T", bound=SQLModel)
+
+# Natural keys: a row with the same values is the same record (idempotent insert).
+_NATURAL_KEYS: dict[type[SQLModel], tuple[str, ...]] = {
+    HostSnapshot: ("run_id", "host", "kind"),
+    Page: ("run_id", "url"),
+    Image: ("run_id", "url"),
+    ImageOccurrence: ("run_id", "image_url", "page_url"),
+}
+
+_KIND: dict[type[SQLModel], str] = {
+    CrawlRun: "run",
+    HostSnapshot: "snapshot",
+    Page: "page",
+    Image: "image",
+    ImageOccurrence: "occurrence",
+    SignalRecord: "signal",
+    VerdictRecord: "verdict",
+    OptOutRequest: "optout",
+    Tombstone: "tombstone",
+}
+
+
+def entry_hash(prev_hash: str, seq: int, kind: str, subject: str, digest: str, note: str) -> str:
+    """The hash that links one evidence entry to the one before it."""
+    payload = canonical_json(
+        {"prev": prev_hash, "seq": seq, "kind": kind, "subject": subject, "digest": digest,
+         "note": note}
+    )
+    return hashlib.sha256(payload).hexdigest()
+
+
+def subject_of(record: SQLModel) -> str:
+    """``table:primary-key`` naming a row in evidence entries."""
+    table = record.__table__  # type: ignore[attr-defined]
+    key = ",".join(str(getattr(record, c.name)) for c in table.primary_key.columns)
+    return f"{table.name}:{key}"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """How many rows a write inserted and how many already existed."""
+
+    inserted: int
+    existing: int
+
+
+def normalise_url(url: str, out_dir: Path | None = None) -> str:
+    """Turn a ``--db`` value or an output folder into an SQLAlchemy URL."""
+    if "://" in url:
+        if url.startswith(("postgres://", "postgresql://")):
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+        if url.startswith(("sqlite://", "postgresql+psycopg://")):
+            return url
+        raise ConfigError(f"unsupported database URL {url!r} (use sqlite:/// or postgresql://)")
+    path = Path(url)
+    if out_dir is not None and not path.is_absolute():
+        path = out_dir / path
+    return f"sqlite:///{path}"
+
+
+class Store:
+    """A record store on one database; cheap to open, safe to share between threads of one process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        if self.dialect == "sqlite":
+            self._configure_sqlite(engine)
+
+    @staticmethod
+    def _configure_sqlite(engine: Engine) -> None:
+        # pysqlite's own transaction handling defers BEGIN; take the write lock at BEGIN so
+        # that reading the chain head and appending to it cannot interleave between writers.
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def create_schema(self) -> None:
+        """Create any missing tables (migrations live in provenance/store/migrations)."""
+        try:
+            SQLModel.metadata.create_all(self.engine)
+        except SQLAlchemyError as err:
+            raise StoreError(f"cannot create the schema on {self.engine.url!r}: {err}") from err
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except OperationalError as err:
+                session.rollback()
+                raise StoreError(f"database error: {err.orig}") from err
+            except BaseException:
+                session.rollback()
+                raise
+
+    def _lock_chain(self, session: Session) -> None:
+        if self.dialect == "postgresql":
+            session.exec(text(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK_KEY})"))  # type: ignore[call-overload]
+
+    def _chain_head(self, session: Session) -> tuple[int, str]:
+        last = session.exec(select(EvidenceEntry).order_by(EvidenceEntry.seq.desc()).limit(1)).first()  # type: ignore[attr-defined]
+        if last is None:
+            return 0, GENESIS
+        return last.seq, last.entry_hash
+
+    def _insert_idempotent(self, session: Session, record: SQLModel) -> SQLModel | None:
+        """Insert the row unless its natural key exists; return the stored row or None."""
+        model = type(record)
+        keys = _NATURAL_KEYS.get(model)
+        if keys is None:
+            session.add(record)
+            session.flush()
+            return record
+        table = model.__table__  # type: ignore[attr-defined]
+        values = {
+            c.name: getattr(record, c.name)
+            for c in table.columns
+            if not (c.primary_key and getattr(record, c.name) is None)
+        }
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        stmt = (
+            dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+        ).returning(*table.primary_key.columns)
+        row = session.execute(stmt).first()
+        if row is None:
+            return None
+        for col, value in zip(table.primary_key.columns, row, strict=True):
+            setattr(record, col.name, value)
+        return record
+
+    def write(self, records: Iterable[SQLModel | Sequence[SQLModel]], note: str = "") -> WriteResult:
+        """Insert records idempotently and chain one evidence entry per inserted row.
+
+        An item may be a group ``[parent, *children]``: when the parent already exists (a
+        resumed crawl re-observing a stored image) its children are skipped too, so signal
+        rows are never duplicated.
+        """
+        inserted = existing = 0
+        with self.session() as session:
+            self._lock_chain(session)
+            seq, prev = self._chain_head(session)
+            for item in records:
+                group = [item] if isinstance(item, SQLModel) else list(item)
+                for position, record in enumerate(group):
+                    stored = self._insert_idempotent(session, record)
+                    if stored is None:
+                        existing += 1
+                        if position == 0:
+                            break
+                        continue
+                    inserted += 1
+                    kind = _KIND.get(type(stored), "record")
+                    seq, prev = self._append(session, seq, prev, stored, kind, note)
+        return WriteResult(inserted, existing)
+
+    def _append(
+        self, session: Session, seq: int, prev: str, record: SQLModel, kind: str, note: str
+    ) -> tuple[int, str]:
+        seq += 1
+        subject = subject_of(record)
+        digest = record_digest(record)
+        h = entry_hash(prev, seq, kind, subject, digest, note)
+        session.add(
+            EvidenceEntry(seq=seq, kind=kind, subject=subject, digest=digest, prev_hash=prev,
+                          entry_hash=h, note=note)
+        )
+        return seq, h
+
+    def record_changes(self, records: Sequence[SQLModel], kind: str, note: str) -> None:
+        """Persist updates to existing rows (a purge, a finished run) and chain their new digests."""
+        with self.session() as session:
+            self._lock_chain(session)
+            seq, prev = self._chain_head(session)
+            for record in records:
+                merged = session.merge(record)
+                session.flush()
+                seq, prev = self._append(session, seq, prev, merged, kind, note)
+
+    def count(self, model: type[SQLModel], **where: Any) -> int:
+        """Row count of a table, optionally filtered by equality on columns."""
+        with self.session() as session:
+            stmt = select(func.count()).select_from(model)
+            for name, value in where.items():
+                stmt = stmt.where(getattr(model, name) == value)
+            return int(session.exec(stmt).one())
+
+    def all(self, model: type[T], **where: Any) -> list[T]:
+        """Every row of a table, optionally filtered by equality on columns."""
+        with self.session() as session:
+            stmt = select(model)
+            for name, value in where.items():
+                stmt = stmt.where(getattr(model, name) == value)
+            return list(session.exec(stmt).all())
+
+    def get_run(self, run_id: str) -> CrawlRun | None:
+        """One crawl run by id."""
+        with self.session() as session:
+            return session.get(CrawlRun, run_id)
+
+    def known_image_urls(self, run_id: str) -> set[str]:
+        """Image URLs already recorded for a run (a resumed crawl does not fetch them again)."""
+        with self.session() as session:
+            return set(session.exec(select(Image.url).where(Image.run_id == run_id)).all())
+
+
+def open_store(url: str, *, out_dir: Path | None = None, create: bool = True) -> Store:
+    """Open (and by default create) the store at a ``--db`` URL or an SQLite path."""
+    sa_url = normalise_url(url, out_dir)
+    if sa_url.startswith("sqlite:///"):
+        Path(sa_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(sa_url, pool_pre_ping=True)
+        store = Store(engine)
+        if create:
+            store.create_schema()
+    except SQLAlchemyError as err:
+        raise StoreError(f"cannot open the store at {url!r}: {err}") from err
+    return store

@@ -1,0 +1,148 @@
+"""The one place where crawler records become table rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, SnapshotRecord
+from provenance.signals.model import Signal
+from provenance.store.models import HostSnapshot, Image, ImageOccurrence, Page, SignalRecord
+
+
+def _signal_rows(run_id: str, subject: str, signals: list[Signal]) -> list[SQLModel]:
+    return [
+        SignalRecord(
+            run_id=run_id,
+            level=s.level.value,
+            subject=subject,
+            kind=s.kind.value,
+            value=s.value,
+            source=s.source,
+            evidence=s.evidence,
+            agent=s.agent,
+            restricts=s.restricts,
+            url=s.url,
+            extra=dict(s.extra),
+        )
+        for s in signals
+    ]
+
+
+def snapshot_rows(run_id: str, rec: SnapshotRecord) -> list[SQLModel]:
+    """A host snapshot row plus its host-level signal rows."""
+    row = HostSnapshot(
+        run_id=run_id,
+        host=rec.host,
+        kind=rec.kind,
+        url=rec.url,
+        final_url=rec.final_url,
+        outcome=rec.outcome,
+        status=rec.status,
+        reason=rec.reason,
+        http_status=rec.http_status,
+        fetched_at=rec.fetched_at,
+        sha256=rec.sha256,
+        byte_size=rec.byte_size,
+        truncated=rec.truncated,
+        server_ip=rec.server_ip,
+        body=rec.body,
+        parsed=rec.parsed,
+        warc_file=rec.warc.file if rec.warc else None,
+        warc_offset=rec.warc.offset if rec.warc else None,
+    )
+    return [row, *_signal_rows(run_id, rec.host, rec.signals)]
+
+
+def page_rows(run_id: str, rec: PageRecord) -> list[SQLModel]:
+    """A page row plus its page-level signal rows."""
+    row = Page(
+        run_id=run_id,
+        url=rec.url,
+        host=rec.host,
+        decision=rec.decision,
+        reasons=rec.reasons,
+        http_status=rec.http_status,
+        content_type=rec.content_type,
+        fetched_at=rec.fetched_at,
+        depth=rec.depth,
+        seed=rec.seed,
+        referrer_chain=rec.referrer_chain,
+        lang=rec.lang,
+        title=rec.title,
+        rendered=rec.rendered,
+        server_ip=rec.server_ip,
+        sha256=rec.sha256,
+        error=rec.error,
+        site_jurisdiction=rec.site_jurisdiction,
+        facts=rec.facts,
+        warc_file=rec.warc.file if rec.warc else None,
+        warc_offset=rec.warc.offset if rec.warc else None,
+    )
+    return [row, *_signal_rows(run_id, rec.url, rec.signals)]
+
+
+def occurrence_rows(run_id: str, rec: OccurrenceRecord) -> list[SQLModel]:
+    """One occurrence row."""
+    return [
+        ImageOccurrence(
+            run_id=run_id,
+            image_url=rec.image_url,
+            page_url=rec.page_url,
+            alt=rec.alt,
+            title=rec.title,
+            context=rec.context,
+            seed=rec.seed,
+            referrer_chain=rec.referrer_chain,
+        )
+    ]
+
+
+def _media_field(media: dict[str, Any], *path: str) -> Any:
+    value: Any = media
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def image_rows(run_id: str, rec: ImageRecord) -> list[SQLModel]:
+    """An image row (media facts flattened where they are queried) plus its signal rows."""
+    m = rec.media
+    faces = _media_field(m, "faces", "boxes") or []
+    row = Image(
+        run_id=run_id,
+        url=rec.url,
+        host=rec.host,
+        mode=rec.mode,
+        decision=rec.decision,
+        stage=rec.stage,
+        reasons=rec.reasons,
+        overridden=rec.overridden,
+        fetched_at=rec.fetched_at,
+        http_status=rec.http_status,
+        content_type=rec.content_type,
+        response_headers=rec.response_headers,
+        server_ip=rec.server_ip,
+        byte_size=m.get("byte_size"),
+        sha256=m.get("sha256"),
+        format=m.get("format"),
+        width=m.get("width"),
+        height=m.get("height"),
+        phash=m.get("phash"),
+        dhash=m.get("dhash"),
+        pdq=m.get("pdq"),
+        pdq_quality=m.get("pdq_quality"),
+        face_count=_media_field(m, "faces", "count"),
+        faces=[list(b) for b in faces],
+        media=m,
+        error=rec.error,
+        site_jurisdiction=rec.site_jurisdiction,
+        subject_jurisdiction=rec.subject_jurisdiction,
+        subject=rec.subject,
+        warc_file=rec.warc.file if rec.warc else None,
+        warc_offset=rec.warc.offset if rec.warc else None,
+    )
+    return [row, *_signal_rows(run_id, rec.url, rec.signals)]

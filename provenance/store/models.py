@@ -1,0 +1,239 @@
+"""The record store's tables (SQLModel), one class per kind of fact provtrack keeps.
+
+Shapes follow SQLModel's "multiple models" pattern where it helps: a ``...Base`` holds the data
+shape shared with exports; the ``table=True`` class adds keys and indexes. JSON columns hold
+structured facts (signals' evidence, EXIF, jurisdiction candidates) whose shape is documented
+in the README's export section. 64-bit perceptual hashes are stored as hex text: they overflow
+signed integer columns in SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; every timestamp provtrack writes is UTC."""
+    return datetime.now(UTC)
+
+
+class CrawlRun(SQLModel, table=True):
+    """One crawl: its mode, seeds, declared purpose and settings, as started and as finished."""
+
+    __tablename__ = "crawl_run"
+
+    id: str = Field(primary_key=True)
+    mode: str  # compliant | reproduce | audit
+    purpose: str = "clearview-style"
+    seeds: list[str] = Field(default_factory=list, sa_type=JSON)
+    allowed_hosts: list[str] = Field(default_factory=list, sa_type=JSON)
+    user_agent: str = ""
+    settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = "running"  # running | finished | interrupted
+    summary: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class HostSnapshot(SQLModel, table=True):
+    """A per-host policy document as fetched once: robots.txt, ai.txt, tdmrep.json or terms.
+
+    ``outcome`` keeps what the fetch meant (for robots.txt: parsed, unavailable (4xx) or
+    unreachable (5xx/error = full disallow)); it is never rewritten to "allowed".
+    """
+
+    __tablename__ = "host_snapshot"
+    __table_args__ = (UniqueConstraint("run_id", "host", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True)
+    host: str = Field(index=True)
+    kind: str  # robots | ai_txt | tdmrep | terms | home
+    url: str
+    final_url: str | None = None
+    outcome: str  # parsed | unavailable | unreachable | absent | not_fetched | ok ...
+    status: str  # provenance.observation.Status
+    reason: str = ""
+    http_status: int | None = None
+    fetched_at: datetime = Field(default_factory=utcnow)
+    sha256: str | None = None
+    byte_size: int = 0
+    truncated: bool = False
+    server_ip: str | None = None
+    body: bytes | None = Field(default=None, sa_type=LargeBinary)
+    parsed: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    warc_file: str | None = None
+    warc_offset: int | None = None
+
+
+class Page(SQLModel, table=True):
+    """A page the crawl reached or decided not to fetch, with how it got there."""
+
+    __tablename__ = "page"
+    __table_args__ = (UniqueConstraint("run_id", "url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True)
+    url: str
+    host: str = Field(index=True)
+    decision: str  # fetched | skipped | failed
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    http_status: int | None = None
+    content_type: str | None = None
+    fetched_at: datetime = Field(default_factory=utcnow)
+    depth: int = 0
+    seed: str | None = None
+    referrer_chain: list[str] = Field(default_factory=list, sa_type=JSON)
+    lang: str | None = None
+    title: str | None = None
+    rendered: bool = False
+    server_ip: str | None = None
+    sha256: str | None = None
+    error: str | None = None
+    site_jurisdiction: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    warc_file: str | None = None
+    warc_offset: int | None = None
+
+
+class Image(SQLModel, table=True):
+    """One image URL: the gate's decision with its evidence and, when fetched, its media facts."""
+
+    __tablename__ = "image"
+    __table_args__ = (UniqueConstraint("run_id", "url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True)
+    url: str = Field(index=True)
+    host: str = Field(index=True)
+    mode: str
+    decision: str  # collected | skipped | failed
+    stage: str | None = None  # before-download | after-download
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    overridden: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    fetched_at: datetime = Field(default_factory=utcnow)
+    http_status: int | None = None
+    content_type: str | None = None
+    response_headers: dict[str, list[str]] = Field(default_factory=dict, sa_type=JSON)
+    server_ip: str | None = None
+    byte_size: int | None = None
+    sha256: str | None = Field(default=None, index=True)
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    phash: str | None = None
+    dhash: str | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    face_count: int | None = None
+    faces: list[list[int]] = Field(default_factory=list, sa_type=JSON)
+    media: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    error: str | None = None
+    site_jurisdiction: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    subject_jurisdiction: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    subject: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    purged_at: datetime | None = None
+
+
+class ImageOccurrence(SQLModel, table=True):
+    """One appearance of an image on a page: alt text, title and the chain back to the seed."""
+
+    __tablename__ = "image_occurrence"
+    __table_args__ = (UniqueConstraint("run_id", "image_url", "page_url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True)
+    image_url: str = Field(index=True)
+    page_url: str
+    alt: str | None = None
+    title: str | None = None
+    context: str | None = None
+    seed: str | None = None
+    referrer_chain: list[str] = Field(default_factory=list, sa_type=JSON)
+    found_at: datetime = Field(default_factory=utcnow)
+
+
+class SignalRecord(SQLModel, table=True):
+    """One observed signal (see provenance.signals.model.Signal) on a host, page or image."""
+
+    __tablename__ = "signal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True)
+    level: str  # host | page | image
+    subject: str = Field(index=True)  # the host name, page URL or image URL
+    kind: str
+    value: str
+    source: str
+    evidence: str
+    agent: str | None = None
+    restricts: bool = False
+    url: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class VerdictRecord(SQLModel, table=True):
+    """A policy pack's verdict on one image record, with the pack version that produced it."""
+
+    __tablename__ = "verdict"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True)
+    image_id: int = Field(index=True)
+    pack: str
+    pack_version: str
+    jurisdiction: str
+    verdict: str
+    rules: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    purpose: str = ""
+    evaluated_at: datetime = Field(default_factory=utcnow)
+
+
+class OptOutRequest(SQLModel, table=True):
+    """A person's or site's request not to be collected, and what was done about it."""
+
+    __tablename__ = "optout_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # image | url | host | jurisdiction
+    value: str  # the URL, host, jurisdiction code, or the image's sha256
+    hashes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    note: str = ""
+    received_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime | None = None
+    matched: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+
+
+class Tombstone(SQLModel, table=True):
+    """What remains of a purged image: hashes only, so the photo is never collected again."""
+
+    __tablename__ = "tombstone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int | None = Field(default=None, index=True)
+    sha256: str | None = Field(default=None, index=True)
+    phash: str | None = None
+    pdq: str | None = None
+    url_sha256: str | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EvidenceEntry(SQLModel, table=True):
+    """One link of the append-only hash chain over the canonical digests of stored records."""
+
+    __tablename__ = "evidence_entry"
+
+    seq: int = Field(primary_key=True)
+    kind: str  # run | snapshot | page | image | occurrence | signal | verdict | optout | purge
+    subject: str  # "<table>:<id>" of the record the digest covers
+    digest: str  # sha256 of the record's canonical JSON
+    prev_hash: str
+    entry_hash: str = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    note: str = ""

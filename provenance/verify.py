@@ -1,0 +1,151 @@
+"""``verify``: recompute the evidence hash chain and the WARC digests, and name what broke.
+
+Three checks, each naming the first failure it meets:
+
+1. the chain: entries are numbered 1..n without gaps and each ``entry_hash`` is the hash of
+   its predecessor's hash and its own fields (reordering, removal and insertion break it);
+2. the records: every row's current canonical digest equals the digest of the latest entry
+   that covers it (a changed field breaks it; a deleted row leaves an entry with no row);
+3. the WARC: every record pointing at a WARC response reads back with valid WARC digests,
+   and an image's payload still has the sha256 the record holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import SQLModel, select
+
+from provenance.errors import IntegrityError
+from provenance.store import Store
+from provenance.store.canonical import record_digest
+from provenance.store.db import GENESIS, entry_hash, subject_of
+from provenance.store.models import (
+    CrawlRun,
+    EvidenceEntry,
+    HostSnapshot,
+    Image,
+    ImageOccurrence,
+    OptOutRequest,
+    Page,
+    SignalRecord,
+    Tombstone,
+    VerdictRecord,
+)
+from provenance.warc import read_response
+
+TABLES: tuple[type[SQLModel], ...] = (
+    CrawlRun, HostSnapshot, Page, Image, ImageOccurrence, SignalRecord, VerdictRecord,
+    OptOutRequest, Tombstone,
+)
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    """What verify checked and the problems it found (first one first)."""
+
+    entries: int = 0
+    records: int = 0
+    warc_records: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _iter_entries(store: Store, batch: int = 5000) -> Iterator[EvidenceEntry]:
+    last = 0
+    while True:
+        with store.session() as s:
+            rows = list(
+                s.exec(select(EvidenceEntry).where(EvidenceEntry.seq > last).order_by(EvidenceEntry.seq).limit(batch)).all()  # type: ignore[arg-type]
+            )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def check_chain(store: Store, report: VerifyReport) -> dict[str, str]:
+    """Walk the chain; return the latest digest per subject."""
+    prev = GENESIS
+    expected_seq = 1
+    latest: dict[str, str] = {}
+    for entry in _iter_entries(store):
+        report.entries += 1
+        if entry.seq != expected_seq:
+            report.problems.append(
+                f"evidence entry {expected_seq} is missing (next entry is {entry.seq}): the log was truncated or an entry removed"
+            )
+            return latest
+        if entry.prev_hash != prev:
+            report.problems.append(
+                f"evidence entry {entry.seq} ({entry.subject}) does not link to entry {entry.seq - 1}: entries were removed, inserted or reordered"
+            )
+            return latest
+        recomputed = entry_hash(prev, entry.seq, entry.kind, entry.subject, entry.digest, entry.note)
+        if recomputed != entry.entry_hash:
+            report.problems.append(f"evidence entry {entry.seq} ({entry.subject}) was altered: its hash does not match its fields")
+            return latest
+        latest[entry.subject] = entry.digest
+        prev = entry.entry_hash
+        expected_seq += 1
+    return latest
+
+
+def check_records(store: Store, latest: dict[str, str], report: VerifyReport) -> None:
+    """Compare every row's digest with its latest chained digest."""
+    seen: set[str] = set()
+    for model in TABLES:
+        with store.session() as s:
+            rows = list(s.exec(select(model)).all())
+        for row in rows:
+            report.records += 1
+            subject = subject_of(row)
+            seen.add(subject)
+            chained = latest.get(subject)
+            if chained is None:
+                report.problems.append(f"record {subject} is not in the evidence log (added outside provtrack)")
+            elif record_digest(row) != chained:
+                report.problems.append(f"record {subject} was altered after it was logged (digest mismatch)")
+    for subject in latest:
+        if subject not in seen and not subject.startswith("evidence"):
+            report.problems.append(f"record {subject} is in the evidence log but no longer in the store (removed)")
+
+
+def check_warc(store: Store, warc_dir: Path, report: VerifyReport) -> None:
+    """Read back every WARC pointer, checking digests and image payload hashes."""
+    for model in (Image, Page, HostSnapshot):
+        with store.session() as s:
+            rows = list(s.exec(select(model).where(model.warc_file.is_not(None))).all())  # type: ignore[union-attr]
+        for row in rows:
+            file, offset = row.warc_file, row.warc_offset
+            assert file is not None and offset is not None
+            report.warc_records += 1
+            try:
+                stored = read_response(warc_dir, file, offset)
+            except IntegrityError as err:
+                report.problems.append(f"{subject_of(row)}: {err}")
+                continue
+            url = getattr(row, "url", None)
+            if isinstance(row, Image) and row.decision == "collected" and row.sha256:
+                import hashlib
+
+                if hashlib.sha256(stored.body).hexdigest() != row.sha256:
+                    report.problems.append(f"{subject_of(row)}: WARC payload at {file}@{offset} does not match the image's sha256")
+            elif url and stored.url != url and not isinstance(row, HostSnapshot):
+                report.problems.append(f"{subject_of(row)}: WARC record at {file}@{offset} is for {stored.url}, not {url}")
+
+
+def verify(store: Store, warc_dir: Path | None) -> VerifyReport:
+    """Run all checks; the report's first problem names the first thing that broke."""
+    report = VerifyReport()
+    latest = check_chain(store, report)
+    if report.ok:
+        check_records(store, latest, report)
+    if warc_dir is not None and warc_dir.is_dir():
+        check_warc(store, warc_dir, report)
+    return report

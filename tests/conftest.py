@@ -1,0 +1,167 @@
+"""Session fixtures: the real demo web (proxy on port 0), real crawls of it, real databases.
+
+Crawls run as ``provtrack crawl`` subprocesses (a Twisted reactor cannot restart inside one
+test process, and the CLI is what users run). Each crawl of the whole demo web runs once per
+session and its store is shared by every test that compares records with the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO.parent / "shared" / "fixtures"
+PROVTRACK = [sys.executable, "-m", "provenance"]
+POSTGRES_URL = os.environ.get("PROVTRACK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("PROVTRACK_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def fixtures_dir(name: str) -> Path:
+    """A folder of ../shared/fixtures, or skip the test with the reason."""
+    path = FIXTURES / name
+    if not path.is_dir():
+        pytest.skip(f"shared fixtures not present at {path}")
+    return path
+
+
+@dataclass
+class DemoWebProcess:
+    """A running ``python -m demoweb serve`` subprocess."""
+
+    proc: subprocess.Popen[str]
+    url: str
+
+
+def start_demoweb(scale: int = 0) -> DemoWebProcess:
+    """Start the demo web proxy on a free port and wait for its listening line."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "demoweb", "serve", "--port", "0", "--scale", str(scale)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if not line.startswith("demoweb listening on "):
+        proc.kill()
+        raise RuntimeError(f"demo web did not start: {line!r}")
+    return DemoWebProcess(proc, line.rsplit(" ", 1)[1])
+
+
+def stop_process(proc: subprocess.Popen[Any]) -> None:
+    """Terminate a subprocess and reap it."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def demoweb() -> Iterator[DemoWebProcess]:
+    """The demo web, served by its forward proxy on a free loopback port."""
+    web = start_demoweb()
+    yield web
+    stop_process(web.proc)
+
+
+@pytest.fixture(scope="session")
+def manifest() -> dict[str, Any]:
+    """The demo web's ground truth."""
+    from demoweb.manifest import build_manifest
+
+    return build_manifest()
+
+
+def run_cli(*args: str, timeout: float = 600, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``provtrack ARGS`` as users do and return the completed process."""
+    result = subprocess.run(
+        [*PROVTRACK, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"provtrack {' '.join(args)} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+@dataclass
+class CrawlResult:
+    """A finished crawl of the demo web: its output folder and its export records."""
+
+    out: Path
+    mode: str
+    records: list[dict[str, Any]]
+    stdout: str
+
+    @property
+    def by_url(self) -> dict[str, dict[str, Any]]:
+        return {r["image_url"]: r for r in self.records}
+
+    @property
+    def db(self) -> str:
+        return str(self.out / "provtrack.db")
+
+
+def crawl_demo(out: Path, mode: str, proxy: str, seeds: list[str], *extra: str) -> CrawlResult:
+    """Crawl the demo web's seeds in one mode and export the records as JSONL."""
+    result = run_cli("crawl", *seeds, "--mode", mode, "--out", str(out), "--proxy", proxy, *extra)
+    run_cli("export", "--out", str(out), "--format", "jsonl")
+    lines = (out / "export" / "records.jsonl").read_text().splitlines()
+    return CrawlResult(out, mode, [json.loads(line) for line in lines], result.stdout)
+
+
+@pytest.fixture(scope="session")
+def compliant_crawl(tmp_path_factory: pytest.TempPathFactory, demoweb: DemoWebProcess, manifest: dict[str, Any]) -> CrawlResult:
+    """The whole demo web crawled once in compliant mode."""
+    return crawl_demo(tmp_path_factory.mktemp("compliant"), "compliant", demoweb.url, manifest["seeds"])
+
+
+@pytest.fixture(scope="session")
+def reproduce_crawl(tmp_path_factory: pytest.TempPathFactory, demoweb: DemoWebProcess, manifest: dict[str, Any]) -> CrawlResult:
+    """The whole demo web crawled once in reproduce mode."""
+    return crawl_demo(tmp_path_factory.mktemp("reproduce"), "reproduce", demoweb.url, manifest["seeds"])
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema on the machine's server, dropped afterwards."""
+    psycopg = pytest.importorskip("psycopg")
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    base = POSTGRES_URL.replace("postgresql://", "postgresql://", 1)
+    try:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+    except psycopg.OperationalError as err:
+        pytest.fail(f"PostgreSQL is not answering at {POSTGRES_URL}: {err}")
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def have_chromium() -> bool:
+    """Whether Debian's chromium is installed (scripts/run installs it)."""
+    return shutil.which("chromium") is not None or Path("/usr/bin/chromium").exists()
