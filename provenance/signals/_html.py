@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import NamedTuple
+from urllib.parse import urljoin
 
 from parsel import Selector
 
@@ -39,3 +40,11 @@ def meta_tags(selector: Selector) -> list[MetaTag]:
             continue
         tags.append(MetaTag(name, node.attrib.get("content") or "", node.get()))
     return tags
+
+
+def join_url(base: str, url: str) -> str | None:
+    """``urljoin``, but ``None`` for a URL it cannot read (``//[bad``) instead of raising."""
+    try:
+        return urljoin(base, url.strip())
+    except ValueError:
+        return None

@@ -339,3 +339,16 @@ def is_robots_path(url: str) -> bool:
         return urlparse(url).path == "/robots.txt"
     except ValueError:
         return False
+
+
+def query_name(agent: str) -> str:
+    """What to match groups against, as Protego matches it (group token inside the name).
+
+    A full User-Agent header (``provtrack/0.1 (+https://...; research)``) is cut to its first
+    product (``provtrack/0.1``) so that words of its comment cannot select a group; names with
+    a space but no version (``Brightbot 1.0``) and tokens with one (``iaskspider/2.0``) stay
+    whole, since groups are written that way too.
+    """
+    name = agent.strip()
+    first, _, rest = name.partition(" ")
+    return first if rest and "/" in first else name

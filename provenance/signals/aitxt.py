@@ -146,7 +146,7 @@ class AiTxt:
                 else (f"ai.txt: HTTP {self.http_status}")
             )
             return AiTxtDecision(url, agent, verdict, self.reason, evidence)
-        name = agent.split("/", 1)[0].strip() if "/" in agent else agent.strip()
+        name = _robotsparse.query_name(agent)
         ruleset = self._parsed.ruleset_for(name)
         if ruleset is None:
             return AiTxtDecision(

@@ -274,6 +274,10 @@ def _host(url: str) -> str:
         return ""
 
 
+def _line_key(signal: Signal) -> tuple[object, ...]:
+    return (signal.url, signal.kind, signal.value, signal.extra.get("line"))
+
+
 def check_image_before(
     image_host: HostContext,
     image_url: str,
@@ -316,7 +320,13 @@ def check_image_before(
         if host is None and _host(page.url) == _host(image_url):
             host = image_host
         if host is not None:
-            signals.extend(host.robots.preference_signals(page.url, PROVTRACK_AGENT))
+            # The same robots.txt line may cover both the page and the image: keep it once.
+            have = {_line_key(s) for s in signals if s.source == "robots.txt"}
+            signals.extend(
+                s
+                for s in host.robots.preference_signals(page.url, PROVTRACK_AGENT)
+                if _line_key(s) not in have
+            )
     return evaluate(
         Stage.IMAGE_BEFORE,
         signals,

@@ -11,11 +11,12 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
 from provenance.observation import Status
+from provenance.signals._html import join_url
 from provenance.signals.model import Level, Signal, SignalKind
 
 _CC_HOSTS = ("creativecommons.org", "licensebuttons.net")
@@ -146,7 +147,7 @@ def license_signals(
     for node in selector.xpath("//link[@href] | //a[@href] | //area[@href]"):
         rel = (node.attrib.get("rel") or "").lower().split()
         if "license" in rel:
-            href = urljoin(base_url, node.attrib["href"].strip())
+            href = join_url(base_url, node.attrib["href"]) or node.attrib["href"].strip()
             add(href, f"html:{node.root.tag}[rel=license]", node.get(), {})
     for name in ("license", "dc.rights", "dcterms.license", "dc.license", "dcterms.rights"):
         for node in selector.xpath(
@@ -179,9 +180,10 @@ def license_signals(
             for key in ("contentUrl", "url", "@id"):
                 target = holder.get(key)
                 if isinstance(target, str) and target.strip():
-                    extra["applies_to"] = urljoin(base_url, target.strip())
+                    extra["applies_to"] = join_url(base_url, target) or target.strip()
                     break
-            resolved = urljoin(base_url, value) if value.startswith(("/", "./")) else value
+            relative = value.startswith(("/", "./"))
+            resolved = (join_url(base_url, value) or value) if relative else value
             snippet = json.dumps(
                 {"license": value, **({"@type": kind} if kind else {})},
                 ensure_ascii=False,
@@ -191,7 +193,7 @@ def license_signals(
 
     for node in selector.xpath("//a[@href] | //img[@src]"):
         target = node.attrib.get("href") or node.attrib.get("src") or ""
-        absolute = urljoin(base_url, target.strip())
+        absolute = join_url(base_url, target) or ""
         if cc_short_id(absolute) and not any(s.extra.get("license") == absolute for s in signals):
             add(absolute, "html:cc-mark", node.get(), {})
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
 from provenance.observation import Status
 from provenance.signals import contentusage, robotsmeta, tdmrep
 from provenance.signals._headers import Headers, header_values
-from provenance.signals._html import meta_tags, parse_html
+from provenance.signals._html import join_url, meta_tags, parse_html
 from provenance.signals.license import license_signals
 from provenance.signals.model import Level, Signal
 from provenance.signals.tdmrep import TdmFile, TdmState
@@ -197,7 +197,10 @@ def extract_images(selector: Selector, base_url: str) -> list[ImageCandidate]:
             if value:
                 found.append(
                     replace(
-                        template, url=urljoin(base_url, value), attribute=attribute, density=1.0
+                        template,
+                        url=join_url(base_url, value) or "",
+                        attribute=attribute,
+                        density=1.0,
                     )
                 )
         for attribute in ("srcset", "data-srcset"):
@@ -211,7 +214,7 @@ def extract_images(selector: Selector, base_url: str) -> list[ImageCandidate]:
                 found.append(
                     replace(
                         template,
-                        url=urljoin(base_url, url),
+                        url=join_url(base_url, url) or "",
                         attribute=attribute,
                         descriptor=descriptor,
                         width_descriptor=w,
@@ -257,7 +260,7 @@ def page_signals(url: str, html: str | bytes, headers: Headers | None = None) ->
         html = html[:PAGE_MAX_CHARS]
     selector = parse_html(html)
     base_href = selector.xpath("//base/@href").get()
-    base_url = urljoin(url, base_href.strip()) if base_href and base_href.strip() else url
+    base_url = (join_url(url, base_href) if base_href and base_href.strip() else None) or url
     title_text = selector.xpath("//title[1]").xpath("string()").get()
     title = " ".join(title_text.split()) if title_text and title_text.strip() else None
     lang = selector.xpath(

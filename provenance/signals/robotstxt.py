@@ -181,7 +181,7 @@ class RobotsSnapshot:
             reason = f"{fetched.reason}: parsed the first {len(capped)} of {len(raw)} bytes"
         elif raw.strip() and parsed.directives_seen == 0:
             status = Status.UNPARSEABLE
-            kind = "binary content" if looks_binary(raw) else "no robots.txt directive"
+            kind = _unreadable_kind(raw, text)
             reason = f"{fetched.reason}: {kind}; no rule applies"
         return cls(
             outcome=RobotsOutcome.PARSED,
@@ -207,12 +207,12 @@ class RobotsSnapshot:
 
     def crawl_delay(self, agent: str = PROVTRACK_AGENT) -> float | None:
         """The crawl-delay of the group ``agent`` falls in, if any."""
-        ruleset = self._parsed.ruleset_for(_query_name(agent))
+        ruleset = self._parsed.ruleset_for(_robotsparse.query_name(agent))
         return ruleset.crawl_delay if ruleset else None
 
     def can_fetch(self, url: str, agent: str = PROVTRACK_AGENT) -> Decision:
         """robots.txt's decision for ``url`` and ``agent`` (a product token or full UA string)."""
-        name = _query_name(agent)
+        name = _robotsparse.query_name(agent)
         if self.outcome is RobotsOutcome.UNREACHABLE:
             return Decision(url, agent, Verdict.UNREACHABLE, self.reason, self._fetch_evidence())
         if self.outcome is RobotsOutcome.UNAVAILABLE:
@@ -322,7 +322,7 @@ class RobotsSnapshot:
         """
         if self.outcome is not RobotsOutcome.PARSED:
             return []
-        name = _query_name(agent)
+        name = _robotsparse.query_name(agent)
         ruleset = self._parsed.ruleset_for(name)
         provtrack_set = self._parsed.ruleset_for(PROVTRACK_AGENT)
         path = normalize_path(url)
@@ -377,9 +377,12 @@ class RobotsSnapshot:
             return None
 
 
-def _query_name(agent: str) -> str:
-    """What to match groups against: the product token of a full UA string, else the name as is."""
-    return agent.split("/", 1)[0].strip() if "/" in agent else agent.strip()
+def _unreadable_kind(raw: bytes, text: str) -> str:
+    if looks_binary(raw):
+        return "binary content"
+    if text.lstrip().lower().startswith(("<!doctype html", "<html")):
+        return "an HTML page, not a robots.txt"
+    return "no robots.txt directive"
 
 
 def _cross_checked(decision: Decision) -> Decision:

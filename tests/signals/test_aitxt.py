@@ -58,7 +58,9 @@ def test_mltshp_signal_restricts_provtrack() -> None:
         (None, "timeout", AiTxtVerdict.UNKNOWN, Status.FETCH_FAILED),
     ],
 )
-def test_fetch_outcomes(status: int | None, error: str | None, verdict: AiTxtVerdict, obs: Status) -> None:
+def test_fetch_outcomes(
+    status: int | None, error: str | None, verdict: AiTxtVerdict, obs: Status
+) -> None:
     ai = AiTxt.from_fetch(AI_URL, status, b"User-Agent: *\nDisallow: /\n", error)
     assert ai.status is obs
     decision = ai.can_use("https://mltshp.com/a.jpg")
@@ -70,7 +72,9 @@ def test_fetch_outcomes(status: int | None, error: str | None, verdict: AiTxtVer
 
 
 def test_allow_longest_match_and_own_group() -> None:
-    text = b"User-Agent: *\nDisallow: /\nAllow: /public/\n\nUser-Agent: provtrack\nDisallow: *.gif\n"
+    text = (
+        b"User-Agent: *\nDisallow: /\nAllow: /public/\n\nUser-Agent: provtrack\nDisallow: *.gif\n"
+    )
     ai = AiTxt.from_fetch(AI_URL, 200, text, None)
     assert ai.can_use("https://x.org/public/a.jpg", "GPTBot").verdict is AiTxtVerdict.ALLOW
     assert ai.can_use("https://x.org/a.jpg", "GPTBot").verdict is AiTxtVerdict.DISALLOW

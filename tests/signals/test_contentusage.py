@@ -19,7 +19,11 @@ from provenance.signals.model import Level, SignalKind
     [
         ("train-ai=n", {"train-ai": "n"}, Status.OK),
         ("train-ai=n, search=y", {"train-ai": "n", "search": "y"}, Status.OK),
-        ("search=yes, ai-train=no, ai-input=no", {"search": "y", "ai-train": "n", "ai-input": "n"}, Status.OK),
+        (
+            "search=yes, ai-train=no, ai-input=no",
+            {"search": "y", "ai-train": "n", "ai-input": "n"},
+            Status.OK,
+        ),
         # lenient: case, spaces, quotes, RFC 9651 parameters, duplicates (last wins)
         ('Train-AI = "N" ;reason=x,SEARCH=Y', {"train-ai": "n", "search": "y"}, Status.OK),
         ("train-ai=y, train-ai=n", {"train-ai": "n"}, Status.OK),
@@ -50,7 +54,9 @@ def test_parse(value: str, prefs: dict[str, str], status: Status) -> None:
     ],
 )
 def test_content_usage_training_restrictions(value: str, restricting: list[str]) -> None:
-    signals = preference_signals(value, SignalKind.CONTENT_USAGE, source="header:Content-Usage", level=Level.PAGE)
+    signals = preference_signals(
+        value, SignalKind.CONTENT_USAGE, source="header:Content-Usage", level=Level.PAGE
+    )
     assert [s.value for s in signals if s.restricts] == restricting
 
 
@@ -63,21 +69,33 @@ def test_content_usage_training_restrictions(value: str, restricting: list[str])
     ],
 )
 def test_content_signal_training_restrictions(value: str, restricting: list[str]) -> None:
-    signals = preference_signals(value, SignalKind.CONTENT_SIGNAL, source="robots.txt", level=Level.HOST)
+    signals = preference_signals(
+        value, SignalKind.CONTENT_SIGNAL, source="robots.txt", level=Level.HOST
+    )
     assert [s.value for s in signals if s.restricts] == restricting
 
 
 def test_other_agent_never_restricts_and_unreadable_values_are_recorded() -> None:
-    scoped = preference_signals("train-ai=n", SignalKind.CONTENT_USAGE, source="robots.txt", level=Level.HOST, agent="GPTBot")
+    scoped = preference_signals(
+        "train-ai=n",
+        SignalKind.CONTENT_USAGE,
+        source="robots.txt",
+        level=Level.HOST,
+        agent="GPTBot",
+    )
     assert [(s.value, s.restricts) for s in scoped] == [("train-ai=n", False)]
-    [junk] = preference_signals("???", SignalKind.CONTENT_USAGE, source="header:Content-Usage", level=Level.PAGE)
+    [junk] = preference_signals(
+        "???", SignalKind.CONTENT_USAGE, source="header:Content-Usage", level=Level.PAGE
+    )
     assert junk.value == "unparseable"
     assert not junk.restricts
 
 
 def test_headers() -> None:
     signals = signals_from_headers(
-        {"content-usage": ["train-ai=n", "search=y"], "Content-Signal": "ai-train=no"}, url="https://e.com/a.jpg", level=Level.IMAGE
+        {"content-usage": ["train-ai=n", "search=y"], "Content-Signal": "ai-train=no"},
+        url="https://e.com/a.jpg",
+        level=Level.IMAGE,
     )
     assert [(s.kind, s.value, s.restricts, s.evidence) for s in signals] == [
         (SignalKind.CONTENT_USAGE, "train-ai=n", True, "Content-Usage: train-ai=n"),

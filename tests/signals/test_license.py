@@ -48,7 +48,9 @@ HTML = """<html><head>
 
 
 def test_every_licence_statement_with_its_source() -> None:
-    found = license_signals(parse_html(HTML), base_url="https://e.com/a/", url="https://e.com/a/page")
+    found = license_signals(
+        parse_html(HTML), base_url="https://e.com/a/", url="https://e.com/a/page"
+    )
     got = [(s.source, s.value, s.extra.get("applies_to")) for s in found.signals]
     assert got == [
         ("html:link[rel=license]", "CC-BY-4.0", None),

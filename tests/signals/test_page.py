@@ -43,7 +43,9 @@ def test_title_lang_and_content_language() -> None:
 
 def test_images_resolved_grouped_and_largest_marked() -> None:
     page = page_signals("https://e.com/people/today.html", PAGE, {})
-    rows = [(i.url, i.element, i.tag, i.attribute, i.descriptor, i.largest, i.alt) for i in page.images]
+    rows = [
+        (i.url, i.element, i.tag, i.attribute, i.descriptor, i.largest, i.alt) for i in page.images
+    ]
     assert rows == [
         ("https://e.com/photos/a.jpg", 0, "img", "src", None, False, "Alice"),
         ("https://e.com/photos/a-480.jpg", 0, "img", "srcset", "480w", False, "Alice"),
@@ -70,7 +72,10 @@ def test_images_resolved_grouped_and_largest_marked() -> None:
         # as in the HTML parsing algorithm, a comma inside a URL belongs to the URL
         ("a.jpg,b.jpg 2x", [("a.jpg,b.jpg", "2x")]),
         ("a.jpg, b.jpg 2x", [("a.jpg", None), ("b.jpg", "2x")]),
-        ("https://c/w_1,h_2/a.jpg 100w,  https://c/b.jpg 200w", [("https://c/w_1,h_2/a.jpg", "100w"), ("https://c/b.jpg", "200w")]),
+        (
+            "https://c/w_1,h_2/a.jpg 100w,  https://c/b.jpg 200w",
+            [("https://c/w_1,h_2/a.jpg", "100w"), ("https://c/b.jpg", "200w")],
+        ),
         ("  , ,", []),
         ("a.jpg 100w (junk, more), b.jpg", [("a.jpg", "100w (junk, more)"), ("b.jpg", None)]),
     ],
@@ -84,19 +89,32 @@ def test_page_level_signals_from_headers_and_metas() -> None:
     page = page_signals(
         "https://provider.com/doc.html",
         html.replace("<title>", '<meta name="robots" content="noai"><title>'),
-        {"X-Robots-Tag": ["otherbot: noimageindex"], "tdm-reservation": ["0"], "Content-Usage": "train-ai=n"},
+        {
+            "X-Robots-Tag": ["otherbot: noimageindex"],
+            "tdm-reservation": ["0"],
+            "Content-Usage": "train-ai=n",
+        },
     )
     kinds = [(s.kind, s.value) for s in page.signals]
     assert (SignalKind.META_ROBOTS, "noai") in kinds
     assert (SignalKind.X_ROBOTS_TAG, "noimageindex") in kinds
     assert (SignalKind.CONTENT_USAGE, "train-ai=n") in kinds
-    assert [s.source for s in page.tdm] == ["header:tdm-reservation", "meta:tdm-reservation", "meta:tdm-policy"]
+    assert [s.source for s in page.tdm] == [
+        "header:tdm-reservation",
+        "meta:tdm-reservation",
+        "meta:tdm-policy",
+    ]
     state = page.tdm_state()
     assert state.reservation == 1
     assert state.decided_by is not None
     assert state.decided_by.source == "meta:tdm-reservation"
     assert state.policy == "https://provider.com/policies/policy.json"
-    reserved_file = TdmFile.from_fetch("https://provider.com/.well-known/tdmrep.json", 200, b'[{"location": "/", "tdm-reservation": 0}]', None)
+    reserved_file = TdmFile.from_fetch(
+        "https://provider.com/.well-known/tdmrep.json",
+        200,
+        b'[{"location": "/", "tdm-reservation": 0}]',
+        None,
+    )
     assert page.tdm_state(reserved_file).layers[0].source == "/.well-known/tdmrep.json"
 
 

@@ -6,7 +6,11 @@ import pytest
 
 from provenance.signals._html import meta_tags, parse_html
 from provenance.signals.model import Level, SignalKind
-from provenance.signals.robotsmeta import meta_robots_signals, parse_directives, x_robots_tag_signals
+from provenance.signals.robotsmeta import (
+    meta_robots_signals,
+    parse_directives,
+    x_robots_tag_signals,
+)
 
 
 def triples(value: str) -> list[tuple[str, str | None, str | None]]:
@@ -19,7 +23,10 @@ def triples(value: str) -> list[tuple[str, str | None, str | None]]:
         ("noindex", [("noindex", None, None)]),
         ("NoIndex, NOAI", [("noindex", None, None), ("noai", None, None)]),
         # a ua: prefix scopes every directive after it on the line
-        ("googlebot: noindex, nofollow", [("noindex", None, "googlebot"), ("nofollow", None, "googlebot")]),
+        (
+            "googlebot: noindex, nofollow",
+            [("noindex", None, "googlebot"), ("nofollow", None, "googlebot")],
+        ),
         # until another ua: prefix
         (
             "noimageai, googlebot: noai, otherbot: noimageindex, none",
@@ -33,9 +40,15 @@ def triples(value: str) -> list[tuple[str, str | None, str | None]]:
         # a date with a colon and a comma
         (
             "unavailable_after: Wednesday, 03-Nov-2027 15:00:00 GMT, noai",
-            [("unavailable_after", "Wednesday, 03-Nov-2027 15:00:00 GMT", None), ("noai", None, None)],
+            [
+                ("unavailable_after", "Wednesday, 03-Nov-2027 15:00:00 GMT", None),
+                ("noai", None, None),
+            ],
         ),
-        ("unavailable_after: 25 Jun 2010 15:00:00 PST", [("unavailable_after", "25 Jun 2010 15:00:00 PST", None)]),
+        (
+            "unavailable_after: 25 Jun 2010 15:00:00 PST",
+            [("unavailable_after", "25 Jun 2010 15:00:00 PST", None)],
+        ),
         (
             "provtrack: unavailable_after: Wed, 03 Nov 2027 15:00:00 GMT, googlebot: noindex",
             [
@@ -43,18 +56,25 @@ def triples(value: str) -> list[tuple[str, str | None, str | None]]:
                 ("noindex", None, "googlebot"),
             ],
         ),
-        ("max-snippet:-1, max-image-preview:large", [("max-snippet", "-1", None), ("max-image-preview", "large", None)]),
+        (
+            "max-snippet:-1, max-image-preview:large",
+            [("max-snippet", "-1", None), ("max-image-preview", "large", None)],
+        ),
         ("", []),
         (" , ,", []),
         ("bogus-directive", [("bogus-directive", None, None)]),
     ],
 )
-def test_x_robots_tag_parsing(value: str, expected: list[tuple[str, str | None, str | None]]) -> None:
+def test_x_robots_tag_parsing(
+    value: str, expected: list[tuple[str, str | None, str | None]]
+) -> None:
     assert triples(value) == expected
 
 
 def test_each_header_line_is_scoped_on_its_own_and_restricts_only_provtrack() -> None:
-    headers = {"X-Robots-Tag": ["googlebot: noai", "noimageindex", "provtrack: noml", "gptbot: noimageai"]}
+    headers = {
+        "X-Robots-Tag": ["googlebot: noai", "noimageindex", "provtrack: noml", "gptbot: noimageai"]
+    }
     signals = x_robots_tag_signals(headers, url="https://e.com/p", level=Level.PAGE)
     assert [(s.value, s.agent, s.restricts) for s in signals] == [
         ("noai", "googlebot", False),
@@ -63,7 +83,9 @@ def test_each_header_line_is_scoped_on_its_own_and_restricts_only_provtrack() ->
         ("noimageai", "gptbot", False),
     ]
     assert signals[0].evidence == "X-Robots-Tag: googlebot: noai"
-    assert all(s.kind is SignalKind.X_ROBOTS_TAG and s.source == "header:X-Robots-Tag" for s in signals)
+    assert all(
+        s.kind is SignalKind.X_ROBOTS_TAG and s.source == "header:X-Robots-Tag" for s in signals
+    )
 
 
 @pytest.mark.parametrize(
@@ -79,7 +101,9 @@ def test_each_header_line_is_scoped_on_its_own_and_restricts_only_provtrack() ->
         ("nosnippet", False, False),
     ],
 )
-def test_restricts_depends_on_level(directive: str, page_restricts: bool, image_restricts: bool) -> None:
+def test_restricts_depends_on_level(
+    directive: str, page_restricts: bool, image_restricts: bool
+) -> None:
     [page] = x_robots_tag_signals({"x-robots-tag": directive}, level=Level.PAGE)
     [image] = x_robots_tag_signals({b"X-Robots-Tag": [directive.encode()]}, level=Level.IMAGE)
     assert page.restricts is page_restricts
@@ -105,7 +129,7 @@ def test_meta_tags_general_and_per_bot_case_insensitive() -> None:
         ("noml", "provtrack", True, "meta:provtrack"),
         ("noai", "somecrawler", False, "meta:somecrawler"),
     ]
-    assert signals[0].evidence.lower().startswith("<meta name=\"robots\"")
+    assert signals[0].evidence.lower().startswith('<meta name="robots"')
     assert all(s.kind is SignalKind.META_ROBOTS and s.level is Level.PAGE for s in signals)
 
 

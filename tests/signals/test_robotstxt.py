@@ -44,7 +44,9 @@ def test_corpus_parses_without_exception_and_classifies_every_file() -> None:
     statuses: Counter[str] = Counter()
     encodings: Counter[str | None] = Counter()
     for path in corpus():
-        snap = RobotsSnapshot.from_fetch(f"http://{path.name}/robots.txt", 200, path.read_bytes(), None)
+        snap = RobotsSnapshot.from_fetch(
+            f"http://{path.name}/robots.txt", 200, path.read_bytes(), None
+        )
         assert snap.outcome is RobotsOutcome.PARSED
         statuses[snap.status.value] += 1
         encodings[snap.encoding] += 1
@@ -57,7 +59,9 @@ def test_corpus_oddities_named_in_sources() -> None:
     root = fixture_dir("robots", "protego")
 
     def read(name: str) -> RobotsSnapshot:
-        return RobotsSnapshot.from_fetch(f"http://{name}/robots.txt", 200, (root / name).read_bytes(), None)
+        return RobotsSnapshot.from_fetch(
+            f"http://{name}/robots.txt", 200, (root / name).read_bytes(), None
+        )
 
     ico = read("www.pch.com")
     assert ico.status is Status.UNPARSEABLE
@@ -90,7 +94,9 @@ def _sample_paths(snap: RobotsSnapshot) -> list[str]:
 def test_matching_line_agrees_with_protego_on_the_corpus() -> None:
     checks = disagreements = 0
     for path in corpus():
-        snap = RobotsSnapshot.from_fetch(f"http://{path.name}/robots.txt", 200, path.read_bytes(), None)
+        snap = RobotsSnapshot.from_fetch(
+            f"http://{path.name}/robots.txt", 200, path.read_bytes(), None
+        )
         reference = Protego.parse(snap.text)
         lines = re.split(r"\r\n|\r|\n", snap.text)
         for sample in _sample_paths(snap):
@@ -126,7 +132,13 @@ def test_matching_line_agrees_with_protego_on_the_corpus() -> None:
         (503, None, RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
         (500, None, RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
         (429, None, RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
-        (None, "TimeoutError: timed out", RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
+        (
+            None,
+            "TimeoutError: timed out",
+            RobotsOutcome.UNREACHABLE,
+            Verdict.UNREACHABLE,
+            Status.FETCH_FAILED,
+        ),
         (None, None, RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
     ],
 )
@@ -165,7 +177,9 @@ def test_ai_robots_txt_blocks_every_panel_agent_and_not_provtrack() -> None:
     assert len(panel) == 2 + len(ai_agent_panel()) == 168
     reference = Protego.parse(snap.text)
     for agent, decision in panel.items():
-        assert decision.allowed == reference.can_fetch("https://example.com/gallery/face.jpg", query_name(agent))
+        assert decision.allowed == reference.can_fetch(
+            "https://example.com/gallery/face.jpg", query_name(agent)
+        )
         if agent in ("provtrack", "*"):
             assert decision.verdict is Verdict.ALLOW, agent
             assert decision.line is None
@@ -238,12 +252,16 @@ Allow: /no-provtrack/ok
         ("/robots.txt", "GPTBot", Verdict.ALLOW, None),
     ],
 )
-def test_matching_semantics_and_line_evidence(path: str, agent: str, verdict: Verdict, line: int | None) -> None:
+def test_matching_semantics_and_line_evidence(
+    path: str, agent: str, verdict: Verdict, line: int | None
+) -> None:
     snap = snapshot(RULES)
     decision = snap.can_fetch("https://example.com" + path, agent)
     assert decision.verdict is verdict
     assert decision.line == line
-    assert decision.protego_allowed == Protego.parse(RULES).can_fetch("https://example.com" + path, query_name(agent))
+    assert decision.protego_allowed == Protego.parse(RULES).can_fetch(
+        "https://example.com" + path, query_name(agent)
+    )
 
 
 def test_group_crawl_delay_and_sitemaps() -> None:
@@ -314,7 +332,9 @@ def test_content_signal_and_usage_lines_of_the_applicable_group() -> None:
 def test_content_signal_of_another_agents_group_does_not_bind_provtrack() -> None:
     snap = snapshot(PREFS)
     friendly = snap.preference_signals("https://example.com/a", "Friendlybot")
-    assert [(s.value, s.agent, s.restricts) for s in friendly] == [("ai-train=yes", "Friendlybot", False)]
+    assert [(s.value, s.agent, s.restricts) for s in friendly] == [
+        ("ai-train=yes", "Friendlybot", False)
+    ]
     orphan_only = snapshot("Content-Signal: ai-train=no\nUser-agent: *\nDisallow: /x\n")
     [signal] = orphan_only.preference_signals("https://example.com/a")
     assert signal.extra["outside_group"] is True

@@ -122,7 +122,9 @@ def test_reservation_values(value: object, expected: int | None) -> None:
 
 
 def test_protocol_error_rule_is_the_match_and_unset() -> None:
-    tdm = file_of([{"location": "/", "tdm-reservation": 2}, {"location": "/", "tdm-reservation": 1}])
+    tdm = file_of(
+        [{"location": "/", "tdm-reservation": 2}, {"location": "/", "tdm-reservation": 1}]
+    )
     [signal] = tdm.signals_for("https://provider.com/x")
     assert signal.value == "unset"
     assert "protocol error" in signal.extra["problem"]
@@ -156,7 +158,11 @@ def test_a_single_object_and_a_trailing_comma_are_read_leniently() -> None:
 
 @pytest.mark.parametrize(
     ("status", "error", "obs"),
-    [(404, None, Status.ABSENT), (503, None, Status.FETCH_FAILED), (None, "reset", Status.FETCH_FAILED)],
+    [
+        (404, None, Status.ABSENT),
+        (503, None, Status.FETCH_FAILED),
+        (None, "reset", Status.FETCH_FAILED),
+    ],
 )
 def test_missing_file_is_unset(status: int | None, error: str | None, obs: Status) -> None:
     tdm = TdmFile.from_fetch(FILE_URL, status, b'[{"location": "/", "tdm-reservation": 1}]', error)
@@ -167,11 +173,15 @@ def test_missing_file_is_unset(status: int | None, error: str | None, obs: Statu
 
 def test_header_fixtures() -> None:
     folder = fixture_dir("tdmrep")
-    first = tdmrep.header_signals(read_http_headers(folder / "w3c-spec_example_http-headers-1.txt"), level=Level.IMAGE)
+    first = tdmrep.header_signals(
+        read_http_headers(folder / "w3c-spec_example_http-headers-1.txt"), level=Level.IMAGE
+    )
     assert [(s.kind, s.value, s.restricts, s.evidence) for s in first] == [
         (SignalKind.TDM_RESERVATION, "1", True, "tdm-reservation: 1")
     ]
-    second = tdmrep.header_signals(read_http_headers(folder / "w3c-spec_example_http-headers-2.txt"))
+    second = tdmrep.header_signals(
+        read_http_headers(folder / "w3c-spec_example_http-headers-2.txt")
+    )
     assert [(s.kind, s.value) for s in second] == [
         (SignalKind.TDM_RESERVATION, "1"),
         (SignalKind.TDM_POLICY, "https://provider.com/policies/policy.json"),
@@ -189,11 +199,17 @@ def test_html_meta_fixture() -> None:
 
 
 def _layer(source: str, *values: str) -> list:
-    return tdmrep.header_signals({"tdm-reservation": list(values)}) if source == "header" else [
-        s
-        for v in values
-        for s in tdmrep.meta_signals(meta_tags(parse_html(f'<meta name="tdm-reservation" content="{v}">')))
-    ]
+    return (
+        tdmrep.header_signals({"tdm-reservation": list(values)})
+        if source == "header"
+        else [
+            s
+            for v in values
+            for s in tdmrep.meta_signals(
+                meta_tags(parse_html(f'<meta name="tdm-reservation" content="{v}">'))
+            )
+        ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -213,7 +229,11 @@ def _layer(source: str, *values: str) -> list:
     ],
 )
 def test_processing_priority(
-    file_value: int | None, header: list[str], meta: list[str], expected: int | None, decided_by: str | None
+    file_value: int | None,
+    header: list[str],
+    meta: list[str],
+    expected: int | None,
+    decided_by: str | None,
 ) -> None:
     rules = [] if file_value is None else [{"location": "/", "tdm-reservation": file_value}]
     file_layer = file_of(rules).signals_for("https://provider.com/page") if rules else []
@@ -234,20 +254,34 @@ def test_policy_not_followed_when_not_reserved() -> None:
 
 def test_policy_documents() -> None:
     folder = fixture_dir("tdmrep")
-    one = TdmPolicy.from_fetch("u", 200, (folder / "w3c-spec_full-policy-example1.json").read_bytes(), None, "application/ld+json")
+    one = TdmPolicy.from_fetch(
+        "u",
+        200,
+        (folder / "w3c-spec_full-policy-example1.json").read_bytes(),
+        None,
+        "application/ld+json",
+    )
     assert one.status is Status.OK
     assert one.machine_readable
     assert one.permissions[0]["action"] == "tdm:mine"
     assert one.permissions[0]["duty"] == [{"action": "obtainConsent"}]
     assert one.data is not None
     assert one.data["assigner"]["vcard:fn"] == "Provider"
-    bad = TdmPolicy.from_fetch("u", 200, (folder / "w3c-spec_full-policy-example2_invalid-json.json").read_bytes(), None, "text/html")
+    bad = TdmPolicy.from_fetch(
+        "u",
+        200,
+        (folder / "w3c-spec_full-policy-example2_invalid-json.json").read_bytes(),
+        None,
+        "text/html",
+    )
     assert bad.status is Status.UNPARSEABLE
     assert not bad.machine_readable
     assert "invalid JSON" in bad.reason
     assert bad.permissions[0]["duty"] == [{"action": "compensate"}]
     assert bad.permissions[0]["constraint"][0]["rightOperand"] == "tdm:non-research"
-    itcop = TdmPolicy.from_fetch("u", 200, (folder / "itcop.org_0pn-mrt-1.0.json").read_bytes(), None, "application/json")
+    itcop = TdmPolicy.from_fetch(
+        "u", 200, (folder / "itcop.org_0pn-mrt-1.0.json").read_bytes(), None, "application/json"
+    )
     assert itcop.status is Status.OK
     [permission] = itcop.permissions
     assert permission["action"] == "tdm:mine"
