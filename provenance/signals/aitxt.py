@@ -132,6 +132,22 @@ class AiTxt:
             **common,
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form for the store (the parsed text included, rules re-derivable)."""
+        return {
+            "url": self.url,
+            "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
+            "http_status": self.http_status,
+            "error": self.error,
+            "status": self.status.value,
+            "reason": self.reason,
+            "size": self.size,
+            "sha256": self.sha256,
+            "encoding": self.encoding,
+            "truncated": self.truncated,
+            "text": self.text,
+        }
+
     def can_use(self, url: str, agent: str = PROVTRACK_AGENT) -> AiTxtDecision:
         """ai.txt's answer for ``url`` and ``agent`` (falls back to the ``*`` group)."""
         if self._parsed is None:

@@ -9,7 +9,7 @@ and for the gate to carry page-level signals onto.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,6 +85,21 @@ class PageSignals:
             *self.usage,
             *self.licenses,
         ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form: page facts, every signal (``Signal.to_dict``) and the images."""
+        return {
+            "url": self.url,
+            "base_url": self.base_url,
+            "status": self.status.value,
+            "reason": self.reason,
+            "title": self.title,
+            "lang": self.lang,
+            "content_language": list(self.content_language),
+            "jsonld_status": self.jsonld_status.value,
+            "signals": [s.to_dict() for s in self.signals],
+            "images": [asdict(i) for i in self.images],
+        }
 
     @property
     def tdm_header(self) -> tuple[Signal, ...]:

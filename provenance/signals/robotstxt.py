@@ -205,6 +205,23 @@ class RobotsSnapshot:
         """Every user-agent token the file has a group for (lower-cased, in file order)."""
         return tuple(self._parsed.rulesets)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form for the store (the parsed text included, rules re-derivable)."""
+        return {
+            "url": self.url,
+            "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
+            "http_status": self.http_status,
+            "error": self.error,
+            "outcome": self.outcome.value,
+            "status": self.status.value,
+            "reason": self.reason,
+            "size": self.size,
+            "sha256": self.sha256,
+            "encoding": self.encoding,
+            "truncated": self.truncated,
+            "text": self.text,
+        }
+
     def crawl_delay(self, agent: str = PROVTRACK_AGENT) -> float | None:
         """The crawl-delay of the group ``agent`` falls in, if any."""
         ruleset = self._parsed.ruleset_for(_robotsparse.query_name(agent))

@@ -194,6 +194,30 @@ class TdmFile:
         reason = f"{len(rules)} rule(s)" + (f"; {'; '.join(notes)}" if notes else "")
         return cls(status=status, reason=reason, rules=rules, **common)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form for the store, each rule with its raw JSON and problem."""
+        return {
+            "url": self.url,
+            "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
+            "http_status": self.http_status,
+            "error": self.error,
+            "status": self.status.value,
+            "reason": self.reason,
+            "size": self.size,
+            "sha256": self.sha256,
+            "rules": [
+                {
+                    "index": r.index,
+                    "location": r.location,
+                    "tdm-reservation": r.reservation,
+                    "tdm-policy": r.policy,
+                    "raw": r.raw,
+                    "problem": r.problem,
+                }
+                for r in self.rules
+            ],
+        }
+
     def match(self, url: str) -> TdmRule | None:
         """The first rule in file order whose location matches ``url`` ("first in sequence")."""
         for rule in self.rules:
