@@ -1,0 +1,487 @@
+"""W3C TDMRep: ``/.well-known/tdmrep.json``, ``tdm-reservation``/``tdm-policy`` headers and metas.
+
+Rules implemented from the TDMRep Final Community Group Report:
+
+- ``tdm-reservation`` is ``1`` (rights reserved: the EU DSM Art. 4(3) opt-out) or ``0``; any
+  other value is a protocol error and counts as unset.
+- tdmrep.json is an array of ``{location, tdm-reservation, tdm-policy?}``; ``location`` uses
+  robots.txt patterns (``*``, ``$``), matched case-sensitively against the path. The spec says
+  "The most specific match found MUST be used. The most specific match is the first in
+  sequence.": the publisher orders rules from most to least specific, so the first rule in
+  file order that matches decides. No match means unset.
+- Processing priority: the file, then the HTTP header overrides it, then HTML metadata
+  overrides that. The absence of a value does not reset an earlier one; neither does a
+  protocol error, which is unset rather than ``0`` (reading it as ``0`` would turn an attempt
+  to reserve into a permission).
+- ``tdm-policy`` is recorded but not followed when the reservation is ``0``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from provenance.observation import Status
+from provenance.signals._fetch import FetchClass, classify_fetch, decode_text
+from provenance.signals._headers import Headers, header_values
+from provenance.signals._html import MetaTag
+from provenance.signals._patterns import PathPattern, compile_pattern, normalize_path
+from provenance.signals.model import Level, Signal, SignalKind
+
+TDMREP_MAX_BYTES = 512 * 1024
+"""Largest tdmrep.json or policy document read; beyond it the file is ``too_large``."""
+
+TDMREP_FILE_SOURCE = "/.well-known/tdmrep.json"
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def parse_reservation(value: Any) -> tuple[int | None, str | None]:
+    """``(0|1, None)`` for a valid value, else ``(None, problem)`` (protocol error = unset).
+
+    JSON integers and the strings ``"0"``/``"1"`` are accepted (headers and metas are
+    strings); booleans are not, although ``True == 1`` in Python.
+    """
+    if isinstance(value, bool):
+        return None, f"protocol error: tdm-reservation {json.dumps(value)} is not 0 or 1"
+    if isinstance(value, int) and value in (0, 1):
+        return value, None
+    if isinstance(value, str) and value.strip() in ("0", "1"):
+        return int(value.strip()), None
+    if value is None:
+        return None, "tdm-reservation missing"
+    shown = value if isinstance(value, str) else json.dumps(value, default=str)
+    return None, f"protocol error: tdm-reservation {shown!r} is not 0 or 1"
+
+
+def _reservation_value(reservation: int | None) -> str:
+    return "unset" if reservation is None else str(reservation)
+
+
+@dataclass(frozen=True, slots=True)
+class TdmRule:
+    """One rule of tdmrep.json: ``index`` is its 0-based position, ``raw`` the rule as JSON."""
+
+    index: int
+    location: str | None
+    reservation: int | None
+    policy: str | None
+    raw: str
+    problem: str | None = None
+    pattern: PathPattern | None = field(default=None, repr=False, compare=False)
+
+    def matches(self, url: str) -> bool:
+        """Whether this rule's location matches ``url`` (robots.txt matching, case-sensitive)."""
+        return self.pattern is not None and self.pattern.matches(normalize_path(url))
+
+
+def _location_pattern(location: str) -> tuple[PathPattern | None, str | None]:
+    note = None
+    pattern_text = location.strip()
+    if pattern_text.startswith(("http://", "https://")):
+        after = pattern_text.split("://", 1)[1]
+        pattern_text = "/" + after.split("/", 1)[1] if "/" in after else "/"
+        note = "location written as an absolute URL; its path is used"
+    elif not pattern_text.startswith(("/", "*")):
+        pattern_text = "/" + pattern_text
+        note = "location without a leading '/'; read from the root"
+    return compile_pattern(pattern_text), note
+
+
+def _rule_from(index: int, item: Any) -> TdmRule:
+    try:
+        raw = json.dumps(item, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):
+        raw = f"(rule {index}: too deeply nested to show)"
+    if not isinstance(item, dict):
+        return TdmRule(index, None, None, None, raw, "rule is not a JSON object")
+    location = item.get("location")
+    reservation, problem = parse_reservation(item.get("tdm-reservation"))
+    policy = item.get("tdm-policy")
+    policy = policy.strip() if isinstance(policy, str) and policy.strip() else None
+    if not isinstance(location, str) or not location.strip():
+        return TdmRule(index, None, reservation, policy, raw, "location missing or not a string")
+    pattern, note = _location_pattern(location)
+    problems = "; ".join(p for p in (problem, note) if p) or None
+    return TdmRule(index, location, reservation, policy, raw, problems, pattern)
+
+
+def _loads_lenient(text: str) -> tuple[Any, str | None, bool]:
+    """(value, error message, lenient): strict JSON first, then without trailing commas."""
+    try:
+        return json.loads(text), None, False
+    except (ValueError, RecursionError) as err:
+        message = str(err)
+    try:
+        return json.loads(_TRAILING_COMMA.sub(r"\1", text)), message, True
+    except (ValueError, RecursionError):
+        return None, message, False
+
+
+@dataclass(frozen=True)
+class TdmFile:
+    """A site's ``/.well-known/tdmrep.json`` as fetched; build it with :meth:`from_fetch`.
+
+    A non-2xx answer means the site does not implement the file technique (``absent``); a
+    network error or 5xx is ``fetch_failed``. Either way every URL is unset by the file.
+    """
+
+    url: str
+    fetched_at: datetime | None
+    http_status: int | None
+    error: str | None
+    status: Status
+    reason: str
+    rules: tuple[TdmRule, ...] = ()
+    size: int = 0
+    sha256: str | None = None
+
+    @classmethod
+    def from_fetch(
+        cls,
+        url: str,
+        http_status: int | None,
+        body: bytes | None,
+        error: str | None,
+        fetched_at: datetime | None = None,
+    ) -> TdmFile:
+        """Read a tdmrep.json fetch result; never raises on content."""
+        fetched = classify_fetch(http_status, error)
+        raw = body or b""
+        common: dict[str, Any] = {
+            "url": url,
+            "fetched_at": fetched_at,
+            "http_status": http_status,
+            "error": error,
+            "size": len(raw),
+            "sha256": hashlib.sha256(raw).hexdigest() if body is not None else None,
+        }
+        if fetched.fetch_class is FetchClass.UNREACHABLE:
+            return cls(status=Status.FETCH_FAILED, reason=fetched.reason, **common)
+        if fetched.fetch_class is FetchClass.UNAVAILABLE:
+            return cls(
+                status=Status.ABSENT,
+                reason=f"{fetched.reason}: no tdmrep.json (file technique not used)",
+                **common,
+            )
+        if len(raw) > TDMREP_MAX_BYTES:
+            return cls(
+                status=Status.TOO_LARGE,
+                reason=f"{len(raw)} bytes, over the {TDMREP_MAX_BYTES}-byte cap",
+                **common,
+            )
+        text = decode_text(raw)[0]
+        if not text.strip():
+            return cls(status=Status.UNPARSEABLE, reason="empty tdmrep.json", **common)
+        data, error_message, lenient = _loads_lenient(text)
+        if data is None and error_message is not None:
+            return cls(status=Status.UNPARSEABLE, reason=f"invalid JSON: {error_message}", **common)
+        notes = []
+        if lenient:
+            notes.append(f"invalid JSON ({error_message}); read without trailing commas")
+        if isinstance(data, dict) and "location" in data:
+            data = [data]
+            notes.append("a single rule object instead of an array")
+        if not isinstance(data, list):
+            notes.insert(0, f"expected a JSON array of rules, got {type(data).__name__}")
+            return cls(status=Status.UNPARSEABLE, reason="; ".join(notes), **common)
+        rules = tuple(_rule_from(i, item) for i, item in enumerate(data))
+        status = Status.UNPARSEABLE if lenient else Status.OK
+        reason = f"{len(rules)} rule(s)" + (f"; {'; '.join(notes)}" if notes else "")
+        return cls(status=status, reason=reason, rules=rules, **common)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form for the store, each rule with its raw JSON and problem."""
+        return {
+            "url": self.url,
+            "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
+            "http_status": self.http_status,
+            "error": self.error,
+            "status": self.status.value,
+            "reason": self.reason,
+            "size": self.size,
+            "sha256": self.sha256,
+            "rules": [
+                {
+                    "index": r.index,
+                    "location": r.location,
+                    "tdm-reservation": r.reservation,
+                    "tdm-policy": r.policy,
+                    "raw": r.raw,
+                    "problem": r.problem,
+                }
+                for r in self.rules
+            ],
+        }
+
+    def match(self, url: str) -> TdmRule | None:
+        """The first rule in file order whose location matches ``url`` ("first in sequence")."""
+        for rule in self.rules:
+            if rule.matches(url):
+                return rule
+        return None
+
+    def signals_for(self, url: str, level: Level = Level.HOST) -> list[Signal]:
+        """The file's TDM_RESERVATION signal for ``url`` (``unset`` when nothing matches), and
+        its TDM_POLICY signal when the matching rule names one."""
+        base: dict[str, Any] = {"target": url, "status": self.status.value}
+        if self.status not in (Status.OK, Status.UNPARSEABLE) or not self.rules:
+            evidence = f"tdmrep.json: {self.reason}"
+            return [
+                Signal(
+                    SignalKind.TDM_RESERVATION,
+                    "unset",
+                    TDMREP_FILE_SOURCE,
+                    evidence,
+                    level,
+                    url=self.url,
+                    extra={**base, "reason": self.reason},
+                )
+            ]
+        rule = self.match(url)
+        if rule is None:
+            return [
+                Signal(
+                    SignalKind.TDM_RESERVATION,
+                    "unset",
+                    TDMREP_FILE_SOURCE,
+                    f"(no rule of tdmrep.json matches {normalize_path(url)})",
+                    level,
+                    url=self.url,
+                    extra={**base, "reason": "no location matches"},
+                )
+            ]
+        later = [r.index for r in self.rules if r.index > rule.index and r.matches(url)]
+        info: dict[str, Any] = {**base, "rule_index": rule.index, "location": rule.location}
+        if later:
+            info["later_matches"] = later
+        if rule.problem:
+            info["problem"] = rule.problem
+        signals = [
+            Signal(
+                SignalKind.TDM_RESERVATION,
+                _reservation_value(rule.reservation),
+                TDMREP_FILE_SOURCE,
+                rule.raw,
+                level,
+                restricts=rule.reservation == 1,
+                url=self.url,
+                extra=info,
+            )
+        ]
+        if rule.policy:
+            signals.append(
+                _policy_signal(
+                    rule.policy,
+                    TDMREP_FILE_SOURCE,
+                    rule.raw,
+                    level,
+                    self.url,
+                    rule.reservation,
+                    info,
+                )
+            )
+        return signals
+
+
+def _policy_signal(
+    policy: str,
+    source: str,
+    evidence: str,
+    level: Level,
+    url: str | None,
+    reservation: int | None,
+    extra: dict[str, Any],
+) -> Signal:
+    info = dict(extra)
+    if reservation == 0:
+        info["not_followed"] = "tdm-reservation is 0 (TDMRep: do not process the policy)"
+    return Signal(SignalKind.TDM_POLICY, policy, source, evidence, level, url=url, extra=info)
+
+
+def header_signals(
+    headers: Headers | None, *, url: str | None = None, level: Level = Level.PAGE
+) -> list[Signal]:
+    """Signals for ``tdm-reservation`` and ``tdm-policy`` headers, one per header line."""
+    signals: list[Signal] = []
+    reservations = header_values(headers, "tdm-reservation")
+    for value in reservations:
+        reservation, problem = parse_reservation(value)
+        extra: dict[str, Any] = {"problem": problem} if problem else {}
+        signals.append(
+            Signal(
+                SignalKind.TDM_RESERVATION,
+                _reservation_value(reservation),
+                "header:tdm-reservation",
+                f"tdm-reservation: {value}",
+                level,
+                restricts=reservation == 1,
+                url=url,
+                extra=extra,
+            )
+        )
+    layer = resolve_layer(signals)
+    for value in header_values(headers, "tdm-policy"):
+        if value.strip():
+            signals.append(
+                _policy_signal(
+                    value.strip(),
+                    "header:tdm-policy",
+                    f"tdm-policy: {value}",
+                    level,
+                    url,
+                    layer,
+                    {},
+                )
+            )
+    return signals
+
+
+def meta_signals(metas: Iterable[MetaTag], *, url: str | None = None) -> list[Signal]:
+    """Signals for ``<meta name="tdm-reservation">`` and ``<meta name="tdm-policy">`` tags."""
+    signals: list[Signal] = []
+    tags = list(metas)
+    for tag in tags:
+        if tag.name != "tdm-reservation":
+            continue
+        reservation, problem = parse_reservation(tag.content)
+        signals.append(
+            Signal(
+                SignalKind.TDM_RESERVATION,
+                _reservation_value(reservation),
+                "meta:tdm-reservation",
+                tag.html,
+                Level.PAGE,
+                restricts=reservation == 1,
+                url=url,
+                extra={"problem": problem} if problem else {},
+            )
+        )
+    layer = resolve_layer(signals)
+    for tag in tags:
+        if tag.name == "tdm-policy" and tag.content.strip():
+            signals.append(
+                _policy_signal(
+                    tag.content.strip(), "meta:tdm-policy", tag.html, Level.PAGE, url, layer, {}
+                )
+            )
+    return signals
+
+
+def resolve_layer(signals: Sequence[Signal]) -> int | None:
+    """The reservation one technique states: ``1`` if any valid value is 1, else ``0`` if any is
+    0, else ``None``. Conflicting header lines keep the reservation, since one was expressed."""
+    values = {
+        s.value for s in signals if s.kind is SignalKind.TDM_RESERVATION and s.value in ("0", "1")
+    }
+    if "1" in values:
+        return 1
+    if "0" in values:
+        return 0
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TdmState:
+    """The resolved TDMRep state of one resource after the processing priority.
+
+    ``reservation`` is 1, 0 or ``None`` (unset); ``decided_by`` is the signal that set it;
+    ``policy`` is the policy URL in force (``None`` when the reservation is 0); ``layers``
+    holds every TDMRep signal seen, file first.
+    """
+
+    reservation: int | None
+    decided_by: Signal | None
+    policy: str | None
+    policy_signal: Signal | None
+    layers: tuple[Signal, ...]
+
+    @property
+    def reserved(self) -> bool:
+        """Whether TDM rights are reserved (``tdm-reservation: 1``)."""
+        return self.reservation == 1
+
+
+def resolve(*layers: Sequence[Signal]) -> TdmState:
+    """Apply TDMRep processing priority: each layer (file, header, meta, in that order)
+    overrides the previous one only where it states a valid value."""
+    reservation: int | None = None
+    decided_by: Signal | None = None
+    policy_signal: Signal | None = None
+    seen: list[Signal] = []
+    for layer in layers:
+        seen.extend(layer)
+        value = resolve_layer(layer)
+        if value is not None:
+            reservation = value
+            decided_by = next(
+                s for s in layer if s.kind is SignalKind.TDM_RESERVATION and s.value == str(value)
+            )
+        policies = [s for s in layer if s.kind is SignalKind.TDM_POLICY]
+        if policies:
+            policy_signal = policies[0]
+    policy = policy_signal.value if policy_signal is not None and reservation != 0 else None
+    return TdmState(reservation, decided_by, policy, policy_signal, tuple(seen))
+
+
+@dataclass(frozen=True)
+class TdmPolicy:
+    """A TDM policy document (ODRL profile) as fetched; never raises on content.
+
+    ``machine_readable`` follows the content type (``application/json`` or
+    ``application/ld+json``). ``data`` is the parsed JSON when it could be read, possibly
+    leniently (then ``status`` is ``unparseable`` and ``reason`` says what was wrong).
+    """
+
+    url: str
+    status: Status
+    reason: str
+    machine_readable: bool
+    data: dict[str, Any] | None = None
+
+    @classmethod
+    def from_fetch(
+        cls,
+        url: str,
+        http_status: int | None,
+        body: bytes | None,
+        error: str | None,
+        content_type: str | None = None,
+    ) -> TdmPolicy:
+        """Read a policy fetch result; unreadable policies are recorded, not guessed."""
+        fetched = classify_fetch(http_status, error)
+        media = (content_type or "").split(";", 1)[0].strip().lower()
+        machine = media in ("application/json", "application/ld+json")
+        if fetched.fetch_class is FetchClass.UNREACHABLE:
+            return cls(url, Status.FETCH_FAILED, fetched.reason, machine)
+        if fetched.fetch_class is FetchClass.UNAVAILABLE:
+            return cls(url, Status.ABSENT, fetched.reason, machine)
+        raw = body or b""
+        if len(raw) > TDMREP_MAX_BYTES:
+            return cls(url, Status.TOO_LARGE, f"{len(raw)} bytes", machine)
+        data, error_message, lenient = _loads_lenient(decode_text(raw)[0])
+        if not isinstance(data, dict):
+            why = f"invalid JSON: {error_message}" if error_message else "not a JSON object"
+            return cls(url, Status.UNPARSEABLE, why, machine)
+        if lenient:
+            return cls(
+                url,
+                Status.UNPARSEABLE,
+                f"invalid JSON ({error_message}); read without trailing commas",
+                machine,
+                data,
+            )
+        return cls(url, Status.OK, "parsed", machine, data)
+
+    @property
+    def permissions(self) -> list[dict[str, Any]]:
+        """The ``permission`` entries, each with its ``action``, ``duty`` and ``constraint``."""
+        if not self.data:
+            return []
+        value = self.data.get("permission")
+        items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+        return [p for p in items if isinstance(p, dict)]

@@ -1,0 +1,293 @@
+"""TDMRep: the fixtures' expected parses (SOURCES.md), matching, priority and protocol errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from provenance.observation import Status
+from provenance.signals import tdmrep
+from provenance.signals._html import meta_tags, parse_html
+from provenance.signals.model import Level, SignalKind
+from provenance.signals.tdmrep import TdmFile, TdmPolicy, parse_reservation
+from tests.signals.conftest import fixture_dir, read_http_headers
+
+FILE_URL = "https://provider.com/.well-known/tdmrep.json"
+
+
+def load(name: str) -> TdmFile:
+    return TdmFile.from_fetch(FILE_URL, 200, (fixture_dir("tdmrep") / name).read_bytes(), None)
+
+
+def file_of(rules: object) -> TdmFile:
+    return TdmFile.from_fetch(FILE_URL, 200, json.dumps(rules).encode(), None)
+
+
+def test_itcop_file() -> None:
+    tdm = load("itcop.org_tdmrep.json")
+    assert tdm.status is Status.OK
+    [rule] = tdm.rules
+    assert (rule.location, rule.reservation, rule.policy) == (
+        "/",
+        1,
+        "https://itcop.org/licence/0pn-mrt-1.0.json",
+    )
+    reservation, policy = tdm.signals_for("https://itcop.org/any/page.html")
+    assert (reservation.kind, reservation.value, reservation.restricts) == (
+        SignalKind.TDM_RESERVATION,
+        "1",
+        True,
+    )
+    assert reservation.source == "/.well-known/tdmrep.json"
+    assert json.loads(reservation.evidence)["location"] == "/"
+    assert (policy.kind, policy.value) == (
+        SignalKind.TDM_POLICY,
+        "https://itcop.org/licence/0pn-mrt-1.0.json",
+    )
+
+
+def test_spec_example_1_reserves_everything() -> None:
+    tdm = load("w3c-spec_example1_tdmrep.json")
+    assert [(r.location, r.reservation, r.policy) for r in tdm.rules] == [("/", 1, None)]
+    assert tdm.match("https://provider.com/img/a.jpg") is tdm.rules[0]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "policy"),
+    [
+        ("/directory-a/report.pdf", "1", None),
+        ("/directory-b/html/page.html", "1", "https://provider.com/policies/policy.json"),
+        ("/directory-b/images/photo.jpg", "0", None),
+        # the pattern is case-sensitive and has no $: .JPG does not match, .jpg?x does
+        ("/directory-b/images/photo.JPG", "unset", None),
+        ("/directory-b/images/photo.jpg?size=2", "0", None),
+        ("/elsewhere/photo.jpg", "unset", None),
+    ],
+)
+def test_spec_example_2(path: str, value: str, policy: str | None) -> None:
+    tdm = load("w3c-spec_example2_tdmrep.json")
+    assert [(r.location, r.reservation) for r in tdm.rules] == [
+        ("/directory-a/", 1),
+        ("/directory-b/html/", 1),
+        ("/directory-b/images/*.jpg", 0),
+    ]
+    signals = tdm.signals_for("https://provider.com" + path)
+    assert signals[0].value == value
+    assert signals[0].restricts == (value == "1")
+    policies = [s.value for s in signals if s.kind is SignalKind.TDM_POLICY]
+    assert policies == ([policy] if policy else [])
+
+
+def test_invalid_json_file_is_unparseable_without_raising() -> None:
+    tdm = load("w3c-spec_full-policy-example2_invalid-json.json")
+    assert tdm.status is Status.UNPARSEABLE
+    assert tdm.rules == ()
+    [signal] = tdm.signals_for("https://provider.com/a")
+    assert signal.value == "unset"
+    assert not signal.restricts
+
+
+def test_first_rule_in_sequence_wins_even_when_a_later_one_is_longer() -> None:
+    tdm = file_of(
+        [
+            {"location": "/a/", "tdm-reservation": 0},
+            {"location": "/a/b/", "tdm-reservation": 1},
+        ]
+    )
+    [signal] = tdm.signals_for("https://provider.com/a/b/c.jpg")
+    assert signal.value == "0"
+    assert signal.extra["rule_index"] == 0
+    assert signal.extra["later_matches"] == [1]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, 1),
+        (0, 0),
+        ("1", 1),
+        (" 0 ", 0),
+        # protocol errors: unset
+        (2, None),
+        (True, None),
+        ("yes", None),
+        (None, None),
+        (1.5, None),
+        ([1], None),
+    ],
+)
+def test_reservation_values(value: object, expected: int | None) -> None:
+    assert parse_reservation(value)[0] == expected
+
+
+def test_protocol_error_rule_is_the_match_and_unset() -> None:
+    tdm = file_of(
+        [{"location": "/", "tdm-reservation": 2}, {"location": "/", "tdm-reservation": 1}]
+    )
+    [signal] = tdm.signals_for("https://provider.com/x")
+    assert signal.value == "unset"
+    assert "protocol error" in signal.extra["problem"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"", Status.UNPARSEABLE),
+        (b"not json", Status.UNPARSEABLE),
+        (b'{"a": 1}', Status.UNPARSEABLE),
+        (b'{"location": "/", "tdm-reservation": 1}', Status.OK),
+        (b'[{"location": "/", "tdm-reservation": 1},]', Status.UNPARSEABLE),
+        (b"[" * 100_000, Status.UNPARSEABLE),
+        (b'[{"location": 5}, "x", {"tdm-reservation": 1}]', Status.OK),
+    ],
+)
+def test_odd_files_never_raise(body: bytes, status: Status) -> None:
+    tdm = TdmFile.from_fetch(FILE_URL, 200, body, None)
+    assert tdm.status is status
+    tdm.signals_for("https://provider.com/x")
+
+
+def test_a_single_object_and_a_trailing_comma_are_read_leniently() -> None:
+    single = TdmFile.from_fetch(FILE_URL, 200, b'{"location": "/", "tdm-reservation": 1}', None)
+    assert single.signals_for("https://provider.com/x")[0].value == "1"
+    comma = TdmFile.from_fetch(FILE_URL, 200, b'[{"location": "/", "tdm-reservation": 1},]', None)
+    assert "trailing comma" in comma.reason
+    assert comma.signals_for("https://provider.com/x")[0].value == "1"
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "obs"),
+    [
+        (404, None, Status.ABSENT),
+        (503, None, Status.FETCH_FAILED),
+        (None, "reset", Status.FETCH_FAILED),
+    ],
+)
+def test_missing_file_is_unset(status: int | None, error: str | None, obs: Status) -> None:
+    tdm = TdmFile.from_fetch(FILE_URL, status, b'[{"location": "/", "tdm-reservation": 1}]', error)
+    assert tdm.status is obs
+    [signal] = tdm.signals_for("https://provider.com/x")
+    assert signal.value == "unset"
+
+
+def test_header_fixtures() -> None:
+    folder = fixture_dir("tdmrep")
+    first = tdmrep.header_signals(
+        read_http_headers(folder / "w3c-spec_example_http-headers-1.txt"), level=Level.IMAGE
+    )
+    assert [(s.kind, s.value, s.restricts, s.evidence) for s in first] == [
+        (SignalKind.TDM_RESERVATION, "1", True, "tdm-reservation: 1")
+    ]
+    second = tdmrep.header_signals(
+        read_http_headers(folder / "w3c-spec_example_http-headers-2.txt")
+    )
+    assert [(s.kind, s.value) for s in second] == [
+        (SignalKind.TDM_RESERVATION, "1"),
+        (SignalKind.TDM_POLICY, "https://provider.com/policies/policy.json"),
+    ]
+
+
+def test_html_meta_fixture() -> None:
+    html = (fixture_dir("tdmrep") / "w3c-spec_example_html-meta.html").read_text("utf-8")
+    signals = tdmrep.meta_signals(meta_tags(parse_html(html)))
+    assert [(s.kind, s.value, s.source) for s in signals] == [
+        (SignalKind.TDM_RESERVATION, "1", "meta:tdm-reservation"),
+        (SignalKind.TDM_POLICY, "https://provider.com/policies/policy.json", "meta:tdm-policy"),
+    ]
+    assert signals[0].evidence == '<meta name="tdm-reservation" content="1">'
+
+
+def _layer(source: str, *values: str) -> list:
+    return (
+        tdmrep.header_signals({"tdm-reservation": list(values)})
+        if source == "header"
+        else [
+            s
+            for v in values
+            for s in tdmrep.meta_signals(
+                meta_tags(parse_html(f'<meta name="tdm-reservation" content="{v}">'))
+            )
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("file_value", "header", "meta", "expected", "decided_by"),
+    [
+        # the header overrides the file
+        (1, ["0"], [], 0, "header:tdm-reservation"),
+        # absence does not reset
+        (1, [], [], 1, "/.well-known/tdmrep.json"),
+        # the meta overrides the header
+        (None, ["1"], ["0"], 0, "meta:tdm-reservation"),
+        # a protocol error is unset and does not override either
+        (1, ["2"], ["maybe"], 1, "/.well-known/tdmrep.json"),
+        # conflicting header lines keep the reservation
+        (None, ["0", "1"], [], 1, "header:tdm-reservation"),
+        (None, [], [], None, None),
+    ],
+)
+def test_processing_priority(
+    file_value: int | None,
+    header: list[str],
+    meta: list[str],
+    expected: int | None,
+    decided_by: str | None,
+) -> None:
+    rules = [] if file_value is None else [{"location": "/", "tdm-reservation": file_value}]
+    file_layer = file_of(rules).signals_for("https://provider.com/page") if rules else []
+    state = tdmrep.resolve(file_layer, _layer("header", *header), _layer("meta", *meta))
+    assert state.reservation == expected
+    assert (state.decided_by.source if state.decided_by else None) == decided_by
+    assert state.reserved == (expected == 1)
+
+
+def test_policy_not_followed_when_not_reserved() -> None:
+    headers = {"tdm-reservation": "0", "tdm-policy": "https://provider.com/p.json"}
+    signals = tdmrep.header_signals(headers)
+    state = tdmrep.resolve(signals)
+    assert state.policy is None
+    assert state.policy_signal is not None
+    assert "not_followed" in state.policy_signal.extra
+
+
+def test_policy_documents() -> None:
+    folder = fixture_dir("tdmrep")
+    one = TdmPolicy.from_fetch(
+        "u",
+        200,
+        (folder / "w3c-spec_full-policy-example1.json").read_bytes(),
+        None,
+        "application/ld+json",
+    )
+    assert one.status is Status.OK
+    assert one.machine_readable
+    assert one.permissions[0]["action"] == "tdm:mine"
+    assert one.permissions[0]["duty"] == [{"action": "obtainConsent"}]
+    assert one.data is not None
+    assert one.data["assigner"]["vcard:fn"] == "Provider"
+    bad = TdmPolicy.from_fetch(
+        "u",
+        200,
+        (folder / "w3c-spec_full-policy-example2_invalid-json.json").read_bytes(),
+        None,
+        "text/html",
+    )
+    assert bad.status is Status.UNPARSEABLE
+    assert not bad.machine_readable
+    assert "invalid JSON" in bad.reason
+    assert bad.permissions[0]["duty"] == [{"action": "compensate"}]
+    assert bad.permissions[0]["constraint"][0]["rightOperand"] == "tdm:non-research"
+    itcop = TdmPolicy.from_fetch(
+        "u", 200, (folder / "itcop.org_0pn-mrt-1.0.json").read_bytes(), None, "application/json"
+    )
+    assert itcop.status is Status.OK
+    [permission] = itcop.permissions
+    assert permission["action"] == "tdm:mine"
+    assert permission["target"] == "https://itcop.org/"
+    assert [d["action"] for d in permission["duty"]] == ["attribute", "inform"]
+    assert itcop.data is not None
+    assert itcop.data["mrt:reservation_basis"].startswith("Article 4(3), Directive (EU) 2019/790")
+    missing = TdmPolicy.from_fetch("u", 404, None, None)
+    assert missing.status is Status.ABSENT
