@@ -15,9 +15,10 @@ from scrapy.exceptions import NotConfigured
 from crawler.config import CrawlConfig
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
-    from typing_extensions import Self
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.AddressGuardMiddleware": 50,

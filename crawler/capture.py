@@ -16,10 +16,11 @@ from crawler.context import CrawlContext, get_context
 from provenance.records import WarcRef
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from typing_extensions import Self
 
 
 def header_pairs(headers: Any) -> list[tuple[str, str]]:
@@ -40,7 +41,9 @@ def header_map(headers: Any) -> dict[str, list[str]]:
     return out
 
 
-def write_response(ctx: CrawlContext, request: Request, response: Response, body: bytes | None = None) -> WarcRef:
+def write_response(
+    ctx: CrawlContext, request: Request, response: Response, body: bytes | None = None
+) -> WarcRef:
     """Write one exchange to the crawl's WARC and return where the response record is."""
     fetched_at = request.meta.get("provtrack_fetched_at") or datetime.now(UTC)
     pointer = ctx.warc.write_exchange(

@@ -17,7 +17,7 @@ from demoweb.spec import is_demo_host
 from provenance.errors import ConfigError, RefusedError
 
 MODES = ("compliant", "reproduce")
-USER_AGENT_TOKEN = "provtrack"
+USER_AGENT_TOKEN = "provtrack"  # noqa: S105 - a robots.txt product token, not a secret
 
 
 def new_run_id(mode: str) -> str:

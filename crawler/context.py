@@ -19,7 +19,7 @@ from provenance.warc import WarcWriter
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from crawler.hostpolicy import HostRegistry
+    from crawler.gate import HostRegistry
 
 _ATTR = "_provtrack_context"
 
@@ -52,7 +52,9 @@ def get_context(crawler: Crawler) -> CrawlContext:
     store = open_store(config.db, out_dir=config.out_dir)
     warc_dir = config.out_dir / "warc"
     warc = WarcWriter(warc_dir, run_id=config.run_id, writer_id=f"{os.getpid()}")
-    sink = RecordSink(store, config.run_id, flush_every=crawler.settings.getint("PROVTRACK_FLUSH_EVERY", 200))
+    sink = RecordSink(
+        store, config.run_id, flush_every=crawler.settings.getint("PROVTRACK_FLUSH_EVERY", 200)
+    )
     ctx = CrawlContext(config=config, store=store, warc=warc, sink=sink, warc_dir=warc_dir)
     setattr(crawler, _ATTR, ctx)
     return ctx

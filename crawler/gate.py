@@ -32,9 +32,10 @@ from crawler.policyread import HostPolicy, read_host_documents
 from provenance.signals.model import Signal
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from typing_extensions import Self
 
 POLICY_PRIORITY = 1000
 MAX_POLICY_BYTES = 512 * 1024  # RFC 9309 asks parsers to handle at least 500 KiB
@@ -43,9 +44,12 @@ MAX_POLICY_BYTES = 512 * 1024  # RFC 9309 asks parsers to handle at least 500 Ki
 class GateSkipped(IgnoreRequest):
     """Compliant mode refused a request; ``reasons`` are the signals that forbid it."""
 
-    def __init__(self, url: str, reasons: list[Signal]) -> None:
+    def __init__(
+        self, url: str, reasons: list[Signal], considered: list[Signal] | None = None
+    ) -> None:
         self.url = url
         self.reasons = reasons
+        self.considered = considered or list(reasons)
         kinds = ", ".join(sorted({f"{s.kind.value}:{s.value}" for s in reasons}))
         super().__init__(f"skipped {url}: {kinds}")
 
@@ -78,6 +82,10 @@ class HostRegistry:
         self.ctx = ctx
         self._ready: dict[str, HostPolicy] = {}
         self._pending: dict[str, asyncio.Future[HostPolicy]] = {}
+
+    def ready(self, host: str) -> HostPolicy | None:
+        """The policy of a host whose documents were already read, else None."""
+        return self._ready.get(host)
 
     async def get(self, url: str) -> HostPolicy:
         """The host's policy, fetching its documents on first use (concurrent callers wait)."""
@@ -116,7 +124,8 @@ class HostRegistry:
             },
         )
         try:
-            response: Response = await self.crawler.engine.download_async(request)  # type: ignore[union-attr]
+            assert self.crawler.engine is not None
+            response: Response = await self.crawler.engine.download_async(request)
         except Exception as err:  # every failure is an observation, never a crash
             self.crawler.stats.inc_value(f"provtrack/policy/error/{type(err).__name__}")
             return Fetched(url=url, fetched_at=started, error=f"{type(err).__name__}: {err}")
@@ -174,14 +183,15 @@ class OptOutGateMiddleware:
             decision = policy.page_decision(request.url)
         else:
             decision = policy.image_decision_before(
-                request.url, request.meta.get("provtrack_page_signals", [])
+                request.url, request.meta.get("provtrack_page_signals")
             )
-        if decision.allowed:
+            request.meta["provtrack_considered"] = decision.considered
+        if not decision.reasons:
             return
-        if self.mode == "compliant":
+        if not decision.allowed:
             for reason in decision.reasons:
                 self.crawler.stats.inc_value(f"provtrack/skipped/{role}/{reason.kind.value}")
-            raise GateSkipped(request.url, decision.reasons)
+            raise GateSkipped(request.url, decision.reasons, decision.considered)
         overridden: list[Signal] = request.meta.setdefault("provtrack_overridden", [])
         overridden.extend(decision.reasons)
         self.crawler.stats.inc_value(f"provtrack/overridden/{role}")
@@ -192,4 +202,4 @@ def host_policy_for(crawler: Crawler, url: str) -> HostPolicy | None:
     ctx = get_context(crawler)
     if ctx.hosts is None:
         return None
-    return ctx.hosts._ready.get(host_of(url))
+    return ctx.hosts.ready(host_of(url))

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.context import CrawlContext, get_context
 from crawler.gate import host_policy_for
-from crawler.policyread import image_response_signals
-from provenance.media import analyze_to_dict, embedded_signals
+from crawler.mediawork import analyze_to_dict, embedded_signals
 from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, WarcRef, failure
+from provenance.signals.model import Signal
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from typing_extensions import Self
 
 # What a skip record keeps of an image whose bytes compliant mode discards.
 SKIP_KEEPS = ("status", "reason", "sha256", "byte_size", "format", "width", "height", "xmp", "c2pa")
@@ -36,6 +37,17 @@ def _make_executor(workers: int | None) -> Executor | None:
         return None
     # spawn, not fork: the crawler process runs threads (reactor, playwright) by now.
     return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _dedupe(signals: list[Signal]) -> list[Signal]:
+    seen: set[tuple[object, ...]] = set()
+    out: list[Signal] = []
+    for s in signals:
+        key = (s.kind, s.value, s.source, s.evidence, s.level, s.agent, s.url)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
 
 
 class MediaPipeline:
@@ -66,9 +78,6 @@ class MediaPipeline:
         stats = self.crawler.stats
         media = await self._analyze(item.body, item.content_type)
         item.media = media
-        header_signals = image_response_signals(item.url, item.response_headers)
-        embedded = embedded_signals(media, item.url)
-        item.signals = [*header_signals, *embedded]
         if media.get("status") != "ok":
             item.decision = "failed"
             item.reasons = [failure(str(media.get("status")), str(media.get("reason", "")))]
@@ -76,13 +85,17 @@ class MediaPipeline:
             stats.inc_value(f"provtrack/images/failed/{media.get('status')}")
             return item
         policy = host_policy_for(self.crawler, item.url)
-        if policy is None:
+        if policy is None:  # the gate loads every host before its images; defensive only
+            item.decision = "failed"
+            item.reasons = [failure("no_host_policy", "the host's policy documents were not read")]
             return item
-        decision = policy.image_decision_after(item.url, item.signals)
-        if decision.allowed:
+        embedded = embedded_signals(media, item.url)
+        decision = policy.image_decision_after(item.url, item.response_headers, embedded)
+        item.signals = _dedupe([*item.signals, *decision.considered])
+        if not decision.reasons:
             stats.inc_value("provtrack/images/collected")
             return item
-        if self.ctx.config.mode == "compliant":
+        if not decision.allowed:
             item.decision = "skipped"
             item.stage = "after-download"
             item.reasons = [s.to_dict() for s in decision.reasons]
@@ -146,7 +159,9 @@ class StorePipeline:
                 item.url,
                 {
                     "provtrack-decision": "skipped after download; payload discarded",
-                    "provtrack-reasons": ", ".join(f"{r['kind']}:{r['value']}" for r in item.reasons),
+                    "provtrack-reasons": ", ".join(
+                        f"{r['kind']}:{r['value']}" for r in item.reasons
+                    ),
                     "http-status": str(item.http_status),
                     "payload-sha256": str(item.media.get("sha256")),
                 },

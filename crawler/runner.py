@@ -41,7 +41,9 @@ class CrawlSummary:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-def _make_crawler(config: CrawlConfig, summary: CrawlSummary, progress: ProgressCallback | None) -> Crawler:
+def _make_crawler(
+    config: CrawlConfig, summary: CrawlSummary, progress: ProgressCallback | None
+) -> Crawler:
     crawler = Crawler(ProvenanceSpider, build_settings(config))
 
     def item_scraped(item: Any, **_: Any) -> None:
@@ -95,7 +97,11 @@ def _make_crawler(config: CrawlConfig, summary: CrawlSummary, progress: Progress
         if run is not None:
             run.finished_at = summary.finished_at
             run.status = "finished" if reason == "finished" else "interrupted"
-            run.summary = {"counts": summary.counts, "skipped_by": summary.skipped_by, "reason": reason}
+            run.summary = {
+                "counts": summary.counts,
+                "skipped_by": summary.skipped_by,
+                "reason": reason,
+            }
             ctx.store.record_changes([run], kind="run", note=f"crawl {reason}")
 
     crawler.signals.connect(item_scraped, signal=signals.item_scraped)
@@ -104,7 +110,9 @@ def _make_crawler(config: CrawlConfig, summary: CrawlSummary, progress: Progress
     return crawler
 
 
-def run_crawls(configs: list[CrawlConfig], progress: ProgressCallback | None = None) -> list[CrawlSummary]:
+def run_crawls(
+    configs: list[CrawlConfig], progress: ProgressCallback | None = None
+) -> list[CrawlSummary]:
     """Run the crawls one after another in this process and return their summaries."""
     for config in configs:
         config.validate()

@@ -20,9 +20,10 @@ from crawler.config import host_of
 from crawler.context import get_context
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
-    from typing_extensions import Self
 
 
 class RefusedAddress(IgnoreRequest):

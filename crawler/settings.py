@@ -38,7 +38,9 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
         "STATS_DUMP": False,
     }
     if config.render != "never":
-        settings.update(playwright_settings(config.browser_path, config.proxy, config.download_timeout))
+        settings.update(
+            playwright_settings(config.browser_path, config.proxy, config.download_timeout)
+        )
     if config.frontier:
         settings.update(
             {

@@ -34,8 +34,9 @@ from provenance.records import (
 )
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
-    from typing_extensions import Self
 
 Item = PageRecord | ImageRecord | OccurrenceRecord
 
@@ -67,7 +68,6 @@ class ProvenanceSpider(scrapy.Spider):
     """Crawls from seeds within the seeds' hosts (and allowed hosts) with depth and count caps."""
 
     name = "provtrack"
-    custom_settings: dict[str, Any] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -159,15 +159,22 @@ class ProvenanceSpider(scrapy.Spider):
         page = extract_page(response.url, response.text)
         if self._needs_render(response, page) and response.url not in self.rendered_pages:
             self.crawler.stats.inc_value("provtrack/pages/render_detected")
-            request = self._page_request(response.url, depth=depth, chain=chain, seed=seed, render=True)
+            request = self._page_request(
+                response.url, depth=depth, chain=chain, seed=seed, render=True
+            )
             if request is not None:
                 yield request
                 return
-        page_signals = read_page(response)
+        signals = read_page(response)
         record = self._page_record(response, "fetched", page=page)
-        record.signals = page_signals.signals
-        record.lang = page_signals.lang or page.lang
-        record.facts = page_signals.facts
+        record.signals = signals.signals
+        record.lang = signals.lang or page.lang
+        record.title = signals.title or page.title
+        record.facts = {
+            "content_language": list(signals.content_language),
+            "overridden": [s.to_dict() for s in meta.get("provtrack_overridden", [])],
+            "read_status": signals.status.value,
+        }
         yield record
         self.crawler.stats.inc_value("provtrack/pages/fetched")
 
@@ -175,20 +182,21 @@ class ProvenanceSpider(scrapy.Spider):
             "provtrack_depth": depth,
             "provtrack_chain": chain,
             "provtrack_seed": seed,
-            "provtrack_page_signals": page_signals.signals,
-            "provtrack_page_facts": page_signals.facts,
+            "provtrack_page_signals": signals,
         }
-        for ref in page.images:
+        for candidate in signals.images:
+            if candidate.attribute != "src" and not candidate.largest:
+                continue
             yield OccurrenceRecord(
-                image_url=ref.url,
+                image_url=candidate.url,
                 page_url=response.url,
-                alt=ref.alt,
-                title=ref.title,
-                context=ref.context,
+                alt=candidate.alt,
+                title=candidate.title,
+                context=page.captions.get(candidate.url),
                 seed=seed,
                 referrer_chain=chain,
             )
-            request = self._image_request(ref.url, response.url, image_meta)
+            request = self._image_request(candidate.url, response.url, image_meta)
             if request is not None:
                 yield request
 
@@ -198,7 +206,9 @@ class ProvenanceSpider(scrapy.Spider):
         for link in page.links:
             if host_of(link.url) not in scope:
                 continue
-            request = self._page_request(link.url, depth=depth + 1, chain=[*chain, link.url], seed=seed)
+            request = self._page_request(
+                link.url, depth=depth + 1, chain=[*chain, link.url], seed=seed
+            )
             if request is not None:
                 yield request
 
@@ -245,6 +255,7 @@ class ProvenanceSpider(scrapy.Spider):
         if isinstance(fail.value, GateSkipped):
             base.decision = "skipped"
             base.reasons = [s.to_dict() for s in fail.value.reasons]
+            base.signals = list(fail.value.considered)
             self.crawler.stats.inc_value("provtrack/pages/skipped")
         else:
             value, message = classify_failure(fail)
@@ -261,7 +272,9 @@ class ProvenanceSpider(scrapy.Spider):
     def parse_image(self, response: Response) -> Iterator[Item]:
         meta = response.meta
         yield ImageRecord(
-            url=meta.get("redirect_urls", [response.url])[0] if meta.get("redirect_urls") else response.url,
+            url=meta.get("redirect_urls", [response.url])[0]
+            if meta.get("redirect_urls")
+            else response.url,
             host=host_of(response.url),
             mode=self.ctx.config.mode,
             decision="collected",
@@ -274,14 +287,17 @@ class ProvenanceSpider(scrapy.Spider):
             server_ip=str(response.ip_address) if response.ip_address else None,
             body=response.body,
             page_url=meta.get("provtrack_page_url"),
-            signals=[],
-            subject={"page_facts": meta.get("provtrack_page_facts", {})},
+            signals=list(meta.get("provtrack_considered", [])),
         )
 
     def image_failed(self, fail: Failure) -> Iterator[Item]:
         request: Request = fail.request  # type: ignore[attr-defined]
         meta = request.meta
-        url = meta.get("redirect_urls", [request.url])[0] if meta.get("redirect_urls") else request.url
+        url = (
+            meta.get("redirect_urls", [request.url])[0]
+            if meta.get("redirect_urls")
+            else request.url
+        )
         record = ImageRecord(
             url=url,
             host=host_of(url),
@@ -294,6 +310,7 @@ class ProvenanceSpider(scrapy.Spider):
             record.decision = "skipped"
             record.stage = "before-download"
             record.reasons = [s.to_dict() for s in fail.value.reasons]
+            record.signals = list(fail.value.considered)
             self.crawler.stats.inc_value("provtrack/images/skipped")
         else:
             value, message = classify_failure(fail)

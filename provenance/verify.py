@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 from provenance.errors import IntegrityError
 from provenance.store import Store
@@ -37,8 +37,15 @@ from provenance.store.models import (
 from provenance.warc import read_response
 
 TABLES: tuple[type[SQLModel], ...] = (
-    CrawlRun, HostSnapshot, Page, Image, ImageOccurrence, SignalRecord, VerdictRecord,
-    OptOutRequest, Tombstone,
+    CrawlRun,
+    HostSnapshot,
+    Page,
+    Image,
+    ImageOccurrence,
+    SignalRecord,
+    VerdictRecord,
+    OptOutRequest,
+    Tombstone,
 )
 
 
@@ -61,7 +68,12 @@ def _iter_entries(store: Store, batch: int = 5000) -> Iterator[EvidenceEntry]:
     while True:
         with store.session() as s:
             rows = list(
-                s.exec(select(EvidenceEntry).where(EvidenceEntry.seq > last).order_by(EvidenceEntry.seq).limit(batch)).all()  # type: ignore[arg-type]
+                s.exec(
+                    select(EvidenceEntry)
+                    .where(col(EvidenceEntry.seq) > last)
+                    .order_by(col(EvidenceEntry.seq))
+                    .limit(batch)
+                ).all()
             )
         if not rows:
             return
@@ -78,17 +90,24 @@ def check_chain(store: Store, report: VerifyReport) -> dict[str, str]:
         report.entries += 1
         if entry.seq != expected_seq:
             report.problems.append(
-                f"evidence entry {expected_seq} is missing (next entry is {entry.seq}): the log was truncated or an entry removed"
+                f"evidence entry {expected_seq} is missing (next entry is {entry.seq}): "
+                "the log was truncated or an entry removed"
             )
             return latest
         if entry.prev_hash != prev:
             report.problems.append(
-                f"evidence entry {entry.seq} ({entry.subject}) does not link to entry {entry.seq - 1}: entries were removed, inserted or reordered"
+                f"evidence entry {entry.seq} ({entry.subject}) does not link to entry "
+                f"{entry.seq - 1}: entries were removed, inserted or reordered"
             )
             return latest
-        recomputed = entry_hash(prev, entry.seq, entry.kind, entry.subject, entry.digest, entry.note)
+        recomputed = entry_hash(
+            prev, entry.seq, entry.kind, entry.subject, entry.digest, entry.note
+        )
         if recomputed != entry.entry_hash:
-            report.problems.append(f"evidence entry {entry.seq} ({entry.subject}) was altered: its hash does not match its fields")
+            report.problems.append(
+                f"evidence entry {entry.seq} ({entry.subject}) was altered: "
+                "its hash does not match its fields"
+            )
             return latest
         latest[entry.subject] = entry.digest
         prev = entry.entry_hash
@@ -108,22 +127,34 @@ def check_records(store: Store, latest: dict[str, str], report: VerifyReport) ->
             seen.add(subject)
             chained = latest.get(subject)
             if chained is None:
-                report.problems.append(f"record {subject} is not in the evidence log (added outside provtrack)")
+                report.problems.append(
+                    f"record {subject} is not in the evidence log (added outside provtrack)"
+                )
             elif record_digest(row) != chained:
-                report.problems.append(f"record {subject} was altered after it was logged (digest mismatch)")
+                report.problems.append(
+                    f"record {subject} was altered after it was logged (digest mismatch)"
+                )
     for subject in latest:
         if subject not in seen and not subject.startswith("evidence"):
-            report.problems.append(f"record {subject} is in the evidence log but no longer in the store (removed)")
+            report.problems.append(
+                f"record {subject} is in the evidence log but no longer in the store (removed)"
+            )
 
 
 def check_warc(store: Store, warc_dir: Path, report: VerifyReport) -> None:
     """Read back every WARC pointer, checking digests and image payload hashes."""
-    for model in (Image, Page, HostSnapshot):
-        with store.session() as s:
-            rows = list(s.exec(select(model).where(model.warc_file.is_not(None))).all())  # type: ignore[union-attr]
-        for row in rows:
+    pointed: list[Image | Page | HostSnapshot] = []
+    with store.session() as s:
+        pointed.extend(s.exec(select(Image).where(col(Image.warc_file).is_not(None))).all())
+        pointed.extend(s.exec(select(Page).where(col(Page.warc_file).is_not(None))).all())
+        pointed.extend(
+            s.exec(select(HostSnapshot).where(col(HostSnapshot.warc_file).is_not(None))).all()
+        )
+    if pointed:
+        for row in pointed:
             file, offset = row.warc_file, row.warc_offset
-            assert file is not None and offset is not None
+            assert file is not None
+            assert offset is not None
             report.warc_records += 1
             try:
                 stored = read_response(warc_dir, file, offset)
@@ -135,9 +166,15 @@ def check_warc(store: Store, warc_dir: Path, report: VerifyReport) -> None:
                 import hashlib
 
                 if hashlib.sha256(stored.body).hexdigest() != row.sha256:
-                    report.problems.append(f"{subject_of(row)}: WARC payload at {file}@{offset} does not match the image's sha256")
+                    report.problems.append(
+                        f"{subject_of(row)}: WARC payload at {file}@{offset} "
+                        "does not match the image's sha256"
+                    )
             elif url and stored.url != url and not isinstance(row, HostSnapshot):
-                report.problems.append(f"{subject_of(row)}: WARC record at {file}@{offset} is for {stored.url}, not {url}")
+                report.problems.append(
+                    f"{subject_of(row)}: WARC record at {file}@{offset} "
+                    f"is for {stored.url}, not {url}"
+                )
 
 
 def verify(store: Store, warc_dir: Path | None) -> VerifyReport:

@@ -89,7 +89,8 @@ class WarcWriter:
     def _ensure_open(self) -> tuple[BinaryIO, WARCWriter]:
         if self._fh is None or self._fh.tell() >= self.max_bytes:
             self._open_next()
-        assert self._fh is not None and self._writer is not None
+        assert self._fh is not None
+        assert self._writer is not None
         return self._fh, self._writer
 
     def write_exchange(
@@ -110,7 +111,9 @@ class WarcWriter:
         fh, writer = self._ensure_open()
         date = _warc_date(fetched_at)
         resp_headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_HEADERS]
-        http_headers = StatusAndHeaders(f"{status} {reason}".strip(), resp_headers, protocol=protocol)
+        http_headers = StatusAndHeaders(
+            f"{status} {reason}".strip(), resp_headers, protocol=protocol
+        )
         warc_headers = {"WARC-Date": date}
         if ip:
             warc_headers["WARC-IP-Address"] = ip
@@ -140,8 +143,13 @@ class WarcWriter:
         fh.flush()
         return WarcPointer(self._name, offset, record_id, hashlib.sha256(body).hexdigest())
 
-    def write_metadata(self, url: str, fields: dict[str, str], fetched_at: datetime,
-                       concurrent_to: str | None = None) -> WarcPointer:
+    def write_metadata(
+        self,
+        url: str,
+        fields: dict[str, str],
+        fetched_at: datetime,
+        concurrent_to: str | None = None,
+    ) -> WarcPointer:
         """Write a metadata record (e.g. why an image's payload was discarded)."""
         fh, writer = self._ensure_open()
         body = "".join(f"{k}: {v}\n" for k, v in fields.items()).encode()
@@ -149,8 +157,12 @@ class WarcWriter:
         if concurrent_to:
             headers["WARC-Concurrent-To"] = concurrent_to
         record = writer.create_warc_record(
-            url, "metadata", payload=io.BytesIO(body), length=len(body),
-            warc_content_type="application/warc-fields", warc_headers_dict=headers,
+            url,
+            "metadata",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict=headers,
         )
         offset = fh.tell()
         writer.write_record(record)

@@ -24,7 +24,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures"
 PROVTRACK = [sys.executable, "-m", "provenance"]
-POSTGRES_URL = os.environ.get("PROVTRACK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "PROVTRACK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("PROVTRACK_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
@@ -88,7 +90,9 @@ def manifest() -> dict[str, Any]:
     return build_manifest()
 
 
-def run_cli(*args: str, timeout: float = 600, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, timeout: float = 600, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``provtrack ARGS`` as users do and return the completed process."""
     result = subprocess.run(
         [*PROVTRACK, *args],
@@ -134,15 +138,23 @@ def crawl_demo(out: Path, mode: str, proxy: str, seeds: list[str], *extra: str) 
 
 
 @pytest.fixture(scope="session")
-def compliant_crawl(tmp_path_factory: pytest.TempPathFactory, demoweb: DemoWebProcess, manifest: dict[str, Any]) -> CrawlResult:
+def compliant_crawl(
+    tmp_path_factory: pytest.TempPathFactory, demoweb: DemoWebProcess, manifest: dict[str, Any]
+) -> CrawlResult:
     """The whole demo web crawled once in compliant mode."""
-    return crawl_demo(tmp_path_factory.mktemp("compliant"), "compliant", demoweb.url, manifest["seeds"])
+    return crawl_demo(
+        tmp_path_factory.mktemp("compliant"), "compliant", demoweb.url, manifest["seeds"]
+    )
 
 
 @pytest.fixture(scope="session")
-def reproduce_crawl(tmp_path_factory: pytest.TempPathFactory, demoweb: DemoWebProcess, manifest: dict[str, Any]) -> CrawlResult:
+def reproduce_crawl(
+    tmp_path_factory: pytest.TempPathFactory, demoweb: DemoWebProcess, manifest: dict[str, Any]
+) -> CrawlResult:
     """The whole demo web crawled once in reproduce mode."""
-    return crawl_demo(tmp_path_factory.mktemp("reproduce"), "reproduce", demoweb.url, manifest["seeds"])
+    return crawl_demo(
+        tmp_path_factory.mktemp("reproduce"), "reproduce", demoweb.url, manifest["seeds"]
+    )
 
 
 @pytest.fixture

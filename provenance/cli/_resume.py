@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from provenance.errors import NotFoundError
 from provenance.store import open_store
@@ -19,7 +19,11 @@ def resolve_resume_run(db: str, out: Path, run_id: str | None) -> str:
             if session.get(CrawlRun, run_id) is None:
                 raise NotFoundError(f"no run {run_id!r} to resume in {db}")
             return run_id
-        stmt = select(CrawlRun).where(CrawlRun.status != "finished").order_by(CrawlRun.started_at.desc())  # type: ignore[attr-defined]
+        stmt = (
+            select(CrawlRun)
+            .where(CrawlRun.status != "finished")
+            .order_by(col(CrawlRun.started_at).desc())
+        )
         run = session.exec(stmt).first()
     if run is None:
         raise NotFoundError(f"no unfinished run to resume in {db}")

@@ -14,5 +14,7 @@ def open_crawl_store(out: Path, db: str | None) -> Store:
         return open_store(db)
     path = out / "provtrack.db"
     if not path.exists():
-        raise NotFoundError(f"no store at {path} (run `provtrack crawl --out {out}` first, or pass --db)")
+        raise NotFoundError(
+            f"no store at {path} (run `provtrack crawl --out {out}` first, or pass --db)"
+        )
     return open_store(str(path))

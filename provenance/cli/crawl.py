@@ -61,8 +61,12 @@ def summary_table(summaries: list[CrawlSummary], title: str = "crawl summary") -
         ("pages fetched", lambda s: s.counts.get("pages_fetched", 0)),
         ("pages skipped", lambda s: s.counts.get("pages_skipped", 0)),
         ("pages failed", lambda s: s.counts.get("pages_failed", 0)),
-        ("images reached", lambda s: sum(
-            s.counts.get(k, 0) for k in ("images_collected", "images_skipped", "images_failed"))),
+        (
+            "images reached",
+            lambda s: sum(
+                s.counts.get(k, 0) for k in ("images_collected", "images_skipped", "images_failed")
+            ),
+        ),
         ("images collected", lambda s: s.counts.get("images_collected", 0)),
         ("images skipped", lambda s: s.counts.get("images_skipped", 0)),
         ("images failed", lambda s: s.counts.get("images_failed", 0)),
@@ -82,22 +86,52 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def crawl(
-        seeds: Annotated[list[str], typer.Argument(help="Start URLs; the crawl stays on their hosts.")],
-        mode: Annotated[str, typer.Option(help="compliant (honours opt-outs) or reproduce (demo web only).")] = "compliant",
-        out: Annotated[Path, typer.Option(help="Output folder: SQLite store, WARC files, log.")] = Path("provtrack-out"),
-        db: Annotated[str | None, typer.Option(help="Store URL (postgresql://...); default: OUT/provtrack.db.")] = None,
-        proxy: Annotated[str | None, typer.Option(help="HTTP proxy for every request, the browser's included.")] = None,
-        allow_host: Annotated[list[str] | None, typer.Option(help="Extra host the crawl may visit (repeatable).")] = None,
-        max_pages: Annotated[int, typer.Option(help="Stop scheduling pages after this many.")] = 500,
-        max_images: Annotated[int, typer.Option(help="Stop scheduling images after this many.")] = 5000,
+        seeds: Annotated[
+            list[str], typer.Argument(help="Start URLs; the crawl stays on their hosts.")
+        ],
+        mode: Annotated[
+            str, typer.Option(help="compliant (honours opt-outs) or reproduce (demo web only).")
+        ] = "compliant",
+        out: Annotated[
+            Path, typer.Option(help="Output folder: SQLite store, WARC files, log.")
+        ] = Path("provtrack-out"),
+        db: Annotated[
+            str | None,
+            typer.Option(help="Store URL (postgresql://...); default: OUT/provtrack.db."),
+        ] = None,
+        proxy: Annotated[
+            str | None, typer.Option(help="HTTP proxy for every request, the browser's included.")
+        ] = None,
+        allow_host: Annotated[
+            list[str] | None, typer.Option(help="Extra host the crawl may visit (repeatable).")
+        ] = None,
+        max_pages: Annotated[
+            int, typer.Option(help="Stop scheduling pages after this many.")
+        ] = 500,
+        max_images: Annotated[
+            int, typer.Option(help="Stop scheduling images after this many.")
+        ] = 5000,
         max_depth: Annotated[int, typer.Option(help="Link depth from the seeds.")] = 3,
-        purpose: Annotated[str, typer.Option(help="Declared purpose profile used by the policy packs.")] = "clearview-style",
-        render: Annotated[str, typer.Option(help="auto (detect JS-built pages), always or never.")] = "auto",
-        render_host: Annotated[list[str] | None, typer.Option(help="Always render this host in chromium.")] = None,
-        resume: Annotated[bool, typer.Option(help="Continue the run named by --run-id (or the last unfinished one).")] = False,
+        purpose: Annotated[
+            str, typer.Option(help="Declared purpose profile used by the policy packs.")
+        ] = "clearview-style",
+        render: Annotated[
+            str, typer.Option(help="auto (detect JS-built pages), always or never.")
+        ] = "auto",
+        render_host: Annotated[
+            list[str] | None, typer.Option(help="Always render this host in chromium.")
+        ] = None,
+        resume: Annotated[
+            bool,
+            typer.Option(help="Continue the run named by --run-id (or the last unfinished one)."),
+        ] = False,
         run_id: Annotated[str | None, typer.Option(help="Run id to use or resume.")] = None,
-        frontier: Annotated[str | None, typer.Option(help="redis://... shared frontier for several processes.")] = None,
-        media_workers: Annotated[int | None, typer.Option(help="Processes for image analysis (0 = inline).")] = None,
+        frontier: Annotated[
+            str | None, typer.Option(help="redis://... shared frontier for several processes.")
+        ] = None,
+        media_workers: Annotated[
+            int | None, typer.Option(help="Processes for image analysis (0 = inline).")
+        ] = None,
         concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 16,
     ) -> None:
         """Crawl from SEED URLs and record every image with its provenance and signals."""
@@ -131,7 +165,15 @@ def register(app: typer.Typer) -> None:
         console.print(summary_table(summaries))
         console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
         summary = summaries[0]
-        if summary.finish_reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
-            raise CrawlError(f"crawl {summary.run_id} ended early: {summary.finish_reason or 'unknown'}")
-        if not any(summary.counts.get(k) for k in ("pages_fetched", "pages_skipped", "pages_failed")):
+        if summary.finish_reason not in (
+            "finished",
+            "closespider_pagecount",
+            "closespider_itemcount",
+        ):
+            raise CrawlError(
+                f"crawl {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
+            )
+        if not any(
+            summary.counts.get(k) for k in ("pages_fetched", "pages_skipped", "pages_failed")
+        ):
             raise CrawlError(f"crawl {summary.run_id} reached no page (is the proxy up?)")

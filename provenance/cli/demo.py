@@ -14,7 +14,9 @@ from provenance.cli._console import console, err_console
 
 def register(app: typer.Typer) -> None:
     """Add ``demo`` and the ``demoweb`` group to the app."""
-    demoweb_app = typer.Typer(help="The demo web: a realistic multi-site web on loopback.", no_args_is_help=True)
+    demoweb_app = typer.Typer(
+        help="The demo web: a realistic multi-site web on loopback.", no_args_is_help=True
+    )
     app.add_typer(demoweb_app, name="demoweb")
 
     @demoweb_app.command("serve")
@@ -45,12 +47,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def demo(
-        out: Annotated[Path, typer.Option(help="Output folder for the store, WARC files and report.")] = Path("provtrack-demo"),
+        out: Annotated[
+            Path, typer.Option(help="Output folder for the store, WARC files and report.")
+        ] = Path("provtrack-demo"),
     ) -> None:
         """Serve the demo web, crawl it in compliant and reproduce modes, and compare them."""
-        from crawler.config import CrawlConfig
         from demoweb.manifest import build_manifest
         from demoweb.server import DemoWeb
+
+        from crawler.config import CrawlConfig
         from provenance.cli.crawl import run_with_progress, summary_table
 
         started = time.monotonic()

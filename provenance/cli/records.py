@@ -18,11 +18,17 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def export(
-        out: Annotated[Path, typer.Option(help="The crawl's output folder (its store and WARC files).")] = Path("provtrack-out"),
+        out: Annotated[
+            Path, typer.Option(help="The crawl's output folder (its store and WARC files).")
+        ] = Path("provtrack-out"),
         db: Annotated[str | None, typer.Option(help="Store URL, if not OUT/provtrack.db.")] = None,
         format: Annotated[str, typer.Option("--format", help="jsonl")] = "jsonl",
-        run_id: Annotated[str | None, typer.Option(help="Only this run (default: all runs).")] = None,
-        dest: Annotated[Path | None, typer.Option(help="Output file (default: OUT/export/records.<format>).")] = None,
+        run_id: Annotated[
+            str | None, typer.Option(help="Only this run (default: all runs).")
+        ] = None,
+        dest: Annotated[
+            Path | None, typer.Option(help="Output file (default: OUT/export/records.<format>).")
+        ] = None,
     ) -> None:
         """Export image records with their provenance (one JSON object per image)."""
         store = open_crawl_store(out, db)
@@ -38,12 +44,14 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def show(
         image: Annotated[str, typer.Argument(help="An image URL or its sha256.")],
-        out: Annotated[Path, typer.Option(help="The crawl's output folder.")] = Path("provtrack-out"),
+        out: Annotated[Path, typer.Option(help="The crawl's output folder.")] = Path(
+            "provtrack-out"
+        ),
         db: Annotated[str | None, typer.Option(help="Store URL, if not OUT/provtrack.db.")] = None,
     ) -> None:
         """Show everything recorded about one image: source pages, signals, evidence."""
-        from provenance.export.records import ExportView
         from provenance.errors import NotFoundError
+        from provenance.export.records import ExportView
 
         view = ExportView(open_crawl_store(out, db))
         found = [r for r in view if image in (r["image_url"], r["sha256"])]

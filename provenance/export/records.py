@@ -53,6 +53,7 @@ class ExportView:
 
     def __init__(self, store: Store, run_id: str | None = None) -> None:
         with store.session() as s:
+
             def where(model: Any) -> Any:
                 stmt = select(model)
                 return stmt.where(model.run_id == run_id) if run_id else stmt
@@ -123,21 +124,36 @@ class ExportView:
             "c2pa": media.get("c2pa"),
             "signals": signals,
             "host_snapshots": {
-                k: {"outcome": v.outcome, "http_status": v.http_status, "sha256": v.sha256,
-                    "fetched_at": _iso(v.fetched_at)}
+                k: {
+                    "outcome": v.outcome,
+                    "http_status": v.http_status,
+                    "sha256": v.sha256,
+                    "fetched_at": _iso(v.fetched_at),
+                }
                 for k, v in snaps.items()
             },
             "terms": (terms.parsed.get("clauses", []) if terms else []),
             "terms_snapshot": (
-                {"url": terms.url, "sha256": terms.sha256, "fetched_at": _iso(terms.fetched_at),
-                 "outcome": terms.outcome} if terms else None
+                {
+                    "url": terms.url,
+                    "sha256": terms.sha256,
+                    "fetched_at": _iso(terms.fetched_at),
+                    "outcome": terms.outcome,
+                }
+                if terms
+                else None
             ),
             "site_jurisdiction": image.site_jurisdiction,
             "subject_jurisdiction": image.subject_jurisdiction,
             "subject": image.subject,
             "verdicts": [
-                {"pack": v.pack, "pack_version": v.pack_version, "jurisdiction": v.jurisdiction,
-                 "verdict": v.verdict, "rules": v.rules}
+                {
+                    "pack": v.pack,
+                    "pack_version": v.pack_version,
+                    "jurisdiction": v.jurisdiction,
+                    "verdict": v.verdict,
+                    "rules": v.rules,
+                }
                 for v in self.verdicts.get(image.id or -1, [])
             ],
             "warc_file": image.warc_file,

@@ -20,7 +20,7 @@ from sqlalchemy import event, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlmodel import Session, SQLModel, col, create_engine, select
 
 from provenance.errors import ConfigError, StoreError
 from provenance.store.canonical import canonical_json, record_digest
@@ -66,8 +66,14 @@ _KIND: dict[type[SQLModel], str] = {
 def entry_hash(prev_hash: str, seq: int, kind: str, subject: str, digest: str, note: str) -> str:
     """The hash that links one evidence entry to the one before it."""
     payload = canonical_json(
-        {"prev": prev_hash, "seq": seq, "kind": kind, "subject": subject, "digest": digest,
-         "note": note}
+        {
+            "prev": prev_hash,
+            "seq": seq,
+            "kind": kind,
+            "subject": subject,
+            "digest": digest,
+            "note": note,
+        }
     )
     return hashlib.sha256(payload).hexdigest()
 
@@ -102,7 +108,7 @@ def normalise_url(url: str, out_dir: Path | None = None) -> str:
 
 
 class Store:
-    """A record store on one database; cheap to open, safe to share between threads of one process."""
+    """A record store on one database; cheap to open, shareable by the threads of one process."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -154,7 +160,8 @@ class Store:
             session.exec(text(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK_KEY})"))  # type: ignore[call-overload]
 
     def _chain_head(self, session: Session) -> tuple[int, str]:
-        last = session.exec(select(EvidenceEntry).order_by(EvidenceEntry.seq.desc()).limit(1)).first()  # type: ignore[attr-defined]
+        stmt = select(EvidenceEntry).order_by(col(EvidenceEntry.seq).desc()).limit(1)
+        last = session.exec(stmt).first()
         if last is None:
             return 0, GENESIS
         return last.seq, last.entry_hash
@@ -180,11 +187,13 @@ class Store:
         row = session.execute(stmt).first()
         if row is None:
             return None
-        for col, value in zip(table.primary_key.columns, row, strict=True):
-            setattr(record, col.name, value)
+        for column, value in zip(table.primary_key.columns, row, strict=True):
+            setattr(record, column.name, value)
         return record
 
-    def write(self, records: Iterable[SQLModel | Sequence[SQLModel]], note: str = "") -> WriteResult:
+    def write(
+        self, records: Iterable[SQLModel | Sequence[SQLModel]], note: str = ""
+    ) -> WriteResult:
         """Insert records idempotently and chain one evidence entry per inserted row.
 
         An item may be a group ``[parent, *children]``: when the parent already exists (a
@@ -217,13 +226,20 @@ class Store:
         digest = record_digest(record)
         h = entry_hash(prev, seq, kind, subject, digest, note)
         session.add(
-            EvidenceEntry(seq=seq, kind=kind, subject=subject, digest=digest, prev_hash=prev,
-                          entry_hash=h, note=note)
+            EvidenceEntry(
+                seq=seq,
+                kind=kind,
+                subject=subject,
+                digest=digest,
+                prev_hash=prev,
+                entry_hash=h,
+                note=note,
+            )
         )
         return seq, h
 
     def record_changes(self, records: Sequence[SQLModel], kind: str, note: str) -> None:
-        """Persist updates to existing rows (a purge, a finished run) and chain their new digests."""
+        """Persist updates to existing rows (a purge, a finished run); chain their new digests."""
         with self.session() as session:
             self._lock_chain(session)
             seq, prev = self._chain_head(session)
