@@ -49,16 +49,60 @@ class PageFacts:
     body_text: str = ""
 
 
-def parse_page(html: bytes | str | None) -> PageFacts:
+_CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def decode_html(html: bytes | str, charset: str | None = None) -> str:
+    """``html`` as text: a str as is; bytes by BOM, then ``charset`` (from Content-Type),
+    then a ``<meta charset>`` in the first 4 KB, then UTF-8, then Windows-1252.
+
+    lxml alone would read undeclared bytes as Latin-1 and turn ``Montréal`` into mojibake.
+    """
+    if isinstance(html, str):
+        return _XML_DECL_RE.sub("", html, count=1)
+    data = bytes(html)
+    for bom, codec in (
+        (b"\xef\xbb\xbf", "utf-8"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            return _XML_DECL_RE.sub("", data.decode(codec, "replace"), count=1)
+    declared = [charset] if charset else []
+    m = _CHARSET_RE.search(data[:4096])
+    if m is not None:
+        declared.append(m.group(1).decode("ascii", "replace"))
+    for codec in declared:
+        try:
+            return _XML_DECL_RE.sub("", data.decode(codec.strip(), "replace"), count=1)
+        except LookupError:
+            continue
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", "replace")
+    return _XML_DECL_RE.sub("", text, count=1)
+
+
+def parse_html(html: bytes | str | None, charset: str | None = None) -> Any:
+    """An lxml document for ``html``, or None when there is nothing parseable."""
+    if not html:
+        return None
+    text = decode_html(html[:MAX_HTML_BYTES], charset)
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError, TypeError):
+        return None
+
+
+def parse_page(html: bytes | str | None, charset: str | None = None) -> PageFacts:
     """Facts from ``html``; an empty ``PageFacts`` when it is empty or not HTML at all."""
     facts = PageFacts()
-    if not html:
-        return facts
-    data = html.encode("utf-8", "replace") if isinstance(html, str) else bytes(html)
-    data = data[:MAX_HTML_BYTES]
-    try:
-        root = lxml.html.document_fromstring(data)
-    except (lxml.etree.ParserError, ValueError, TypeError):
+    root = parse_html(html, charset)
+    if root is None:
         return facts
     try:
         _read(root, facts)

@@ -23,6 +23,7 @@ Weights per source (one observation alone; see ``infer`` for how they combine):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -71,7 +72,9 @@ def site_evidence(
     is extruct's list (when None, the page's own ``application/ld+json`` blocks are read).
     Never raises on content: unreadable parts simply give no evidence.
     """
-    facts = parse_page(html)
+    content_type = _header(headers, "content-type") or ""
+    m = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
+    facts = parse_page(html, m.group(1) if m else None)
     out: list[Evidence] = list(cctld_evidence(url))
     content_language = _header(headers, "content-language") or facts.content_language
     out += language_evidence(facts.lang, content_language, facts.hreflangs)

@@ -27,7 +27,8 @@ def geo_meta_evidence(meta: Mapping[str, str]) -> list[Evidence]:
     out: list[Evidence] = []
     region = tags.get("geo.region", "").strip()
     if region:
-        code = region_code(region) or country_code(region)
+        # The tag holds ISO 3166 codes: two letters are a country ("DE"), not Delaware.
+        code = country_code(region) if len(region) == 2 else region_code(region)
         if code is not None:
             detail = f"<meta name=geo.region content={region!r}> → {display_name(code)}"
             out.append(Evidence(EvidenceSource.GEO_META, region, detail, WEIGHT_REGION, code))

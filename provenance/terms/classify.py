@@ -97,7 +97,7 @@ def classify_sentence(
                 kind=kind,
                 sentence=sentence,
                 language=_spoken_code(spoken, lang),
-                matched=f"{cue_text} … {folded.quote(topic.start, topic.end)}",
+                matched=f"{_short(cue_text)} … {folded.quote(topic.start, topic.end)}",
                 rule=f"{lang.code}:{cue.label}+{topic.label}",
                 exception=_quote(folded, exception),
                 context=context,
@@ -108,6 +108,12 @@ def classify_sentence(
             if clause is not None:
                 out[kind] = clause
     return list(out.values())
+
+
+def _short(cue: str) -> str:
+    """A long cue (``behalten uns ... ausdrücklich vor``) shortened to its two ends."""
+    words = cue.split()
+    return cue if len(words) <= 6 else " ".join(words[:3]) + " … " + words[-1]
 
 
 def _spoken_code(spoken: str | None, lang: Language) -> str:

@@ -8,12 +8,15 @@ appear, so a clause can always be found again in the stored snapshot.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
 import lxml.etree  # type: ignore[import-untyped]  # lxml ships no type stubs
 import lxml.html  # type: ignore[import-untyped]
 import trafilatura
+
+from provenance.jurisdiction._html import parse_html
 
 MAX_TEXT_CHARS = 300_000
 _BLOCK = frozenset(
@@ -40,19 +43,43 @@ _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def main_text(html: bytes | str | None) -> str:
-    """The main text of ``html``, blocks on separate lines; ``""`` when there is none."""
+    """The main text of ``html``, blocks on separate lines; ``""`` when there is none.
+
+    Navigation, asides, forms and page-level header/footer are removed first (trafilatura
+    keeps them on short pages), then trafilatura extracts; lxml's text of ``<main>``,
+    ``<article>`` or ``<body>`` is the fallback.
+    """
     if not html:
         return ""
-    text = _trafilatura(html)
+    root = _clean_tree(html)
+    if root is None:
+        return ""
+    text = _trafilatura(copy.deepcopy(root))
     if not text:
-        text = _fallback(html)
+        text = _fallback(root)
     return text[:MAX_TEXT_CHARS]
 
 
-def _trafilatura(html: bytes | str) -> str:
+def _clean_tree(html: bytes | str) -> Any:
+    root = parse_html(html)
+    if root is None:
+        return None
+    try:
+        for el in list(root.iter(*_DROP)):
+            if el.tag in ("header", "footer") and any(
+                a.tag in ("main", "article") for a in el.iterancestors()
+            ):
+                continue  # an article's own header holds its title
+            el.drop_tree()
+    except (ValueError, TypeError, lxml.etree.LxmlError):
+        return None
+    return root
+
+
+def _trafilatura(root: Any) -> str:
     try:
         out = trafilatura.extract(
-            html,
+            root,
             include_comments=False,
             include_tables=True,
             include_links=False,
@@ -64,30 +91,20 @@ def _trafilatura(html: bytes | str) -> str:
     return out.strip() if isinstance(out, str) else ""
 
 
-def _fallback(html: bytes | str) -> str:
-    data = html.encode("utf-8", "replace") if isinstance(html, str) else bytes(html)
+def _fallback(root: Any) -> str:
     try:
-        root: Any = lxml.html.document_fromstring(data)
-    except (lxml.etree.ParserError, ValueError, TypeError):
-        return ""
-    try:
-        for el in list(root.iter(*_DROP)):
-            el.drop_tree()
         for el in root.iter("li"):
             el.text = "- " + (el.text or "")
         for el in root.iter():
             if isinstance(el.tag, str) and el.tag in _BLOCK:
                 el.tail = "\n" + (el.tail or "")
-        container = None
+        container = root
         for xpath in (".//main", ".//article", ".//*[@role='main']", ".//body"):
-            found = root.find(xpath) if not xpath.startswith(".//*[") else None
-            if xpath.startswith(".//*["):
-                hits = root.xpath(xpath)
-                found = hits[0] if hits else None
-            if found is not None:
-                container = found
+            hits = root.xpath(xpath)
+            if hits:
+                container = hits[0]
                 break
-        raw = (container if container is not None else root).text_content()
+        raw = container.text_content()
     except (ValueError, TypeError, lxml.etree.LxmlError):
         return ""
     lines = (re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in raw.split("\n"))
