@@ -26,6 +26,11 @@ _ZONE_ATTR_RE = re.compile(
     r"(contact|address|adresse|impressum|imprint|footer|kontakt|coordonn|anbieter|operator)",
     re.IGNORECASE,
 )
+# Blocks about a user, an author or a listing are not the operator, whatever their class says.
+_NOT_OPERATOR_RE = re.compile(
+    r"(profile|user|member|author|byline|listing|seller|customer|comment|post|card|vcard)",
+    re.IGNORECASE,
+)
 _ZONE_ITEMTYPE_RE = re.compile(r"(PostalAddress|Organization|LocalBusiness)", re.IGNORECASE)
 _ZONE_HEADING_RE = re.compile(
     r"^\s*(impressum|imprint|contact(ez[- ]nous)?( us)?|kontakt|nous joindre|coordonn[ée]es|"
@@ -203,7 +208,16 @@ def _zones(root: Any) -> list[tuple[str, str]]:
 
 
 def _zone_label(el: Any) -> str | None:
+    """Why ``el`` holds operator information, or None.
+
+    An ``<address>`` or ``<footer>`` inside an ``<article>`` belongs to that article (its
+    author, per the HTML standard), and blocks marked as a profile, card or listing belong to
+    a user: neither describes the site's operator.
+    """
     tag = el.tag
+    marker = f"{_attr(el, 'id')} {_attr(el, 'class')}"
+    if _NOT_OPERATOR_RE.search(marker) or any(a.tag == "article" for a in el.iterancestors()):
+        return None
     if tag in ("address", "footer"):
         return f"<{tag}>"
     if _attr(el, "role").lower() == "contentinfo":
@@ -211,7 +225,6 @@ def _zone_label(el: Any) -> str | None:
     itemtype = _attr(el, "itemtype")
     if itemtype and _ZONE_ITEMTYPE_RE.search(itemtype):
         return f"itemtype {itemtype.rsplit('/', 1)[-1]}"
-    marker = f"{_attr(el, 'id')} {_attr(el, 'class')}"
     if tag not in ("html", "body") and marker.strip() and _ZONE_ATTR_RE.search(marker):
         return f"<{tag} {marker.strip()[:40]}>"
     return None

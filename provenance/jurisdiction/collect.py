@@ -7,7 +7,7 @@ Weights per source (one observation alone; see ``infer`` for how they combine):
 |---|---|
 | JSON-LD ``PostalAddress`` (operator) | 0.85 |
 | EXIF GPS within 50 km of a known place | 0.85 |
-| postal code / ZIP / PLZ in an operator address block | 0.75 (0.3 elsewhere on the page) |
+| postal code / ZIP / PLZ in an operator address block | 0.75 (0.225 elsewhere on the page) |
 | phone with geographic area code (tel: link, operator block) | 0.6 (0.45 as +1 with no hint) |
 | geo.region meta | 0.6 |
 | place name with region in an operator block, profile or caption | 0.6 (+0.1 after "Lives in") |
@@ -49,7 +49,7 @@ from provenance.jurisdiction.postal import (
 from provenance.jurisdiction.xmp import xmp_location_evidence
 
 ZONE_PLACE_SCALE = 0.9  # a place name in an operator block (no postal code) is a bit weaker
-BODY_POSTAL_SCALE = 0.4  # a postal code outside any operator block may be a user's
+BODY_POSTAL_SCALE = 0.3  # a postal code outside any operator block may be a user's
 SUBJECT_SNIPPET_SCALE = 0.8  # nearby page text is less tied to the image than its caption
 SUBJECT_POSTAL_SCALE = 0.6
 SUBJECT_PHONE_SCALE = 0.5
@@ -90,7 +90,11 @@ def site_evidence(
     for label, text in facts.zones:
         out += postal_evidence(text, where=label)
         out += location_text_evidence(text, where=label, scale=ZONE_PLACE_SCALE)
-    out += postal_evidence(facts.body_text, where="page body", scale=BODY_POSTAL_SCALE)
+    out += postal_evidence(
+        facts.body_text,
+        where="page body outside operator blocks (may be a user's)",
+        scale=BODY_POSTAL_SCALE,
+    )
     out += currency_evidence(facts.body_text)
     hint = _country_hint(out)
     out += tel_link_evidence(facts.tel_hrefs, region_hint=hint)

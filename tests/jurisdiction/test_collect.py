@@ -260,3 +260,19 @@ def test_charset_from_content_type_header() -> None:
     headers = {"Content-Type": "text/html; charset=iso-8859-1"}
     ev = site_evidence("http://x.de/", html.encode("latin-1"), headers)
     assert "DE-NW" in {e.code for e in ev}
+
+
+def test_user_and_author_blocks_are_not_the_operator() -> None:
+    html = page(
+        """<main><div class="profile-contact">Seattle, WA 98101</div>
+        <article><p>Story</p><address class="byline">Jane, Austin, TX</address>
+        <footer>Filed from Berlin</footer></article></main>
+        <footer class="site-footer">PayLink Inc. · Chicago, IL 60602</footer>"""
+    )
+    ev = site_evidence("http://paylink.com/u/1", html)
+    located = {e.code for e in ev if e.source is not EvidenceSource.POSTAL_ADDRESS}
+    assert located == {"US-IL"}
+    # the user's ZIP in the page body still counts, weakly, as postal evidence
+    postal = {e.code: e.weight for e in ev if e.source is EvidenceSource.POSTAL_ADDRESS}
+    assert postal["US-IL"] > postal["US-WA"]
+    assert top(infer_site(ev)) == ["US", "US-IL"]
