@@ -22,6 +22,7 @@ from provenance.jurisdiction.infer import (
     infer_site,
     infer_subject,
     is_conflicting,
+    table_rows,
 )
 from provenance.jurisdiction.language import language_evidence
 from provenance.jurisdiction.minors import MinorAssessment, MinorCue, detect_minor
@@ -57,6 +58,7 @@ __all__ = [
     "server_ip_evidence",
     "site_evidence",
     "subject_evidence",
+    "table_rows",
     "tel_link_evidence",
     "xmp_location_evidence",
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from provenance.jurisdiction._regions import display_name
 from provenance.jurisdiction.model import Candidate, Evidence, EvidenceSource
 
 MAX_CONFIDENCE = 0.99
@@ -70,6 +71,27 @@ def countries(candidates: Sequence[Candidate]) -> list[str]:
 def is_conflicting(candidates: Sequence[Candidate]) -> bool:
     """True when the candidates name more than one country."""
     return len(countries(candidates)) > 1
+
+
+def table_rows(candidates: Sequence[Candidate]) -> list[dict[str, str | float]]:
+    """One plain row per candidate for reports: code, name, confidence, sources, evidence.
+
+    ``evidence`` lists each item as ``source: value`` so a reader sees what every code rests
+    on; ``fallback`` marks candidates that rest only on the site's jurisdiction.
+    """
+    rows: list[dict[str, str | float]] = []
+    for c in candidates:
+        rows.append(
+            {
+                "code": c.code,
+                "name": display_name(c.code),
+                "confidence": c.confidence,
+                "sources": ", ".join(c.sources),
+                "evidence": "; ".join(f"{e.source.value}: {e.value}" for e in c.evidence),
+                "fallback": "yes" if c.fallback_only else "",
+            }
+        )
+    return rows
 
 
 def _confidence(items: list[Evidence]) -> float:

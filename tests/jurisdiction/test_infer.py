@@ -17,6 +17,7 @@ from provenance.jurisdiction import (
     infer_subject,
     is_conflicting,
     phone_evidence,
+    table_rows,
 )
 
 S = EvidenceSource
@@ -102,3 +103,13 @@ def test_confidence_never_reaches_one() -> None:
 def test_candidate_round_trip() -> None:
     (c, _) = infer_site([ev(S.PHONE, "CA-QC", 0.6)])
     assert Candidate.from_dict(c.to_dict()) == c
+
+
+def test_table_rows_show_what_each_candidate_rests_on() -> None:
+    evidence = cctld_evidence("http://fotoblog-berlin.de/") + phone_evidence("+1 514 555 0199")
+    rows = {r["code"]: r for r in table_rows(infer_site(evidence))}
+    assert rows["CA-QC"]["name"] == "Quebec"
+    assert rows["CA-QC"]["sources"] == "phone"
+    assert rows["CA-QC"]["evidence"] == "phone: +1 514 555 0199"
+    assert rows["DE"]["evidence"] == "cctld: fotoblog-berlin.de"
+    assert rows["DE"]["fallback"] == ""
