@@ -12,6 +12,32 @@ from urllib.parse import urldefrag, urljoin
 from parsel import Selector
 
 _SKIP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "#")
+_SNIPPET_CHARS = 300
+_MAX_SNIPPETS = 12
+# The block an image sits in (a post, a card, a list item) usually carries its caption,
+# the poster's name and place: that text is evidence about the pictured person.
+_BLOCKS = "self::figure or self::article or self::li or self::section or self::tr"
+# Profile-like fields whose text says where a person lives or works.
+_PROFILE_WORDS = (
+    "location",
+    "address",
+    "profile",
+    "bio",
+    "about",
+    "byline",
+    "dateline",
+    "channel",
+    "member",
+    "author",
+    "locality",
+    "city",
+)
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_PROFILE_XPATH = "|".join(
+    f"//*[contains(translate(@class, '{_UPPER}', '{_UPPER.lower()}'), '{w}')"
+    f" or contains(@itemprop, '{w}')]"
+    for w in _PROFILE_WORDS
+)
 
 
 @dataclass(slots=True)
@@ -28,6 +54,8 @@ class PageExtract:
 
     links: list[LinkRef] = field(default_factory=list)
     captions: dict[str, str] = field(default_factory=dict)
+    nearby: dict[str, str] = field(default_factory=dict)
+    profile_snippets: list[str] = field(default_factory=list)
     title: str | None = None
     lang: str | None = None
     has_script: bool = False
@@ -63,13 +91,23 @@ def extract_page(url: str, html: str) -> PageExtract:
         if link and link not in seen_links:
             seen_links.add(link)
             out.links.append(LinkRef(link, " ".join(a.xpath(".//text()").getall()).strip()))
-    for img in sel.xpath("//figure//img[@src]"):
+    for img in sel.xpath("//img[@src]"):
         src = _absolute(base, img.attrib.get("src"))
-        caption = " ".join(
-            t.strip()
-            for t in img.xpath("ancestor::figure[1]//figcaption//text()").getall()
-            if t.strip()
-        )
-        if src and caption:
+        if not src:
+            continue
+        caption = _text(img.xpath("ancestor::figure[1]//figcaption//text()").getall())
+        if caption:
             out.captions[src] = caption
+        block = img.xpath(f"ancestor::*[{_BLOCKS}][1]//text()[not(ancestor::script)]").getall()
+        nearby = _text(block)[:_SNIPPET_CHARS]
+        if nearby:
+            out.nearby[src] = nearby
+    for node in sel.xpath(_PROFILE_XPATH)[:_MAX_SNIPPETS]:
+        snippet = _text(node.xpath(".//text()[not(ancestor::script)]").getall())[:_SNIPPET_CHARS]
+        if snippet and snippet not in out.profile_snippets:
+            out.profile_snippets.append(snippet)
     return out
+
+
+def _text(parts: list[str]) -> str:
+    return " ".join(t.strip() for t in parts if t.strip())

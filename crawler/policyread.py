@@ -16,11 +16,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from provenance.jurisdiction.infer import attach_image_jurisdiction
-from provenance.terms import discover_terms, read_terms
 from scrapy.http import Response, TextResponse
 
 from crawler.extract import extract_page
+from provenance.jurisdiction import (
+    Evidence,
+    detect_minor,
+    infer_site,
+    infer_subject,
+    site_evidence,
+    subject_evidence,
+)
 from provenance.observation import Status
 from provenance.records import ImageRecord, SnapshotRecord
 from provenance.signals import gate
@@ -29,6 +35,7 @@ from provenance.signals.model import Signal
 from provenance.signals.page import PageSignals, page_signals
 from provenance.signals.robotstxt import RobotsSnapshot
 from provenance.signals.tdmrep import TdmFile
+from provenance.terms import TermsReading, find_terms_links, read_terms, terms_signals
 
 if TYPE_CHECKING:
     from crawler.gate import Fetched
@@ -44,8 +51,17 @@ class HostPolicy:
     host: str
     mode: gate.Mode
     context: gate.HostContext
-    site_evidence: list[dict[str, Any]] = field(default_factory=list)
+    site_evidence: list[Evidence] = field(default_factory=list)
     terms_clauses: list[dict[str, Any]] = field(default_factory=list)
+    _evidence_keys: set[tuple[object, ...]] = field(default_factory=set)
+
+    def add_site_evidence(self, evidence: list[Evidence]) -> None:
+        """Grow the host's evidence with what another of its pages says (deduplicated)."""
+        for item in evidence:
+            key = (item.source, item.value, item.code)
+            if key not in self._evidence_keys:
+                self._evidence_keys.add(key)
+                self.site_evidence.append(item)
 
     def page_decision(self, url: str) -> gate.GateDecision:
         """May the crawl fetch this page?"""
@@ -119,8 +135,8 @@ async def read_host_documents(
     robots = RobotsSnapshot.from_fetch(
         robots_url, fetched.status, fetched.body, fetched.error, fetched.fetched_at
     )
-    panel = robots.evaluate_panel(f"{origin}/")
     parsed = robots.to_dict()
+    panel = robots.evaluate_panel(f"{origin}/")
     parsed["root_panel"] = {name: d.verdict.value for name, d in panel.items()}
     root_signals = [s for name in ROOT_PANEL for s in robots.signals_for(f"{origin}/", name)]
     snapshots.append(
@@ -136,19 +152,18 @@ async def read_host_documents(
         )
     )
 
-    def may_fetch(url: str) -> str | None:
+    def refusal(url: str) -> str | None:
+        """Why compliant mode may not fetch this policy document, or None."""
         if gate_mode is gate.Mode.REPRODUCE:
             return None
         decision = robots.can_fetch(url, agent)
-        return (
-            None
-            if decision.allowed
-            else f"robots.txt: {decision.verdict.value} ({decision.evidence})"
-        )
+        if decision.allowed:
+            return None
+        return f"robots.txt: {decision.verdict.value} ({decision.evidence})"
 
     ai_txt: AiTxt | None = None
     url = f"{origin}/ai.txt"
-    if (why := may_fetch(url)) is None:
+    if (why := refusal(url)) is None:
         fetched = await fetch(url)
         ai_txt = AiTxt.from_fetch(
             url, fetched.status, fetched.body, fetched.error, fetched.fetched_at
@@ -169,7 +184,7 @@ async def read_host_documents(
 
     tdm: TdmFile | None = None
     url = f"{origin}/.well-known/tdmrep.json"
-    if (why := may_fetch(url)) is None:
+    if (why := refusal(url)) is None:
         fetched = await fetch(url)
         tdm = TdmFile.from_fetch(
             url, fetched.status, fetched.body, fetched.error, fetched.fetched_at
@@ -182,80 +197,117 @@ async def read_host_documents(
     else:
         snapshots.append(_not_fetched("tdmrep", host, url, why))
 
-    clauses: list[tuple[str, str]] = []
-    clause_dicts: list[dict[str, Any]] = []
-    terms_url: str | None = None
+    terms, home_evidence = await _read_terms(origin, host, fetch, refusal, snapshots)
+    context = gate.HostContext(
+        robots=robots,
+        ai_txt=ai_txt,
+        tdmrep=tdm,
+        terms=tuple((c.kind.value, c.sentence) for c in terms.clauses) if terms else (),
+        terms_url=terms.url if terms else None,
+    )
+    policy = HostPolicy(
+        host=host,
+        mode=gate_mode,
+        context=context,
+        terms_clauses=[c.to_dict() for c in terms.clauses] if terms else [],
+    )
+    policy.add_site_evidence(home_evidence)
+    return policy, snapshots
+
+
+async def _read_terms(
+    origin: str,
+    host: str,
+    fetch: Callable[..., Awaitable[Fetched]],
+    refusal: Callable[[str], str | None],
+    snapshots: list[SnapshotRecord],
+) -> tuple[TermsReading | None, list[Evidence]]:
+    """Find the terms from the home page's links and read them; also the home page's evidence."""
     home = f"{origin}/"
-    if (why := may_fetch(home)) is None:
-        fetched = await fetch(home)
-        text = (fetched.body or b"").decode("utf-8", "replace")
-        links = [
-            (link.url, link.text) for link in extract_page(fetched.final_url or home, text).links
-        ]
-        candidates = discover_terms(links, base_url=fetched.final_url or home)
-        snapshots.append(
-            _snapshot(
-                "home",
-                host,
-                fetched,
-                "ok" if fetched.status == 200 else "fetch_failed",
-                Status.OK if fetched.status == 200 else Status.FETCH_FAILED,
-                f"HTTP {fetched.status}" if fetched.status else str(fetched.error),
-                {"terms_candidates": [c.url for c in candidates]},
-            )
-        )
-        for candidate in candidates[:1]:
-            terms_url = candidate.url
-            if (why := may_fetch(terms_url)) is not None:
-                snapshots.append(_not_fetched("terms", host, terms_url, why))
-                break
-            fetched = await fetch(terms_url)
-            reading = read_terms(terms_url, fetched.body or b"", fetched.status, fetched.fetched_at)
-            clauses = [(c.kind, c.sentence) for c in reading.clauses]
-            clause_dicts = [c.to_dict() for c in reading.clauses]
-            snapshots.append(
-                _snapshot(
-                    "terms",
-                    host,
-                    fetched,
-                    "silent" if reading.silent else "clauses",
-                    reading.status,
-                    reading.reason,
-                    reading.to_dict(),
-                )
-            )
-        if not candidates:
-            snapshots.append(
-                _not_fetched("terms", host, home, "no terms-of-service link found on the home page")
-            )
-    else:
+    if (why := refusal(home)) is not None:
         snapshots.append(_not_fetched("home", host, home, why))
         snapshots.append(_not_fetched("terms", host, home, why))
-
-    context = gate.HostContext(
-        robots=robots, ai_txt=ai_txt, tdmrep=tdm, terms=tuple(clauses), terms_url=terms_url
+        return None, []
+    fetched = await fetch(home)
+    base = fetched.final_url or home
+    text = (fetched.body or b"").decode("utf-8", "replace")
+    candidates = find_terms_links(
+        [(link.url, link.text) for link in extract_page(base, text).links], base
     )
-    terms_snapshot = next((s for s in snapshots if s.kind == "terms"), None)
-    if terms_snapshot is not None:
-        terms_snapshot.signals = context.terms_signals()
-    return HostPolicy(
-        host=host, mode=gate_mode, context=context, terms_clauses=clause_dicts
-    ), snapshots
+    evidence = site_evidence(base, fetched.body, fetched.headers, None, fetched.server_ip)
+    ok = fetched.status == 200
+    snapshots.append(
+        _snapshot(
+            "home",
+            host,
+            fetched,
+            "ok" if ok else "fetch_failed",
+            Status.OK if ok else Status.FETCH_FAILED,
+            f"HTTP {fetched.status}" if fetched.status else str(fetched.error),
+            {"terms_candidates": [{"url": c.url, "score": c.score} for c in candidates]},
+        )
+    )
+    if not candidates:
+        snapshots.append(
+            _not_fetched("terms", host, home, "no terms-of-service link on the home page")
+        )
+        return None, evidence
+    url = candidates[0].url
+    if (why := refusal(url)) is not None:
+        snapshots.append(_not_fetched("terms", host, url, why))
+        return None, evidence
+    fetched = await fetch(url)
+    reading = read_terms(url, fetched.body or b"", fetched.status, fetched.fetched_at)
+    snapshots.append(
+        _snapshot(
+            "terms",
+            host,
+            fetched,
+            "silent" if reading.silent else reading.status.value,
+            reading.status,
+            reading.reason or "",
+            reading.to_dict(),
+            terms_signals(reading),
+        )
+    )
+    return reading, evidence
 
 
-def read_page(response: Response) -> PageSignals:
-    """The page's signals and images, read from its HTML and headers."""
-    html = response.text if isinstance(response, TextResponse) else ""
-    headers = {
+def read_headers(response: Response) -> dict[str, list[str]]:
+    """A response's headers as text, one list entry per header line."""
+    return {
         (k.decode("latin-1") if isinstance(k, bytes) else str(k)): [
             v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in vs
         ]
         for k, vs in response.headers.items()
     }
-    return page_signals(response.url, html, headers)
+
+
+def read_page(response: Response) -> PageSignals:
+    """The page's signals and images, read from its HTML and headers."""
+    html = response.text if isinstance(response, TextResponse) else ""
+    return page_signals(response.url, html, read_headers(response))
 
 
 def attach_jurisdiction(item: Any, policy: HostPolicy | None) -> None:
-    """Add site and subject jurisdiction candidates to an image record."""
-    if isinstance(item, ImageRecord):
-        attach_image_jurisdiction(item, policy.site_evidence if policy else [])
+    """Add site and subject jurisdiction candidates (and age cues) to an image record."""
+    if not isinstance(item, ImageRecord):
+        return
+    site = infer_site(policy.site_evidence) if policy else []
+    item.site_jurisdiction = [c.to_dict() for c in site]
+    media = item.media or {}
+    exif = media.get("exif") or {}
+    xmp = media.get("xmp") or {}
+    gps = exif.get("gps") if isinstance(exif, dict) else None
+    location = {k: xmp.get(k) for k in ("city", "state", "country", "country_code") if xmp.get(k)}
+    evidence = subject_evidence(gps, location or None, item.alt, item.caption, item.snippets, site)
+    subject = infer_subject(evidence)
+    item.subject_jurisdiction = [c.to_dict() for c in subject]
+    minor = detect_minor(item.alt, item.caption, *item.snippets)
+    item.subject = {
+        "is_minor": minor.subject_is_minor,
+        "minor": minor.to_dict(),
+        "alt": item.alt,
+        "caption": item.caption,
+        "snippets": item.snippets,
+    }

@@ -23,9 +23,10 @@ from crawler.config import host_of
 from crawler.context import CrawlContext, get_context
 from crawler.extract import PageExtract, extract_page
 from crawler.gate import GateSkipped
-from crawler.policyread import read_page
+from crawler.policyread import read_headers, read_page
 from crawler.render import render_meta
 from crawler.safety import RefusedAddress, RefusedHost
+from provenance.jurisdiction import infer_site, site_evidence
 from provenance.records import (
     ImageRecord,
     OccurrenceRecord,
@@ -175,6 +176,12 @@ class ProvenanceSpider(scrapy.Spider):
             "overridden": [s.to_dict() for s in meta.get("provtrack_overridden", [])],
             "read_status": signals.status.value,
         }
+        evidence = site_evidence(
+            response.url, response.body, read_headers(response), None, record.server_ip
+        )
+        record.site_jurisdiction = [c.to_dict() for c in infer_site(evidence)]
+        if self.ctx.hosts is not None and (policy := self.ctx.hosts.ready(record.host)):
+            policy.add_site_evidence(evidence)
         yield record
         self.crawler.stats.inc_value("provtrack/pages/fetched")
 
@@ -196,7 +203,15 @@ class ProvenanceSpider(scrapy.Spider):
                 seed=seed,
                 referrer_chain=chain,
             )
-            request = self._image_request(candidate.url, response.url, image_meta)
+            nearby = page.nearby.get(candidate.url)
+            subject = {
+                "alt": candidate.alt,
+                "caption": page.captions.get(candidate.url),
+                "snippets": [t for t in (nearby, *page.profile_snippets) if t],
+            }
+            request = self._image_request(
+                candidate.url, response.url, {**image_meta, "provtrack_subject": subject}
+            )
             if request is not None:
                 yield request
 
@@ -288,6 +303,7 @@ class ProvenanceSpider(scrapy.Spider):
             body=response.body,
             page_url=meta.get("provtrack_page_url"),
             signals=list(meta.get("provtrack_considered", [])),
+            **meta.get("provtrack_subject", {}),
         )
 
     def image_failed(self, fail: Failure) -> Iterator[Item]:

@@ -111,6 +111,10 @@ class ImageRecord:
     error: str | None = None
     signals: list[Signal] = field(default_factory=list)
     page_url: str | None = None
+    # Text about the pictured person, read for jurisdiction and age cues (kept in ``subject``).
+    alt: str | None = None
+    caption: str | None = None
+    snippets: list[str] = field(default_factory=list)
     site_jurisdiction: list[dict[str, Any]] = field(default_factory=list)
     subject_jurisdiction: list[dict[str, Any]] = field(default_factory=list)
     subject: dict[str, Any] = field(default_factory=dict)
