@@ -325,3 +325,10 @@ def build(web: Web) -> dict[str, Any]:
         "resources": resources,
         "scale": web.scale.summary() if web.scale else None,
     }
+
+
+def build_manifest(scale: int = 0) -> dict[str, Any]:
+    """Build the demo web (with ``scale`` procedural images) and return its manifest."""
+    from demoweb.spec import build_web
+
+    return build(build_web(scale))

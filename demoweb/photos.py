@@ -9,8 +9,10 @@ frontal-face detector when the library was designed, and a test checks them agai
 from __future__ import annotations
 
 import functools
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -35,34 +37,31 @@ class Photo:
     load: Callable[[], Image.Image]
 
 
+def package_file(package: str, relative: str) -> Path:
+    """A data file shipped inside an installed package, found without importing the package.
+
+    Importing scikit-learn alone costs about 1.5 s (it pulls in SciPy); the pixels are the
+    same whether its loader or Pillow decodes the file, which a test checks.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"package {package} is not installed")
+    return Path(spec.submodule_search_locations[0]) / relative
+
+
 @functools.cache
 def _lfw() -> np.ndarray:
-    from skimage import data
-
-    return np.asarray(data.lfw_subset())  # type: ignore[no-untyped-call]
+    return np.asarray(np.load(package_file("skimage", "data/lfw_subset.npy")))
 
 
 @functools.cache
-def _skimage(name: str) -> Image.Image:
-    from skimage import data
-
-    return Image.fromarray(np.asarray(getattr(data, name)()))
-
-
-@functools.cache
-def _sklearn(name: str) -> Image.Image:
-    from sklearn.datasets import load_sample_image
-
-    return Image.fromarray(load_sample_image(name))
-
-
-@functools.cache
-def _grace_hopper() -> Image.Image:
-    from matplotlib import cbook
-
-    path = str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
-    with Image.open(path) as image:
+def _file(package: str, relative: str) -> Image.Image:
+    with Image.open(package_file(package, relative)) as image:
         return image.convert("RGB")
+
+
+def _skimage(name: str) -> Image.Image:
+    return _file("skimage", f"data/{name}")
 
 
 def lfw_portrait(index: int) -> Image.Image:
@@ -95,41 +94,49 @@ def _library() -> dict[str, Photo]:
     def add(photo_id: str, faces: int, source: str, load: Callable[[], Image.Image]) -> None:
         lib[photo_id] = Photo(photo_id, faces, source, load)
 
-    add("astronaut", 1, "skimage.data.astronaut()", lambda: _skimage("astronaut"))
+    def china() -> Image.Image:
+        return _file("sklearn", "datasets/images/china.jpg")
+
+    add("astronaut", 1, "skimage.data.astronaut()", lambda: _skimage("astronaut.png"))
     add(
         "astronaut-suit",
         0,
         "skimage.data.astronaut(), rows 200-512 (the suit and flag, no face)",
-        lambda: _crop(_skimage("astronaut"), (0, 200, 512, 512)),
+        lambda: _crop(_skimage("astronaut.png"), (0, 200, 512, 512)),
     )
-    add("grace-hopper", 1, "matplotlib cbook sample grace_hopper.jpg", _grace_hopper)
-    add("coffee", 0, "skimage.data.coffee()", lambda: _skimage("coffee"))
-    add("rocket", 0, "skimage.data.rocket()", lambda: _skimage("rocket"))
-    add("chelsea", 0, "skimage.data.chelsea() (a cat)", lambda: _skimage("chelsea"))
-    add("hubble", 0, "skimage.data.hubble_deep_field()", lambda: _skimage("hubble_deep_field"))
-    add("moon", 0, "skimage.data.moon()", lambda: _skimage("moon").convert("RGB"))
-    add("grass", 0, "skimage.data.grass()", lambda: _skimage("grass").convert("RGB"))
-    add("gravel", 0, "skimage.data.gravel()", lambda: _skimage("gravel").convert("RGB"))
-    add("brick", 0, "skimage.data.brick()", lambda: _skimage("brick").convert("RGB"))
-    add("clock", 0, "skimage.data.clock()", lambda: _skimage("clock").convert("RGB"))
+    add(
+        "grace-hopper",
+        1,
+        "matplotlib sample data grace_hopper.jpg",
+        lambda: _file("matplotlib", "mpl-data/sample_data/grace_hopper.jpg"),
+    )
+    add("coffee", 0, "skimage.data.coffee()", lambda: _skimage("coffee.png"))
+    add("rocket", 0, "skimage.data.rocket()", lambda: _skimage("rocket.jpg"))
+    add("chelsea", 0, "skimage.data.chelsea() (a cat)", lambda: _skimage("chelsea.png"))
+    add("hubble", 0, "skimage.data.hubble_deep_field()", lambda: _skimage("hubble_deep_field.jpg"))
+    add("moon", 0, "skimage.data.moon()", lambda: _skimage("moon.png"))
+    add("grass", 0, "skimage.data.grass()", lambda: _skimage("grass.png"))
+    add("gravel", 0, "skimage.data.gravel()", lambda: _skimage("gravel.png"))
+    add("brick", 0, "skimage.data.brick()", lambda: _skimage("brick.png"))
+    add("clock", 0, "skimage.data.clock()", lambda: _skimage("clock_motion.png"))
     add(
         "motorcycle",
         0,
         "skimage.data.stereo_motorcycle()[0]",
-        lambda: Image.fromarray(_stereo_left()),
+        lambda: _skimage("motorcycle_left.png"),
     )
-    add("china", 0, "sklearn load_sample_image('china.jpg')", lambda: _sklearn("china.jpg"))
+    add("china", 0, "sklearn load_sample_image('china.jpg')", china)
     add(
         "china-temple",
         0,
         "sklearn china.jpg, left half",
-        lambda: _crop(_sklearn("china.jpg"), (0, 0, 320, 427)),
+        lambda: _crop(china(), (0, 0, 320, 427)),
     )
     add(
         "china-hills",
         0,
         "sklearn china.jpg, right half",
-        lambda: _crop(_sklearn("china.jpg"), (320, 0, 640, 300)),
+        lambda: _crop(china(), (320, 0, 640, 300)),
     )
     for index in LFW_FACES:
         add(
@@ -146,13 +153,6 @@ def _library() -> dict[str, Photo]:
             functools.partial(group_photo, indices, columns),
         )
     return lib
-
-
-@functools.cache
-def _stereo_left() -> np.ndarray:
-    from skimage import data
-
-    return np.asarray(data.stereo_motorcycle()[0])  # type: ignore[no-untyped-call]
 
 
 GROUPS: dict[str, tuple[tuple[int, ...], int]] = {

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import signal
 import threading
 import time
 from email.utils import formatdate
-from types import TracebackType
+from pathlib import Path
+from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -183,6 +186,10 @@ class DemoWeb:
             await self._converse(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:
+            # stop() cancels open connections; ending quietly spares asyncio's stream
+            # callback a traceback about a cancelled task.
+            pass
         finally:
             if task is not None:
                 self._connections.discard(task)
@@ -264,3 +271,26 @@ class DemoWeb:
         if with_body:
             writer.write(response.body)
         await writer.drain()
+
+
+def serve_forever(port: int, scale: int, *, manifest_path: Path | None = None) -> None:
+    """Serve the demo web until SIGTERM or SIGINT, after printing one line with the proxy URL.
+
+    The line is exactly ``demoweb listening on http://127.0.0.1:PORT`` and is flushed, so a
+    parent process can read the port. With ``manifest_path``, the manifest of the web being
+    served is written there before that line appears.
+    """
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    with DemoWeb(port=port, scale=scale) as web:
+        if manifest_path is not None:
+            text = json.dumps(web.manifest(), indent=1, ensure_ascii=False)
+            manifest_path.write_text(text + "\n", encoding="utf-8")
+        print(f"demoweb listening on {web.url}", flush=True)
+        while not stop.wait(3600):
+            pass
