@@ -40,10 +40,10 @@ _CROP_SOURCES = (
     "astronaut-suit",
     "moon",
     "motorcycle",
-    "clock",
+    "gravel",
     "china-hills",
     "china-temple",
-    "grass",
+    "brick",
 )
 
 
@@ -75,7 +75,8 @@ def _pool_picture(k: int) -> Image.Image:
         )
         grey = int(np.asarray(portrait).mean())
         return ImageOps.pad(portrait, (320, 240), color=(grey, grey, grey))
-    source = photos.LIBRARY[_CROP_SOURCES[k % len(_CROP_SOURCES)]].load().convert("RGB")
+    nth_landscape = k - k // FACE_EVERY - 1  # 0, 1, 2... over the entries without a face
+    source = photos.LIBRARY[_CROP_SOURCES[nth_landscape % len(_CROP_SOURCES)]].load()
     h = _hash("crop", k)
     scale = 0.55 + (h % 40) / 100  # show between 55 % and 95 % of the source
     w = max(320, round(source.width * scale))
@@ -89,10 +90,22 @@ def _pool_picture(k: int) -> Image.Image:
     return source.crop((x, y, x + w, y + ht)).resize((320, 240), Image.Resampling.LANCZOS)
 
 
+def _encode_near(picture: Image.Image, low: int = 12_000, high: int = 22_000) -> bytes:
+    """JPEG-encode at the highest quality (95 down to 60) that fits under ``high`` bytes.
+
+    Smooth pictures (the upscaled faces) stay under ``low`` even at 95; they are kept so.
+    """
+    for quality in range(95, 55, -5):
+        data = imagefiles.encode(picture, "JPEG", quality)
+        if len(data) <= high:
+            return data
+    return data
+
+
 @functools.cache
 def pool() -> tuple[bytes, ...]:
-    """The 256 pre-encoded pool JPEGs (built once per process, about 0.5 s)."""
-    return tuple(imagefiles.encode(_pool_picture(k), "JPEG", 80) for k in range(POOL_SIZE))
+    """The 256 pre-encoded pool JPEGs (built once per process, about a second)."""
+    return tuple(_encode_near(_pool_picture(k)) for k in range(POOL_SIZE))
 
 
 def image_bytes(i: int) -> bytes:

@@ -228,6 +228,8 @@ class DemoWeb:
             keep_alive = (
                 connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
             )
+            # After a refused CONNECT the client would speak TLS on this socket: close it.
+            keep_alive = keep_alive and method != "CONNECT"
             response = self._respond(method, target, headers)
             self.requests_served += 1
             if response.hang:
