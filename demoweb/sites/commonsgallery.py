@@ -119,7 +119,7 @@ def host() -> Host:
         "Terms of Use · Commons Gallery",
         "<h1>Terms of Use</h1>\n"
         + "\n".join(f"<p>{esc(c.sentence)}</p>" for c in TERMS.clauses)
-        + "\n<p>Please credit the photographer where the licence asks for it.</p>",
+        + "\n<p>Questions about a photo? Write to us at the address below.</p>",
     )
     return Host(
         name=NAME,

@@ -238,7 +238,7 @@ def host() -> Host:
         "Terms of Service · Pixgram",
         "<h1>Terms of Service</h1>\n<p>Effective January 15, 2024.</p>\n"
         + "\n".join(f"<p>{esc(c.sentence)}</p>" for c in TERMS.clauses)
-        + "\n<p>You may browse, link to and share Pixgram pages.</p>",
+        + "\n<p>We may update these terms from time to time.</p>",
     )
     return Host(
         name=NAME,

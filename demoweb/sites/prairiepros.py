@@ -34,8 +34,8 @@ TERMS = Terms(
     clauses=(
         Clause(
             "prohibits-commercial-reuse",
-            "Directory listings may not be copied, resold or used for marketing without our "
-            "written consent.",
+            "Directory listings may not be copied, resold or used for any commercial purpose "
+            "without our written consent.",
         ),
     ),
 )
