@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from html import escape
 
-from demoweb.model import Img
+from demoweb.model import Img, Terms
 
 
 def esc(text: str) -> str:
@@ -31,6 +31,11 @@ def figure(img: Img, caption: str, *, srcset: tuple[tuple[Img, str], ...] = ()) 
     """An image with a visible caption, the way news and galleries show photographs."""
     tag = img_tag(img, srcset=srcset)
     return f"<figure>{tag}<figcaption>{esc(caption)}</figcaption></figure>"
+
+
+def clause_paragraphs(terms: Terms) -> str:
+    """The classified clauses of a terms page, one paragraph each, as the manifest quotes them."""
+    return "\n".join(f"<p>{esc(c.sentence)}</p>" for c in terms.clauses)
 
 
 def json_ld(data: dict[str, object]) -> str:

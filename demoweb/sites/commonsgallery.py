@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from demoweb.html import Chrome, esc, img_tag, json_ld
+from demoweb.html import Chrome, clause_paragraphs, esc, img_tag, json_ld
 from demoweb.model import Clause, Host, Img, Jurisdiction, Page, Robots, RobotsGroup, Terms
 
 NAME = "commonsgallery.org"
@@ -118,7 +118,7 @@ def host() -> Host:
     terms = CHROME.page(
         "Terms of Use · Commons Gallery",
         "<h1>Terms of Use</h1>\n"
-        + "\n".join(f"<p>{esc(c.sentence)}</p>" for c in TERMS.clauses)
+        + clause_paragraphs(TERMS)
         + "\n<p>Questions about a photo? Write to us at the address below.</p>",
     )
     return Host(

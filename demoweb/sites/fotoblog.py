@@ -8,7 +8,7 @@ forbid commercial use.
 
 from __future__ import annotations
 
-from demoweb.html import Chrome, esc, figure
+from demoweb.html import Chrome, clause_paragraphs, esc, figure
 from demoweb.model import (
     Clause,
     Exif,
@@ -157,7 +157,7 @@ def host() -> Host:
     terms = CHROME.page(
         "Nutzungsbedingungen · Fotoblog Berlin",
         "<h1>Nutzungsbedingungen</h1>\n<p>Alle Fotos auf dieser Website sind urheberrechtlich "
-        "geschützt.</p>\n" + "\n".join(f"<p>{esc(c.sentence)}</p>" for c in TERMS.clauses),
+        "geschützt.</p>\n" + clause_paragraphs(TERMS),
         head=META,
     )
     pages += [Page("/impressum", impressum), Page(TERMS.path, terms)]

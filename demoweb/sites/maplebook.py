@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-from demoweb.html import Chrome, esc, img_tag
+from demoweb.html import Chrome, clause_paragraphs, esc, img_tag
 from demoweb.model import (
     Clause,
     Host,
@@ -298,7 +298,7 @@ def host() -> Host:
         "Terms of Service · maplebook",
         "<h1>Terms of Service</h1>\n<p>Last updated: March 1, 2024.</p>\n"
         "<h2>Using maplebook</h2>\n"
-        + "\n".join(f"<p>{esc(c.sentence)}</p>" for c in TERMS.clauses)
+        + clause_paragraphs(TERMS)
         + "\n<p>These terms are governed by the laws of the Province of Ontario.</p>",
     )
     pages = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from demoweb.html import Chrome, esc, figure, json_ld
+from demoweb.html import Chrome, clause_paragraphs, esc, figure, json_ld
 from demoweb.model import (
     Clause,
     Host,
@@ -299,7 +299,7 @@ def host() -> Host:
     terms = CHROME.page(
         "Conditions d'utilisation | Nouvelles MTL",
         "<h1>Conditions d'utilisation</h1>\n<p>En vigueur le 1er janvier 2024.</p>\n"
-        + "\n".join(f"<p>{esc(c.sentence)}</p>" for c in TERMS.clauses)
+        + clause_paragraphs(TERMS)
         + "\n<p>Les présentes conditions sont régies par les lois du Québec.</p>",
         head=HEAD,
     )

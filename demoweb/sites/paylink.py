@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from demoweb.html import Chrome, esc, img_tag
+from demoweb.html import Chrome, clause_paragraphs, esc, img_tag
 from demoweb.model import Clause, Host, Img, Jurisdiction, Page, Subject, Terms
 
 NAME = "paylink.com"
@@ -116,8 +116,7 @@ def host() -> Host:
     terms = CHROME.page(
         "Terms of Service · Paylink",
         "<h1>Terms of Service</h1>\n<p>Your payments and profile are visible to everyone "
-        "unless you change your privacy settings.</p>\n"
-        + "\n".join(f"<p>{esc(c.sentence)}</p>" for c in TERMS.clauses),
+        "unless you change your privacy settings.</p>\n" + clause_paragraphs(TERMS),
     )
     pages.append(Page(TERMS.path, terms))
     return Host(

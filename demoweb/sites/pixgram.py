@@ -10,7 +10,7 @@ CAWG training-mining assertion (``notAllowed``; ``constrained`` beside ``allowed
 
 from __future__ import annotations
 
-from demoweb.html import Chrome, esc, figure
+from demoweb.html import Chrome, clause_paragraphs, esc, figure
 from demoweb.model import (
     C2pa,
     Clause,
@@ -237,7 +237,7 @@ def host() -> Host:
     terms = CHROME.page(
         "Terms of Service · Pixgram",
         "<h1>Terms of Service</h1>\n<p>Effective January 15, 2024.</p>\n"
-        + "\n".join(f"<p>{esc(c.sentence)}</p>" for c in TERMS.clauses)
+        + clause_paragraphs(TERMS)
         + "\n<p>We may update these terms from time to time.</p>",
     )
     return Host(

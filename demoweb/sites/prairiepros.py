@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from demoweb.html import Chrome, esc, img_tag, json_ld
+from demoweb.html import Chrome, clause_paragraphs, esc, img_tag, json_ld
 from demoweb.model import (
     Clause,
     Headers,
@@ -209,7 +209,7 @@ def host() -> Host:
     terms = CHROME.page(
         "Terms of Use · PrairiePros",
         "<h1>Terms of Use</h1>\n"
-        + "\n".join(f"<p>{esc(c.sentence)}</p>" for c in TERMS.clauses)
+        + clause_paragraphs(TERMS)
         + "\n<p>Professionals may update or remove their listing at any time.</p>",
     )
     return Host(

@@ -6,7 +6,7 @@ home page and the terms as policy documents and goes no further.
 
 from __future__ import annotations
 
-from demoweb.html import Chrome, esc, img_tag
+from demoweb.html import Chrome, clause_paragraphs, esc, img_tag
 from demoweb.model import (
     Clause,
     Host,
@@ -134,7 +134,7 @@ def host() -> Host:
     terms = CHROME.page(
         "Terms of Service - VidTube",
         "<h1>Terms of Service</h1>\n"
-        + "\n".join(f"<p>{esc(c.sentence)}</p>" for c in TERMS.clauses)
+        + clause_paragraphs(TERMS)
         + "\n<p>These terms are governed by the laws of the State of Texas.</p>",
     )
     pages = [
