@@ -9,6 +9,7 @@ This module imports nothing from crawler, provenance or policies.
 from __future__ import annotations
 
 import io
+import json
 import struct
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -130,7 +131,7 @@ def _image_bytes(img: Img) -> tuple[bytes, str]:
     if img.xmp is not None:
         data = imagefiles.insert_segments(data, imagefiles.xmp_segments(img.xmp))
     if img.c2pa is not None:
-        from demoweb import c2pasign
+        from demoweb import c2pasign  # c2pa-python and cryptography load only when needed
 
         data = c2pasign.sign(data, img)
     if img.hostile == "truncated":
@@ -173,20 +174,16 @@ def _policy_routes(host: Host) -> dict[str, Response]:
                 200, (("Content-Type", TEXT),), (robots.body() or "").encode()
             )
         else:
-            body = (
-                b"<html><title>503 Service Unavailable</title><h1>Service Unavailable</h1></html>\n"
-            )
+            body = f"<html><title>{robots.status}</title><h1>Try again later</h1></html>\n"
             routes["/robots.txt"] = Response(
-                int(robots.status), (("Content-Type", HTML), ("Retry-After", "3600")), body
+                int(robots.status), (("Content-Type", HTML), ("Retry-After", "3600")), body.encode()
             )
     if host.ai_txt is not None:
         routes["/ai.txt"] = Response(200, (("Content-Type", TEXT),), host.ai_txt.encode())
     if host.tdmrep is not None:
-        import json
-
-        body = json.dumps(list(host.tdmrep), indent=2, ensure_ascii=False).encode() + b"\n"
+        rules = json.dumps(list(host.tdmrep), indent=2, ensure_ascii=False) + "\n"
         routes["/.well-known/tdmrep.json"] = Response(
-            200, (("Content-Type", "application/json"),), body
+            200, (("Content-Type", "application/json"),), rules.encode()
         )
     return routes
 
