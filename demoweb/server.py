@@ -27,6 +27,8 @@ SLOW_ROBOTS_HOLD = 120.0
 """Seconds the slow robots.txt holds its connection before closing it without an answer."""
 
 MAX_HEAD = 64 * 1024
+MAX_BODY = 1024 * 1024
+"""Request bodies are read and discarded (only GET and HEAD are served); larger ones refused."""
 
 _REASONS = {
     200: "OK",
@@ -211,14 +213,13 @@ class DemoWeb:
                 if sep:
                     headers[name.strip().lower()] = value.strip()
             if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-                await self._send(writer, _error(400, "Bad Request\n"), False, False)
+                await self._send(writer, _error(400, "Bad Request\n"), True, False)
                 return
             method, target, version = parts
             length = headers.get("content-length", "0")
-            if "transfer-encoding" in headers or not length.isdigit():
-                await self._send(
-                    writer, _error(400, "Request bodies must have a length\n"), False, False
-                )
+            if "transfer-encoding" in headers or not length.isdigit() or int(length) > MAX_BODY:
+                refusal = _error(400, f"Request bodies need a length of at most {MAX_BODY}\n")
+                await self._send(writer, refusal, True, False)
                 return
             if int(length):
                 await reader.readexactly(int(length))
@@ -250,7 +251,7 @@ class DemoWeb:
             parts = urlsplit(target)
             if parts.scheme != "http":
                 return _error(502, f"demoweb: {parts.scheme or target} is not served\n")
-            host = parts.netloc
+            host = parts.netloc.rpartition("@")[2]  # drop any user:password@
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host = host.lower().removesuffix(":80")
         if not web.is_demo_host(host):

@@ -166,3 +166,13 @@ def test_a_second_server_gets_its_own_port_and_stops_cleanly() -> None:
     sock.settimeout(5)
     assert sock.recv(10) == b""  # closed by the server, no answer
     sock.close()
+
+
+def test_malformed_requests_get_400_and_a_closed_connection(demo: DemoWeb) -> None:
+    assert _raw(demo.port, b"HELLO\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    chunked = _raw(
+        demo.port,
+        b"GET http://pixgram.com/ HTTP/1.1\r\nHost: pixgram.com\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    )
+    assert chunked.startswith(b"HTTP/1.1 400 ")
