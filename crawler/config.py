@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from demoweb.spec import is_demo_host
+from demoweb.names import is_demo_host
 from provenance.errors import ConfigError, RefusedError
 
 MODES = ("compliant", "reproduce")

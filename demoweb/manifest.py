@@ -1,0 +1,334 @@
+"""The ground-truth manifest: every host, page and image of the demo web, and what to expect.
+
+Derived from the built web (``demoweb.spec.build_web``), i.e. from the very bytes the server
+serves. The schema is documented in ``demoweb/MANIFEST.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import deque
+from typing import Any
+from urllib.parse import urlsplit
+
+from demoweb import c2pasign, imagefiles
+from demoweb.expect import HostPolicy, image_expect, page_expect
+from demoweb.htmlscan import absolute
+from demoweb.model import Host, Img
+from demoweb.optouts import (
+    USER_AGENT,
+    Signal,
+    ai_txt_signals,
+    header_signals,
+    page_signals,
+    robots_signals,
+    signal,
+    tdmrep_signals,
+    terms_signals,
+)
+from demoweb.photos import LIBRARY
+from demoweb.spec import BuiltImage, Response, Web
+
+SCHEMA = "provtrack-demoweb-manifest/1"
+
+
+def _headers(response: Response) -> dict[str, str]:
+    return dict(response.headers)
+
+
+def _embedded_signals(img: Img) -> list[Signal]:
+    out: list[Signal] = []
+    if img.xmp is not None and img.xmp.data_mining:
+        attrs, elements = imagefiles.data_mining_xml(img.xmp)
+        out.append(
+            signal(
+                "iptc-data-mining",
+                img.xmp.data_mining,
+                "xmp",
+                (attrs or elements)[0],
+                restricts=img.xmp.data_mining.startswith("DMI-PROHIBITED"),
+            )
+        )
+    if img.c2pa is not None:
+        out.extend(
+            signal(
+                "c2pa-training-mining",
+                use,
+                "c2pa",
+                json.dumps({"cawg.training-mining": {key: {"use": use}}}),
+                agent=None,
+                restricts=use in ("notAllowed", "constrained"),
+            )
+            for key, use in img.c2pa.entries
+        )
+    return out
+
+
+def _exif(img: Img) -> dict[str, Any] | None:
+    exif = img.exif
+    if exif is None or img.hostile in ("truncated", "corrupt"):
+        return None
+    gps = None
+    if exif.gps:
+        gps = {
+            "lat": imagefiles.gps_decimal(exif.gps[0]),
+            "lon": imagefiles.gps_decimal(exif.gps[1]),
+        }
+    return {
+        "make": exif.make,
+        "model": exif.model,
+        "datetime_original": exif.datetime_original,
+        "gps": gps,
+        "image_description": exif.image_description,
+        "artist": exif.artist,
+    }
+
+
+def _xmp(img: Img) -> dict[str, Any] | None:
+    x = img.xmp
+    if x is None:
+        return None
+    return {
+        "creator": x.creator,
+        "rights": x.rights,
+        "data_mining": x.data_mining,
+        "digital_source_type": x.digital_source_type,
+        "city": x.city,
+        "state": x.state,
+        "country_code": x.country_code,
+        "extended": x.extended,
+    }
+
+
+def _depths(host: Host, web: Web) -> dict[str, int]:
+    """Link depth of each page from the home page, following same-host links only."""
+    paths = {p.path for p in host.pages}
+    pages = {p.path: p for p in host.pages}
+    depth = {"/": 0}
+    queue = deque(["/"])
+    while queue:
+        path = queue.popleft()
+        page = pages[path]
+        base = f"http://{host.name}{path}"
+        targets = [page.location] if page.location else []
+        found = web.scans.get(base)
+        targets += found.links if found else []
+        for href in targets:
+            parts = urlsplit(absolute(base, href))
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if parts.netloc == host.name and target in paths and target not in depth:
+                depth[target] = depth[path] + 1
+                queue.append(target)
+    missing = paths - depth.keys()
+    if missing:
+        raise ValueError(f"{host.name}: pages not linked from the home page: {sorted(missing)}")
+    return depth
+
+
+def _page_images(web: Web, url: str, js_images: tuple[str, ...]) -> list[str]:
+    found = web.scans.get(url)
+    refs: list[str] = []
+    for ref in found.images if found else []:
+        refs.append(ref.src)
+        refs.extend(ref.srcset)
+    refs.extend(js_images)
+    return list(dict.fromkeys(absolute(url, r) for r in refs))
+
+
+def _host_entry(host: Host, policy: HostPolicy, web: Web) -> dict[str, Any]:
+    outcomes = policy.agent_outcomes()
+    robots = host.robots
+    base = f"http://{host.name}"
+    signals = robots_signals(host, outcomes)
+    if host.ai_txt:
+        signals += ai_txt_signals(host.ai_txt)
+    if host.tdmrep:
+        signals += tdmrep_signals(host.tdmrep)
+    signals += terms_signals(host)
+    return {
+        "host": host.name,
+        "seed": f"{base}/",
+        "description": host.description,
+        "source_type": host.source_type,
+        "js_rendered": host.js_rendered,
+        "site_jurisdiction": {
+            "country": host.jurisdiction.country,
+            "subdivision": host.jurisdiction.subdivision,
+            "evidence": list(host.jurisdiction.evidence),
+        },
+        "robots": {
+            "url": f"{base}/robots.txt",
+            "status": 404 if robots is None else robots.status,
+            "body": robots.body() if robots else None,
+            "outcome": policy.outcome,
+            "agents": outcomes,
+        },
+        "ai_txt": {
+            "url": f"{base}/ai.txt",
+            "status": 200 if host.ai_txt else 404,
+            "body": host.ai_txt,
+        },
+        "tdmrep": {
+            "url": f"{base}/.well-known/tdmrep.json",
+            "status": 200 if host.tdmrep else 404,
+            "rules": list(host.tdmrep) if host.tdmrep else None,
+        },
+        "terms": None
+        if host.terms is None
+        else {
+            "url": f"{base}{host.terms.path}",
+            "lang": host.terms.lang,
+            "clauses": [{"kind": c.kind, "sentence": c.sentence} for c in host.terms.clauses],
+        },
+        "addresses": list(host.addresses),
+        "phones": list(host.phones),
+        "signals": signals,
+        "counts": {"pages": len(host.pages), "images": len(host.images)},
+    }
+
+
+def _image_entry(
+    built: BuiltImage,
+    pages: list[str],
+    page_exp: dict[str, Any],
+    page_sigs: list[Signal],
+    policy: HostPolicy,
+) -> dict[str, Any]:
+    img = built.img
+    response = built.response
+    body = response.body if response else None
+    own = header_signals(img.headers, image=True) if response else []
+    own += _embedded_signals(img)
+    pictured = bool(img.photo)
+    faces = LIBRARY[img.photo].faces if pictured else 0
+    return {
+        "url": built.url,
+        "host": built.host,
+        "pages": pages,
+        "alt": img.alt,
+        "title": img.title,
+        "photo_id": img.photo if pictured else None,
+        "variant": img.variant if pictured else None,
+        "status": response.status if response else None,
+        "content_type": response.header("Content-Type") if response else None,
+        "headers": _headers(response) if response else {},
+        "format": built.format,
+        "width": built.width,
+        "height": built.height,
+        "byte_size": len(body)
+        if body is not None and response and response.status == 200
+        else None,
+        "sha256": hashlib.sha256(body).hexdigest()
+        if body is not None and response and response.status == 200
+        else None,
+        "face": faces > 0,
+        "faces": faces,
+        "subject": None
+        if img.subject is None
+        else {
+            "jurisdiction": img.subject.jurisdiction,
+            "country": img.subject.country,
+            "is_minor": img.subject.is_minor,
+            "evidence": img.subject.evidence,
+        },
+        "exif": _exif(img),
+        "xmp": _xmp(img),
+        "c2pa": None
+        if img.c2pa is None
+        else {
+            "manifest_label": c2pasign.manifest_label(img),
+            "assertion": "cawg.training-mining",
+            "entries": {key: {"use": use} for key, use in img.c2pa.entries},
+            "signer": c2pasign.SIGNER_ORG,
+            "validation": c2pasign.VALIDATION,
+        },
+        "signals": own,
+        "hostile": img.hostile,
+        "expect": image_expect(policy, img, page_exp, page_sigs, own),
+    }
+
+
+def build(web: Web) -> dict[str, Any]:
+    """The manifest of ``web`` as plain JSON-ready data."""
+    hosts: list[dict[str, Any]] = []
+    pages: list[dict[str, Any]] = []
+    images: list[dict[str, Any]] = []
+    resources: list[dict[str, Any]] = []
+    for host in web.hosts.values():
+        policy = HostPolicy.of(host)
+        hosts.append(_host_entry(host, policy, web))
+        depths = _depths(host, web)
+        shown_on: dict[str, list[tuple[str, dict[str, Any], list[Signal]]]] = {}
+        for page in host.pages:
+            url = f"http://{host.name}{page.path}"
+            response = web.lookup(host.name, page.path)
+            found = web.scans.get(url)
+            sigs = page_signals(page.headers, found) if found else []
+            exp = page_expect(policy, page.path)
+            page_imgs = _page_images(web, url, page.js_images)
+            for image_url in page_imgs:
+                shown_on.setdefault(image_url, []).append((url, exp, sigs))
+            pages.append(
+                {
+                    "url": url,
+                    "host": host.name,
+                    "status": response.status,
+                    "content_type": response.header("Content-Type"),
+                    "lang": found.lang if found else None,
+                    "title": found.title if found else None,
+                    "headers": _headers(response),
+                    "depth": depths[page.path],
+                    "js_only_images": bool(page.js_images),
+                    "links": list(dict.fromkeys(absolute(url, h) for h in found.links))
+                    if found
+                    else [],
+                    "images": page_imgs,
+                    "signals": sigs,
+                    "hostile": page.hostile,
+                    "expect": {"compliant": exp},
+                }
+            )
+        for img in host.images:
+            built = web.images[
+                img.path if img.hostile == "link_local" else f"http://{host.name}{img.path}"
+            ]
+            showings = shown_on[built.url]
+            first_exp, first_sigs = showings[0][1], showings[0][2]
+            for page_url, exp, sigs in showings[1:]:
+                if exp != first_exp or sigs != first_sigs:
+                    raise ValueError(
+                        f"{built.url} is shown on pages with different page-level signals "
+                        f"({showings[0][0]} and {page_url})"
+                    )
+            images.append(
+                _image_entry(built, [s[0] for s in showings], first_exp, first_sigs, policy)
+            )
+        for res in host.resources:
+            response = web.lookup(host.name, res.path)
+            resources.append(
+                {
+                    "url": f"http://{host.name}{res.path}",
+                    "host": host.name,
+                    "status": response.status,
+                    "content_type": response.header("Content-Type"),
+                    "sha256": hashlib.sha256(response.body).hexdigest(),
+                }
+            )
+    return {
+        "schema": SCHEMA,
+        "user_agent": USER_AGENT,
+        "seeds": [h["seed"] for h in hosts],
+        "hosts": hosts,
+        "pages": pages,
+        "images": images,
+        "resources": resources,
+        "scale": web.scale.summary() if web.scale else None,
+    }
+
+
+def build_manifest(scale: int = 0) -> dict[str, Any]:
+    """Build the demo web (with ``scale`` procedural images) and return its manifest."""
+    from demoweb.spec import build_web
+
+    return build(build_web(scale))

@@ -1,0 +1,223 @@
+"""The declarative shape of the demo web: hosts, pages, images and the policy files they serve.
+
+Site modules fill these frozen records; the server serves them and the manifest is derived
+from them, so what is served and what is written down cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Headers = tuple[tuple[str, str], ...]
+"""Extra response headers, in the order they are sent. Each name appears at most once."""
+
+SourceType = Literal[
+    "social_media",
+    "news_publication",
+    "business_directory",
+    "statutory_registry",
+    "court_record",
+    "personal_site",
+    "school_newsletter",
+    "photo_sharing",
+    "video_platform",
+    "payment_feed",
+    "image_gallery",
+    "other",
+]
+
+Variant = Literal["original", "resized", "cropped", "recompressed", "mirrored"]
+
+Hostile = Literal[
+    "truncated",
+    "corrupt",
+    "decompression_bomb",
+    "too_large",
+    "wrong_content_type",
+    "not_an_image",
+    "redirect_loop",
+    "link_local",
+    "script_in_text",
+]
+
+ClauseKind = Literal[
+    "prohibits-scraping",
+    "prohibits-biometric",
+    "prohibits-commercial-reuse",
+    "permits-reuse-with-licence",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Exif:
+    """EXIF fields written into a JPEG; ``gps`` is (latitude, longitude) in decimal degrees."""
+
+    make: str | None = None
+    model: str | None = None
+    datetime_original: str | None = None
+    gps: tuple[float, float] | None = None
+    image_description: str | None = None
+    artist: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Xmp:
+    """An XMP packet written by hand into APP1 segments of a JPEG.
+
+    ``data_mining`` is the PLUS vocabulary token (``DMI-PROHIBITED-AIMLTRAINING``); it is
+    written as the full vocabulary URI in the form ``data_mining_form`` says, so readers meet
+    the element, attribute and ``rdf:resource`` spellings. With ``extended`` the DataMining
+    property (and a large history) live in Extended XMP segments, not in the main packet.
+    """
+
+    creator: str | None = None
+    rights: str | None = None
+    data_mining: str | None = None
+    data_mining_form: Literal["element", "attribute", "resource"] = "element"
+    digital_source_type: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country_code: str | None = None
+    extended: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class C2pa:
+    """A C2PA manifest signed into the file with a CAWG training-mining assertion."""
+
+    entries: tuple[tuple[str, str], ...]  # (key, use), e.g. ("cawg.ai_training", "notAllowed")
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What is known of the person pictured: where they live and whether they are a minor."""
+
+    jurisdiction: str | None
+    country: str | None
+    is_minor: bool
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Img:
+    """One image URL on a host and the recipe that produces its bytes.
+
+    ``path`` is host-relative, except for ``link_local`` images whose ``path`` is the absolute
+    URL the page points at (never served by the demo web). ``photo`` is the photograph's id
+    in ``demoweb.photos.LIBRARY``, or empty for hostile files that show no photograph.
+    """
+
+    path: str
+    photo: str
+    variant: Variant = "original"
+    alt: str = ""
+    title: str | None = None
+    size: int = 480
+    quality: int = 85
+    fmt: Literal["JPEG", "PNG"] = "JPEG"
+    headers: Headers = ()
+    exif: Exif | None = None
+    xmp: Xmp | None = None
+    c2pa: C2pa | None = None
+    subject: Subject | None = None
+    hostile: Hostile | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One HTML page as served; ``js_images`` are the image paths only a browser renders."""
+
+    path: str
+    html: str
+    headers: Headers = ()
+    js_images: tuple[str, ...] = ()
+    status: int = 200
+    location: str | None = None  # for redirects
+    hostile: Hostile | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """Anything else a host serves: scripts, JSON APIs, policy documents."""
+
+    path: str
+    content_type: str
+    body: bytes
+    status: int = 200
+    headers: Headers = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsGroup:
+    """One robots.txt group: its user-agent lines and its rule lines, in order."""
+
+    agents: tuple[str, ...]
+    rules: tuple[tuple[str, str], ...]  # ("Disallow", "/"), ("Content-Signal", "ai-train=no")
+
+
+@dataclass(frozen=True, slots=True)
+class Robots:
+    """What ``/robots.txt`` answers: a body with groups, a status, or a hang (``timeout``)."""
+
+    status: int | Literal["timeout"] = 200
+    groups: tuple[RobotsGroup, ...] = ()
+    comment: str = ""
+
+    def body(self) -> str | None:
+        """The robots.txt text served with a 200, rendered from the groups."""
+        if self.status != 200:
+            return None
+        parts = [f"# {line}" for line in self.comment.splitlines()]
+        for group in self.groups:
+            if parts:
+                parts.append("")
+            parts.extend(f"User-agent: {agent}" for agent in group.agents)
+            parts.extend(f"{name}: {value}" for name, value in group.rules)
+        return "\n".join(parts) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One classified sentence of a terms page, quoted exactly as served."""
+
+    kind: ClauseKind
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """The host's terms page (its HTML is one of the host's pages) and its classified clauses."""
+
+    path: str
+    lang: str
+    clauses: tuple[Clause, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Jurisdiction:
+    """The site's own jurisdiction as its pages show it."""
+
+    country: str | None
+    subdivision: str | None
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """One demo site: identity, policy files, pages, images and other resources."""
+
+    name: str
+    description: str
+    source_type: SourceType
+    jurisdiction: Jurisdiction
+    pages: tuple[Page, ...]
+    images: tuple[Img, ...]
+    robots: Robots | None = None  # None: /robots.txt is 404
+    ai_txt: str | None = None
+    tdmrep: tuple[dict[str, object], ...] | None = None
+    terms: Terms | None = None
+    addresses: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    js_rendered: bool = False
+    resources: tuple[Resource, ...] = field(default=())

@@ -1,0 +1,34 @@
+"""The demo web's host names, importable without building anything.
+
+Other tools (the crawler's reproduce-mode check among them) ask "is this host part of the
+demo web?" without paying for building its pages and images.
+"""
+
+from __future__ import annotations
+
+import re
+
+SITE_HOSTS = frozenset(
+    {
+        "maplebook.ca",
+        "pixgram.com",
+        "vidtube.com",
+        "paylink.com",
+        "nouvelles-mtl.ca",
+        "prairiepros.ca",
+        "countyrecords-il.us",
+        "commonsgallery.org",
+        "fotoblog-berlin.de",
+        "northshore-school.ca",
+        "flaky-robots.net",
+        "slow-robots.net",
+        "broken-media.net",
+    }
+)
+_SCALE_HOST = re.compile(r"bulk-\d{3,}\.example")
+
+
+def is_demo_host(host: str) -> bool:
+    """Whether a host belongs to the demo web (its named sites or the procedural scale hosts)."""
+    name = host.lower().rstrip(".")
+    return name in SITE_HOSTS or _SCALE_HOST.fullmatch(name) is not None

@@ -1,0 +1,41 @@
+"""The demo web's sites, one module per host (edge-case hosts share one); each declares a Host."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from demoweb.model import Host
+from demoweb.sites import (
+    commonsgallery,
+    countyrecords,
+    edgecases,
+    fotoblog,
+    maplebook,
+    northshore,
+    nouvelles,
+    paylink,
+    pixgram,
+    prairiepros,
+    vidtube,
+)
+
+SITES: tuple[Callable[[], Host], ...] = (
+    maplebook.host,
+    pixgram.host,
+    vidtube.host,
+    paylink.host,
+    nouvelles.host,
+    prairiepros.host,
+    countyrecords.host,
+    commonsgallery.host,
+    fotoblog.host,
+    northshore.host,
+    edgecases.flaky,
+    edgecases.slow,
+    edgecases.broken,
+)
+
+
+def all_hosts() -> tuple[Host, ...]:
+    """Every host of the small demo web, in a fixed order."""
+    return tuple(site() for site in SITES)
