@@ -1,0 +1,47 @@
+"""Per-image media facts: bytes of one downloaded image in, every fact provtrack records out.
+
+A pure library (no Scrapy, no network). :func:`analyze` returns :class:`MediaFacts` (sha256,
+sniffed format, dimensions, pHash/dHash/PDQ, EXIF with GPS, XMP with IPTC Data Mining, IPTC
+IIM, C2PA with training-mining, MWG-reconciled creator/copyright, face count and boxes);
+:func:`signals` turns the embedded opt-outs into shared ``Signal`` objects;
+:func:`pdq_dihedral` gives the eight rotation/flip PDQ hashes for near-duplicate lookup.
+"""
+
+from __future__ import annotations
+
+from provenance.media.analyze import analyze
+from provenance.media.faces import FaceDetector, FaceSettings
+from provenance.media.facts import (
+    DEFAULT_LIMITS,
+    C2paFacts,
+    ExifFacts,
+    FaceFacts,
+    GpsFacts,
+    IptcFacts,
+    MediaFacts,
+    MediaLimits,
+    RightsFacts,
+    XmpFacts,
+)
+from provenance.media.hashes import hamming, min_pdq_distance, pdq_dihedral
+from provenance.media.signals import signals
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "C2paFacts",
+    "ExifFacts",
+    "FaceDetector",
+    "FaceFacts",
+    "FaceSettings",
+    "GpsFacts",
+    "IptcFacts",
+    "MediaFacts",
+    "MediaLimits",
+    "RightsFacts",
+    "XmpFacts",
+    "analyze",
+    "hamming",
+    "min_pdq_distance",
+    "pdq_dihedral",
+    "signals",
+]

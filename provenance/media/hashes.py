@@ -1,0 +1,114 @@
+"""Perceptual hashes of the working luma raster: imagehash pHash and dHash, and PDQ.
+
+All three read the reduced luma raster from :mod:`provenance.media.decode` (shorter side
+120-239 px). PDQ's reference code downsamples anything over 512 px before hashing and then
+reduces to 64x64 itself; pHash reduces to 32x32 and dHash to 9x8, so hashing a reduced decode
+changes few bits (``python -m bench.media`` reports the distances to full-decode hashes).
+PDQ gets the luma replicated into three channels: its RGB-to-luma weights sum to one, so the
+luma it computes is the raster itself.
+
+PDQ hex strings use the bit order of Meta's python-threatexchange (first vector element is the
+most significant bit), so they compare with hashes from that ecosystem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+
+import imagehash
+import numpy as np
+import pdqhash
+from PIL import Image
+
+from provenance.media.decode import decode_luma, open_image, orient
+from provenance.media.facts import DEFAULT_LIMITS, MediaLimits
+from provenance.observation import Status
+
+DIHEDRAL_NAMES = (
+    "original",
+    "rotate90",
+    "rotate180",
+    "rotate270",
+    "flipX",  # upside down: flipped about the horizontal axis
+    "flipY",  # mirrored left-right: flipped about the vertical axis
+    "flipPlus1",  # transposed
+    "flipMinus1",  # anti-transposed
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Hashes:
+    """pHash and dHash (16 hex chars each), PDQ (64 hex chars) and PDQ quality (0-100)."""
+
+    phash: str
+    dhash: str
+    pdq: str
+    pdq_quality: int
+
+
+def _pdq_input(luma: Image.Image) -> np.ndarray:
+    arr = np.asarray(luma, dtype=np.uint8)
+    return np.ascontiguousarray(np.repeat(arr[:, :, None], 3, axis=2))
+
+
+def pdq_hex(vector: np.ndarray) -> str:
+    """A PDQ bit vector as 64 hex characters."""
+    return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex()
+
+
+def compute(luma: Image.Image) -> Hashes:
+    """All hashes of one luma raster."""
+    vector, quality = pdqhash.compute(_pdq_input(luma))
+    return Hashes(
+        phash=str(imagehash.phash(luma)),
+        dhash=str(imagehash.dhash(luma)),
+        pdq=pdq_hex(vector),
+        pdq_quality=int(quality),
+    )
+
+
+def hamming(a: str, b: str) -> int:
+    """Hamming distance between two hex hashes of equal length."""
+    if len(a) != len(b):
+        raise ValueError("hashes of different lengths")
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def pdq_dihedral(data: bytes, limits: MediaLimits = DEFAULT_LIMITS) -> dict[str, str] | None:
+    """PDQ hashes of the eight rotations/flips of an image, keyed by :data:`DIHEDRAL_NAMES`.
+
+    Near-duplicate lookup compares a stored PDQ against all eight to find rotated or mirrored
+    re-posts (PDQ's dihedral hashes are close to, not equal to, hashing the transformed image).
+    Returns ``None`` when the bytes cannot be decoded within the limits.
+    """
+    if len(data) > limits.max_bytes:
+        return None
+    im, outcome = open_image(data, limits)
+    if im is None or outcome.status is not Status.OK:
+        return None
+    luma, outcome = decode_luma(im)
+    if luma is None:
+        return None
+    try:
+        orientation = im.getexif().get(0x0112)
+    except Exception:  # unreadable EXIF just means no orientation
+        orientation = None
+    luma = orient(luma, orientation if isinstance(orientation, int) else None)
+    vectors, _quality = pdqhash.compute_dihedral(_pdq_input(luma))
+    return {name: pdq_hex(v) for name, v in zip(DIHEDRAL_NAMES, vectors, strict=True)}
+
+
+def min_pdq_distance(query: str, dihedral: dict[str, str]) -> tuple[str, int]:
+    """The dihedral variant closest to ``query`` and its distance."""
+    best = min(dihedral.items(), key=lambda kv: hamming(query, kv[1]))
+    return best[0], hamming(query, best[1])
+
+
+def luma_from_bytes(data: bytes) -> Image.Image:
+    """Helper for tests and benchmarks: the working raster of encoded bytes (raises on failure)."""
+    im = Image.open(BytesIO(data))
+    luma, outcome = decode_luma(im)
+    if luma is None:
+        raise ValueError(outcome.reason)
+    return luma
