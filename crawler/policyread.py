@@ -13,7 +13,7 @@ unreachable robots.txt therefore stops everything. In reproduce mode all are fet
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from scrapy.http import Response, TextResponse
@@ -31,7 +31,7 @@ from provenance.observation import Status
 from provenance.records import ImageRecord, SnapshotRecord
 from provenance.signals import gate
 from provenance.signals.aitxt import AiTxt
-from provenance.signals.model import Signal
+from provenance.signals.model import Signal, SignalKind
 from provenance.signals.page import PageSignals, page_signals
 from provenance.signals.robotstxt import RobotsSnapshot
 from provenance.signals.tdmrep import TdmFile
@@ -63,9 +63,20 @@ class HostPolicy:
                 self._evidence_keys.add(key)
                 self.site_evidence.append(item)
 
+    policy_documents: frozenset[str] = frozenset()
+
     def page_decision(self, url: str) -> gate.GateDecision:
-        """May the crawl fetch this page?"""
-        return gate.check_page(self.context, url, mode=self.mode)
+        """May the crawl fetch this page?
+
+        The home and terms pages were already fetched to read the terms (robots.txt allowing
+        them); terms that forbid automated collection do not un-fetch them, so they are
+        recorded as fetched pages. Their images still meet the terms at the image gate.
+        """
+        decision = gate.check_page(self.context, url, mode=self.mode)
+        terms_only = all(r.kind is SignalKind.TERMS for r in decision.reasons)
+        if url in self.policy_documents and decision.reasons and terms_only:
+            return replace(decision, allowed=True, reasons=[], rule_ids=[])
+        return decision
 
     def image_decision_before(self, url: str, page: PageSignals | None) -> gate.GateDecision:
         """May the crawl request this image, found on ``page``?"""
@@ -212,6 +223,9 @@ async def read_host_documents(
         terms_clauses=[c.to_dict() for c in terms.clauses] if terms else [],
     )
     policy.add_site_evidence(home_evidence)
+    policy.policy_documents = frozenset(
+        s.final_url or s.url for s in snapshots if s.kind in ("home", "terms") and s.http_status
+    ) | frozenset(s.url for s in snapshots if s.kind in ("home", "terms") and s.http_status)
     return policy, snapshots
 
 

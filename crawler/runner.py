@@ -42,9 +42,14 @@ class CrawlSummary:
 
 
 def _make_crawler(
-    config: CrawlConfig, summary: CrawlSummary, progress: ProgressCallback | None
+    config: CrawlConfig,
+    summary: CrawlSummary,
+    progress: ProgressCallback | None,
+    *,
+    first: bool,
 ) -> Crawler:
-    crawler = Crawler(ProvenanceSpider, build_settings(config))
+    # The first crawl of the process installs the (asyncio) reactor; later ones reuse it.
+    crawler = Crawler(ProvenanceSpider, build_settings(config), init_reactor=first)
 
     def item_scraped(item: Any, **_: Any) -> None:
         counts = summary.counts
@@ -104,9 +109,10 @@ def _make_crawler(
             }
             ctx.store.record_changes([run], kind="run", note=f"crawl {reason}")
 
-    crawler.signals.connect(item_scraped, signal=signals.item_scraped)
-    crawler.signals.connect(spider_opened, signal=signals.spider_opened)
-    crawler.signals.connect(spider_closed, signal=signals.spider_closed)
+    # The receivers are closures: pydispatcher holds receivers weakly unless told otherwise.
+    crawler.signals.connect(item_scraped, signal=signals.item_scraped, weak=False)
+    crawler.signals.connect(spider_opened, signal=signals.spider_opened, weak=False)
+    crawler.signals.connect(spider_closed, signal=signals.spider_closed, weak=False)
     return crawler
 
 
@@ -119,13 +125,16 @@ def run_crawls(
         config.out_dir.mkdir(parents=True, exist_ok=True)
         if config.log_file is None:
             config.log_file = config.out_dir / "crawl.log"
-    configure_logging(install_root_handler=False)
+    configure_logging({"LOG_INSTALL_ROOT_HANDLER": False})
     logging.basicConfig(
         filename=str(configs[0].log_file),
         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
         level=logging.INFO,
         force=True,
     )
+    # Scraped items are logged at DEBUG with their whole repr (image bodies included).
+    logging.getLogger("scrapy").setLevel(logging.INFO)
+    logging.getLogger("scrapy-playwright").setLevel(logging.INFO)
     process = CrawlerProcess(install_root_handler=False)
     summaries = [CrawlSummary(c.run_id, c.mode, datetime.now(UTC)) for c in configs]
 
@@ -133,7 +142,7 @@ def run_crawls(
         if index >= len(configs):
             return None
         summaries[index].started_at = datetime.now(UTC)
-        crawler = _make_crawler(configs[index], summaries[index], progress)
+        crawler = _make_crawler(configs[index], summaries[index], progress, first=index == 0)
         deferred = process.crawl(crawler)
         deferred.addCallback(lambda _: chain(index + 1))
         return deferred

@@ -93,6 +93,12 @@ RULES: tuple[GateRule, ...] = (
         lambda s: s.kind is SignalKind.TERMS and s.value in TERMS_PROHIBITING_KINDS,
     ),
     GateRule(
+        "terms-prohibit-scraping",
+        Stage.IMAGE_BEFORE,
+        "the image host's terms of service prohibit scraping or automated access",
+        lambda s: s.kind is SignalKind.TERMS and s.value in TERMS_PROHIBITING_KINDS,
+    ),
+    GateRule(
         "robots-unreachable",
         Stage.IMAGE_BEFORE,
         "the image host's robots.txt is unreachable: complete disallow",
@@ -293,7 +299,12 @@ def check_image_before(
     Content-Usage/Content-Signal lines are read for the image URL on the image host and for
     the page URL on ``page_host`` (by default the image host when both URLs share a host).
     """
-    signals = [*image_host.robots.signals_for(image_url, PROVTRACK_AGENT)]
+    # Terms that forbid automated collection cover the host's images too: a page fetched only
+    # to read the terms (the home page) must not make its images collectable.
+    signals = [
+        *image_host.robots.signals_for(image_url, PROVTRACK_AGENT),
+        *image_host.terms_signals(),
+    ]
     considered: list[Signal] = []
     missing: list[str] = []
     if image_host.tdmrep is not None:

@@ -125,6 +125,13 @@ def meta(name: str, content: str) -> str:
 
 
 BEFORE_CASES = [
+    # terms-prohibit-scraping: the terms cover the host's images as well as its pages
+    (
+        "image host terms no scraping",
+        {"terms": (("prohibits-scraping", "You may not scrape this site."),)},
+        ["terms-prohibit-scraping"],
+    ),
+    ("image host terms biometric only", {"terms": (("prohibits-biometric-use", "No FR."),)}, []),
     # robots-unreachable / robots-disallow on the image URL
     ("image robots 500", {"robots_status": 500}, ["robots-unreachable"]),
     ("image robots 410", {"robots_status": 410}, []),
