@@ -59,9 +59,9 @@ def _make_crawler(
             faces = item.media.get("faces") if isinstance(item.media, dict) else None
             if isinstance(faces, dict) and faces.get("count"):
                 counts["images_with_faces"] = counts.get("images_with_faces", 0) + 1
-            for reason in item.reasons:
-                kind = str(reason.get("kind"))
-                summary.skipped_by[kind] = summary.skipped_by.get(kind, 0) + 1
+            # compliant: what each image was skipped for; reproduce: what it overrode
+            for reason in {str(r.get("kind")) for r in (*item.reasons, *item.overridden)}:
+                summary.skipped_by[reason] = summary.skipped_by.get(reason, 0) + 1
         elif isinstance(item, PageRecord):
             key = f"pages_{item.decision}"
             counts[key] = counts.get(key, 0) + 1
@@ -132,9 +132,9 @@ def run_crawls(
         level=logging.INFO,
         force=True,
     )
-    # Scraped items are logged at DEBUG with their whole repr (image bodies included).
-    logging.getLogger("scrapy").setLevel(logging.INFO)
-    logging.getLogger("scrapy-playwright").setLevel(logging.INFO)
+    # Scraped items are logged at DEBUG with their whole repr: keep the log file to INFO.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.INFO)
     process = CrawlerProcess(install_root_handler=False)
     summaries = [CrawlSummary(c.run_id, c.mode, datetime.now(UTC)) for c in configs]
 

@@ -70,13 +70,15 @@ def summary_table(summaries: list[CrawlSummary], title: str = "crawl summary") -
         ("images collected", lambda s: s.counts.get("images_collected", 0)),
         ("images skipped", lambda s: s.counts.get("images_skipped", 0)),
         ("images failed", lambda s: s.counts.get("images_failed", 0)),
-        ("collected with faces", lambda s: s.counts.get("images_with_faces", 0)),
+        ("images showing faces", lambda s: s.counts.get("images_with_faces", 0)),
     ]
     kinds = sorted({k for s in summaries for k in s.skipped_by})
     for label, get in rows:
         table.add_row(label, *(str(get(s)) for s in summaries))
+    if kinds:
+        table.add_row("[i]images by signal (skipped | overridden) or failure[/i]", *("" for _ in summaries))
     for kind in kinds:
-        table.add_row(f"  reason: {kind}", *(str(s.skipped_by.get(kind, 0)) for s in summaries))
+        table.add_row(f"  {kind}", *(str(s.skipped_by.get(kind, 0)) for s in summaries))
     table.add_row("finished", *(s.finish_reason for s in summaries))
     return table
 
