@@ -30,10 +30,11 @@ from provenance.jurisdiction import (
 from provenance.observation import Status
 from provenance.records import ImageRecord, SnapshotRecord
 from provenance.signals import gate
+from provenance.signals._vocab import PROVTRACK_AGENT
 from provenance.signals.aitxt import AiTxt
 from provenance.signals.model import Signal, SignalKind
 from provenance.signals.page import PageSignals, page_signals
-from provenance.signals.robotstxt import RobotsSnapshot
+from provenance.signals.robotstxt import RobotsSnapshot, ai_agent_panel
 from provenance.signals.tdmrep import TdmFile
 from provenance.terms import TermsReading, find_terms_links, read_terms, terms_signals
 
@@ -147,7 +148,9 @@ async def read_host_documents(
         robots_url, fetched.status, fetched.body, fetched.error, fetched.fetched_at
     )
     parsed = robots.to_dict()
-    panel = robots.evaluate_panel(f"{origin}/")
+    # the AI/scraper panel, plus every agent the file itself names (Googlebot, ...)
+    names = [PROVTRACK_AGENT, "*", *ai_agent_panel(), *robots.agents_named]
+    panel = robots.evaluate_panel(f"{origin}/", list(dict.fromkeys(names)))
     parsed["root_panel"] = {name: d.verdict.value for name, d in panel.items()}
     root_signals = [s for name in ROOT_PANEL for s in robots.signals_for(f"{origin}/", name)]
     snapshots.append(

@@ -56,12 +56,16 @@ def register(app: typer.Typer) -> None:
         from demoweb.server import DemoWeb
 
         from crawler.config import CrawlConfig
+        from demoweb.server import DemoWeb
         from provenance.cli.crawl import run_with_progress, summary_table
 
         started = time.monotonic()
-        manifest = build_manifest()
-        seeds: list[str] = list(manifest["seeds"])
         with DemoWeb() as web:
+            # the manifest of exactly the web being served (two C2PA files differ per build)
+            manifest = web.manifest()
+            seeds: list[str] = list(manifest["seeds"])
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "demoweb-manifest.json").write_text(json.dumps(manifest, indent=1))
             err_console.print(f"demo web: {len(manifest['hosts'])} sites behind proxy {web.url}")
             configs = [
                 CrawlConfig(seeds=seeds, out_dir=out, mode=mode, proxy=web.url)

@@ -107,7 +107,22 @@ def classify_sentence(
             clause = _licence(folded, lang, exception)
             if clause is not None:
                 out[kind] = clause
+    _purpose_not_means(out)
     return list(out.values())
+
+
+# Collection verbs that say nothing about automation: "harvest information ... for biometric
+# identification" forbids a purpose (biometrics), not a way of fetching (scraping).
+_GENERIC_COLLECTION = frozenset({"harvest", "systematic-retrieval"})
+
+
+def _purpose_not_means(out: dict[ClauseKind, TermsClause]) -> None:
+    scraping = out.get(ClauseKind.PROHIBITS_SCRAPING)
+    if scraping is None or ClauseKind.PROHIBITS_BIOMETRIC not in out:
+        return
+    topic = scraping.rule.split("+", 1)[-1]
+    if topic in _GENERIC_COLLECTION:
+        del out[ClauseKind.PROHIBITS_SCRAPING]
 
 
 def _short(cue: str) -> str:

@@ -82,6 +82,17 @@ SENTENCES = [
         ["prohibits-scraping"],
     ),
     ("Do not use bots to access the site.", ["prohibits-scraping"]),
+    ("You may not harvest content from the site.", ["prohibits-scraping"]),
+    # a generic collection verb with a biometric purpose forbids the purpose, not the means
+    (
+        "You may not collect or harvest any information that might identify a person, "
+        "including faces shown in videos or thumbnails, for biometric identification.",
+        ["prohibits-biometric"],
+    ),
+    (
+        "You may not scrape faces from the site for biometric identification.",
+        ["prohibits-scraping", "prohibits-biometric"],
+    ),
     ("We do not permit the use of spiders.", ["prohibits-scraping"]),
     ("Except for search engine crawlers, no automated access is allowed.", ["prohibits-scraping"]),
     (
