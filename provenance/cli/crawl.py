@@ -76,7 +76,9 @@ def summary_table(summaries: list[CrawlSummary], title: str = "crawl summary") -
     for label, get in rows:
         table.add_row(label, *(str(get(s)) for s in summaries))
     if kinds:
-        table.add_row("[i]images by signal (skipped | overridden) or failure[/i]", *("" for _ in summaries))
+        table.add_row(
+            "[i]images by signal (skipped | overridden) or failure[/i]", *("" for _ in summaries)
+        )
     for kind in kinds:
         table.add_row(f"  {kind}", *(str(s.skipped_by.get(kind, 0)) for s in summaries))
     table.add_row("finished", *(s.finish_reason for s in summaries))

@@ -52,9 +52,6 @@ def register(app: typer.Typer) -> None:
         ] = Path("provtrack-demo"),
     ) -> None:
         """Serve the demo web, crawl it in compliant and reproduce modes, and compare them."""
-        from demoweb.manifest import build_manifest
-        from demoweb.server import DemoWeb
-
         from crawler.config import CrawlConfig
         from demoweb.server import DemoWeb
         from provenance.cli.crawl import run_with_progress, summary_table

@@ -7,7 +7,6 @@ face flag, and that re-posts of one photograph are recognised by their hashes.
 
 from __future__ import annotations
 
-import glob
 import subprocess
 import sys
 from collections import defaultdict
@@ -64,7 +63,9 @@ def test_every_image_decision_matches_the_manifest(demo_crawl: DemoCrawl, mode: 
                 f"(reasons {sorted(_reason_kinds(record))})"
             )
             continue
-        if expect["decision"] in ("skip", "fail") and _reason_kinds(record) != set(expect["reasons"]):
+        if expect["decision"] in ("skip", "fail") and _reason_kinds(record) != set(
+            expect["reasons"]
+        ):
             problems.append(
                 f"{image['url']}: reasons {sorted(_reason_kinds(record))} != {expect['reasons']}"
             )
@@ -96,7 +97,9 @@ def test_reproduce_records_what_it_overrode(demo_crawl: DemoCrawl) -> None:
         if not overrides <= recorded:
             problems.append(f"{image['url']}: missing overrides {sorted(overrides - recorded)}")
         if not recorded <= carried | overrides:
-            problems.append(f"{image['url']}: overrode {sorted(recorded - carried)} it does not carry")
+            problems.append(
+                f"{image['url']}: overrode {sorted(recorded - carried)} it does not carry"
+            )
     assert not problems, "\n".join(problems)
 
 
@@ -111,7 +114,8 @@ def test_compliant_collects_nothing_an_opt_out_forbids(demo_crawl: DemoCrawl) ->
             assert record["warc_file"], record["image_url"]
         elif record["decision"] == "skipped":
             assert record["sha256"] is None or record["stage"] == "after-download"
-            assert record["phash"] is None and record["pdq"] is None, "skipped bytes were hashed"
+            assert record["phash"] is None, "skipped bytes were hashed"
+            assert record["pdq"] is None, "skipped bytes were hashed"
 
 
 def _key(signal: dict[str, Any]) -> tuple[str, str, str | None]:
@@ -147,7 +151,11 @@ def test_page_signals_found_where_the_manifest_puts_them(demo_crawl: DemoCrawl) 
             continue
         rows = view.signals.get((demo_crawl.runs["reproduce"].run_id, page["url"]), [])
         found = {
-            (r.kind, str(r.extra.get("license") or r.value).lower(), (r.agent or "").lower() or None)
+            (
+                r.kind,
+                str(r.extra.get("license") or r.value).lower(),
+                (r.agent or "").lower() or None,
+            )
             for r in rows
         }
         expected = {_key(s) for s in page["signals"]}
@@ -193,7 +201,9 @@ def test_faces_flagged_on_face_images(demo_crawl: DemoCrawl) -> None:
             continue
         flagged = bool(record["faces"]["count"])
         if flagged != image["face"]:
-            wrong.append(f"{image['url']}: faces {record['faces']['count']}, truth {image['faces']}")
+            wrong.append(
+                f"{image['url']}: faces {record['faces']['count']}, truth {image['faces']}"
+            )
     assert not wrong, "\n".join(wrong)
 
 
@@ -206,14 +216,23 @@ def test_reposted_photos_recognised_by_hash(demo_crawl: DemoCrawl) -> None:
     groups: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for image in demo_crawl.manifest["images"]:
         record = records[image["url"]]
-        if record["decision"] == "collected" and image["photo_id"] and image["variant"] != "mirrored":
+        if (
+            record["decision"] == "collected"
+            and image["photo_id"]
+            and image["variant"] != "mirrored"
+        ):
             groups[image["photo_id"]].append((image["url"], record))
     reposted = {pid: members for pid, members in groups.items() if len(members) > 1}
     assert reposted, "the demo web re-posts photographs"
     for pid, members in reposted.items():
         for (url_a, a), (url_b, b) in combinations(members, 2):
             distance = _hamming(a["pdq"], b["pdq"])
-            assert distance <= 31 or _hamming(a["phash"], b["phash"]) <= 10, (pid, url_a, url_b, distance)
+            assert distance <= 31 or _hamming(a["phash"], b["phash"]) <= 10, (
+                pid,
+                url_a,
+                url_b,
+                distance,
+            )
     # different photographs stay apart
     firsts = [(pid, members[0][1]) for pid, members in groups.items()]
     for (pa, a), (pb, b) in combinations(firsts, 2):
@@ -221,9 +240,12 @@ def test_reposted_photos_recognised_by_hash(demo_crawl: DemoCrawl) -> None:
 
 
 def test_warc_files_pass_warcio_check(demo_crawl: DemoCrawl) -> None:
-    files = sorted(glob.glob(str(demo_crawl.out / "warc" / "*.warc.gz")))
+    files = sorted(str(p) for p in (demo_crawl.out / "warc").glob("*.warc.gz"))
     assert files
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "warcio"), "check", *files], capture_output=True, text=True, check=False
+        [str(Path(sys.executable).parent / "warcio"), "check", *files],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
