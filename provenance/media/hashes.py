@@ -1,9 +1,10 @@
 """Perceptual hashes of the working luma raster: imagehash pHash and dHash, and PDQ.
 
 All three read the reduced luma raster from :mod:`provenance.media.decode` (shorter side
-120-239 px). PDQ's reference code downsamples anything over 512 px before hashing and then
-reduces to 64x64 itself; pHash reduces to 32x32 and dHash to 9x8, so hashing a reduced decode
-changes few bits (``python -m bench.media`` reports the distances to full-decode hashes).
+240-479 px, never above the original). PDQ's reference tool resizes anything over 512 px to
+512x512 before hashing and then reduces to 64x64 itself; pHash reduces to 32x32 and dHash to
+9x8, so hashing a reduced decode changes few bits (``python -m bench.media`` reports the
+distances to full-decode hashes: pHash/dHash 0-2 bits, PDQ at most about 10).
 PDQ gets the luma replicated into three channels: its RGB-to-luma weights sum to one, so the
 luma it computes is the raster itself.
 
