@@ -78,7 +78,9 @@ def test_c2pa_1x_training_mining(fixture_bytes: Read) -> None:
 
 
 @pytest.mark.parametrize("name", ["C.jpg", "CA.jpg"])
-def test_manifest_without_training_assertion_gives_no_signal(fixture_bytes: Read, name: str) -> None:
+def test_manifest_without_training_assertion_gives_no_signal(
+    fixture_bytes: Read, name: str
+) -> None:
     facts = analyze(fixture_bytes(f"c2pa/{name}"))
     assert facts.c2pa.present
     assert facts.c2pa.training_mining == {}

@@ -66,9 +66,7 @@ def test_2021_edition_is_the_control(fixture_bytes: Read) -> None:
     assert facts.xmp.data_mining is None
     assert facts.xmp.other_constraints is None
     assert facts.xmp.creator == ("Creator1 (ref2021.1)",)
-    assert facts.rights.copyright == (
-        "Copyright (Notice) 2021.1 IPTC - www.iptc.org  (ref2021.1)"
-    )
+    assert facts.rights.copyright == ("Copyright (Notice) 2021.1 IPTC - www.iptc.org  (ref2021.1)")
     # Absent is not permission: no signal object at all.
     assert signals(facts) == []
 
