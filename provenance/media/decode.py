@@ -9,8 +9,9 @@ smaller copy of it.
 
 Why 240 px: PDQ filters with a window derived from the raster size before sampling 64x64, so
 its result depends on the raster more than pHash's does. From a 240-px raster PDQ stays within
-10 bits of hashing the full-size decode (Meta's bar for a correct implementation is 10 bits at
-quality >= 80); from 120 px it drifts by up to 24 bits (``python -m bench.media`` measures it).
+about 10 bits (at most 14 seen) of hashing the full-size decode, the same range as Meta's own
+command-line hasher, which resizes to 512x512 first; from 120 px it drifts by up to 24 bits
+(``python -m bench.media`` measures it).
 
 Only the first frame of a multi-frame image is decoded; later frames are never sought, so a
 bomb hidden in frame 2 is never allocated.

@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
+import imagehash
+import numpy as np
+import pdqhash
 import pytest
 from PIL import Image
 
 from provenance.media import analyze, hamming, min_pdq_distance, pdq_dihedral
-from provenance.media.hashes import DIHEDRAL_NAMES
+from provenance.media.hashes import DIHEDRAL_NAMES, pdq_hex
 
 from .conftest import photo, to_jpeg, to_png
 
@@ -39,6 +42,30 @@ def test_hashes_are_stable(fixture_bytes: Callable[[str], bytes]) -> None:
     assert facts.phash == "cedbd88c49eaf808"
     assert facts.dhash == "313c1d66e2e4e595"
     assert facts.pdq == "564e785eb0c31ac72b4b8e9450e68dc3dfb04b4975cfd1eb8f59a11c038f806d"
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "grace_hopper", "china"])
+def test_reduced_decode_stays_close_to_full_decode_hashes(
+    name: str, record_property: Callable[[str, object], None]
+) -> None:
+    data = to_jpeg(photo(name))
+    full = Image.open(io.BytesIO(data)).convert("RGB")
+    vector, _ = pdqhash.compute(np.asarray(full))
+    facts = analyze(data, detect_faces=False)
+    assert facts.phash
+    assert facts.dhash
+    assert facts.pdq
+    d = {
+        "phash": hamming(facts.phash, str(imagehash.phash(full))),
+        "dhash": hamming(facts.dhash, str(imagehash.dhash(full))),
+        "pdq": hamming(facts.pdq, pdq_hex(vector)),
+    }
+    record_property(f"{name}/full-decode", d)
+    assert d["phash"] <= 3
+    assert d["dhash"] <= 4
+    # Meta's own CLI resizes to 512x512 first, which moves PDQ by up to 12 bits on these
+    # images; the reduced decode stays in the same range.
+    assert d["pdq"] <= 16
 
 
 def _variants(im: Image.Image) -> dict[str, bytes]:
