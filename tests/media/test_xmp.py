@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import struct
 
 import pytest
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from provenance.media import analyze, signals
 from provenance.media.signals import data_mining_restricts
@@ -157,3 +160,31 @@ def test_garbage_xmp_is_unparseable_not_fatal(small_jpeg: bytes) -> None:
     facts = analyze(_with_xmp(small_jpeg, b"<x:xmpmeta><rdf:RDF><unclosed"))
     assert facts.status is Status.OK
     assert facts.xmp.status is Status.UNPARSEABLE
+
+
+def _encode(fmt: str, packet: bytes) -> bytes:
+    im = Image.new("RGB", (64, 48), (120, 30, 200))
+    buf = io.BytesIO()
+    if fmt == "PNG":
+        info = PngInfo()
+        info.add_itxt("XML:com.adobe.xmp", packet.decode())
+        im.save(buf, fmt, pnginfo=info)
+    elif fmt == "TIFF":
+        im.save(buf, fmt, tiffinfo={700: packet})
+    else:
+        im.save(buf, fmt, xmp=packet)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "TIFF"])
+def test_xmp_in_other_containers(fmt: str) -> None:
+    packet = xmp_packet(
+        f"<plus:DataMining>{VOCAB}DMI-PROHIBITED</plus:DataMining>"
+        "<dc:creator><rdf:Seq><rdf:li>Some One</rdf:li></rdf:Seq></dc:creator>"
+    )
+    facts = analyze(_encode(fmt, packet))
+    assert facts.status is Status.OK
+    assert facts.format == fmt.lower()
+    assert facts.xmp.data_mining == "DMI-PROHIBITED"
+    assert facts.xmp.creator == ("Some One",)
+    assert facts.c2pa.present is False
