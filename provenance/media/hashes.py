@@ -15,7 +15,6 @@ most significant bit), so they compare with hashes from that ecosystem.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 
 import imagehash
 import numpy as np
@@ -36,6 +35,16 @@ DIHEDRAL_NAMES = (
     "flipY",  # mirrored left-right: flipped about the vertical axis
     "flipPlus1",  # transposed
     "flipMinus1",  # anti-transposed
+)
+_DIHEDRAL_OPS = (
+    None,
+    Image.Transpose.ROTATE_90,  # counter-clockwise, as pdqhash's rotate90
+    Image.Transpose.ROTATE_180,
+    Image.Transpose.ROTATE_270,
+    Image.Transpose.FLIP_TOP_BOTTOM,
+    Image.Transpose.FLIP_LEFT_RIGHT,
+    Image.Transpose.TRANSPOSE,
+    Image.Transpose.TRANSVERSE,
 )
 
 
@@ -91,12 +100,11 @@ def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def pdq_dihedral(data: bytes, limits: MediaLimits = DEFAULT_LIMITS) -> dict[str, str] | None:
-    """PDQ hashes of the eight rotations/flips of an image, keyed by :data:`DIHEDRAL_NAMES`.
+def working_raster(data: bytes, limits: MediaLimits = DEFAULT_LIMITS) -> Image.Image | None:
+    """The oriented, reduced luma raster :func:`~provenance.media.analyze` hashes, or ``None``.
 
-    Near-duplicate lookup compares a stored PDQ against all eight to find rotated or mirrored
-    re-posts (PDQ's dihedral hashes are close to, not equal to, hashing the transformed image).
-    Returns ``None`` when the bytes cannot be decoded within the limits.
+    Other modules (near-duplicate lookup of a query image) should hash this raster rather than
+    decode on their own, so query and stored hashes come from the same pixels.
     """
     if len(data) > limits.max_bytes:
         return None
@@ -110,21 +118,39 @@ def pdq_dihedral(data: bytes, limits: MediaLimits = DEFAULT_LIMITS) -> dict[str,
         orientation = im.getexif().get(0x0112)
     except Exception:  # unreadable EXIF just means no orientation
         orientation = None
-    luma = orient(luma, orientation if isinstance(orientation, int) else None)
-    vectors, _quality = pdqhash.compute_dihedral(_pdq_input(luma))
-    return {name: pdq_hex(v) for name, v in zip(DIHEDRAL_NAMES, vectors, strict=True)}
+    return orient(luma, orientation if isinstance(orientation, int) else None)
+
+
+def variant_hashes(data: bytes, limits: MediaLimits = DEFAULT_LIMITS) -> dict[str, Hashes] | None:
+    """pHash, dHash and PDQ of the eight rotations/flips of an image, keyed by DIHEDRAL_NAMES.
+
+    Each variant is hashed from the transposed raster itself, which is what analyze() stores
+    for a rotated or mirrored re-post. (pdqhash's one-DCT dihedral shortcut lands 6-24 bits
+    away from that on the bundled photographs, most of PDQ's 31-bit match budget.)
+    Returns ``None`` when the bytes cannot be decoded within the limits.
+    """
+    luma = working_raster(data, limits)
+    if luma is None:
+        return None
+    return {
+        name: compute(luma if op is None else luma.transpose(op))
+        for name, op in zip(DIHEDRAL_NAMES, _DIHEDRAL_OPS, strict=True)
+    }
+
+
+def pdq_dihedral(data: bytes, limits: MediaLimits = DEFAULT_LIMITS) -> dict[str, str] | None:
+    """PDQ hashes of the eight rotations/flips of an image, keyed by :data:`DIHEDRAL_NAMES`.
+
+    Near-duplicate lookup compares a stored PDQ against all eight to find rotated or mirrored
+    re-posts. Returns ``None`` when the bytes cannot be decoded within the limits.
+    """
+    variants = variant_hashes(data, limits)
+    if variants is None:
+        return None
+    return {name: h.pdq for name, h in variants.items()}
 
 
 def min_pdq_distance(query: str, dihedral: dict[str, str]) -> tuple[str, int]:
     """The dihedral variant closest to ``query`` and its distance."""
     best = min(dihedral.items(), key=lambda kv: hamming(query, kv[1]))
     return best[0], hamming(query, best[1])
-
-
-def luma_from_bytes(data: bytes) -> Image.Image:
-    """Helper for tests and benchmarks: the working raster of encoded bytes (raises on failure)."""
-    im = Image.open(BytesIO(data))
-    luma, outcome = decode_luma(im)
-    if luma is None:
-        raise ValueError(outcome.reason)
-    return luma

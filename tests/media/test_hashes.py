@@ -11,8 +11,15 @@ import pdqhash
 import pytest
 from PIL import Image
 
-from provenance.media import analyze, hamming, min_pdq_distance, pdq_dihedral
-from provenance.media.hashes import DIHEDRAL_NAMES, pdq_hex
+from provenance.media import (
+    analyze,
+    hamming,
+    min_pdq_distance,
+    pdq_dihedral,
+    variant_hashes,
+    working_raster,
+)
+from provenance.media.hashes import DIHEDRAL_NAMES, compute, pdq_hex
 
 from .conftest import photo, to_jpeg, to_png
 
@@ -155,3 +162,33 @@ def _jpeg_with_exif(im: Image.Image, exif: Image.Exif) -> bytes:
 
 def test_pdq_dihedral_of_undecodable_bytes_is_none() -> None:
     assert pdq_dihedral(b"not an image") is None
+
+
+def test_rotated_repost_is_found_with_all_three_hashes() -> None:
+    im = photo("chelsea")
+    variants = variant_hashes(to_jpeg(im))
+    assert variants is not None
+    assert tuple(variants) == DIHEDRAL_NAMES
+    for name, op in (
+        ("rotate90", Image.Transpose.ROTATE_90),
+        ("flipY", Image.Transpose.FLIP_LEFT_RIGHT),
+    ):
+        repost = analyze(to_jpeg(im.transpose(op), 80), detect_faces=False)
+        assert repost.pdq
+        assert repost.phash
+        assert repost.dhash
+        best, distance = min_pdq_distance(repost.pdq, {k: v.pdq for k, v in variants.items()})
+        assert best == name
+        assert distance <= 8
+        assert hamming(repost.phash, variants[name].phash) <= 4
+        assert hamming(repost.dhash, variants[name].dhash) <= 6
+
+
+def test_working_raster_is_what_analyze_hashes() -> None:
+    data = to_jpeg(photo("coffee"))
+    raster = working_raster(data)
+    assert raster is not None
+    assert raster.mode == "L"
+    assert min(raster.size) >= 240
+    facts = analyze(data, detect_faces=False)
+    assert compute(raster).pdq == facts.pdq
