@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -71,3 +73,25 @@ def test_tiny_and_flat_images_have_no_faces() -> None:
         facts = analyze(to_jpeg(im))
         assert facts.faces is not None
         assert facts.faces.count == 0
+
+
+def test_sideways_stored_portrait_is_detected_in_display_orientation() -> None:
+    upright = photo("grace_hopper")
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # a camera held sideways
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    buf = io.BytesIO()
+    stored.save(buf, "JPEG", quality=90, exif=exif)
+    facts = analyze(buf.getvalue())
+    assert (facts.width, facts.height) == stored.size
+    assert facts.faces is not None
+    assert facts.faces.count == 1
+    x, y, w, h = facts.faces.boxes[0]
+    # Boxes are in displayed (upright) pixels, matching the upright photo's detection.
+    reference = analyze(to_jpeg(upright)).faces
+    assert reference is not None
+    ux, uy, uw, uh = reference.boxes[0]
+    assert abs(x - ux) < 0.1 * upright.width
+    assert abs(y - uy) < 0.1 * upright.height
+    assert abs(w - uw) < 0.2 * uw
+    assert abs(h - uh) < 0.2 * uh
