@@ -10,6 +10,8 @@ from provenance.media import analyze, signals
 from provenance.observation import Status
 from provenance.signals.model import Level, SignalKind
 
+from .conftest import with_segments
+
 Read = Callable[[str], bytes]
 
 
@@ -124,3 +126,26 @@ def test_clean_png_has_nothing(fixture_bytes: Read) -> None:
     assert facts.xmp.status is Status.ABSENT
     assert facts.xmp.provenance is None
     assert signals(facts) == []
+
+
+def test_corrupt_jumbf_falls_back_to_presence(small_jpeg: bytes) -> None:
+    # An APP11 segment that looks like C2PA JUMBF but holds garbage: the SDK cannot read it,
+    # and the record still says a manifest store is present (and that it is unreadable).
+    payload = b"JP" + b"\x00\x01" + b"\x00\x00\x00\x01" + b"\x00\x00\x00\x40jumb" + b"\xee" * 56
+    facts = analyze(with_segments(small_jpeg, [(0xEB, payload)]))
+    assert facts.status is Status.OK
+    assert facts.c2pa.present is True
+    assert facts.c2pa.source == "jumbf-scan"
+    assert facts.c2pa.status is Status.UNPARSEABLE
+    assert facts.c2pa.reason
+    assert facts.c2pa.valid is None
+    assert signals(facts) == []
+
+
+def test_c2pa_found_in_a_truncated_copy(fixture_bytes: Read) -> None:
+    # A download cut short after the manifest: pixels unreadable, provenance still recorded.
+    data = fixture_bytes("c2pa/C_with_CAWG_data.jpg")
+    facts = analyze(data[: len(data) // 2])
+    assert facts.status is Status.UNPARSEABLE
+    assert facts.c2pa.present is True
+    assert facts.c2pa.training_mining.get("cawg.ai_generative_training") == "notAllowed"
