@@ -37,7 +37,8 @@ from provenance.observation import Status
 
 HASH_BASIS = (
     f"luma, first frame, reduced decode (shorter side {decode.WORK_SHORT_SIDE}"
-    f"-{2 * decode.WORK_SHORT_SIDE - 1} px), EXIF orientation applied"
+    f"-{2 * decode.WORK_SHORT_SIDE - 1} px, or the original when smaller), "
+    "EXIF orientation applied"
 )
 
 

@@ -58,7 +58,8 @@ def open_image(data: bytes, limits: MediaLimits) -> tuple[Image.Image | None, Ou
 
     Pillow raises ``DecompressionBombError`` above twice ``MAX_IMAGE_PIXELS`` and only warns
     above it; the warning is turned into an error here and the cap re-checked explicitly, so
-    the outcome does not depend on the process's warning filters.
+    the outcome does not depend on the process's warning filters (``catch_warnings`` is
+    process-wide before Python 3.14, so a concurrent thread could see or undo it).
     """
     try:
         with warnings.catch_warnings():
