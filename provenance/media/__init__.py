@@ -4,7 +4,8 @@ A pure library (no Scrapy, no network). :func:`analyze` returns :class:`MediaFac
 sniffed format, dimensions, pHash/dHash/PDQ, EXIF with GPS, XMP with IPTC Data Mining, IPTC
 IIM, C2PA with training-mining, MWG-reconciled creator/copyright, face count and boxes);
 :func:`signals` turns the embedded opt-outs into shared ``Signal`` objects;
-:func:`pdq_dihedral` gives the eight rotation/flip PDQ hashes for near-duplicate lookup.
+:func:`pdq_dihedral` / :func:`variant_hashes` give the hashes of the eight rotations/flips
+and :func:`working_raster` the raster they come from, for near-duplicate lookup.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from provenance.media.facts import (
     RightsFacts,
     XmpFacts,
 )
-from provenance.media.hashes import hamming, min_pdq_distance, pdq_dihedral
+from provenance.media.hashes import (
+    Hashes,
+    hamming,
+    min_pdq_distance,
+    pdq_dihedral,
+    variant_hashes,
+    working_raster,
+)
 from provenance.media.signals import signals
 
 __all__ = [
@@ -34,6 +42,7 @@ __all__ = [
     "FaceFacts",
     "FaceSettings",
     "GpsFacts",
+    "Hashes",
     "IptcFacts",
     "MediaFacts",
     "MediaLimits",
@@ -44,4 +53,6 @@ __all__ = [
     "min_pdq_distance",
     "pdq_dihedral",
     "signals",
+    "variant_hashes",
+    "working_raster",
 ]

@@ -8,6 +8,7 @@ hashes and faces from that single raster.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from typing import Any
 
@@ -36,7 +37,8 @@ from provenance.observation import Status
 
 HASH_BASIS = (
     f"luma, first frame, reduced decode (shorter side {decode.WORK_SHORT_SIDE}"
-    f"-{2 * decode.WORK_SHORT_SIDE - 1} px), EXIF orientation applied"
+    f"-{2 * decode.WORK_SHORT_SIDE - 1} px, or the original when smaller), "
+    "EXIF orientation applied"
 )
 
 
@@ -146,6 +148,14 @@ def _analyze(
     ext_doc, ext_reason = _extended_xmp(seg, main_xmp) if seg is not None else (None, None)
     xmp = read_xmp(main_xmp, ext_doc, ext_reason, log)
     c2pa = read_c2pa(data, mime_for(fmt), seg.jumbf if seg is not None else None, log)
+    pointer = xmp.provenance or ""
+    if not c2pa.present and c2pa.remote_manifest_url is None and pointer.startswith("http"):
+        # dcterms:provenance names a manifest kept elsewhere; it is recorded, never fetched.
+        c2pa = dataclasses.replace(
+            c2pa,
+            remote_manifest_url=pointer,
+            reason=f"{c2pa.reason}; XMP points to a remote manifest (not fetched)",
+        )
 
     # Decode before reading EXIF: for PNG, Pillow's getexif() loads the pixels, and a second
     # load() after a failed one returns a partial raster without raising.

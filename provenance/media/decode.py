@@ -2,9 +2,16 @@
 
 Decoding is the expensive step, so it happens once per image and at reduced size: JPEGs use
 libjpeg's DCT scaling (``Image.draft``) straight to luma, other formats are decoded and then
-box-reduced. The result is a luma raster whose shorter side is between ``WORK_SHORT_SIDE`` and
-twice that (or the original size when smaller), displayed the right way up (EXIF orientation
-applied). pHash, dHash, PDQ and face detection all read this one raster.
+box-reduced by an integer factor. The result is a luma raster whose shorter side is between
+``WORK_SHORT_SIDE`` and twice that (or the original size when smaller), displayed the right way
+up (EXIF orientation applied). pHash, dHash and PDQ read this raster; face detection reads a
+smaller copy of it.
+
+Why 240 px: PDQ filters with a window derived from the raster size before sampling 64x64, so
+its result depends on the raster more than pHash's does. From a 240-px raster PDQ stays within
+about 10 bits (at most 14 seen) of hashing the full-size decode, the same range as Meta's own
+command-line hasher, which resizes to 512x512 first; from 120 px it drifts by up to 24 bits
+(``python -m bench.media`` measures it).
 
 Only the first frame of a multi-frame image is decoded; later frames are never sought, so a
 bomb hidden in frame 2 is never allocated.
@@ -22,7 +29,7 @@ from PIL import Image, UnidentifiedImageError
 from provenance.media.facts import MediaLimits
 from provenance.observation import Status
 
-WORK_SHORT_SIDE = 120
+WORK_SHORT_SIDE = 240
 
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -51,7 +58,8 @@ def open_image(data: bytes, limits: MediaLimits) -> tuple[Image.Image | None, Ou
 
     Pillow raises ``DecompressionBombError`` above twice ``MAX_IMAGE_PIXELS`` and only warns
     above it; the warning is turned into an error here and the cap re-checked explicitly, so
-    the outcome does not depend on the process's warning filters.
+    the outcome does not depend on the process's warning filters (``catch_warnings`` is
+    process-wide before Python 3.14, so a concurrent thread could see or undo it).
     """
     try:
         with warnings.catch_warnings():

@@ -18,7 +18,10 @@ Two passes keep the cost bounded whatever the image size:
 
 Boxes from both passes are merged (overlapping boxes keep the larger) and mapped back to
 full-size pixels by the caller. The smallest face found is ``min_size / work_short_side`` of
-the image's shorter side (20 % with the defaults: 96 px in a 640x480 photo).
+the image's shorter side (15 % with the defaults: 72 px in a 640x480 photo). The defaults were
+chosen with ``python -m bench.media --tune``: LFW recall and false positives, the named photos,
+and cost; smaller working sizes or a coarser ``scale_factor`` are cheaper but miss
+medium-sized faces (see bench/README.md).
 """
 
 from __future__ import annotations
@@ -42,12 +45,12 @@ Box = tuple[int, int, int, int]
 class FaceSettings:
     """Tuning of the two-pass cascade detector (see module docstring); measured in bench.media."""
 
-    work_short_side: int = 120
+    work_short_side: int = 160
     scale_factor: float = 1.1
-    min_neighbors: int = 3
+    min_neighbors: int = 2
     min_size: int = 24
     large_fraction: float = 0.5
-    large_target: int = 28
+    large_target: int = 32
     large_pad: float = 0.2
     large_scale_factor: float = 1.1
     large_min_neighbors: int = 2

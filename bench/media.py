@@ -1,0 +1,440 @@
+"""Benchmark of provenance.media: analyze() cost against bare JPEG decode, and face recall.
+
+Run from the repository root::
+
+    python -m bench.media            # full run, writes bench/results/media.json
+    python -m bench.media --quick    # fewer rounds, for a smoke check
+    python -m bench.media --tune     # also compare face-detector settings on LFW and photos
+
+Everything is built from photographs that ship inside installed packages (scikit-image,
+scikit-learn, matplotlib); nothing is downloaded. Baseline and analyze() are timed in
+interleaved rounds over the same JPEG bytes so machine noise hits both alike; medians of
+per-round means are reported, as wall time and as process CPU time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import imagehash
+import numpy as np
+import pdqhash
+from PIL import Image
+
+from provenance.media import analyze
+from provenance.media.decode import decode_luma
+from provenance.media.faces import FaceDetector, FaceSettings
+from provenance.media.hashes import compute, hamming, pdq_hex
+
+RESULTS = Path(__file__).resolve().parent / "results" / "media.json"
+LFW_SCALE = 4
+# A cheaper detector profile, measured beside the default to show the cost/recall trade-off.
+FAST_FACES = FaceSettings(work_short_side=120, scale_factor=1.25, min_neighbors=3)
+
+
+def _photos() -> dict[str, np.ndarray]:
+    from matplotlib import cbook
+    from skimage import data
+    from sklearn.datasets import load_sample_image
+
+    with cbook.get_sample_data("grace_hopper.jpg") as fh:
+        hopper = np.asarray(Image.open(fh).convert("RGB"))
+    return {
+        "astronaut": data.astronaut(),
+        "coffee": data.coffee(),
+        "chelsea": data.chelsea(),
+        "china": load_sample_image("china.jpg"),
+        "flower": load_sample_image("flower.jpg"),
+        "grace_hopper": hopper,
+    }
+
+
+def _fit_640x480(im: Image.Image, shift: float = 0.5) -> Image.Image:
+    """Crop to 4:3 (``shift`` places the window) and resize to 640x480."""
+    w, h = im.size
+    if w * 3 > h * 4:
+        nw = h * 4 // 3
+        x0 = round((w - nw) * shift)
+        im = im.crop((x0, 0, x0 + nw, h))
+    else:
+        nh = w * 3 // 4
+        y0 = round((h - nh) * shift)
+        im = im.crop((0, y0, w, y0 + nh))
+    return im.resize((640, 480), Image.Resampling.LANCZOS)
+
+
+def _jpeg(im: Image.Image, quality: int = 90) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def lfw_images(scale: int = LFW_SCALE) -> list[Image.Image]:
+    """The 200 LFW-subset images (100 faces, then 100 non-faces) upscaled ``scale`` times."""
+    from skimage import data
+
+    out = []
+    for arr in data.lfw_subset():
+        gray = Image.fromarray(np.clip(arr * 255 + 0.5, 0, 255).astype(np.uint8), "L")
+        out.append(gray.resize((25 * scale, 25 * scale), Image.Resampling.BICUBIC))
+    return out
+
+
+def _lfw_640(face: Image.Image) -> Image.Image:
+    """An LFW face blown up to 480x480 on a 640x480 canvas extended from its own edges."""
+    big = np.asarray(face.resize((480, 480), Image.Resampling.BICUBIC))
+    canvas = np.pad(big, ((0, 0), (80, 80)), mode="edge")
+    return Image.fromarray(canvas, "L").convert("RGB")
+
+
+def bench_images() -> list[tuple[str, bytes]]:
+    """Realistic 640x480 JPEGs: photos (three crops each, one mirrored) and 12 LFW faces."""
+    out: list[tuple[str, bytes]] = []
+    for name, arr in _photos().items():
+        im = Image.fromarray(arr).convert("RGB")
+        out.append((name, _jpeg(_fit_640x480(im))))
+        out.append((f"{name}-crop", _jpeg(_fit_640x480(im, 0.1))))
+        mirrored = _fit_640x480(im, 0.9).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        out.append((f"{name}-mirror", _jpeg(mirrored, 85)))
+    for i, face in enumerate(lfw_images()[:12]):
+        out.append((f"lfw{i:03d}", _jpeg(_lfw_640(face))))
+    return out
+
+
+def bare_decode(data: bytes) -> None:
+    """The baseline: what any image pipeline pays at least once per JPEG."""
+    im = Image.open(io.BytesIO(data))
+    im.load()
+
+
+def _timed_rounds(
+    images: list[bytes], fns: dict[str, Callable[[bytes], object]], rounds: int
+) -> dict[str, dict[str, float]]:
+    wall: dict[str, list[float]] = {k: [] for k in fns}
+    cpu: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            c0, t0 = time.process_time(), time.perf_counter()
+            for data in images:
+                fn(data)
+            wall[name].append((time.perf_counter() - t0) / len(images))
+            cpu[name].append((time.process_time() - c0) / len(images))
+    return {
+        name: {
+            "wall_ms": statistics.median(wall[name]) * 1000,
+            "cpu_ms": statistics.median(cpu[name]) * 1000,
+            "wall_per_s": 1 / statistics.median(wall[name]),
+        }
+        for name in fns
+    }
+
+
+def speed(images: list[tuple[str, bytes]], rounds: int) -> dict[str, Any]:
+    """Bare decode vs analyze(), interleaved; also with faces off and OpenCV on one thread."""
+    blobs = [b for _, b in images]
+    for data in blobs[:3]:  # warm-up: SDK, cascade, imports
+        analyze(data, content_type="image/jpeg")
+    fast = FaceDetector(FAST_FACES)
+    fns: dict[str, Callable[[bytes], object]] = {
+        "bare_decode": bare_decode,
+        "analyze": lambda d: analyze(d, content_type="image/jpeg"),
+        "analyze_fast_faces": lambda d: analyze(d, content_type="image/jpeg", detector=fast),
+        "analyze_no_faces": lambda d: analyze(d, content_type="image/jpeg", detect_faces=False),
+    }
+    threads = cv2.getNumThreads()
+    default = _timed_rounds(blobs, fns, rounds)
+    cv2.setNumThreads(1)
+    try:
+        single = _timed_rounds(blobs, fns, rounds)
+    finally:
+        cv2.setNumThreads(threads)
+
+    def ratios(r: dict[str, dict[str, float]]) -> dict[str, float]:
+        base = r["bare_decode"]
+        return {
+            "analyze_wall": r["analyze"]["wall_ms"] / base["wall_ms"],
+            "analyze_cpu": r["analyze"]["cpu_ms"] / base["cpu_ms"],
+            "fast_faces_wall": r["analyze_fast_faces"]["wall_ms"] / base["wall_ms"],
+            "fast_faces_cpu": r["analyze_fast_faces"]["cpu_ms"] / base["cpu_ms"],
+            "no_faces_wall": r["analyze_no_faces"]["wall_ms"] / base["wall_ms"],
+            "no_faces_cpu": r["analyze_no_faces"]["cpu_ms"] / base["cpu_ms"],
+        }
+
+    return {
+        "images": len(blobs),
+        "rounds": rounds,
+        "opencv_default_threads": {"threads": threads, **default, "ratio": ratios(default)},
+        "opencv_one_thread": {"threads": 1, **single, "ratio": ratios(single)},
+    }
+
+
+def stages(images: list[tuple[str, bytes]], repeat: int = 5) -> dict[str, float]:
+    """Per-image cost of the steps inside analyze(), in ms (medians)."""
+    detector = FaceDetector()
+    lumas = []
+    times: dict[str, list[float]] = {"reduced_decode": [], "hashes": [], "faces": []}
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        lumas = []
+        for _, data in images:
+            luma, outcome = decode_luma(Image.open(io.BytesIO(data)))
+            if luma is None:
+                raise RuntimeError(outcome.reason)
+            lumas.append(luma)
+        t1 = time.perf_counter()
+        for luma in lumas:
+            compute(luma)
+        t2 = time.perf_counter()
+        for luma in lumas:
+            detector.detect(np.asarray(luma))
+        t3 = time.perf_counter()
+        n = len(images)
+        times["reduced_decode"].append((t1 - t0) / n)
+        times["hashes"].append((t2 - t1) / n)
+        times["faces"].append((t3 - t2) / n)
+    return {k: statistics.median(v) * 1000 for k, v in times.items()}
+
+
+def hash_fidelity(images: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """Distance of analyze()'s reduced-decode hashes from hashes of the full RGB decode."""
+    rows = []
+    for name, data in images:
+        full = Image.open(io.BytesIO(data)).convert("RGB")
+        vector, quality = pdqhash.compute(np.asarray(full))
+        facts = analyze(data, detect_faces=False)
+        if not (facts.phash and facts.dhash and facts.pdq):
+            raise RuntimeError(f"{name}: no hashes ({facts.reason})")
+        rows.append(
+            {
+                "image": name,
+                "phash": hamming(facts.phash, str(imagehash.phash(full))),
+                "dhash": hamming(facts.dhash, str(imagehash.dhash(full))),
+                "pdq": hamming(facts.pdq, pdq_hex(vector)),
+                "pdq_quality_full": int(quality),
+                "pdq_quality_reduced": facts.pdq_quality,
+            }
+        )
+
+    def summary(key: str) -> dict[str, float]:
+        values = [r[key] for r in rows]
+        return {"max": max(values), "mean": statistics.mean(values)}
+
+    return {"per_image": rows, **{k: summary(k) for k in ("phash", "dhash", "pdq")}}
+
+
+def _face_jpegs(scale: int) -> list[bytes]:
+    return [_jpeg(im.convert("RGB"), 95) for im in lfw_images(scale)]
+
+
+def face_quality(detector: FaceDetector | None = None, scale: int = LFW_SCALE) -> dict[str, Any]:
+    """Recall on the 100 LFW faces, false positives on the 100 non-faces, and named photos."""
+    blobs = _face_jpegs(scale)
+    counts = []
+    for data in blobs:
+        facts = analyze(data, detector=detector)
+        counts.append(facts.faces.count if facts.faces else 0)
+    faces, non_faces = counts[:100], counts[100:]
+    photos = {}
+    for name, arr in _photos().items():
+        for label, im in (
+            ("native", Image.fromarray(arr).convert("RGB")),
+            ("640x480", _fit_640x480(Image.fromarray(arr).convert("RGB"))),
+        ):
+            facts = analyze(_jpeg(im), detector=detector)
+            photos[f"{name}/{label}"] = facts.faces.count if facts.faces else None
+    return {
+        "lfw_scale": scale,
+        "recall": sum(c > 0 for c in faces) / len(faces),
+        "false_positive_boxes": sum(non_faces),
+        "false_positive_images": sum(c > 0 for c in non_faces),
+        "photos": photos,
+    }
+
+
+def scene_recall(detector: FaceDetector | None = None, per_size: int = 60) -> dict[str, float]:
+    """Recall on medium faces: LFW faces pasted at 15/20/30 % of the short side into photos.
+
+    LFW crops are tight, so a crop of 1.25x the face size is pasted; coffee, china and flower
+    (no faces of their own) are the backgrounds. A rough stand-in for faces in scenes, which no
+    bundled data set offers.
+    """
+    photos = _photos()
+    backgrounds = [
+        np.asarray(_fit_640x480(Image.fromarray(photos[n]).convert("RGB")).convert("L"))
+        for n in ("coffee", "china", "flower")
+    ]
+    faces = lfw_images(8)[:per_size]
+    rng = np.random.default_rng(0)
+    out = {}
+    for fraction in (0.15, 0.2, 0.3):
+        size = int(480 * fraction * 1.25)
+        hits = 0
+        for i, face in enumerate(faces):
+            canvas = backgrounds[i % 3].copy()
+            x, y = int(rng.integers(0, 640 - size)), int(rng.integers(0, 480 - size))
+            canvas[y : y + size, x : x + size] = np.asarray(
+                face.resize((size, size), Image.Resampling.BICUBIC)
+            )
+            facts = analyze(_jpeg(Image.fromarray(canvas).convert("RGB")), detector=detector)
+            hits += bool(facts.faces and facts.faces.count)
+        out[f"{int(fraction * 100)}%"] = hits / len(faces)
+    return out
+
+
+def tune(images: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+    """Recall, false positives and detection time for a few candidate settings."""
+    lumas = []
+    for _, data in images:
+        luma, outcome = decode_luma(Image.open(io.BytesIO(data)))
+        if luma is None:
+            raise RuntimeError(outcome.reason)
+        lumas.append(np.asarray(luma))
+    candidates = [
+        FaceSettings(),
+        FaceSettings(work_short_side=144),
+        FaceSettings(work_short_side=128),
+        FaceSettings(work_short_side=120),
+        FaceSettings(scale_factor=1.2),
+        FaceSettings(work_short_side=128, scale_factor=1.2),
+        FaceSettings(min_neighbors=3),
+        FaceSettings(large_target=28),
+        FAST_FACES,
+    ]
+    blobs = [b for _, b in images]
+    out = []
+    for settings in candidates:
+        detector = FaceDetector(settings)
+        ratios = []
+        for _ in range(5):  # detection time relative to bare decode, interleaved
+            t0 = time.perf_counter()
+            for data in blobs:
+                bare_decode(data)
+            t1 = time.perf_counter()
+            for luma in lumas:
+                detector.detect(luma)
+            ratios.append((time.perf_counter() - t1) / (t1 - t0))
+        quality = face_quality(detector)
+        scenes = scene_recall(detector)
+        ratio = statistics.median(ratios)
+        out.append(
+            {
+                "settings": detector.describe(),
+                "detect_over_decode": ratio,
+                **quality,
+                "scene_recall": scenes,
+            }
+        )
+        print(
+            f"  {settings}: detection {ratio:.2f}x decode, LFW recall {quality['recall']:.2f} "
+            f"fp {quality['false_positive_boxes']}, scenes {scenes}",
+            flush=True,
+        )
+    return out
+
+
+def machine() -> dict[str, Any]:
+    """Where the figures were measured."""
+    return {
+        "uname": " ".join(platform.uname()),
+        "cpu_count": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "pillow": Image.__version__,
+        "opencv": cv2.__version__,
+        "numpy": np.__version__,
+        "loadavg_at_start": os.getloadavg(),
+    }
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print a summary and write bench/results/media.json."""
+    parser = argparse.ArgumentParser(prog="python -m bench.media", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--quick", action="store_true", help="3 rounds, no tuning")
+    parser.add_argument("--tune", action="store_true", help="compare detector settings too")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    rounds = 3 if args.quick else args.rounds
+
+    started = dt.datetime.now(dt.UTC)
+    info = machine()
+    images = bench_images()
+    print(f"{len(images)} JPEGs, 640x480, {sum(len(b) for _, b in images) // 1024} KiB in all")
+    result: dict[str, Any] = {
+        "benchmark": "provenance.media",
+        "date": started.isoformat(timespec="seconds"),
+        "command": "python -m bench.media " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "git_commit": _git_commit(),
+        "machine": info,
+        "image_set": {
+            "count": len(images),
+            "names": [n for n, _ in images],
+            "sha256": hashlib.sha256(b"".join(b for _, b in images)).hexdigest(),
+        },
+    }
+    result["speed"] = speed(images, rounds)
+    for label in ("opencv_default_threads", "opencv_one_thread"):
+        r = result["speed"][label]
+        print(
+            f"[{label}] bare decode {r['bare_decode']['wall_per_s']:.0f}/s "
+            f"({r['bare_decode']['wall_ms']:.2f} ms), analyze {r['analyze']['wall_per_s']:.0f}/s "
+            f"({r['analyze']['wall_ms']:.2f} ms): ratio wall {r['ratio']['analyze_wall']:.2f}, "
+            f"cpu {r['ratio']['analyze_cpu']:.2f}; fast faces {r['ratio']['fast_faces_wall']:.2f}; "
+            f"without faces {r['ratio']['no_faces_wall']:.2f}"
+        )
+    result["stages_ms"] = stages(images)
+    print("stages (ms/image):", {k: round(v, 3) for k, v in result["stages_ms"].items()})
+    result["hash_fidelity"] = hash_fidelity(images)
+    hf = result["hash_fidelity"]
+    print(
+        "reduced vs full decode, max Hamming: "
+        f"pHash {hf['phash']['max']}, dHash {hf['dhash']['max']}, PDQ {hf['pdq']['max']}"
+    )
+    result["faces"] = face_quality()
+    result["face_detector"] = FaceDetector().describe()
+    fast = FaceDetector(FAST_FACES)
+    result["faces_fast_profile"] = {**face_quality(fast), "face_detector": fast.describe()}
+    result["faces"]["scene_recall"] = scene_recall()
+    result["faces_fast_profile"]["scene_recall"] = scene_recall(fast)
+    for label in ("faces", "faces_fast_profile"):
+        fq = result[label]
+        print(
+            f"[{label}] LFW x{fq['lfw_scale']}: recall {fq['recall']:.2f}, false positives "
+            f"{fq['false_positive_boxes']} boxes on {fq['false_positive_images']}/100 non-faces"
+        )
+        print("  photos:", fq["photos"])
+        print("  medium faces in scenes (recall by face size):", fq["scene_recall"])
+    if args.tune:
+        result["tuning"] = tune(images)
+    result["load_avg_at_end"] = os.getloadavg()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
