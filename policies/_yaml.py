@@ -86,7 +86,13 @@ class _LineLoader(yaml.SafeLoader):
         result.item_lines = [_line(child) for child in node.value]
         return result
 
+    def construct_timestamp_text(self, node: ScalarNode) -> str:
+        # Dates stay text: PyYAML would raise a bare ValueError on 2004-13-01 with no line,
+        # and the pack loader parses and reports them itself.
+        return str(self.construct_scalar(node))
 
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_timestamp_text)
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_line_list)
 

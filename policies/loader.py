@@ -314,10 +314,6 @@ class _Builder:
     def date(self, data: _yaml.LineMap, key: str, rule_id: str | None) -> dt.date:
         value = data[key]
         line = data.value_lines[key]
-        if isinstance(value, dt.datetime):
-            raise self.error(line, rule_id, f"{key} must be a date (YYYY-MM-DD), not a time")
-        if isinstance(value, dt.date):
-            return value
         if isinstance(value, str) and _DATE.match(value.strip()):
             try:
                 return dt.date.fromisoformat(value.strip())
