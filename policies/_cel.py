@@ -81,6 +81,8 @@ class CelType:
 
 
 _NUMERIC = frozenset({"int", "double"})
+_MISSING: Final = object()
+_MACRO_MEMO_LIMIT: Final = 65_536
 _CANDIDATE_MEMBERS: Final = {"code": "string", "country": "string", "confidence": "double"}
 
 
@@ -178,6 +180,7 @@ class _Translator:
     def __init__(self, fields: Mapping[str, FieldSpec]) -> None:
         self.fields = fields
         self.used: set[str] = set()
+        self.trackers: list[set[str]] = []  # fields read inside each enclosing macro
         self.scope: dict[str, CelType] = {}
 
     def fail(self, tree: Tree | lark.Token, reason: str) -> CelError:
@@ -472,6 +475,8 @@ class _Translator:
         if spec is None:
             raise self.fail(token, f"unknown field {name!r}: not a PolicyFacts field")
         self.used.add(name)
+        for tracker in self.trackers:
+            tracker.add(name)
         getter = operator.attrgetter(name)
         if spec.kind == "candidates":
 
@@ -579,58 +584,79 @@ class _Translator:
             raise self.fail(tree, f"the first argument of .{name}() must be a variable name")
         if var in self.fields or var in self.scope:
             raise self.fail(tree, f"variable {var!r} shadows a field or another variable")
+        outer_scope = bool(self.scope)
         self.scope[var] = target.type.elem
+        self.trackers.append(set())
         try:
             pred = self.expr(arg_trees[1])
         finally:
             del self.scope[var]
+            pred_fields = self.trackers.pop()
         self.need(tree, pred, "bool", f".{name}()")
         tf, pf = target.fn, pred.fn
 
-        def iterate(f: Any, e: dict[str, Any]) -> tuple[int, bool] | None:
-            items = tf(f, e)
-            if items is UNKNOWN:
-                return None
-            inner = dict(e)
-            trues = 0
+        def exists(items: Any, f: Any, e: dict[str, Any]) -> Any:
+            inner = {**e, var: None}
             unknown = False
             for item in items:
                 inner[var] = item
                 r = pf(f, inner)
                 if r is True:
-                    trues += 1
-                    if name == "exists":
-                        return 1, False
-                elif r is not False:
+                    return True
+                if r is not False:
                     unknown = True
-                elif name == "all":
-                    return -1, False
-            return trues, unknown
+            return UNKNOWN if unknown else False
 
-        def exists(f: Any, e: dict[str, Any]) -> Any:
-            r = iterate(f, e)
-            if r is None:
-                return UNKNOWN
-            trues, unknown = r
-            return True if trues else (UNKNOWN if unknown else False)
+        def all_(items: Any, f: Any, e: dict[str, Any]) -> Any:
+            inner = {**e, var: None}
+            unknown = False
+            for item in items:
+                inner[var] = item
+                r = pf(f, inner)
+                if r is False:
+                    return False
+                if r is not True:
+                    unknown = True
+            return UNKNOWN if unknown else True
 
-        def all_(f: Any, e: dict[str, Any]) -> Any:
-            r = iterate(f, e)
-            if r is None:
-                return UNKNOWN
-            falses, unknown = r
-            return False if falses == -1 else (UNKNOWN if unknown else True)
+        def exists_one(items: Any, f: Any, e: dict[str, Any]) -> Any:
+            inner = {**e, var: None}
+            trues = 0
+            for item in items:
+                inner[var] = item
+                r = pf(f, inner)
+                if r is True:
+                    trues += 1
+                elif r is not False:
+                    return UNKNOWN
+            return trues == 1
 
-        def exists_one(f: Any, e: dict[str, Any]) -> Any:
-            r = iterate(f, e)
-            if r is None:
-                return UNKNOWN
-            trues, unknown = r
-            return UNKNOWN if unknown else trues == 1
-
-        fn = {"exists": exists, "all": all_, "exists_one": exists_one}[name]
+        over = {"exists": exists, "all": all_, "exists_one": exists_one}[name]
         maybe = target.type.maybe_unknown or pred.type.maybe_unknown
-        return _Node(fn, CelType("bool", maybe))
+        if target.field is not None and not pred_fields and not outer_scope:
+            # The predicate reads only its own variable, so the result is a function of the
+            # list alone (a record's jurisdiction candidates, its opt-out signals): memoise
+            # on the list, which records of one host or crawl share.
+            memo: dict[Any, Any] = {}
+
+            def over_list(f: Any, e: dict[str, Any]) -> Any:
+                items = tf(f, e)
+                if items is UNKNOWN:
+                    return UNKNOWN
+                result = memo.get(items, _MISSING)
+                if result is _MISSING:
+                    if len(memo) >= _MACRO_MEMO_LIMIT:
+                        memo.clear()
+                    result = memo[items] = over(items, f, e)
+                return result
+
+            return _Node(over_list, CelType("bool", maybe))
+
+        def macro(f: Any, e: dict[str, Any]) -> Any:
+            items = tf(f, e)
+            return UNKNOWN if items is UNKNOWN else over(items, f, e)
+
+        return _Node(macro, CelType("bool", maybe))
 
     def need(self, tree: Tree, node: _Node, kind: str, where: str) -> None:
         if node.type.kind != kind:

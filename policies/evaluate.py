@@ -13,9 +13,16 @@ How a verdict is reached (legal-notes §0.1 and §8.1):
    ``needs-review`` when no rule fired. ``permitted`` survives only if every fact the pack
    reads is known; otherwise it becomes ``needs-review`` with the unknown facts named.
 
-Speed: conditions are compiled closures (``policies._cel``), and since a crawl's records
-share most facts, each pack memoises its verdict on the tuple of the facts its rules read.
-Verdicts are immutable, so a memoised one can be returned to many callers.
+``judge`` is that procedure written plainly; ``evaluate`` gives the same verdicts faster
+with three memo levels, all holding derived results only, so they can never change a
+verdict (the tests compare the two on random records):
+
+- per pack, the verdict keyed on every fact the pack's rules read (records of one host or
+  page share them); switched off for a while when it keeps missing;
+- per rule, the outcome keyed on the few facts that rule reads (rules reading candidate
+  lists rely on their macros, which memoise on the list);
+- per pack, the verdict keyed on the vector of rule outcomes, which repeats far more often
+  than the facts behind it, so building a ``Verdict`` is rare.
 """
 
 from __future__ import annotations
@@ -24,8 +31,7 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
-from policies._cel import UNKNOWN
-from policies.facts import PolicyFacts, unknown_fields
+from policies.facts import FIELDS, PolicyFacts, unknown_fields
 from policies.model import (
     FiredRule,
     Pack,
@@ -37,39 +43,64 @@ from policies.model import (
 )
 
 _MEMO_LIMIT: Final = 250_000
+_MEMO_WINDOW: Final = 4_096  # lookups between checks of a pack memo's miss rate
+_MEMO_PAUSE: Final = 32_768  # records judged without the pack memo after a poor window
 _JURISDICTION_FIELDS: Final = frozenset({"site_jurisdictions", "subject_jurisdictions"})
+_CANDIDATE_FIELDS: Final = frozenset(n for n, spec in FIELDS.items() if spec.kind == "candidates")
 _MISSING: Final = object()
 _SEVERITY: Final = {v: v.severity for v in VerdictKind}
+_BY_SEVERITY: Final = {v.severity: v for v in VerdictKind}
+_NO_BINDINGS: Final[dict[str, Any]] = {}  # compiled conditions never write to it
+_NO_RULE_FIRED: Final = "no rule fired: the facts match no rule of this pack"
 
 
-def evaluate(facts: PolicyFacts, packs: Sequence[Pack]) -> list[Verdict]:
+def evaluate(facts: PolicyFacts, packs: Sequence[Pack], *, memo: bool = True) -> list[Verdict]:
     """Judge one record against ``packs``: one ``Verdict`` per pack that applies, in order.
 
-    Pure: the result depends only on ``facts`` and ``packs`` (the per-pack memo holds
-    derived results only). Unknown facts lead to ``needs-review``, never to ``permitted``.
+    Pure: the result depends only on ``facts`` and ``packs``; ``memo=False`` computes the
+    same verdicts without any memo (for measurement). Unknown facts lead to
+    ``needs-review``, never to ``permitted``.
     """
     out: list[Verdict] = []
     for pack in packs:
         cache = pack.cache
         if cache.rule_getter is None:
             _prepare(pack, cache)
+        if not memo:
+            applies = pack.applies.fn(facts, _NO_BINDINGS)
+            if applies is not False:
+                out.append(judge(facts, pack, jurisdiction_known=applies is True))
+            continue
         akey = cache.applies_getter(facts)
         applies = cache.applies_memo.get(akey, _MISSING)
         if applies is _MISSING:
-            applies = pack.applies.evaluate(facts)
+            applies = pack.applies.fn(facts, _NO_BINDINGS)
             if len(cache.applies_memo) >= _MEMO_LIMIT:
                 cache.applies_memo.clear()
             cache.applies_memo[akey] = applies
         if applies is False:
             continue
-        memo = cache.memo_known if applies is True else cache.memo_unknown
+        known = applies is True
+        if cache.skip_memo:
+            # Lately the records shared too little of what this pack reads for the
+            # whole-pack memo to pay: go to the rule memos directly and retry later.
+            cache.skip_memo -= 1
+            out.append(_judge_memoised(facts, pack, cache, known))
+            continue
+        memo_table = cache.memo_known if known else cache.memo_unknown
         key = cache.rule_getter(facts)
-        verdict = memo.get(key)
+        verdict = memo_table.get(key)
+        cache.lookups += 1
         if verdict is None:
-            verdict = judge(facts, pack, jurisdiction_known=applies is True)
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            memo[key] = verdict
+            verdict = _judge_memoised(facts, pack, cache, known)
+            if len(memo_table) >= _MEMO_LIMIT:
+                memo_table.clear()
+            memo_table[key] = verdict
+            cache.misses += 1
+        if cache.lookups >= _MEMO_WINDOW:
+            if cache.misses * 10 > cache.lookups * 8:
+                cache.skip_memo = _MEMO_PAUSE
+            cache.lookups = cache.misses = 0
         out.append(verdict)
     return out
 
@@ -84,10 +115,12 @@ def most_severe(verdicts: Iterable[Verdict]) -> VerdictKind | None:
 
 
 def judge(facts: PolicyFacts, pack: Pack, *, jurisdiction_known: bool = True) -> Verdict:
-    """Evaluate every rule of ``pack`` on ``facts`` without memo (``evaluate`` caches this)."""
+    """Evaluate every rule of ``pack`` on ``facts`` with no memo: the reference procedure."""
+    cache = pack.cache
+    if cache.rule_getter is None:
+        _prepare(pack, cache)
     fired: list[FiredRule] = []
     undecided: list[UndecidedRule] = []
-    reasons: list[str] = []
     observed = facts.observed_on
     for rule in pack.rules:
         if observed is not None and observed < rule.effective:
@@ -95,8 +128,85 @@ def judge(facts: PolicyFacts, pack: Pack, *, jurisdiction_known: bool = True) ->
         result = rule.condition.evaluate(facts)
         if result is True:
             fired.append(_fired(rule))
-        elif result is UNKNOWN:
+        elif result is not False:
             undecided.append(_undecided(rule, facts))
+    return _verdict(facts, pack, cache, fired, undecided, jurisdiction_known)
+
+
+def _judge_memoised(
+    facts: PolicyFacts, pack: Pack, cache: PackCache, jurisdiction_known: bool
+) -> Verdict:
+    """``judge`` through the rule memos and the outcome-vector memo."""
+    outcomes: list[Any] = []
+    observed = facts.observed_on
+    permitted_possible = True
+    for effective, fn, rule, getter, rule_memo in cache.plan:
+        if observed is not None and observed < effective:
+            outcomes.append(False)
+            continue
+        if rule_memo is None:
+            result = fn(facts, _NO_BINDINGS)
+            if result is not True and result is not False:
+                result = _undecided(rule, facts)
+        else:
+            key = getter(facts)
+            result = rule_memo.get(key, _MISSING)
+            if result is _MISSING:
+                result = fn(facts, _NO_BINDINGS)
+                if result is not True and result is not False:
+                    result = _undecided(rule, facts)
+                if len(rule_memo) >= _MEMO_LIMIT:
+                    rule_memo.clear()
+                rule_memo[key] = result
+        if result is True:
+            outcomes.append(True)
+            if rule.verdict is not VerdictKind.PERMITTED:
+                permitted_possible = False
+        elif result is False:
+            outcomes.append(False)
+        else:
+            outcomes.append(result.unknown_fields)
+            permitted_possible = False
+    if permitted_possible and cache.has_permitted:
+        # The verdict may be "permitted", which also depends on facts outside the outcome
+        # vector (the guard reads every fact of the pack): no outcome memo for it.
+        return _from_outcomes(facts, pack, cache, outcomes, jurisdiction_known)
+    okey = (jurisdiction_known, tuple(outcomes))
+    verdict: Verdict | None = cache.outcome_memo.get(okey)
+    if verdict is None:
+        verdict = _from_outcomes(facts, pack, cache, outcomes, jurisdiction_known)
+        if len(cache.outcome_memo) >= _MEMO_LIMIT:
+            cache.outcome_memo.clear()
+        cache.outcome_memo[okey] = verdict
+    return verdict
+
+
+def _from_outcomes(
+    facts: PolicyFacts, pack: Pack, cache: PackCache, outcomes: list[Any], known: bool
+) -> Verdict:
+    fired: list[FiredRule] = []
+    undecided: list[UndecidedRule] = []
+    for (_, _, rule, _, _), outcome in zip(cache.plan, outcomes, strict=True):
+        if outcome is True:
+            fired.append(_fired(rule))
+        elif outcome is not False:
+            undecided.append(
+                UndecidedRule(
+                    rule.id, rule.verdict, outcome, rule.citation, rule.explanation, rule.confidence
+                )
+            )
+    return _verdict(facts, pack, cache, fired, undecided, known)
+
+
+def _verdict(
+    facts: PolicyFacts,
+    pack: Pack,
+    cache: PackCache,
+    fired: list[FiredRule],
+    undecided: list[UndecidedRule],
+    jurisdiction_known: bool,
+) -> Verdict:
+    reasons: list[str] = []
     verdict: VerdictKind | None = None
     for f in fired:
         if verdict is None or _SEVERITY[f.verdict] > _SEVERITY[verdict]:
@@ -105,14 +215,14 @@ def judge(facts: PolicyFacts, pack: Pack, *, jurisdiction_known: bool = True) ->
         verdict = VerdictKind.NEEDS_REVIEW
     if verdict is None:
         verdict = VerdictKind.NEEDS_REVIEW
-        reasons.append("no rule fired: the facts match no rule of this pack")
+        reasons.append(_NO_RULE_FIRED)
     if verdict is VerdictKind.PERMITTED:
-        unknown = unknown_fields(facts, _pack_fields(pack))
+        unknown = unknown_fields(facts, cache.pack_fields)
         if unknown:
             verdict = VerdictKind.NEEDS_REVIEW
             reasons.append("permitted only on fully known facts; unknown: " + ", ".join(unknown))
     if not jurisdiction_known:
-        reasons.insert(0, _applicability_reason(pack))
+        reasons.insert(0, cache.applicability_reason)
         if _SEVERITY[verdict] > _SEVERITY[VerdictKind.NEEDS_REVIEW]:
             verdict = VerdictKind.NEEDS_REVIEW
     return Verdict(
@@ -149,13 +259,6 @@ def _applicability_reason(pack: Pack) -> str:
     return "applicability unknown: depends on " + ", ".join(sorted(fields))
 
 
-def _pack_fields(pack: Pack) -> set[str]:
-    fields = set(pack.applies.fields)
-    for rule in pack.rules:
-        fields.update(rule.condition.fields)
-    return fields
-
-
 def _getter(fields: Iterable[str]) -> Callable[[Any], Any]:
     names = sorted(set(fields))
     if not names:
@@ -167,7 +270,22 @@ def _prepare(pack: Pack, cache: PackCache) -> None:
     rule_fields: set[str] = {"observed_on"}
     for rule in pack.rules:
         rule_fields.update(rule.condition.fields)
-    if any(r.verdict is VerdictKind.PERMITTED for r in pack.rules):
+    cache.applicability_reason = _applicability_reason(pack)
+    cache.pack_fields = frozenset(rule_fields - {"observed_on"} | set(pack.applies.fields))
+    cache.has_permitted = any(r.verdict is VerdictKind.PERMITTED for r in pack.rules)
+    cache.plan = tuple(
+        (
+            r.effective,
+            r.condition.fn,
+            r,
+            _getter(r.condition.fields),
+            # Rules that read candidate lists would be keyed on values that seldom repeat;
+            # their macros memoise on the list themselves (see policies._cel).
+            None if _CANDIDATE_FIELDS & set(r.condition.fields) else {},
+        )
+        for r in pack.rules
+    )
+    if cache.has_permitted:
         # The "permitted only on fully known facts" guard also reads the applicability facts.
         rule_fields.update(pack.applies.fields)
     cache.applies_getter = _getter(pack.applies.fields)

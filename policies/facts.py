@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
@@ -269,18 +269,27 @@ _UNKNOWN_ENUM_VALUES: Final = {"source_type": "unknown", "robots_status": "unkno
 _TRISTATE = {"true": True, "false": False, "unknown": None, "null": None}
 
 
+def _known_check(name: str) -> Callable[[object], bool]:
+    if FIELDS[name].kind == "candidates":
+        return bool
+    marker = _UNKNOWN_ENUM_VALUES.get(name)
+    if marker is not None:
+        return lambda value: value is not None and value != marker
+    return lambda value: value is not None
+
+
+_KNOWN: Final = {name: _known_check(name) for name in FIELDS}
+
+
 def is_known(name: str, value: object) -> bool:
     """Whether ``value`` of field ``name`` is a known fact (not None, empty or ``unknown``)."""
-    if value is None:
-        return False
-    if FIELDS[name].kind == "candidates":
-        return bool(value)
-    return _UNKNOWN_ENUM_VALUES.get(name) != value
+    return _KNOWN[name](value)
 
 
 def unknown_fields(facts: PolicyFacts, names: Iterable[str]) -> tuple[str, ...]:
     """The subset of ``names`` whose value in ``facts`` is unknown, sorted."""
-    return tuple(sorted(n for n in names if not is_known(n, getattr(facts, n))))
+    known = _KNOWN
+    return tuple(sorted(n for n in names if not known[n](getattr(facts, n))))
 
 
 def facts_from_mapping(data: Mapping[str, Any]) -> PolicyFacts:

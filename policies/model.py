@@ -81,11 +81,33 @@ class PackCache:
     callers cannot change any verdict.
     """
 
-    __slots__ = ("applies_getter", "applies_memo", "memo_known", "memo_unknown", "rule_getter")
+    __slots__ = (
+        "applicability_reason",
+        "applies_getter",
+        "applies_memo",
+        "has_permitted",
+        "lookups",
+        "memo_known",
+        "memo_unknown",
+        "misses",
+        "outcome_memo",
+        "pack_fields",
+        "plan",
+        "rule_getter",
+        "skip_memo",
+    )
 
     def __init__(self) -> None:
         self.applies_getter: Any = None
         self.rule_getter: Any = None
+        self.plan: tuple[Any, ...] = ()
+        self.applicability_reason = ""
+        self.lookups = 0
+        self.misses = 0
+        self.skip_memo = 0
+        self.outcome_memo: dict[Any, Any] = {}
+        self.has_permitted = False
+        self.pack_fields: frozenset[str] = frozenset()
         self.applies_memo: dict[Any, Any] = {}
         self.memo_known: dict[Any, Any] = {}
         self.memo_unknown: dict[Any, Any] = {}

@@ -21,6 +21,7 @@ from policies import (
     facts_to_mapping,
     judge,
     load_pack,
+    load_packs,
     unknown_fields,
 )
 from policies.facts import (
@@ -164,9 +165,30 @@ def test_careless_pack_permits_only_fully_known_records(careless: Pack) -> None:
 @SETTINGS
 @given(facts=any_facts)
 def test_memo_is_invisible(facts: PolicyFacts) -> None:
-    for verdict in evaluate(facts, builtin_packs()):
+    verdicts = evaluate(facts, builtin_packs())
+    assert verdicts == evaluate(facts, builtin_packs(), memo=False)
+    for verdict in verdicts:
         pack = next(p for p in builtin_packs() if p.id == verdict.pack_id)
         assert judge(facts, pack, jurisdiction_known=verdict.jurisdiction_known) == verdict
+
+
+@pytest.fixture(scope="module")
+def own_packs() -> list[Pack]:
+    return load_packs()
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(facts=st.lists(any_facts, min_size=1, max_size=20))
+def test_paused_pack_memo_gives_the_same_verdicts(
+    own_packs: list[Pack], facts: list[PolicyFacts]
+) -> None:
+    packs = own_packs
+    for pack in packs:
+        pack.cache.skip_memo = 10  # as after a window of misses; decremented per record
+    for one in facts:
+        assert evaluate(one, packs) == evaluate(one, builtin_packs(), memo=False)
 
 
 @SETTINGS
