@@ -265,6 +265,7 @@ def memo_stats(packs: Sequence[Pack]) -> dict[str, dict[str, int]]:
         p.id: {
             "applies_keys": len(p.cache.applies_memo),
             "verdict_keys": len(p.cache.memo_known) + len(p.cache.memo_unknown),
+            "outcome_vectors": len(p.cache.outcome_memo),
         }
         for p in packs
     }
