@@ -26,21 +26,27 @@ CHROMIUM_ARGS = [
 ABORTED_RESOURCE_TYPES = frozenset({"image", "media", "font"})
 MAX_CAPTURED_BYTES = 2 * 1024 * 1024
 
-# Scrolls until the document stops growing (infinite-scroll feeds), at most ``maxRounds``.
-SCROLL_SCRIPT = """
-async ({maxRounds, pauseMs}) => {
-  let last = -1, rounds = 0, stable = 0;
-  while (rounds < maxRounds && stable < 2) {
-    window.scrollTo(0, document.body.scrollHeight);
-    await new Promise(r => setTimeout(r, pauseMs));
-    const h = document.body.scrollHeight + document.images.length;
-    stable = (h === last) ? stable + 1 : 0;
-    last = h;
-    rounds += 1;
-  }
-  return rounds;
-}
-"""
+SCROLL_TO_END = (
+    "() => { window.scrollTo(0, document.body.scrollHeight); "
+    "return document.body.scrollHeight + document.images.length; }"
+)
+GREW = "size => document.body.scrollHeight + document.images.length > size"
+
+
+async def scroll_to_end(page: Any, max_rounds: int = 20, patience_ms: int = 2500) -> int:
+    """Scroll an infinite feed until it stops growing; return the number of scrolls.
+
+    After each scroll the page gets ``patience_ms`` to grow (its feed API answering, its
+    script appending posts); a page that does not grow in that time has reached its end. A
+    fixed pause would stop a slow machine's feed early.
+    """
+    for rounds in range(1, max_rounds + 1):
+        size = await page.evaluate(SCROLL_TO_END)
+        try:
+            await page.wait_for_function(GREW, arg=size, timeout=patience_ms)
+        except Exception:  # playwright's TimeoutError: nothing more to load
+            return rounds
+    return max_rounds
 
 
 def should_abort_request(request: Any) -> bool:
@@ -96,14 +102,13 @@ async def _capture_subresources(page: Any, request: Request) -> None:
     page.on("response", on_response)
 
 
-def render_meta(max_scrolls: int = 12, pause_ms: int = 250) -> dict[str, Any]:
+def render_meta(max_scrolls: int = 20) -> dict[str, Any]:
     """Request meta that renders a page in chromium and scrolls its feed to the end."""
     return {
         "playwright": True,
         "playwright_page_init_callback": _capture_subresources,
         "playwright_page_methods": [
             PageMethod("wait_for_load_state", "networkidle"),
-            PageMethod("evaluate", SCROLL_SCRIPT, {"maxRounds": max_scrolls, "pauseMs": pause_ms}),
-            PageMethod("wait_for_load_state", "networkidle"),
+            PageMethod(scroll_to_end, max_rounds=max_scrolls),
         ],
     }

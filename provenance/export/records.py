@@ -118,6 +118,7 @@ class ExportView:
             "dhash": image.dhash,
             "pdq": image.pdq,
             "pdq_quality": image.pdq_quality,
+            "phash_crops": media.get("phash_crops", []),
             "faces": {"count": image.face_count, "boxes": image.faces},
             "exif": media.get("exif"),
             "xmp": media.get("xmp"),

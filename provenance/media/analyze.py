@@ -192,6 +192,7 @@ def _analyze(
         dhash=digest.dhash,
         pdq=digest.pdq,
         pdq_quality=digest.pdq_quality,
+        phash_crops=hashes.crop_phashes(luma),
         hash_basis=HASH_BASIS,
     )
     if detect_faces:

@@ -185,6 +185,9 @@ class MediaFacts:
     dhash: str | None = None  # imagehash dHash, 16 hex chars
     pdq: str | None = None  # PDQ, 64 hex chars
     pdq_quality: int | None = None
+    # pHashes of centred crops (CROP_FRACTIONS of each side removed): re-posts are often
+    # cropped, and neither pHash nor PDQ of the whole image survives a crop of a few percent
+    phash_crops: tuple[str, ...] = ()
     hash_basis: str | None = None  # which decoded raster the hashes were computed from
     exif: ExifFacts = field(default_factory=ExifFacts)
     xmp: XmpFacts = field(default_factory=XmpFacts)

@@ -93,6 +93,24 @@ def compute(luma: Image.Image) -> Hashes:
     )
 
 
+CROP_FRACTIONS = (0.05, 0.10, 0.15)
+"""Fractions of each side removed for the crop pHashes; pHash tolerates about ±3 % between
+neighbouring steps, so centred crops up to ~18 % per side meet one of them."""
+
+
+def crop_phashes(
+    luma: Image.Image, fractions: tuple[float, ...] = CROP_FRACTIONS
+) -> tuple[str, ...]:
+    """pHash of the centred crops of ``luma`` that remove each fraction of every side."""
+    w, h = luma.size
+    out: list[str] = []
+    for f in fractions:
+        dx, dy = round(w * f), round(h * f)
+        crop = luma.crop((dx, dy, w - dx, h - dy))
+        out.append(str(imagehash.phash(_prereduce(crop, 32, 3))))
+    return tuple(out)
+
+
 def hamming(a: str, b: str) -> int:
     """Hamming distance between two hex hashes of equal length."""
     if len(a) != len(b):
