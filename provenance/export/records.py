@@ -74,9 +74,16 @@ class ExportView:
         for snap in snapshots:
             self.snapshots[(snap.run_id, snap.host)][snap.kind] = snap
         self.pages: dict[tuple[str, str], Page] = {(p.run_id, p.url): p for p in pages}
+        # only the latest evaluation of each image counts; earlier ones stay in the store
+        latest: dict[int, tuple[datetime, str]] = {}
+        for v in verdicts:
+            stamp = (v.evaluated_at, v.evaluation)
+            if v.image_id not in latest or stamp > latest[v.image_id]:
+                latest[v.image_id] = stamp
         self.verdicts: dict[int, list[VerdictRecord]] = defaultdict(list)
         for v in verdicts:
-            self.verdicts[v.image_id].append(v)
+            if (v.evaluated_at, v.evaluation) == latest[v.image_id]:
+                self.verdicts[v.image_id].append(v)
 
     def image_export(self, image: Image) -> dict[str, Any]:
         """The export object of one image."""
@@ -154,6 +161,9 @@ class ExportView:
                     "jurisdiction": v.jurisdiction,
                     "verdict": v.verdict,
                     "rules": v.rules,
+                    "reasons": v.reasons,
+                    "purpose": v.purpose,
+                    "evaluation": v.evaluation,
                 }
                 for v in self.verdicts.get(image.id or -1, [])
             ],

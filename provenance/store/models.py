@@ -191,7 +191,9 @@ class VerdictRecord(SQLModel, table=True):
     jurisdiction: str
     verdict: str
     rules: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
     purpose: str = ""
+    evaluation: str = Field(default="", index=True)
     evaluated_at: datetime = Field(default_factory=utcnow)
 
 
