@@ -19,14 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.http import Response, TextResponse
 
 from crawler.extract import extract_page
-from provenance.jurisdiction import (
-    Evidence,
-    detect_minor,
-    infer_site,
-    infer_subject,
-    site_evidence,
-    subject_evidence,
-)
+from provenance.jurisdiction import Evidence, infer_site, site_evidence
 from provenance.observation import Status
 from provenance.records import ImageRecord, SnapshotRecord
 from provenance.signals import gate
@@ -36,6 +29,7 @@ from provenance.signals.model import Signal, SignalKind
 from provenance.signals.page import PageSignals, page_signals
 from provenance.signals.robotstxt import RobotsSnapshot, ai_agent_panel
 from provenance.signals.tdmrep import TdmFile
+from provenance.subjects import subject_facts
 from provenance.terms import TermsReading, find_terms_links, read_terms, terms_signals
 
 if TYPE_CHECKING:
@@ -312,19 +306,6 @@ def attach_jurisdiction(item: Any, policy: HostPolicy | None) -> None:
         return
     site = infer_site(policy.site_evidence) if policy else []
     item.site_jurisdiction = [c.to_dict() for c in site]
-    media = item.media or {}
-    exif = media.get("exif") or {}
-    xmp = media.get("xmp") or {}
-    gps = exif.get("gps") if isinstance(exif, dict) else None
-    location = {k: xmp.get(k) for k in ("city", "state", "country", "country_code") if xmp.get(k)}
-    evidence = subject_evidence(gps, location or None, item.alt, item.caption, item.snippets, site)
-    subject = infer_subject(evidence)
-    item.subject_jurisdiction = [c.to_dict() for c in subject]
-    minor = detect_minor(item.alt, item.caption, *item.snippets)
-    item.subject = {
-        "is_minor": minor.subject_is_minor,
-        "minor": minor.to_dict(),
-        "alt": item.alt,
-        "caption": item.caption,
-        "snippets": item.snippets,
-    }
+    item.subject_jurisdiction, item.subject = subject_facts(
+        item.media or {}, [(item.alt, item.caption, item.snippets)], site
+    )

@@ -194,21 +194,21 @@ class ProvenanceSpider(scrapy.Spider):
         for candidate in signals.images:
             if candidate.attribute != "src" and not candidate.largest:
                 continue
+            nearby = page.nearby.get(candidate.url)
+            snippets = [t for t in (nearby, *page.profile_snippets) if t]
+            # a record page's labelled fields (Residence: ...) speak of the one person it shows
+            caption = page.captions.get(candidate.url) or "; ".join(page.labelled_fields) or None
             yield OccurrenceRecord(
                 image_url=candidate.url,
                 page_url=response.url,
                 alt=candidate.alt,
                 title=candidate.title,
-                context=page.captions.get(candidate.url),
+                context=caption,
+                snippets=snippets,
                 seed=seed,
                 referrer_chain=chain,
             )
-            nearby = page.nearby.get(candidate.url)
-            subject = {
-                "alt": candidate.alt,
-                "caption": page.captions.get(candidate.url),
-                "snippets": [t for t in (nearby, *page.profile_snippets) if t],
-            }
+            subject = {"alt": candidate.alt, "caption": caption, "snippets": snippets}
             request = self._image_request(
                 candidate.url, response.url, {**image_meta, "provtrack_subject": subject}
             )

@@ -93,6 +93,7 @@ def occurrence_rows(run_id: str, rec: OccurrenceRecord) -> list[SQLModel]:
             alt=rec.alt,
             title=rec.title,
             context=rec.context,
+            snippets=rec.snippets,
             seed=rec.seed,
             referrer_chain=rec.referrer_chain,
         )
