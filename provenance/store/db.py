@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import event, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -38,6 +40,8 @@ from provenance.store.models import (
 )
 
 GENESIS = "0" * 64
+MIGRATIONS = Path(__file__).with_name("migrations")
+_MIGRATE_LOCK_KEY = 0x70726F77
 _CHAIN_LOCK_KEY = 0x70726F76  # "prov": PostgreSQL advisory lock id for the chain head
 
 T = TypeVar("T", bound=SQLModel)
@@ -94,6 +98,14 @@ class WriteResult:
     existing: int
 
 
+def alembic_config(connection: Any) -> Config:
+    """Alembic configuration running provtrack's migrations on ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
 def normalise_url(url: str, out_dir: Path | None = None) -> str:
     """Turn a ``--db`` value or an output folder into an SQLAlchemy URL."""
     if "://" in url:
@@ -136,11 +148,15 @@ class Store:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     def create_schema(self) -> None:
-        """Create any missing tables (migrations live in provenance/store/migrations)."""
+        """Bring the schema to the latest Alembic revision (provenance/store/migrations)."""
         try:
-            SQLModel.metadata.create_all(self.engine)
+            with self.engine.begin() as connection:
+                if self.dialect == "postgresql":
+                    # several crawler processes may open a fresh store at the same moment
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATE_LOCK_KEY})")
+                command.upgrade(alembic_config(connection), "head")
         except SQLAlchemyError as err:
-            raise StoreError(f"cannot create the schema on {self.engine.url!r}: {err}") from err
+            raise StoreError(f"cannot migrate the schema on {self.engine.url!r}: {err}") from err
 
     @contextmanager
     def session(self) -> Iterator[Session]:
