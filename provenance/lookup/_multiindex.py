@@ -14,15 +14,30 @@ distance on all bits, so the guarantee holds for narrower bands too. That lets a
 short band keys (small bucket tables) and a large one long keys (near-empty buckets).
 
 Each 64-bit word is cut into segments of 22, 21 and 21 bits (a 256-bit PDQ gives 12 bands, a
-64-bit pHash 3). A band's key is the top ``bits`` bits of its segment, with ``bits`` about
-log2 of the number of indexed codes (at most the segment width), so buckets hold about one code
-each. Buckets are a counting-sort layout: per band, the indexed row numbers sorted by key, and
-an offsets table of ``2**bits + 1`` entries, so a probe is two array reads, no binary search.
+64-bit pHash 3). A band's key is the top ``bits`` bits of its segment, ``bits`` being one more
+than log2 of the number of indexed codes (at most the segment width), so buckets hold about
+half a code each while the index is under ~4M codes. Buckets are a counting-sort layout: per
+band, the indexed row numbers sorted by key and an offsets table of ``2**bits + 1`` entries,
+so a probe is two array reads, no binary search.
+
+Why 12 bands of ~21 bits for PDQ at threshold 31 (uniform codes, 10M indexed):
+
+- 32 bands of 8 bits, exact probes only: 32 probes, but buckets of 10M/256 = 39k codes, so
+  about 1.25M candidates to verify per query, a quarter of a scan.
+- 16 bands of 16 bits with 1-bit flips (python-threatexchange's faiss layout): 272 probes,
+  buckets of 153 codes, about 41k candidates.
+- 12 bands of 21-22 bits with radii 2 on eight and 1 on four (``sum(t_i + 1) = 32``): about 2k
+  probes of two reads each and about 8k candidates.
+
+Verifying a candidate (random reads of its words plus popcounts) costs more than a probe, so
+the last wins; at 1M codes (21-bit keys) it is about 1.8k probes and 1.8k candidates.
 """
 
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
@@ -59,10 +74,11 @@ class Band:
 def band_layout(words: int, n_indexed: int) -> tuple[Band, ...]:
     """The bands for ``words`` uint64 words when ``n_indexed`` codes are indexed.
 
-    Key width is ``ceil(log2(n_indexed))`` clamped to [MIN_BAND_BITS, segment width], keeping
-    the offsets tables about as large as the row arrays.
+    Key width is ``ceil(log2(n_indexed)) + 1`` clamped to [MIN_BAND_BITS, segment width]: about
+    half a code per bucket, so a probe mostly costs two reads and rarely a candidate; the
+    offsets tables stay within a few times the row arrays.
     """
-    want = max(MIN_BAND_BITS, math.ceil(math.log2(max(n_indexed, 2))))
+    want = max(MIN_BAND_BITS, math.ceil(math.log2(max(n_indexed, 2))) + 1)
     bands = []
     for w in range(words):
         for low, width in SEGMENTS:
@@ -85,6 +101,7 @@ class ProbePlan:
     radii: tuple[int, ...]
     probe_band: npt.NDArray[np.intp]
     probe_mask: npt.NDArray[np.uint32]
+    slot_base: npt.NDArray[np.int64]
     cost: float
 
 
@@ -156,19 +173,27 @@ class BandIndex:
         # Offsets are positions in ``rows``; 32 bits suffice below 2**32 positions.
         wide = n_indexed * len(bands) >= 2**32
         offsets = np.empty(sum(sizes), dtype=np.uint64 if wide else np.uint32)
-        low32 = np.uint64(0xFFFFFFFF)
-        for i, band in enumerate(bands):
-            keys = band_keys(codes[band.word][members.astype(np.intp)], band)
+        every_row = n_indexed == n_rows
+        member_index = members.astype(np.intp)
+
+        def fill(i: int) -> None:
+            band = bands[i]
+            column = codes[band.word] if every_row else codes[band.word][member_index]
+            keys = band_keys(column, band)
             # One sort of (key << 32 | row) gives rows grouped by key and ascending within a
             # bucket, deterministically and faster than a stable argsort.
             order = np.sort((keys.astype(np.uint64) << np.uint64(32)) | members)
             start = i * n_indexed
-            rows[start : start + n_indexed] = (order & low32).astype(np.uint32)
-            counts = np.bincount(keys, minlength=2**band.bits)
+            rows[start : start + n_indexed] = order.astype(np.uint32)  # keeps the low 32 bits
             table = offsets[table_base[i] : table_base[i] + sizes[i]]
             table[0] = start
-            np.cumsum(counts, out=table[1:])
+            np.cumsum(np.bincount(keys, minlength=2**band.bits), out=table[1:])
             table[1:] += start
+
+        # numpy releases the GIL while sorting, so bands build in parallel; each thread writes
+        # its own slices of ``rows`` and ``offsets``.
+        with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+            list(pool.map(fill, range(len(bands))))
         return cls(bands, rows, offsets, table_base, n_rows, n_indexed)
 
     def plan(self, threshold: int, *, force: bool = False) -> ProbePlan | None:
@@ -205,17 +230,19 @@ class BandIndex:
                 m = flip_masks(band.bits, weight)
                 masks.append(m)
                 band_ids.append(np.full(m.size, i, dtype=np.intp))
+        probe_band = np.concatenate(band_ids)
         return ProbePlan(
             radii=tuple(radii),
-            probe_band=np.concatenate(band_ids),
+            probe_band=probe_band,
             probe_mask=np.concatenate(masks),
+            slot_base=self.table_base[probe_band],
             cost=cost,
         )
 
     def candidates(self, query: U64, plan: ProbePlan) -> Rows:
         """Rows sharing a probed bucket with ``query`` (a superset of the answers; may repeat)."""
         qkeys = ((query[self._word] >> self._shift) & self._mask).astype(np.uint32)
-        slots = self.table_base[plan.probe_band] + (qkeys[plan.probe_band] ^ plan.probe_mask)
+        slots = plan.slot_base + (qkeys[plan.probe_band] ^ plan.probe_mask)
         starts = self.offsets[slots].astype(np.int64)
         lengths = self.offsets[slots + 1].astype(np.int64) - starts
         total = int(lengths.sum())

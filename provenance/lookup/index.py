@@ -354,42 +354,40 @@ class HashIndex:
     def _assemble(
         self, q: _Query, found: _Found, variant: str | None
     ) -> list[tuple[float, int, Match]]:
-        """(score, row, match) for every matched row; score is the best fractional distance."""
-        if found.pdq_rows.size == 0 and found.phash_rows.size == 0:
-            return []
-        rows = np.union1d(found.pdq_rows, found.phash_rows)
+        """(score, row, match) for every matched row; score is the best fractional distance.
+
+        Matched rows are few, so distances are recomputed here in plain integers (cheaper than
+        numpy for a handful of rows) for both hashes, whichever rule matched.
+        """
         pdq_set = set(found.pdq_rows.tolist())
         phash_set = set(found.phash_rows.tolist())
-        row_list = rows.tolist()
-        by_pdq = [r in pdq_set for r in row_list]
-        by_phash = [r in phash_set for r in row_list]
-        pdq_d: list[int | None] = [None] * rows.size
-        phash_d: list[int | None] = [None] * rows.size
-        if q.pdq is not None:
-            d = _distances(self.pdq, rows, q.pdq).tolist()
-            pdq_d = [
-                v if has else None for v, has in zip(d, self.has_pdq[rows].tolist(), strict=True)
-            ]
-        if q.phash is not None:
-            words = np.array([q.phash], dtype=np.uint64)
-            d = _distances(self.phash, rows, words).tolist()
-            phash_d = [
-                v if has else None for v, has in zip(d, self.has_phash[rows].tolist(), strict=True)
-            ]
+        row_list = sorted(pdq_set | phash_set)
+        if not row_list:
+            return []
+        rows = np.array(row_list, dtype=np.int64)
         ids = self.ids[rows].tolist()
+        pdq_codes = self.pdq[:, rows].T.tolist() if q.pdq is not None else None
+        has_pdq = self.has_pdq[rows].tolist()
+        phash_codes = self.phash[0, rows].tolist() if q.phash is not None else None
+        has_phash = self.has_phash[rows].tolist()
+        q_pdq = q.pdq.tolist() if q.pdq is not None else []
+        q_phash = int(q.phash) if q.phash is not None else 0
         out: list[tuple[float, int, Match]] = []
         for i, row in enumerate(row_list):
-            pdq_i, phash_i = pdq_d[i], phash_d[i]
-            scores = [math.inf]
-            if by_pdq[i] and pdq_i is not None:
-                scores.append(pdq_i / PDQ_BITS)
-            if by_phash[i] and phash_i is not None:
-                scores.append(phash_i / PHASH_BITS)
-            matched_by: MatchedBy = (
-                "pdq+phash" if by_pdq[i] and by_phash[i] else "pdq" if by_pdq[i] else "phash"
+            pdq_d = phash_d = None
+            if pdq_codes is not None and has_pdq[i]:
+                pdq_d = sum((a ^ b).bit_count() for a, b in zip(pdq_codes[i], q_pdq, strict=True))
+            if phash_codes is not None and has_phash[i]:
+                phash_d = (phash_codes[i] ^ q_phash).bit_count()
+            by_pdq, by_phash = row in pdq_set, row in phash_set
+            score = min(
+                pdq_d / PDQ_BITS if by_pdq and pdq_d is not None else math.inf,
+                phash_d / PHASH_BITS if by_phash and phash_d is not None else math.inf,
             )
-            match = Match(ids[i], pdq_i, phash_i, matched_by, variant)
-            out.append((min(scores), row, match))
+            matched_by: MatchedBy = (
+                "pdq+phash" if by_pdq and by_phash else "pdq" if by_pdq else "phash"
+            )
+            out.append((score, row, Match(ids[i], pdq_d, phash_d, matched_by, variant)))
         return out
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -560,16 +558,6 @@ def _parse_query(variant: QueryHashes) -> _Query:
         raise ConfigError(f"query variant {variant.variant!r}: {err}") from err
     usable = variant.pdq_quality is None or variant.pdq_quality >= PDQ_MIN_QUALITY
     return _Query(pdq, phash, usable)
-
-
-def _distances(
-    codes: npt.NDArray[np.uint64], rows: Rows, query: npt.NDArray[np.uint64]
-) -> npt.NDArray[np.uint16]:
-    """Hamming distance from ``query`` to each of ``rows`` (column-major codes)."""
-    dist: npt.NDArray[np.uint16] = np.bitwise_count(codes[0][rows] ^ query[0]).astype(np.uint16)
-    for w in range(1, codes.shape[0]):
-        dist += np.bitwise_count(codes[w][rows] ^ query[w])
-    return dist
 
 
 def _within(
