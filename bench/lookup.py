@@ -7,7 +7,8 @@ Run from the repo root::
 
 For each size it generates random PDQ/pHash entries (10 % with PDQ quality below 50) and, per
 query, plants neighbours at known distances (PDQ 0, 1, 15, 31, 32; pHash 0, 5, 10, 11), builds
-the index, and times three query kinds (PDQ only, pHash only, both) with the index
+the index, and times four query kinds (PDQ only, pHash only, both, and both for two variants
+as :func:`hashes_of` gives them: the image and its mirror) with the index
 (``method="auto"``) and with a full scan (``method="scan"``), interleaved, checking that both
 return identical lists and that exactly the planted neighbours within the thresholds come back.
 It also times the bare numpy scan of stack-notes.md (XOR + ``bitwise_count`` over the four PDQ
@@ -42,8 +43,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from provenance.lookup import HashIndex, Match, hashes_of
-from provenance.lookup.codes import words_to_hex
+from provenance.lookup import HashIndex, Match, QueryHashes, hashes_of
+from provenance.lookup.codes import hex_to_words, words_to_hex
 
 RESULTS = Path(__file__).resolve().parent / "results" / "lookup.json"
 PDQ_PLANTS = (0, 1, 15, 31, 32)
@@ -145,18 +146,18 @@ def current_rss_mb() -> float:
 
 
 def time_kind(
-    index: HashIndex, queries: list[tuple[str | None, str | None]]
+    index: HashIndex, queries: list[list[QueryHashes]]
 ) -> tuple[dict[str, Any], list[list[Match]]]:
     """Interleaved index/scan timings for one query kind, and the index's answers."""
     t_index: list[float] = []
     t_scan: list[float] = []
     answers: list[list[Match]] = []
     mismatches = 0
-    for pdq_hex, phash_hex in queries:
+    for variants in queries:
         t0 = time.perf_counter()
-        got = index.query(pdq_hex, phash_hex, limit=None)
+        got = index.query_variants(variants, limit=None)
         t1 = time.perf_counter()
-        ref = index.query(pdq_hex, phash_hex, limit=None, method="scan")
+        ref = index.query_variants(variants, limit=None, method="scan")
         t2 = time.perf_counter()
         t_index.append(t1 - t0)
         t_scan.append(t2 - t1)
@@ -219,19 +220,37 @@ def bench_size(n: int, queries: int, seed: int, with_faiss: bool) -> dict[str, A
 
     pdq_q = data["q_pdq"]
     phash_q = data["q_phash"]
-    kinds: dict[str, list[tuple[str | None, str | None]]] = {
-        "pdq_only": [(p, None) for p in pdq_q],
-        "phash_only": [(None, h) for h in phash_q],
-        "pdq_and_phash": list(zip(pdq_q, phash_q, strict=True)),
+    # The second variant of "two_variants" stands for the mirror: an unrelated hash pair.
+    mirror_q = [(h[::-1], g[::-1]) for h, g in zip(pdq_q, phash_q, strict=True)]
+    kinds: dict[str, list[list[QueryHashes]]] = {
+        "pdq_only": [[QueryHashes("original", p, None)] for p in pdq_q],
+        "phash_only": [[QueryHashes("original", None, h)] for h in phash_q],
+        "pdq_and_phash": [
+            [QueryHashes("original", p, h)] for p, h in zip(pdq_q, phash_q, strict=True)
+        ],
+        "two_variants": [
+            [QueryHashes("original", p, h), QueryHashes("mirror", *m)]
+            for p, h, m in zip(pdq_q, phash_q, mirror_q, strict=True)
+        ],
     }
     for name, qs in kinds.items():
-        index.query(*qs[0])  # plans are built on first use; keep that out of the figures
+        index.query_variants(qs[0])  # plans are built on first use; keep that out of figures
         figures, answers = time_kind(index, qs)
         if name == "pdq_and_phash":
             figures["planted_check_failures"] = check_planted(answers, data)
         out[name] = figures
         print(f"  {n:>10,} {name:<14} {figures}", flush=True)
 
+    cands = []
+    for name, plan, bands, queries_hex in (
+        ("pdq", pdq_plan, index._pdq_bands, data["q_pdq"]),
+        ("phash", phash_plan, index._phash_bands, data["q_phash"]),
+    ):
+        if plan is None:
+            continue
+        counts = [bands.candidates(hex_to_words(h, len(h)), plan).size for h in queries_hex]
+        cands.append((name, round(float(np.mean(counts)), 1)))
+    out["mean_candidates_per_query"] = dict(cands)
     t_raw = []
     for q in data["q_pdq_words"]:
         t1 = time.perf_counter()
@@ -249,12 +268,13 @@ def bench_size(n: int, queries: int, seed: int, with_faiss: bool) -> dict[str, A
         out["faiss"] = bench_faiss(index, data)
         print(f"  {n:>10,} faiss {out['faiss']}", flush=True)
     out["peak_rss_mb"] = rss_mb()
+    out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     del index, data
     gc.collect()
     return out
 
 
-def save_load(index: HashIndex, qs: list[tuple[str | None, str | None]]) -> dict[str, Any]:
+def save_load(index: HashIndex, qs: list[list[QueryHashes]]) -> dict[str, Any]:
     """Save, memory-mapped load, first query after load, and latency on the mapped index."""
     tmp = Path(tempfile.mkdtemp(prefix="provtrack-lookup-bench-"))
     try:
@@ -266,15 +286,15 @@ def save_load(index: HashIndex, qs: list[tuple[str | None, str | None]]) -> dict
         loaded = HashIndex.load(path)
         load_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        first = loaded.query(*qs[0], limit=None)
+        first = loaded.query_variants(qs[0], limit=None)
         first_s = time.perf_counter() - t0
-        same = first == index.query(*qs[0], limit=None)
+        same = first == index.query_variants(qs[0], limit=None)
         lat = []
-        for pdq_hex, phash_hex in qs:
+        for variants in qs:
             t1 = time.perf_counter()
-            got = loaded.query(pdq_hex, phash_hex, limit=None)
+            got = loaded.query_variants(variants, limit=None)
             lat.append(time.perf_counter() - t1)
-            same = same and got == index.query(pdq_hex, phash_hex, limit=None)
+            same = same and got == index.query_variants(variants, limit=None)
         return {
             "save_s": round(save_s, 2),
             "files_mb": round(size / 2**20, 1),
@@ -454,6 +474,8 @@ def machine() -> dict[str, Any]:
         "numpy": np.__version__,
         "faiss": getattr(faiss, "__version__", "?"),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "note": "shared 2-core VM: other jobs ran alongside; index and scan timings interleave",
         "command": " ".join([Path(sys.executable).name, "-m", "bench.lookup", *sys.argv[1:]]),
     }
 
@@ -483,9 +505,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
-    ok = all(
-        s[k]["identical_answers"] for s in report["sizes"] for k in ("pdq_only", "phash_only")
-    ) and all(
+    kinds = ("pdq_only", "phash_only", "two_variants")
+    ok = all(s[k]["identical_answers"] for s in report["sizes"] for k in kinds) and all(
         s["pdq_and_phash"]["identical_answers"]
         and s["pdq_and_phash"]["planted_check_failures"] == 0
         for s in report["sizes"]
