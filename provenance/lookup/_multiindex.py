@@ -53,6 +53,7 @@ SEGMENTS = ((42, 22), (21, 21), (0, 21))
 """(lowest bit, width) of the segments each uint64 word is cut into, most significant first."""
 
 MIN_BAND_BITS = 8
+KEY_BITS_OVER_LOG2 = 2  # measured at 1M codes: +2 beats +1, +0 and -1 (bench/README.md)
 MAX_PROBES = 1 << 20
 
 # Relative costs used to choose radii and to decide when a scan is cheaper than probing. They
@@ -78,7 +79,7 @@ def band_layout(words: int, n_indexed: int) -> tuple[Band, ...]:
     half a code per bucket, so a probe mostly costs two reads and rarely a candidate; the
     offsets tables stay within a few times the row arrays.
     """
-    want = max(MIN_BAND_BITS, math.ceil(math.log2(max(n_indexed, 2))) + 1)
+    want = max(MIN_BAND_BITS, math.ceil(math.log2(max(n_indexed, 2))) + KEY_BITS_OVER_LOG2)
     bands = []
     for w in range(words):
         for low, width in SEGMENTS:
@@ -239,18 +240,24 @@ class BandIndex:
             cost=cost,
         )
 
-    def candidates(self, query: U64, plan: ProbePlan) -> Rows:
+    def candidates(self, query: U64, plan: ProbePlan) -> npt.NDArray[np.uint32]:
         """Rows sharing a probed bucket with ``query`` (a superset of the answers; may repeat)."""
         qkeys = ((query[self._word] >> self._shift) & self._mask).astype(np.uint32)
         slots = plan.slot_base + (qkeys[plan.probe_band] ^ plan.probe_mask)
-        starts = self.offsets[slots].astype(np.int64)
-        lengths = self.offsets[slots + 1].astype(np.int64) - starts
+        bucket_starts = self.offsets[slots]
+        nonempty = np.flatnonzero(self.offsets[slots + 1] - bucket_starts)
+        if nonempty.size == 0:
+            return np.empty(0, dtype=np.uint32)
+        slots = slots[nonempty]
+        starts: npt.NDArray[np.int64] = bucket_starts[nonempty].astype(np.int64)
+        lengths: npt.NDArray[np.int64] = self.offsets[slots + 1].astype(np.int64) - starts
         total = int(lengths.sum())
-        if total == 0:
-            return np.empty(0, dtype=np.int64)
-        ends = np.cumsum(lengths)
-        positions = np.repeat(starts - (ends - lengths), lengths) + np.arange(total)
-        return self.rows[positions].astype(np.int64)
+        positions = starts
+        if total != nonempty.size:  # some bucket holds several rows: expand the ranges
+            ends = np.cumsum(lengths)
+            positions = np.repeat(starts - (ends - lengths), lengths) + np.arange(total)
+        found: npt.NDArray[np.uint32] = self.rows[positions]
+        return found
 
 
 def band_keys(column: U64, band: Band) -> npt.NDArray[np.uint32]:

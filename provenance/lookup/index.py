@@ -104,10 +104,10 @@ class _Query:
 
 @dataclass(frozen=True, slots=True)
 class _Found:
-    """Rows matched by each rule for one query variant (sorted, unique)."""
+    """Rows matched by each rule for one query variant (in any order, possibly repeated)."""
 
-    pdq_rows: Rows
-    phash_rows: Rows
+    pdq_rows: npt.NDArray[np.integer[Any]]
+    phash_rows: npt.NDArray[np.integer[Any]]
 
 
 class HashIndex:
@@ -312,14 +312,15 @@ class HashIndex:
     def _find(self, q: _Query, pdq_threshold: int, phash_threshold: int, method: Method) -> _Found:
         empty = np.empty(0, dtype=np.int64)
         force = method == "index"
-        pdq_rows = phash_rows = empty
+        pdq_rows: npt.NDArray[np.integer[Any]] = empty
+        phash_rows: npt.NDArray[np.integer[Any]] = empty
         if q.pdq is not None and q.pdq_usable and self._pdq_bands.n_indexed:
             plan = None if method == "scan" else self._pdq_bands.plan(pdq_threshold, force=force)
             if plan is None:
                 pdq_rows = self._scan(self.pdq, q.pdq, self.pdq_usable, pdq_threshold)
             else:
                 cand = self._pdq_bands.candidates(q.pdq, plan)
-                pdq_rows = np.unique(_within(self.pdq, cand, q.pdq, pdq_threshold))
+                pdq_rows = _within(self.pdq, cand, q.pdq, pdq_threshold)
         if q.phash is not None and self._phash_bands.n_indexed:
             words = np.array([q.phash], dtype=np.uint64)
             plan = (
@@ -329,7 +330,7 @@ class HashIndex:
                 phash_rows = self._scan(self.phash, words, self.has_phash, phash_threshold)
             else:
                 cand = self._phash_bands.candidates(words, plan)
-                phash_rows = np.unique(_within(self.phash, cand, words, phash_threshold))
+                phash_rows = _within(self.phash, cand, words, phash_threshold)
         return _Found(pdq_rows, phash_rows)
 
     @staticmethod
@@ -561,8 +562,11 @@ def _parse_query(variant: QueryHashes) -> _Query:
 
 
 def _within(
-    codes: npt.NDArray[np.uint64], rows: Rows, query: npt.NDArray[np.uint64], threshold: int
-) -> Rows:
+    codes: npt.NDArray[np.uint64],
+    rows: npt.NDArray[np.uint32],
+    query: npt.NDArray[np.uint64],
+    threshold: int,
+) -> npt.NDArray[np.uint32]:
     """The rows within ``threshold`` of ``query``, checked exactly.
 
     Distance only grows word by word, so rows already past the threshold after two words are
@@ -575,5 +579,5 @@ def _within(
         if w == 1 and codes.shape[0] > 2:
             keep = dist <= threshold
             rows, dist = rows[keep], dist[keep]
-    kept: Rows = rows[dist <= threshold]
+    kept: npt.NDArray[np.uint32] = rows[dist <= threshold]
     return kept

@@ -91,14 +91,14 @@ def test_pdq_only_and_phash_only_queries(planted, method) -> None:
 
 
 def test_larger_index_with_wide_bands_equals_scan() -> None:
-    """2**17 entries use 18-bit band keys; 40 queries with neighbours at 0-40 bits."""
+    """2**17 entries use 19-bit band keys; 40 queries with neighbours at 0-40 bits."""
     n = 1 << 17
     rng = np.random.default_rng(17)
     pdq = rng.integers(0, 2**64, size=(n, 4), dtype=np.uint64)
     phash = rng.integers(0, 2**64, size=n, dtype=np.uint64)
     quality = rng.integers(0, 101, size=n)
     index = HashIndex.from_arrays(np.arange(n), pdq, quality, phash)
-    assert {b.bits for b in index._pdq_bands.bands} == {18}
+    assert {b.bits for b in index._pdq_bands.bands} == {19}
     prng = random.Random(1)
     for k in range(40):
         row = prng.randrange(n)
