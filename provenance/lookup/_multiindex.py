@@ -245,12 +245,12 @@ class BandIndex:
         qkeys = ((query[self._word] >> self._shift) & self._mask).astype(np.uint32)
         slots = plan.slot_base + (qkeys[plan.probe_band] ^ plan.probe_mask)
         bucket_starts = self.offsets[slots]
-        nonempty = np.flatnonzero(self.offsets[slots + 1] - bucket_starts)
+        bucket_sizes = self.offsets[slots + 1] - bucket_starts
+        nonempty = np.flatnonzero(bucket_sizes)
         if nonempty.size == 0:
             return np.empty(0, dtype=np.uint32)
-        slots = slots[nonempty]
         starts: npt.NDArray[np.int64] = bucket_starts[nonempty].astype(np.int64)
-        lengths: npt.NDArray[np.int64] = self.offsets[slots + 1].astype(np.int64) - starts
+        lengths: npt.NDArray[np.int64] = bucket_sizes[nonempty].astype(np.int64)
         total = int(lengths.sum())
         positions = starts
         if total != nonempty.size:  # some bucket holds several rows: expand the ranges

@@ -97,7 +97,7 @@ def _decode_luma(data: bytes, max_pixels: int | None) -> Image.Image:
             width, height = im.size
             if width <= 0 or height <= 0 or width * height > cap:
                 raise ConfigError(f"query image of {width}x{height} pixels is outside the caps")
-            orientation = im.getexif().get(0x0112)
+            orientation = _orientation(im)
             short = min(width, height)
             if im.format == "JPEG" and short >= 2 * WORK_SHORT_SIDE:
                 scale = WORK_SHORT_SIDE / short
@@ -115,8 +115,17 @@ def _decode_luma(data: bytes, max_pixels: int | None) -> Image.Image:
         raise ConfigError("query bytes are not an image Pillow can identify") from err
     except Exception as err:  # Pillow raises OSError, SyntaxError, ValueError... on bad data
         raise ConfigError(f"query image cannot be decoded: {type(err).__name__}: {err}") from err
-    transpose = _ORIENTATION.get(orientation) if isinstance(orientation, int) else None
+    transpose = _ORIENTATION.get(orientation) if orientation is not None else None
     return luma.transpose(transpose) if transpose is not None else luma
+
+
+def _orientation(im: Image.Image) -> int | None:
+    """EXIF Orientation, or ``None`` when absent or unreadable (then the raster is as stored)."""
+    try:
+        value = im.getexif().get(0x0112)
+    except Exception:  # a broken EXIF block must not make the picture itself unusable
+        return None
+    return value if isinstance(value, int) else None
 
 
 def _to_luma(im: Image.Image) -> Image.Image:

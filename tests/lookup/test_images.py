@@ -150,3 +150,13 @@ def test_flat_image_has_low_quality_and_does_not_match_by_pdq() -> None:
     assert (h.pdq_quality or 0) < 50
     index = HashIndex.from_records([HashEntry(1, h.pdq, None, h.pdq_quality)])
     assert index.query(h.pdq, None, pdq_quality=h.pdq_quality) == []
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data:UserWarning")
+def test_broken_exif_block_does_not_stop_hashing(index) -> None:
+    """An EXIF block with an IFD offset past its end: the picture is still hashed and found."""
+    jpeg = encode(photo("chelsea"))
+    app1 = b"Exif\x00\x00MM\x00\x2a\x00\x00\xff\xff\xff\xf0" + b"\x00" * 10
+    broken = jpeg[:2] + b"\xff\xe1" + (len(app1) + 2).to_bytes(2, "big") + app1 + jpeg[2:]
+    matches = index.query_variants(hashes_of(broken))
+    assert [m.id for m in matches] == [STORED.index("chelsea")]
