@@ -1,34 +1,25 @@
-"""Hashes of a query image and of its mirror (or all eight rotations/flips), decoded once.
+"""Hashes of a query image and of its mirror (or all eight rotations/flips), and its crops.
 
-The image is decoded the way provtrack's media pipeline decodes collected images, so query and
-stored hashes are comparable: EXIF orientation applied, luma only, reduced so that the shorter
-side is between 120 and 239 px (JPEG via libjpeg DCT scaling, others by box reduction); pHash
-is imagehash's on that raster and PDQ is pdqhash's on it (luma replicated to three channels,
-whose PDQ luma is the raster itself), hex-encoded most significant bit first.
+The query image is decoded and hashed by the same code that hashed every collected image
+(:func:`provenance.media.hashes.working_raster` and :func:`~provenance.media.hashes.compute`),
+so query and stored hashes are comparable bit for bit.
 
 pHash changes by about half its bits under a mirror, and PDQ likewise, so a mirrored re-post is
 found only by querying with the mirrored image's hashes. Each variant is hashed from the
 transformed raster itself: ``pdqhash.compute_dihedral`` derives the eight variants from one DCT,
 but on the bundled test photographs those differ by 18-24 bits from hashing the transformed
-image (what the pipeline stores for a mirrored re-post), most of the 31-bit PDQ budget. Hashing
-a 128-240 px raster costs about 0.4 ms for PDQ and 2 ms for pHash, so exactness is cheap.
+image (what the pipeline stores for a mirrored re-post), most of the 31-bit PDQ budget. Crops
+defeat both whole-image hashes; the pHashes of centred crops (5, 10 and 15 % off each side, as
+stored for every collected image) are added as pHash-only variants.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
-from io import BytesIO
-
-import imagehash
-import numpy as np
-import pdqhash
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from provenance.errors import ConfigError
 from provenance.lookup.index import QueryHashes
 
-WORK_SHORT_SIDE = 120
 MAX_QUERY_BYTES = 50 * 1024 * 1024
 
 _T = Image.Transpose
@@ -44,96 +35,48 @@ DIHEDRAL_VARIANTS: tuple[tuple[str, _T | None], ...] = (
 )
 """Variant names and the Pillow transpose producing each, in pdqhash's dihedral order."""
 
-_ORIENTATION = {
-    2: _T.FLIP_LEFT_RIGHT,
-    3: _T.ROTATE_180,
-    4: _T.FLIP_TOP_BOTTOM,
-    5: _T.TRANSPOSE,
-    6: _T.ROTATE_270,
-    7: _T.TRANSVERSE,
-    8: _T.ROTATE_90,
-}
-
 
 def hashes_of(
-    image_bytes: bytes, *, dihedral: bool = False, max_pixels: int | None = None
+    image_bytes: bytes,
+    *,
+    dihedral: bool = False,
+    crops: bool = False,
+    max_pixels: int | None = None,
 ) -> list[QueryHashes]:
-    """Query hashes for the image and its mirror, or for all eight dihedral variants.
+    """Query hashes for the image and its mirror (or all eight dihedral variants).
 
-    Returns ``[original, mirror]`` (or the eight of :data:`DIHEDRAL_VARIANTS` in that order),
-    each with pHash, PDQ and PDQ quality, ready for :meth:`HashIndex.query_variants`.
-    Raises :class:`ConfigError` when the bytes are not a decodable image within the caps
-    (``max_pixels`` defaults to Pillow's ``MAX_IMAGE_PIXELS``; a query image is the user's
-    input, so refusing it with a reason is the useful answer).
+    Returns ``[original, mirror]`` (or the eight of :data:`DIHEDRAL_VARIANTS`), then with
+    ``crops`` the pHash-only ``crop5``, ``crop10``, ``crop15`` variants, ready for
+    :meth:`HashIndex.query_variants`. Raises :class:`ConfigError` when the bytes are not a
+    decodable image within the caps (a query image is the user's input, so refusing it with a
+    reason is the useful answer).
     """
-    luma = _decode_luma(image_bytes, max_pixels)
+    # imported here: provenance.lookup stays light (no OpenCV) for index-only users
+    from provenance.media.decode import decode_luma, open_image
+    from provenance.media.facts import MediaLimits
+    from provenance.media.hashes import CROP_FRACTIONS, compute, crop_phashes, working_raster
+    from provenance.observation import Status
+
+    if len(image_bytes) > MAX_QUERY_BYTES:
+        raise ConfigError(f"query image is {len(image_bytes)} bytes, over {MAX_QUERY_BYTES}")
+    limits = MediaLimits(max_bytes=MAX_QUERY_BYTES, max_pixels=max_pixels)
+    im, opened = open_image(image_bytes, limits)
+    if opened.status is Status.TOO_LARGE:
+        raise ConfigError(f"the query image is outside the caps: {opened.reason}")
+    if im is None:
+        raise ConfigError(f"the query file is not an image: {opened.reason}")
+    decoded, outcome = decode_luma(im) if opened.status is Status.OK else (None, opened)
+    if decoded is None:
+        raise ConfigError(f"the query image cannot be decoded: {outcome.reason}")
+    luma = working_raster(image_bytes, limits)
+    if luma is None:
+        raise ConfigError("the query image cannot be decoded")
     wanted = DIHEDRAL_VARIANTS if dihedral else (DIHEDRAL_VARIANTS[0], DIHEDRAL_VARIANTS[5])
     out = []
     for name, op in wanted:
-        raster = luma if op is None else luma.transpose(op)
-        pixels = np.asarray(raster, dtype=np.uint8)
-        vector, quality = pdqhash.compute(np.ascontiguousarray(np.repeat(pixels[:, :, None], 3, 2)))
-        out.append(
-            QueryHashes(
-                variant=name,
-                pdq=np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex(),
-                phash=str(imagehash.phash(raster)),
-                pdq_quality=int(quality),
-            )
-        )
+        digest = compute(luma if op is None else luma.transpose(op))
+        out.append(QueryHashes(name, digest.pdq, digest.phash, digest.pdq_quality))
+    if crops:
+        for fraction, phash in zip(CROP_FRACTIONS, crop_phashes(luma), strict=True):
+            out.append(QueryHashes(f"crop{round(fraction * 100)}", None, phash, None))
     return out
-
-
-def _decode_luma(data: bytes, max_pixels: int | None) -> Image.Image:
-    """The oriented, reduced luma raster of ``data`` (see the module docstring)."""
-    if len(data) > MAX_QUERY_BYTES:
-        raise ConfigError(f"query image is {len(data)} bytes, over {MAX_QUERY_BYTES}")
-    cap = max_pixels if max_pixels is not None else int(Image.MAX_IMAGE_PIXELS or 89_478_485)
-    try:
-        with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(BytesIO(data))
-            width, height = im.size
-            if width <= 0 or height <= 0 or width * height > cap:
-                raise ConfigError(f"query image of {width}x{height} pixels is outside the caps")
-            orientation = _orientation(im)
-            short = min(width, height)
-            if im.format == "JPEG" and short >= 2 * WORK_SHORT_SIDE:
-                scale = WORK_SHORT_SIDE / short
-                im.draft("L", (math.ceil(width * scale), math.ceil(height * scale)))
-            im.load()
-            luma = _to_luma(im)
-            factor = min(luma.size) // WORK_SHORT_SIDE
-            if factor >= 2:
-                luma = luma.reduce(factor)
-    except ConfigError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ConfigError("query image exceeds the pixel cap (decompression bomb)") from err
-    except UnidentifiedImageError as err:
-        raise ConfigError("query bytes are not an image Pillow can identify") from err
-    except Exception as err:  # Pillow raises OSError, SyntaxError, ValueError... on bad data
-        raise ConfigError(f"query image cannot be decoded: {type(err).__name__}: {err}") from err
-    transpose = _ORIENTATION.get(orientation) if orientation is not None else None
-    return luma.transpose(transpose) if transpose is not None else luma
-
-
-def _orientation(im: Image.Image) -> int | None:
-    """EXIF Orientation, or ``None`` when absent or unreadable (then the raster is as stored)."""
-    try:
-        value = im.getexif().get(0x0112)
-    except Exception:  # a broken EXIF block must not make the picture itself unusable
-        return None
-    return value if isinstance(value, int) else None
-
-
-def _to_luma(im: Image.Image) -> Image.Image:
-    """Luma of any mode; alpha dropped, 16-bit and float rasters rescaled to 8 bits."""
-    if im.mode == "L":
-        return im
-    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        return im.convert("F").point(lambda v: v / 256).convert("L")
-    if im.mode in ("P", "PA"):
-        return im.convert("RGBA").convert("L")
-    return im.convert("L")
