@@ -63,9 +63,11 @@ def hashes_of(
     im, opened = open_image(image_bytes, limits)
     if opened.status is Status.TOO_LARGE:
         raise ConfigError(f"the query image is outside the caps: {opened.reason}")
-    if im is None:
+    if im is None and (opened.reason or "").startswith("not an image"):
         raise ConfigError(f"the query file is not an image: {opened.reason}")
-    decoded, outcome = decode_luma(im) if opened.status is Status.OK else (None, opened)
+    decoded, outcome = (
+        decode_luma(im) if im is not None and opened.status is Status.OK else (None, opened)
+    )
     if decoded is None:
         raise ConfigError(f"the query image cannot be decoded: {outcome.reason}")
     luma = working_raster(image_bytes, limits)
