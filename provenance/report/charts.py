@@ -51,7 +51,8 @@ def _row(y: int, label: str) -> Markup:
 
 def _rect(x: float, y: int, w: float, h: int, colour: str, tip: str) -> Markup:
     return Markup(
-        '<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{h}" fill="{c}"><title>{tip}</title></rect>'
+        '<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{h}" fill="{c}">'
+        "<title>{tip}</title></rect>"
     ).format(x=x, y=y, w=w, h=h, c=colour, tip=tip)
 
 
@@ -105,8 +106,7 @@ def grouped_bar_chart(
                 _value(_LABEL_W + value * scale, y, value),
             ]
     desc = "; ".join(
-        f"{category}: "
-        + ", ".join(f"{name} {values[i]}" for name, values, _ in series)
+        f"{category}: " + ", ".join(f"{name} {values[i]}" for name, values, _ in series)
         for i, category in enumerate(categories)
     )
     return _frame(title, desc, top + max(len(categories), 1) * group_h + _GAP, body)

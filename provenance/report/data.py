@@ -401,9 +401,7 @@ def _verdict(v: dict[str, Any]) -> dict[str, Any]:
         "jurisdiction": v["jurisdiction"],
         "verdict": v["verdict"],
         "reasons": list(v["reasons"]),
-        "fired": [
-            {k: r.get(k) for k in ("id", "verdict", "confidence")} for r in fired
-        ],
+        "fired": [{k: r.get(k) for k in ("id", "verdict", "confidence")} for r in fired],
         "undecided": [
             {k: r.get(k) for k in ("id", "would_yield", "unknown_fields", "confidence")}
             for r in undecided
@@ -813,7 +811,9 @@ def _sites(
         for rec in builder.records[run.id]:
             row = hosts.setdefault(
                 rec["host"],
-                SiteRow(rec["host"], "unknown", "", None, None, [], "not fetched", "", None, None, []),
+                SiteRow(
+                    rec["host"], "unknown", "", None, None, [], "not fetched", "", None, None, []
+                ),
             )
             if rec["decision"] == "collected":
                 row.collected[run.mode] = row.collected.get(run.mode, 0) + 1
@@ -826,9 +826,7 @@ def _sites(
             row.faces += face
             row.minors += minor
             severe = _most_severe(v["verdict"] for v in rec["verdicts"])
-            if severe and (
-                row.most_severe is None or SEVERITY[severe] > SEVERITY[row.most_severe]
-            ):
+            if severe and (row.most_severe is None or SEVERITY[severe] > SEVERITY[row.most_severe]):
                 row.most_severe, row.most_severe_packs = severe, []
             if severe and severe == row.most_severe:
                 packs = {v["pack"] for v in rec["verdicts"] if v["verdict"] == severe}
@@ -865,7 +863,9 @@ def _images(
         view = builder.views[run.id]
         for rec in builder.records[run.id]:
             url = rec["image_url"]
-            trail = by_url.setdefault(url, ImageTrail(image_key(url), url, rec["host"], None, "", []))
+            trail = by_url.setdefault(
+                url, ImageTrail(image_key(url), url, rec["host"], None, "", [])
+            )
             trail.records.append(_record_trail(run, rec, view, facts[(run.id, rec["image_id"])]))
     trails = sorted(by_url.values(), key=lambda t: (t.host, t.url))
     for index, trail in enumerate(trails):
@@ -898,8 +898,9 @@ def _thumbnail(trail: ImageTrail, warc_dir: Path) -> None:
         return
     note = ""
     for rec in candidates:
-        assert rec.warc_file is not None and rec.warc_offset is not None  # filtered above
-        thumb = thumbnail_from_warc(warc_dir, rec.warc_file, rec.warc_offset, rec.sha256)
+        thumb = thumbnail_from_warc(
+            warc_dir, str(rec.warc_file), int(rec.warc_offset or 0), rec.sha256
+        )
         if thumb.uri:
             trail.thumbnail, trail.thumbnail_note = thumb.uri, ""
             return

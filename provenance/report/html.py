@@ -21,33 +21,10 @@ from markupsafe import Markup
 
 from provenance.report import charts
 from provenance.report.data import OPTOUT_KINDS, VERDICT_ORDER, ReportData, RuleSummary
+from provenance.report.labels import CONFIDENCE_LABELS, OPTOUT_LABELS, VERDICT_LABELS
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
-# plain-language names of each opt-out, for readers who have never seen one
-OPTOUT_LABELS = {
-    "robots": "robots.txt disallows the crawler (or could not be read: a full disallow)",
-    "terms": "the terms of service forbid scraping",
-    "meta-robots": "a robots meta tag on the page (noimageindex, noai, noimageai...)",
-    "x-robots-tag": "an X-Robots-Tag HTTP header (noimageindex, noai...)",
-    "tdm-reservation": "TDMRep: text-and-data-mining rights reserved",
-    "ai-txt": "ai.txt disallows AI use",
-    "content-usage": "Content-Usage header: train-ai=n",
-    "content-signal": "Content-Signal: ai-train=no",
-    "iptc-data-mining": "the file's IPTC/XMP metadata prohibits data mining",
-    "c2pa-training-mining": "the file's C2PA credentials forbid training and mining",
-}
-VERDICT_LABELS = {
-    "violation": "the collection, as declared, breaks a rule of this jurisdiction",
-    "requires-consent": "lawful only with consent (or notice, a release) the crawl does not have",
-    "needs-review": "a person must decide: a fact is unknown or the law is unsettled",
-    "permitted": "allowed, with every fact the rules read known",
-}
-CONFIDENCE_LABELS = {
-    "V": "verified: wording read in a primary or official source",
-    "S": "secondary: confirmed in a reputable secondary source",
-    "M": "memory: background knowledge, not verified",
-}
 _SKIP_KEYS = frozenset({"status", "reason"})
 
 
@@ -60,7 +37,9 @@ def _compact(value: Mapping[str, Any] | None) -> list[tuple[str, str]]:
         if key in _SKIP_KEYS or item in (None, "", [], {}, False):
             continue
         if isinstance(item, list):
-            text = ", ".join(json.dumps(i, ensure_ascii=False) if isinstance(i, dict) else str(i) for i in item)
+            text = ", ".join(
+                json.dumps(i, ensure_ascii=False) if isinstance(i, dict) else str(i) for i in item
+            )
         elif isinstance(item, dict):
             text = json.dumps(item, ensure_ascii=False, sort_keys=True)
         else:
@@ -93,7 +72,10 @@ def report_charts(data: ReportData) -> dict[str, Markup]:
     )
     out["verdicts"] = charts.stacked_bar_chart(
         f"Verdicts per jurisdiction pack ({primary.mode} run, image records)",
-        [(f"{p.jurisdiction} · {p.pack}", p.counts.get(data.primary_run, {})) for p in data.verdicts],
+        [
+            (f"{p.jurisdiction} · {p.pack}", p.counts.get(data.primary_run, {}))
+            for p in data.verdicts
+        ],
         [(v, charts.VERDICT_COLOURS[v]) for v in VERDICT_ORDER],
     )
     if data.comparison is not None:
@@ -102,12 +84,20 @@ def report_charts(data: ReportData) -> dict[str, Markup]:
             "Compliant versus reproduce (Clearview-style) crawl",
             [row.label for row in cmp.rows],
             [
-                ("compliant", [row.compliant for row in cmp.rows], charts.MODE_COLOURS["compliant"]),
-                ("reproduce", [row.reproduce for row in cmp.rows], charts.MODE_COLOURS["reproduce"]),
+                (
+                    "compliant",
+                    [row.compliant for row in cmp.rows],
+                    charts.MODE_COLOURS["compliant"],
+                ),
+                (
+                    "reproduce",
+                    [row.reproduce for row in cmp.rows],
+                    charts.MODE_COLOURS["reproduce"],
+                ),
             ],
         )
         out["taken"] = charts.bar_chart(
-            "Images only the Clearview-style crawl took, by the signal that stopped the compliant one",
+            "Images only the Clearview-style crawl took, by what stopped the compliant one",
             [(k, v) for k, v in cmp.taken_by_kind.items()],
             colour=charts.MODE_COLOURS["reproduce"],
         )
