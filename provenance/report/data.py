@@ -74,7 +74,7 @@ from provenance.evaluation import facts_for, host_source_types
 from provenance.export.records import ExportView
 from provenance.report.thumbnails import thumbnail_from_warc
 from provenance.store import Store
-from provenance.store.models import CrawlRun
+from provenance.store.models import CrawlRun, Page
 
 SCHEMA = "provtrack-report/1"
 VERDICT_ORDER = ("violation", "requires-consent", "needs-review", "permitted")
@@ -657,6 +657,24 @@ def _verdict_summaries(builder: _Builder, loaded: dict[str, Pack]) -> list[PackS
     return [packs[p] for p in sorted(packs, key=lambda p: (packs[p].jurisdiction, p))]
 
 
+def _stopped_at(rec: dict[str, Any], run_id: str, pages: dict[tuple[str, str], Page]) -> list[Page]:
+    """The pages where the compliant crawl stopped on its way to this image.
+
+    Walks each path from the seed to the image's pages and keeps the first page the compliant
+    run recorded but did not fetch (a robots or terms skip at the home page hides every page
+    behind it, which the compliant run then never recorded).
+    """
+    found: dict[str, Page] = {}
+    # a chain runs from the seed to the page; the page alone covers a record without one
+    for chain in [*rec["referrer_chains"], *([u] for u in rec["page_urls"])]:
+        for url in chain:
+            page = pages.get((run_id, url))
+            if page is not None and page.decision != "fetched":
+                found.setdefault(page.url, page)
+                break
+    return list(found.values())
+
+
 def _comparison(builder: _Builder, compliant: CrawlRun, reproduce: CrawlRun) -> Comparison:
     comp = {r["image_url"]: r for r in builder.records[compliant.id]}
     repro = {r["image_url"]: r for r in builder.records[reproduce.id]}
@@ -673,14 +691,10 @@ def _comparison(builder: _Builder, compliant: CrawlRun, reproduce: CrawlRun) -> 
             reasons, source, stage = other["reasons"], "compliant image record", other["stage"]
         else:
             status, stage = "unseen", None
-            pages = [
-                p
-                for u in rec["page_urls"]
-                if (p := comp_pages.get((compliant.id, u))) is not None and p.decision != "fetched"
-            ]
-            if pages:
-                reasons = [r for p in pages for r in p.reasons]
-                source = "compliant page record"
+            stopped = _stopped_at(rec, compliant.id, comp_pages)
+            if stopped:
+                reasons = [r for p in stopped for r in p.reasons]
+                source = "compliant page record of " + ", ".join(p.url for p in stopped)
             else:
                 reasons, source = rec["overridden"], "reproduce record (overridden signals)"
         reasons = _dedupe(_reason(r) for r in reasons)
