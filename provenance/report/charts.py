@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from markupsafe import Markup
 
 WIDTH = 720
-_LABEL_W = 190
+_LABEL_MIN, _LABEL_MAX, _CHAR_W = 90, 340, 7  # label column: fits the longest label (12px font)
 _ROW_H = 22
 _BAR_H = 16
 _TOP = 34
@@ -30,8 +30,13 @@ VERDICT_COLOURS = {
 MODE_COLOURS = {"compliant": "#1a73e8", "reproduce": "#b3261e"}
 
 
-def _scale(maximum: int, width: int) -> float:
-    return (width - _LABEL_W - 60) / maximum if maximum > 0 else 0.0
+def _label_width(labels: Sequence[str]) -> int:
+    longest = max((len(label) for label in labels), default=0)
+    return min(max(_LABEL_MIN, longest * _CHAR_W + 12), _LABEL_MAX)
+
+
+def _scale(maximum: int, label_w: int) -> float:
+    return (WIDTH - label_w - 60) / maximum if maximum > 0 else 0.0
 
 
 def _frame(title: str, desc: str, height: int, body: Sequence[Markup]) -> Markup:
@@ -43,9 +48,9 @@ def _frame(title: str, desc: str, height: int, body: Sequence[Markup]) -> Markup
     return head + Markup("").join(body) + Markup("</svg>")
 
 
-def _row(y: int, label: str) -> Markup:
+def _row(label_w: int, y: int, label: str) -> Markup:
     return Markup('<text x="{x}" y="{y}" text-anchor="end">{label}</text>').format(
-        x=_LABEL_W - 8, y=y + _BAR_H - 4, label=label
+        x=label_w - 8, y=y + _BAR_H - 4, label=label
     )
 
 
@@ -62,14 +67,15 @@ def _value(x: float, y: int, value: int) -> Markup:
 
 def bar_chart(title: str, rows: Sequence[tuple[str, int]], *, colour: str = "#1a73e8") -> Markup:
     """One bar per row, its value at the end of the bar."""
-    scale = _scale(max((v for _, v in rows), default=0), WIDTH)
+    label_w = _label_width([label for label, _ in rows])
+    scale = _scale(max((v for _, v in rows), default=0), label_w)
     body: list[Markup] = []
     for i, (label, value) in enumerate(rows):
         y = _TOP + i * _ROW_H
         body += [
-            _row(y, label),
-            _rect(_LABEL_W, y, value * scale, _BAR_H, colour, f"{label}: {value}"),
-            _value(_LABEL_W + value * scale, y, value),
+            _row(label_w, y, label),
+            _rect(label_w, y, value * scale, _BAR_H, colour, f"{label}: {value}"),
+            _value(label_w + value * scale, y, value),
         ]
     desc = "; ".join(f"{label}: {value}" for label, value in rows)
     return _frame(title, desc, _TOP + max(len(rows), 1) * _ROW_H + _GAP, body)
@@ -82,10 +88,11 @@ def grouped_bar_chart(
 ) -> Markup:
     """For each category, one bar per series (``(name, values, colour)``), with a legend."""
     maximum = max((v for _, values, _ in series for v in values), default=0)
-    scale = _scale(maximum, WIDTH)
+    label_w = _label_width(categories)
+    scale = _scale(maximum, label_w)
     group_h = len(series) * (_BAR_H + 2) + _GAP
     body: list[Markup] = []
-    legend_x = _LABEL_W
+    legend_x = label_w
     for name, _, colour in series:
         body.append(
             Markup(
@@ -97,13 +104,13 @@ def grouped_bar_chart(
     top = _TOP + 8
     for i, category in enumerate(categories):
         y0 = top + i * group_h
-        body.append(_row(y0 + (group_h - _GAP) // 2 - _BAR_H // 2, category))
+        body.append(_row(label_w, y0 + (group_h - _GAP) // 2 - _BAR_H // 2, category))
         for j, (name, values, colour) in enumerate(series):
             y = y0 + j * (_BAR_H + 2)
             value = values[i]
             body += [
-                _rect(_LABEL_W, y, value * scale, _BAR_H, colour, f"{category}, {name}: {value}"),
-                _value(_LABEL_W + value * scale, y, value),
+                _rect(label_w, y, value * scale, _BAR_H, colour, f"{category}, {name}: {value}"),
+                _value(label_w + value * scale, y, value),
             ]
     desc = "; ".join(
         f"{category}: " + ", ".join(f"{name} {values[i]}" for name, values, _ in series)
@@ -119,9 +126,10 @@ def stacked_bar_chart(
 ) -> Markup:
     """One bar per row split into segments (``(name, colour)``, in order), with a legend."""
     totals = [sum(parts.get(name, 0) for name, _ in segments) for _, parts in rows]
-    scale = _scale(max(totals, default=0), WIDTH)
+    label_w = _label_width([label for label, _ in rows])
+    scale = _scale(max(totals, default=0), label_w)
     body: list[Markup] = []
-    legend_x = _LABEL_W
+    legend_x = label_w
     for name, colour in segments:
         body.append(
             Markup(
@@ -133,8 +141,8 @@ def stacked_bar_chart(
     top = _TOP + 8
     for i, (label, parts) in enumerate(rows):
         y = top + i * _ROW_H
-        body.append(_row(y, label))
-        x = float(_LABEL_W)
+        body.append(_row(label_w, y, label))
+        x = float(label_w)
         for name, colour in segments:
             value = parts.get(name, 0)
             if value:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +121,10 @@ def test_report_command_writes_each_format_with_the_same_data(
     assert again == {k: v for k, v in report_json.items() if k != "generated_at"}
 
 
-def test_report_for_one_run_has_no_comparison(demo_crawl: DemoCrawl, tmp_path: Path) -> None:
-    run_id = demo_crawl.runs["compliant"].run_id
+def test_report_for_one_run_has_no_comparison_and_no_discarded_bytes(
+    demo_crawl: DemoCrawl, tmp_path: Path
+) -> None:
+    run = demo_crawl.runs["compliant"]
     dest = tmp_path / "one.json"
     run_cli(
         "report",
@@ -130,16 +133,23 @@ def test_report_for_one_run_has_no_comparison(demo_crawl: DemoCrawl, tmp_path: P
         "--format",
         "json",
         "--run-id",
-        run_id,
+        run.run_id,
         "--dest",
         str(dest),
-        "--no-thumbnails",
     )
     data = json.loads(dest.read_text())
-    assert [r["run_id"] for r in data["runs"]] == [run_id]
-    assert data["primary_run"] == run_id
+    assert [r["run_id"] for r in data["runs"]] == [run.run_id]
+    assert data["primary_run"] == run.run_id
     assert data["comparison"] is None
-    assert all(t["thumbnail"] is None for t in data["images"])
+    trails = {t["url"]: t for t in data["images"]}
+    discarded = [r for r in run.records if r["stage"] == "after-download"]
+    assert discarded, "the demo web has images skipped after download"
+    for record in discarded:
+        # downloaded to read the signal inside the file, then discarded: never shown
+        assert trails[record["image_url"]]["thumbnail"] is None
+        assert "never kept (skipped)" in trails[record["image_url"]]["thumbnail_note"]
+    collected = [r for r in run.records if r["decision"] == "collected"]
+    assert all(trails[r["image_url"]]["thumbnail"] for r in collected)
 
 
 @pytest.mark.parametrize(
@@ -164,6 +174,31 @@ def test_report_refuses_bad_options_in_one_line(
     assert result.returncode == code
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_purged_images_get_no_thumbnail(demo_crawl: DemoCrawl, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import select
+
+    from provenance.report import build_report
+
+    copy = tmp_path / "provtrack.db"
+    shutil.copy(demo_crawl.out / "provtrack.db", copy)
+    store = open_store(str(copy))
+    url = "http://northshore-school.ca/images/class-photo-small.jpg"
+    with store.session() as session:
+        rows = session.exec(select(Image).where(Image.url == url)).all()
+        assert len(rows) == 2
+        for row in rows:
+            row.purged_at = datetime.now(UTC)
+            session.add(row)
+    data = build_report(store, warc_dir=demo_crawl.out / "warc")
+    trails = {t.url: t for t in data.images}
+    assert trails[url].thumbnail is None
+    assert trails[url].thumbnail_note == "no thumbnail: the image was purged"
+    assert all(r.purged for r in trails[url].records)
+    assert trails["http://northshore-school.ca/images/2024/spring/grade4-class.jpg"].thumbnail
 
 
 def test_report_needs_a_store_and_an_evaluation(tmp_path: Path) -> None:

@@ -147,3 +147,33 @@ def test_formats_and_destinations(tmp_path: Path) -> None:
         "json": tmp_path / "x.json",
     }
     assert default_paths(out, ["json"], tmp_path) == {"json": tmp_path / "report.json"}
+
+
+def test_every_json_key_is_documented() -> None:
+    import dataclasses
+
+    from provenance.report import data
+
+    doc = data.__doc__ or ""
+    classes = [
+        data.ReportData,
+        data.RunInfo,
+        data.PurposeNote,
+        data.PackInfo,
+        data.Headline,
+        data.PackSummary,
+        data.RuleSummary,
+        data.Comparison,
+        data.ComparisonRow,
+        data.TakenImage,
+        data.SiteRow,
+        data.ImageTrail,
+        data.RecordTrail,
+    ]
+    missing = [
+        f"{cls.__name__}.{f.name}"
+        for cls in classes
+        for f in dataclasses.fields(cls)
+        if f.name not in doc
+    ]
+    assert missing == []
