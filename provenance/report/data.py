@@ -332,10 +332,6 @@ class ReportData:
         """Plain JSON-ready data (the JSON report)."""
         return dataclasses.asdict(self)
 
-    def run(self, run_id: str) -> RunInfo:
-        """The run with this id."""
-        return next(r for r in self.runs if r.run_id == run_id)
-
     def headline_of(self, run_id: str) -> Headline:
         """The headline figures of one run."""
         return next(h for h in self.headline if h.run_id == run_id)
