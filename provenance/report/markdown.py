@@ -308,9 +308,11 @@ def render_markdown(data: ReportData) -> str:
                     f"{rec.width}×{rec.height}; pHash {code(rec.phash)}, dHash {code(rec.dhash)}, "
                     f"PDQ {code(rec.pdq)}"
                 )
+            minor = "unknown" if rec.is_minor is None else "yes" if rec.is_minor else "no"
             lines.append(
-                f"- faces: {'unknown' if rec.face_count is None else rec.face_count}; minor: "
-                f"{text(rec.is_minor)}; consent: {text(rec.consent_evidence)}"
+                f"- faces: {'unknown' if rec.face_count is None else rec.face_count}; "
+                f"minor: {minor}; "
+                f"consent: {text(rec.consent_evidence)}"
                 + (
                     f" (licence {code(rec.licence)}: not the subject's consent)"
                     if rec.licence
