@@ -16,6 +16,7 @@ from provenance.cli import crawl as crawl_cmds
 from provenance.cli import demo as demo_cmds
 from provenance.cli import policy as policy_cmds
 from provenance.cli import records as record_cmds
+from provenance.cli import report as report_cmds
 from provenance.cli._console import err_console
 from provenance.errors import ProvtrackError
 
@@ -43,6 +44,7 @@ crawl_cmds.register(app)
 demo_cmds.register(app)
 record_cmds.register(app)
 policy_cmds.register(app)
+report_cmds.register(app)
 
 
 def main() -> None:
