@@ -5,17 +5,22 @@ Three checks, each naming the first failure it meets:
 1. the chain: entries are numbered 1..n without gaps and each ``entry_hash`` is the hash of
    its predecessor's hash and its own fields (reordering, removal and insertion break it);
 2. the records: every row's current canonical digest equals the digest of the latest entry
-   that covers it (a changed field breaks it; a deleted row leaves an entry with no row);
+   that covers it (a changed field breaks it; a deleted row leaves an entry with no row).
+   An evaluation's verdict rows are chained by batch (:mod:`provenance.store.verdicts`):
+   each batch's digest is recomputed from the rows it covers, every row must fall in a
+   batch, and a row whose verdict differs from its outcome's is named on its own;
 3. the WARC: every record pointing at a WARC response reads back with valid WARC digests,
    and an image's payload still has the sha256 the record holds.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, col, select
 
 from provenance.errors import IntegrityError
@@ -24,15 +29,25 @@ from provenance.store.canonical import record_digest
 from provenance.store.db import GENESIS, entry_hash, subject_of
 from provenance.store.models import (
     CrawlRun,
+    Evaluation,
     EvidenceEntry,
     HostSnapshot,
     Image,
     ImageOccurrence,
+    ImageVerdict,
     OptOutRequest,
     Page,
     SignalRecord,
     Tombstone,
+    VerdictOutcome,
     VerdictRecord,
+)
+from provenance.store.verdicts import (
+    VerdictRow,
+    batch_digest,
+    batch_subject,
+    iter_verdict_rows,
+    parse_batch_subject,
 )
 from provenance.warc import read_response
 
@@ -44,6 +59,8 @@ TABLES: tuple[type[SQLModel], ...] = (
     ImageOccurrence,
     SignalRecord,
     VerdictRecord,
+    Evaluation,
+    VerdictOutcome,
     OptOutRequest,
     Tombstone,
 )
@@ -134,11 +151,71 @@ def check_records(store: Store, latest: dict[str, str], report: VerifyReport) ->
                 report.problems.append(
                     f"record {subject} was altered after it was logged (digest mismatch)"
                 )
+    batches = {s: d for s, d in latest.items() if parse_batch_subject(s) is not None}
+    check_verdict_batches(store, batches, report)
     for subject in latest:
-        if subject not in seen and not subject.startswith("evidence"):
+        if subject not in seen and subject not in batches and not subject.startswith("evidence"):
             report.problems.append(
                 f"record {subject} is in the evidence log but no longer in the store (removed)"
             )
+
+
+def check_verdict_batches(store: Store, batches: dict[str, str], report: VerifyReport) -> None:
+    """Recompute each verdict batch's digest from its rows; name rows outside every batch and
+    rows whose verdict is not their outcome's."""
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for subject in batches:
+        parsed = parse_batch_subject(subject)
+        assert parsed is not None
+        evaluation, first, last = parsed
+        spans.setdefault(evaluation, []).append((first, last, subject))
+    with store.reading() as conn:
+        outcomes = {
+            int(i or 0): (pack, verdict)
+            for i, pack, verdict in conn.execute(
+                sa_select(
+                    col(VerdictOutcome.id), col(VerdictOutcome.pack), col(VerdictOutcome.verdict)
+                )
+            )
+        }
+        evaluations = sorted(
+            {e for (e,) in conn.execute(sa_select(col(ImageVerdict.evaluation)).distinct())}
+            | set(spans)
+        )
+    for evaluation in evaluations:
+        ranges = sorted(spans.get(evaluation, []))
+        rows: dict[str, list[VerdictRow]] = {subject: [] for _, _, subject in ranges}
+        starts = [first for first, _, _ in ranges]
+        for row in iter_verdict_rows(store, evaluation):
+            report.records += 1
+            image_id, pack, verdict, outcome_id = row
+            name = f"image_verdict:{evaluation},{image_id},{pack}"
+            at = bisect_right(starts, image_id) - 1
+            if at < 0 or image_id > ranges[at][1]:
+                report.problems.append(
+                    f"record {name} is not in the evidence log (added outside provtrack)"
+                )
+                continue
+            rows[ranges[at][2]].append(row)
+            outcome = outcomes.get(outcome_id)
+            if outcome is None:
+                report.problems.append(
+                    f"record {name} was altered after it was logged: "
+                    f"its outcome verdict_outcome:{outcome_id} does not exist"
+                )
+            elif outcome != (pack, verdict):
+                report.problems.append(
+                    f"record {name} was altered after it was logged: it says {pack} {verdict}, "
+                    f"its outcome verdict_outcome:{outcome_id} says {outcome[0]} {outcome[1]}"
+                )
+        for first, last, subject in ranges:
+            mine = sorted(rows[subject], key=lambda r: (r[0], r[1]))
+            if batch_digest(evaluation, first, last, mine) != batches[subject]:
+                report.problems.append(
+                    f"record {batch_subject(evaluation, first, last)} (the verdicts of images "
+                    f"{first}-{last} in evaluation {evaluation}) was altered after it was "
+                    "logged: rows were changed, added or removed (batch digest mismatch)"
+                )
 
 
 def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) -> None:

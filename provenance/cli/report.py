@@ -49,9 +49,17 @@ def register(app: typer.Typer) -> None:
         thumbnails: Annotated[
             bool, typer.Option(help="Embed thumbnails of collected images (read from the WARC).")
         ] = True,
+        max_trails: Annotated[
+            int,
+            typer.Option(
+                min=0,
+                help="Show at most this many image evidence trails (0: every one); figures "
+                "always cover every record.",
+            ),
+        ] = 1000,
     ) -> None:
         """Write the report: headline figures, verdicts with citations, compliant vs reproduce,
-        sites, and every image's evidence trail (needs `provtrack evaluate` first)."""
+        sites, and the images' evidence trails (needs `provtrack evaluate` first)."""
         from provenance.report import build_report, default_paths, parse_formats, write_reports
 
         formats = parse_formats(format or ["html"])
@@ -76,13 +84,16 @@ def register(app: typer.Typer) -> None:
                 store_label=_store_label(out, db),
                 thumbnails=thumbnails,
                 progress=update,
+                max_trails=max_trails or None,
             )
             progress.update(task, description="rendering", completed=0, total=len(formats))
             written = write_reports(data, default_paths(out, formats, dest))
         verdicts = sum(r.verdicts for r in data.runs)
+        trails = "" if len(data.images) == data.images_total else f" ({len(data.images)} trails)"
         console.print(
-            f"report: {len(data.images)} images, {len(data.runs)} runs, {verdicts} verdicts "
-            f"from {len(data.packs)} packs → {', '.join(str(p) for p in written.values())}",
+            f"report: {data.images_total} images{trails}, {len(data.runs)} runs, {verdicts} "
+            f"verdicts from {len(data.packs)} packs → "
+            f"{', '.join(str(p) for p in written.values())}",
             soft_wrap=True,
             highlight=False,
         )

@@ -8,11 +8,11 @@ appears on and of its host (robots.txt, ai.txt, TDMRep, terms), each with its ev
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from provenance.store import Store
 from provenance.store.models import (
@@ -21,7 +21,12 @@ from provenance.store.models import (
     ImageOccurrence,
     Page,
     SignalRecord,
-    VerdictRecord,
+)
+from provenance.store.verdicts import (
+    VerdictRow,
+    iter_verdict_rows,
+    latest_evaluations,
+    load_outcomes,
 )
 
 EXPORT_VERSION = 1
@@ -33,6 +38,48 @@ def _iso(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _latest_verdicts(
+    store: Store, images: Sequence[Image], *, subset: bool
+) -> dict[int, list[dict[str, Any]]]:
+    """Each image's verdicts from its run's latest finished evaluation, in pack order.
+
+    ``subset``: read only these images' rows (else every row of the evaluations, filtered).
+    """
+    run_of = {image.id or 0: image.run_id for image in images}
+    latest = latest_evaluations(store, set(run_of.values()))
+    found: list[tuple[str, str, VerdictRow]] = []
+    for evaluation in {e.id: e for e in latest.values()}.values():
+        wanted = {i for i, r in run_of.items() if latest.get(r) is evaluation}
+        for row in iter_verdict_rows(store, evaluation.id, sorted(wanted) if subset else None):
+            if row[0] in wanted:
+                purpose = evaluation.purposes.get(run_of[row[0]], "")
+                found.append((evaluation.id, purpose, row))
+    outcomes = load_outcomes(store, {row[3] for _, _, row in found})
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for evaluation_id, purpose, (image_id, _, _, outcome_id) in sorted(
+        found, key=lambda f: (f[2][0], f[2][1])
+    ):
+        o = outcomes[outcome_id]
+        out[image_id].append(
+            {
+                "pack": o.pack,
+                "pack_version": o.pack_version,
+                "jurisdiction": o.jurisdiction,
+                "verdict": o.verdict,
+                "rules": o.rules,
+                "reasons": o.reasons,
+                "purpose": purpose,
+                "evaluation": evaluation_id,
+            }
+        )
+    return out
 
 
 def _signal(row: SignalRecord) -> dict[str, Any]:
@@ -49,21 +96,75 @@ def _signal(row: SignalRecord) -> dict[str, Any]:
 
 
 class ExportView:
-    """Loads one run's tables once and assembles export objects from them."""
+    """Loads one run's tables (or every run's) once and assembles export objects from them.
 
-    def __init__(self, store: Store, run_id: str | None = None) -> None:
+    With ``image_ids`` only those images are loaded, with just the occurrences, pages, signals
+    and snapshots they need (the report's evidence trails for a few images of a large store).
+    Verdicts are those of each run's latest finished evaluation.
+    """
+
+    def __init__(
+        self, store: Store, run_id: str | None = None, *, image_ids: Sequence[int] | None = None
+    ) -> None:
         with store.session() as s:
 
             def where(model: Any) -> Any:
                 stmt = select(model)
                 return stmt.where(model.run_id == run_id) if run_id else stmt
 
-            self.images: list[Image] = list(s.exec(where(Image).order_by(Image.id)).all())
-            occurrences = list(s.exec(where(ImageOccurrence).order_by(ImageOccurrence.id)).all())
-            signals = list(s.exec(where(SignalRecord).order_by(SignalRecord.id)).all())
-            snapshots = list(s.exec(where(HostSnapshot)).all())
-            pages = list(s.exec(where(Page)).all())
-            verdicts = list(s.exec(where(VerdictRecord)).all())
+            if image_ids is None:
+                self.images: list[Image] = list(s.exec(where(Image).order_by(Image.id)).all())
+                occurrences = list(
+                    s.exec(where(ImageOccurrence).order_by(ImageOccurrence.id)).all()
+                )
+                signals = list(s.exec(where(SignalRecord).order_by(SignalRecord.id)).all())
+                snapshots = list(s.exec(where(HostSnapshot)).all())
+                pages = list(s.exec(where(Page)).all())
+            else:
+                self.images = sorted(
+                    (
+                        row
+                        for chunk in _chunks(sorted(set(image_ids)))
+                        for row in s.exec(where(Image).where(col(Image.id).in_(chunk))).all()
+                    ),
+                    key=lambda i: i.id or 0,
+                )
+                urls = sorted({i.url for i in self.images})
+                occurrences = sorted(
+                    (
+                        row
+                        for chunk in _chunks(urls)
+                        for row in s.exec(
+                            where(ImageOccurrence).where(col(ImageOccurrence.image_url).in_(chunk))
+                        ).all()
+                    ),
+                    key=lambda o: o.id or 0,
+                )
+                page_urls = sorted({o.page_url for o in occurrences})
+                hosts = sorted({i.host for i in self.images})
+                subjects = sorted({*urls, *page_urls, *hosts})
+                signals = sorted(
+                    (
+                        row
+                        for chunk in _chunks(subjects)
+                        for row in s.exec(
+                            where(SignalRecord).where(col(SignalRecord.subject).in_(chunk))
+                        ).all()
+                    ),
+                    key=lambda g: g.id or 0,
+                )
+                snapshots = [
+                    row
+                    for chunk in _chunks(hosts)
+                    for row in s.exec(
+                        where(HostSnapshot).where(col(HostSnapshot.host).in_(chunk))
+                    ).all()
+                ]
+                pages = [
+                    row
+                    for chunk in _chunks(page_urls)
+                    for row in s.exec(where(Page).where(col(Page.url).in_(chunk))).all()
+                ]
         self.occurrences: dict[tuple[str, str], list[ImageOccurrence]] = defaultdict(list)
         for occ in occurrences:
             self.occurrences[(occ.run_id, occ.image_url)].append(occ)
@@ -74,16 +175,9 @@ class ExportView:
         for snap in snapshots:
             self.snapshots[(snap.run_id, snap.host)][snap.kind] = snap
         self.pages: dict[tuple[str, str], Page] = {(p.run_id, p.url): p for p in pages}
-        # only the latest evaluation of each image counts; earlier ones stay in the store
-        latest: dict[int, tuple[datetime, str]] = {}
-        for v in verdicts:
-            stamp = (v.evaluated_at, v.evaluation)
-            if v.image_id not in latest or stamp > latest[v.image_id]:
-                latest[v.image_id] = stamp
-        self.verdicts: dict[int, list[VerdictRecord]] = defaultdict(list)
-        for v in verdicts:
-            if (v.evaluated_at, v.evaluation) == latest[v.image_id]:
-                self.verdicts[v.image_id].append(v)
+        self.verdicts: dict[int, list[dict[str, Any]]] = _latest_verdicts(
+            store, self.images, subset=image_ids is not None
+        )
 
     def image_export(self, image: Image) -> dict[str, Any]:
         """The export object of one image."""
@@ -154,19 +248,7 @@ class ExportView:
             "site_jurisdiction": image.site_jurisdiction,
             "subject_jurisdiction": image.subject_jurisdiction,
             "subject": image.subject,
-            "verdicts": [
-                {
-                    "pack": v.pack,
-                    "pack_version": v.pack_version,
-                    "jurisdiction": v.jurisdiction,
-                    "verdict": v.verdict,
-                    "rules": v.rules,
-                    "reasons": v.reasons,
-                    "purpose": v.purpose,
-                    "evaluation": v.evaluation,
-                }
-                for v in self.verdicts.get(image.id or -1, [])
-            ],
+            "verdicts": self.verdicts.get(image.id or -1, []),
             "warc_file": image.warc_file,
             "warc_offset": image.warc_offset,
             "purged": image.purged_at is not None,

@@ -1,8 +1,12 @@
 """The report's data: one plain ``ReportData`` built from the store, rendered three ways.
 
-Everything the HTML, Markdown and JSON reports show comes from ``build_report``, which reads
-the store through :class:`provenance.export.records.ExportView` (one per run) and never
-re-queries what that view assembles. The JSON report is ``ReportData.to_dict()`` as it is.
+Everything the HTML, Markdown and JSON reports show comes from ``build_report``. It streams
+every image record once through :class:`provenance.evaluation.RecordReader` (light rows with
+their policy facts) and every verdict row of the runs' latest evaluations, so headline
+figures, verdict counts, the comparison and the site table cover all records while memory
+stays proportional to what the figures need. Full evidence trails are assembled through
+:class:`provenance.export.records.ExportView` only for the images shown (at most
+``max_trails``, chosen by :func:`select_trails`). The JSON report is ``ReportData.to_dict()``.
 
 JSON shape (``schema`` = ``provtrack-report/1``; keys are only ever added):
 
@@ -35,12 +39,19 @@ JSON shape (``schema`` = ``provtrack-report/1``; keys are only ever added):
   ``taken``: images the reproduce run collected that the compliant one did not, each
   ``{key, url, host, compliant, stage, kinds, reasons, reasons_from, faces, is_minor}``
   (``compliant``: ``skipped``, ``unseen`` or ``failed``; ``reasons_from``: the compliant
-  run's image or page record, or the reproduce record's overridden signals).
+  run's image or page record, or the reproduce record's overridden signals). ``taken_total``
+  counts them all; ``taken`` lists at most ``max_trails`` (those with a trail shown first),
+  while ``taken_by_kind``, ``taken_with_faces`` and ``taken_minors`` count all of them.
 - ``sites``: per host ``{host, source_type, source_type_evidence, site_jurisdiction,
   site_jurisdiction_confidence, site_jurisdiction_evidence, robots, robots_evidence,
   terms_url, terms_outcome, terms_clauses, reachable, collected, skipped, unseen, failed,
   faces, minors, most_severe, most_severe_packs}``; ``collected`` maps mode → count.
-- ``images``: per image URL ``{key, url, host, thumbnail, thumbnail_note, records}``;
+- ``images_total``: the image URLs the runs recorded; ``max_trails``: the most evidence
+  trails the report shows (``null``: all); ``trail_selection``: per category of
+  :data:`TRAIL_CATEGORIES` (``failed``, ``minor``, ``violation``, ``face``, ``opt-out``,
+  ``sample``) ``{images, shown}``: the URLs in it and how many of their trails are shown.
+- ``images``: the evidence trails shown, per image URL ``{key, url, host, thumbnail,
+  thumbnail_note, records}``;
   ``records`` per run: ``{run_id, mode, decision, stage, reasons, overridden, page_urls,
   page_titles, referrer_chains, seeds, alt_texts, titles, fetched_at, http_status,
   content_type, server_ip, byte_size, sha256, format, width, height, phash, dhash, pdq,
@@ -65,33 +76,29 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
+
+from sqlalchemy import Text, cast
+from sqlalchemy import select as sa_select
+from sqlmodel import col
 
 from policies import Pack, load_packs, profile
 from provenance import __version__
 from provenance.errors import NotFoundError, PolicyError
-from provenance.evaluation import facts_for, host_source_types
+from provenance.evaluation import GATE_KINDS, ImageFacts, RecordReader
 from provenance.export.records import ExportView
-from provenance.report.thumbnails import thumbnail_from_warc
+from provenance.report.thumbnails import Thumbnail, thumbnail_from_warc
 from provenance.store import Store
-from provenance.store.models import CrawlRun, Page
+from provenance.store.models import CrawlRun, Evaluation, Page, SignalRecord, VerdictOutcome
+from provenance.store.verdicts import iter_verdict_rows, latest_evaluations, load_outcomes
 
 SCHEMA = "provtrack-report/1"
 VERDICT_ORDER = ("violation", "requires-consent", "needs-review", "permitted")
 SEVERITY = {v: len(VERDICT_ORDER) - i for i, v in enumerate(VERDICT_ORDER)}
 # the compliant gate's order (demoweb/MANIFEST.md): how reasons are listed and charted
-OPTOUT_KINDS = (
-    "robots",
-    "terms",
-    "meta-robots",
-    "x-robots-tag",
-    "tdm-reservation",
-    "ai-txt",
-    "content-usage",
-    "content-signal",
-    "iptc-data-mining",
-    "c2pa-training-mining",
-)
+OPTOUT_KINDS = GATE_KINDS
+DEFAULT_MAX_TRAILS = 1000  # evidence trails shown; figures always cover every record
+_TRAIL_CHUNK = 400  # trails assembled per export view (bounds the images held at once)
 _MODE_ORDER = {"reproduce": 0, "compliant": 1, "audit": 2}
 _UNKNOWN_JURISDICTION = "jurisdiction unknown"
 
@@ -222,6 +229,7 @@ class Comparison:
     taken_with_faces: int
     taken_minors: int
     compliant_only: list[str]
+    taken_total: int = 0
 
 
 @dataclass(slots=True)
@@ -326,6 +334,9 @@ class ReportData:
     comparison: Comparison | None
     sites: list[SiteRow]
     images: list[ImageTrail]
+    images_total: int = 0
+    max_trails: int | None = None
+    trail_selection: dict[str, dict[str, int]] = field(default_factory=dict)
     schema: str = SCHEMA
 
     def to_dict(self) -> dict[str, Any]:
@@ -353,12 +364,6 @@ def _iso(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _gate_kinds(record: dict[str, Any]) -> list[str]:
-    """The opt-out kinds the gate named for this record (skip reasons or overridden)."""
-    found = {r.get("kind") for r in [*record["reasons"], *record["overridden"]]}
-    return [k for k in OPTOUT_KINDS if k in found]
 
 
 def _most_severe(verdicts: Iterable[str]) -> str | None:
@@ -408,25 +413,73 @@ def _verdict(v: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Builder:
-    """Accumulates the report from each run's export records in one pass per run."""
+    """Reads the store once for the whole report: light image records with their facts for
+    every figure, the latest verdicts aggregated per run, host and image."""
 
     def __init__(self, store: Store, runs: list[CrawlRun], progress: Progress | None) -> None:
         self.store = store
         self.runs = runs
         self.progress = progress
-        self.views: dict[str, ExportView] = {}
-        self.records: dict[str, list[dict[str, Any]]] = {}
-        self.source_types: dict[tuple[str, str], dict[str, str]] = {}
+        self.records: dict[str, list[ImageFacts]] = {r.id: [] for r in runs}
+        self.evaluations: dict[str, Evaluation] = {}
+        self.outcomes: dict[int, VerdictOutcome] = {}
+        # run → outcome id → image records that received it
+        self.outcome_counts: dict[str, Counter[int]] = {r.id: Counter() for r in runs}
+        # image id → (most severe verdict, the packs that gave it)
+        self.worst: dict[int, tuple[str, frozenset[str]]] = {}
+        self.verdicts: Counter[str] = Counter()
 
-    def load(self) -> None:
-        total = len(self.runs)
-        for index, run in enumerate(self.runs):
-            view = ExportView(self.store, run.id)
-            self.views[run.id] = view
-            self.records[run.id] = list(view)
-            self.source_types.update(host_source_types(view, {}))
-            if self.progress:
-                self.progress("reading records", index + 1, total)
+    def load(self, *, every_run: bool, with_chains: bool) -> None:
+        self._step("reading records", 0, 1)
+        self.reader = RecordReader(
+            self.store, None if every_run else [r.id for r in self.runs], with_chains=with_chains
+        )
+        total = self.reader.count()
+        for index, rec in enumerate(self.reader.records(details=True)):
+            self.records[rec.run_id].append(rec)
+            if index % 10_000 == 0:
+                self._step("reading records", index, total)
+        self._step("reading verdicts", 0, 1)
+        self.evaluations = latest_evaluations(self.store, [r.id for r in self.runs])
+        run_of = {rec.image_id: run_id for run_id, recs in self.records.items() for rec in recs}
+        for evaluation in {e.id: e for e in self.evaluations.values()}.values():
+            self._read_verdicts(evaluation, run_of)
+
+    def _read_verdicts(self, evaluation: Evaluation, run_of: dict[int, str]) -> None:
+        outcomes = load_outcomes(self.store)
+        self.outcomes.update(outcomes)
+        severity = {i: SEVERITY.get(o.verdict, 0) for i, o in outcomes.items()}
+        mine = {r for r, e in self.evaluations.items() if e is evaluation}
+        current, worst, packs = -1, 0, set[str]()
+        for image_id, pack, _, outcome_id in iter_verdict_rows(self.store, evaluation.id):
+            run_id = run_of.get(image_id)
+            if run_id not in mine:
+                continue
+            assert run_id is not None
+            self.outcome_counts[run_id][outcome_id] += 1
+            self.verdicts[run_id] += 1
+            if image_id != current:
+                self._keep_worst(current, worst, packs)
+                current, worst, packs = image_id, 0, set()
+            sev = severity.get(outcome_id, 0)
+            if sev > worst:
+                worst, packs = sev, {pack}
+            elif sev == worst:
+                packs.add(pack)
+        self._keep_worst(current, worst, packs)
+
+    def _keep_worst(self, image_id: int, worst: int, packs: set[str]) -> None:
+        if image_id >= 0 and worst:
+            self.worst[image_id] = (VERDICT_ORDER[len(VERDICT_ORDER) - worst], frozenset(packs))
+
+    def _step(self, stage: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(stage, done, total)
+
+    def most_severe(self, rec: ImageFacts) -> str | None:
+        """The most severe verdict any pack gave this record (None: no verdict)."""
+        found = self.worst.get(rec.image_id)
+        return found[0] if found else None
 
 
 def _select_runs(store: Store, run_ids: Sequence[str] | None) -> list[CrawlRun]:
@@ -455,57 +508,61 @@ def build_report(
     store_label: str = "",
     thumbnails: bool = True,
     progress: Progress | None = None,
+    max_trails: int | None = DEFAULT_MAX_TRAILS,
 ) -> ReportData:
     """The report's data for the given runs (all runs by default).
+
+    Every figure, verdict count and site row is computed over all the runs' records; the
+    per-image evidence trails (and the thumbnails) are given for at most ``max_trails`` image
+    URLs (``None``: every one), chosen by :func:`select_trails`.
 
     Raises ``NotFoundError`` when the store has no runs, a named run does not exist, or a run
     with image records has no verdicts yet ("run provtrack evaluate first").
     """
+    all_runs = len(store.all(CrawlRun))
     runs = _select_runs(store, run_ids)
+    compliant, reproduce = _latest(runs, "compliant"), _latest(runs, "reproduce")
+    both = compliant is not None and reproduce is not None
     builder = _Builder(store, runs, progress)
-    builder.load()
+    builder.load(every_run=len(runs) == all_runs, with_chains=both)
     unevaluated = [
         f"{run.id} ({len(records)} image records)"
         for run in runs
-        if (records := builder.records[run.id]) and not any(r["verdicts"] for r in records)
+        if (records := builder.records[run.id]) and not builder.verdicts[run.id]
     ]
     if unevaluated:
         raise NotFoundError(
             f"no policy verdicts for run {', '.join(unevaluated)}: run provtrack evaluate first"
         )
-    run_by_id = {r.id: r for r in runs}
-    facts = {
-        (run_id, rec["image_id"]): facts_for(
-            rec,
-            builder.source_types.get((run_id, rec["host"]), {"kind": "unknown"})["kind"],
-            run_by_id[run_id],
-        )
-        for run_id, records in builder.records.items()
-        for rec in records
-    }
-    primary = _latest(runs, "reproduce") or runs[0]
+    primary = reproduce or runs[0]
     loaded = _builtin_packs()
-    run_infos = [_run_info(run, builder.records[run.id], builder.views[run.id]) for run in runs]
-    headline = [_headline(run, builder.records[run.id], facts) for run in runs]
-    compliant, reproduce = _latest(runs, "compliant"), _latest(runs, "reproduce")
+    builder._step("summing up", 0, 1)
     comparison = (
-        _comparison(builder, compliant, reproduce) if compliant is not None and reproduce else None
+        _comparison(builder, compliant, reproduce, max_trails)
+        if compliant is not None and reproduce is not None
+        else None
     )
-    images = _images(builder, facts, warc_dir, thumbnails, progress)
+    selected, selection = select_trails(builder, max_trails)
+    if comparison is not None:
+        comparison.taken = _cap_taken(comparison.taken, selected, max_trails)
+    images = _images(builder, selected, warc_dir, thumbnails)
     return ReportData(
         generated_at=_iso(datetime.now(UTC)) or "",
         provtrack_version=__version__,
         store=store_label,
         warc_dir=str(warc_dir),
-        runs=run_infos,
+        runs=[_run_info(run, builder) for run in runs],
         primary_run=primary.id,
         purposes=_purposes(runs),
         packs=_packs(builder, loaded),
-        headline=headline,
+        headline=[_headline(run, builder.records[run.id]) for run in runs],
         verdicts=_verdict_summaries(builder, loaded),
         comparison=comparison,
         sites=_sites(builder, primary, compliant, reproduce),
         images=images,
+        images_total=len({r.url for recs in builder.records.values() for r in recs}),
+        max_trails=max_trails,
+        trail_selection=selection,
     )
 
 
@@ -517,10 +574,9 @@ def _builtin_packs() -> dict[str, Pack]:
         return {}
 
 
-def _run_info(run: CrawlRun, records: list[dict[str, Any]], view: ExportView) -> RunInfo:
-    verdicts = [v for r in records for v in r["verdicts"]]
-    evaluations = sorted({v["evaluation"] for v in verdicts})
-    stamps = [v.evaluated_at for rows in view.verdicts.values() for v in rows]
+def _run_info(run: CrawlRun, builder: _Builder) -> RunInfo:
+    evaluation = builder.evaluations.get(run.id)
+    verdicts = builder.verdicts[run.id]
     return RunInfo(
         run_id=run.id,
         mode=run.mode,
@@ -530,10 +586,10 @@ def _run_info(run: CrawlRun, records: list[dict[str, Any]], view: ExportView) ->
         status=run.status,
         seeds=list(run.seeds),
         user_agent=run.user_agent,
-        evaluations=evaluations,
-        evaluated_at=_iso(max(stamps)) if stamps else None,
-        records=len(records),
-        verdicts=len(verdicts),
+        evaluations=[evaluation.id] if evaluation is not None and verdicts else [],
+        evaluated_at=_iso(evaluation.started_at) if evaluation is not None and verdicts else None,
+        records=len(builder.records[run.id]),
+        verdicts=verdicts,
     )
 
 
@@ -554,11 +610,11 @@ def _purposes(runs: Sequence[CrawlRun]) -> list[PurposeNote]:
 def _packs(builder: _Builder, loaded: dict[str, Pack]) -> list[PackInfo]:
     versions: dict[str, set[str]] = defaultdict(set)
     jurisdictions: dict[str, str] = {}
-    for records in builder.records.values():
-        for rec in records:
-            for v in rec["verdicts"]:
-                versions[v["pack"]].add(v["pack_version"])
-                jurisdictions.setdefault(v["pack"], v["jurisdiction"])
+    for counts in builder.outcome_counts.values():
+        for outcome_id in counts:
+            o = builder.outcomes[outcome_id]
+            versions[o.pack].add(o.pack_version)
+            jurisdictions.setdefault(o.pack, o.jurisdiction)
     out: list[PackInfo] = []
     for pack_id in sorted(versions):
         known = loaded.get(pack_id)
@@ -573,21 +629,21 @@ def _packs(builder: _Builder, loaded: dict[str, Pack]) -> list[PackInfo]:
     return out
 
 
-def _headline(run: CrawlRun, records: list[dict[str, Any]], facts: dict[Any, Any]) -> Headline:
+def _headline(run: CrawlRun, records: list[ImageFacts]) -> Headline:
     h = Headline(run_id=run.id, mode=run.mode, images=len(records))
     kinds: Counter[str] = Counter()
     for rec in records:
-        f = facts[(run.id, rec["image_id"])]
-        decision = rec["decision"]
+        f = rec.facts
+        decision = rec.decision
         h.collected += decision == "collected"
         h.skipped += decision == "skipped"
         h.failed += decision == "failed"
         reachable = bool(f.is_publicly_accessible)
         h.reachable += reachable
-        gate = _gate_kinds(rec)
+        gate = rec.gate_kinds
         kinds.update(gate)
         h.with_optout += bool(gate)
-        count = rec["faces"]["count"]
+        count = rec.face_count
         face = bool(count)
         h.with_faces += face
         h.faces_unknown += count is None
@@ -595,7 +651,7 @@ def _headline(run: CrawlRun, records: list[dict[str, Any]], facts: dict[Any, Any
         explicit = f.consent_evidence == "explicit"
         h.with_subject_consent += explicit
         h.faces_reachable_without_consent += face and reachable and not explicit
-        minor = (rec.get("subject") or {}).get("is_minor") is True
+        minor = rec.is_minor is True
         h.minors += minor
         h.minors_with_faces += minor and face
     h.optouts_by_kind = {k: kinds[k] for k in OPTOUT_KINDS if kinds[k]}
@@ -606,42 +662,42 @@ def _verdict_summaries(builder: _Builder, loaded: dict[str, Pack]) -> list[PackS
     packs: dict[str, PackSummary] = {}
     versions: dict[str, set[str]] = defaultdict(set)
     rules: dict[str, dict[str, RuleSummary]] = defaultdict(dict)
-    for run_id, records in builder.records.items():
-        for rec in records:
-            for v in rec["verdicts"]:
-                pack_id = v["pack"]
-                known = loaded.get(pack_id)
-                summary = packs.setdefault(
-                    pack_id,
-                    PackSummary(
-                        pack=pack_id,
-                        name=known.name if known else pack_id,
-                        versions=[],
-                        jurisdiction=v["jurisdiction"],
-                        jurisdictions=list(known.jurisdictions) if known else [v["jurisdiction"]],
+    for run_id, counted in builder.outcome_counts.items():
+        for outcome_id, n in sorted(counted.items()):
+            v = builder.outcomes[outcome_id]
+            pack_id = v.pack
+            known = loaded.get(pack_id)
+            summary = packs.setdefault(
+                pack_id,
+                PackSummary(
+                    pack=pack_id,
+                    name=known.name if known else pack_id,
+                    versions=[],
+                    jurisdiction=v.jurisdiction,
+                    jurisdictions=list(known.jurisdictions) if known else [v.jurisdiction],
+                ),
+            )
+            versions[pack_id].add(v.pack_version)
+            counts = summary.counts.setdefault(run_id, dict.fromkeys(VERDICT_ORDER, 0))
+            counts[v.verdict] = counts.get(v.verdict, 0) + n
+            if any(r.startswith(_UNKNOWN_JURISDICTION) for r in v.reasons):
+                summary.jurisdiction_unknown[run_id] = (
+                    summary.jurisdiction_unknown.get(run_id, 0) + n
+                )
+            for rule in v.rules:
+                fired = "verdict" in rule
+                entry = rules[pack_id].setdefault(
+                    rule["id"],
+                    RuleSummary(
+                        id=rule["id"],
+                        verdict=rule.get("verdict") or rule.get("would_yield") or "",
+                        citation=rule.get("citation", ""),
+                        explanation=rule.get("explanation", ""),
+                        confidence=rule.get("confidence", ""),
                     ),
                 )
-                versions[pack_id].add(v["pack_version"])
-                counts = summary.counts.setdefault(run_id, dict.fromkeys(VERDICT_ORDER, 0))
-                counts[v["verdict"]] = counts.get(v["verdict"], 0) + 1
-                if any(r.startswith(_UNKNOWN_JURISDICTION) for r in v["reasons"]):
-                    summary.jurisdiction_unknown[run_id] = (
-                        summary.jurisdiction_unknown.get(run_id, 0) + 1
-                    )
-                for rule in v["rules"]:
-                    fired = "verdict" in rule
-                    entry = rules[pack_id].setdefault(
-                        rule["id"],
-                        RuleSummary(
-                            id=rule["id"],
-                            verdict=rule.get("verdict") or rule.get("would_yield") or "",
-                            citation=rule.get("citation", ""),
-                            explanation=rule.get("explanation", ""),
-                            confidence=rule.get("confidence", ""),
-                        ),
-                    )
-                    bucket = entry.fired if fired else entry.undecided
-                    bucket[run_id] = bucket.get(run_id, 0) + 1
+                bucket = entry.fired if fired else entry.undecided
+                bucket[run_id] = bucket.get(run_id, 0) + n
     for pack_id, summary in packs.items():
         summary.versions = sorted(versions[pack_id])
         order = {r.id: i for i, r in enumerate(loaded[pack_id].rules)} if pack_id in loaded else {}
@@ -653,76 +709,111 @@ def _verdict_summaries(builder: _Builder, loaded: dict[str, Pack]) -> list[PackS
     return [packs[p] for p in sorted(packs, key=lambda p: (packs[p].jurisdiction, p))]
 
 
-def _stopped_at(rec: dict[str, Any], run_id: str, pages: dict[tuple[str, str], Page]) -> list[Page]:
+class _PageStop(NamedTuple):
+    url: str
+    reasons: list[dict[str, Any]]
+
+
+def _compliant_stops(store: Store, run_id: str) -> dict[str, _PageStop]:
+    """The compliant run's pages it recorded but did not fetch, with their reasons."""
+    stmt = (
+        sa_select(col(Page.url), cast(col(Page.reasons), Text))
+        .where(col(Page.run_id) == run_id, col(Page.decision) != "fetched")
+        .order_by(col(Page.id))
+    )
+    with store.reading() as conn:
+        return {url: _PageStop(url, json.loads(text or "[]")) for url, text in conn.execute(stmt)}
+
+
+def _stopped_at(
+    chains: Iterable[Sequence[str]], page_urls: Iterable[str], stops: dict[str, _PageStop]
+) -> list[_PageStop]:
     """The pages where the compliant crawl stopped on its way to this image.
 
     Walks each path from the seed to the image's pages and keeps the first page the compliant
     run recorded but did not fetch (a robots or terms skip at the home page hides every page
     behind it, which the compliant run then never recorded).
     """
-    found: dict[str, Page] = {}
+    found: dict[str, _PageStop] = {}
     # a chain runs from the seed to the page; the page alone covers a record without one
-    for chain in [*rec["referrer_chains"], *([u] for u in rec["page_urls"])]:
+    for chain in [*chains, *([u] for u in page_urls)]:
         for url in chain:
-            page = pages.get((run_id, url))
-            if page is not None and page.decision != "fetched":
+            page = stops.get(url)
+            if page is not None:
                 found.setdefault(page.url, page)
                 break
     return list(found.values())
 
 
-def _comparison(builder: _Builder, compliant: CrawlRun, reproduce: CrawlRun) -> Comparison:
-    comp = {r["image_url"]: r for r in builder.records[compliant.id]}
-    repro = {r["image_url"]: r for r in builder.records[reproduce.id]}
-    comp_pages = builder.views[compliant.id].pages
+def _comparison(
+    builder: _Builder, compliant: CrawlRun, reproduce: CrawlRun, max_trails: int | None
+) -> Comparison:
+    comp = {r.url: r for r in builder.records[compliant.id]}
+    repro = {r.url: r for r in builder.records[reproduce.id]}
+    stops = _compliant_stops(builder.store, compliant.id)
+    reader = builder.reader
+    # images of one page share their pages and chains: the reasons are worked out once
+    unseen_memo: dict[tuple[Any, ...], tuple[list[dict[str, Any]], str]] = {}
+    reasons_memo: dict[int, list[dict[str, Any]]] = {}
     taken: list[TakenImage] = []
     for url, rec in repro.items():
-        if rec["decision"] != "collected":
+        if rec.decision != "collected":
             continue
         other = comp.get(url)
-        if other is not None and other["decision"] == "collected":
+        if other is not None and other.decision == "collected":
             continue
         if other is not None:
-            status = "skipped" if other["decision"] == "skipped" else "failed"
-            reasons, source, stage = other["reasons"], "compliant image record", other["stage"]
+            status = "skipped" if other.decision == "skipped" else "failed"
+            raw, source, stage = other.reasons or [], "compliant image record", other.stage
         else:
             status, stage = "unseen", None
-            stopped = _stopped_at(rec, compliant.id, comp_pages)
-            if stopped:
-                reasons = [r for p in stopped for r in p.reasons]
-                source = "compliant page record of " + ", ".join(p.url for p in stopped)
-            else:
-                reasons, source = rec["overridden"], "reproduce record (overridden signals)"
-        reasons = _dedupe(_reason(r) for r in reasons)
+            pages = reader.pages.get((reproduce.id, url), ())
+            chains = reader.chains.get((reproduce.id, url), ())
+            key = (pages, chains, id(rec.overridden))
+            found = unseen_memo.get(key)
+            if found is None:
+                stopped = _stopped_at(chains, pages, stops)
+                if stopped:
+                    found = (
+                        [r for p in stopped for r in p.reasons],
+                        "compliant page record of " + ", ".join(p.url for p in stopped),
+                    )
+                else:
+                    found = (rec.overridden or [], "reproduce record (overridden signals)")
+                unseen_memo[key] = found
+            raw, source = found
+        reasons = reasons_memo.get(id(raw))
+        if reasons is None:
+            reasons = reasons_memo[id(raw)] = _dedupe(_reason(r) for r in raw)
         kinds = [k for k in OPTOUT_KINDS if any(r["kind"] == k for r in reasons)]
         if not kinds and status != "failed":
-            kinds = _gate_kinds(rec)
+            kinds = list(rec.gate_kinds)
         taken.append(
             TakenImage(
                 key=image_key(url),
                 url=url,
-                host=rec["host"],
+                host=rec.host,
                 compliant=status,
                 stage=stage,
                 kinds=kinds,
                 reasons=reasons,
                 reasons_from=source,
-                faces=rec["faces"]["count"],
-                is_minor=(rec.get("subject") or {}).get("is_minor"),
+                faces=rec.face_count,
+                is_minor=rec.is_minor,
             )
         )
     by_kind = Counter(k for t in taken for k in t.kinds)
 
-    def figures(records: dict[str, dict[str, Any]]) -> dict[str, int]:
-        collected = [r for r in records.values() if r["decision"] == "collected"]
+    def figures(records: dict[str, ImageFacts]) -> dict[str, int]:
+        collected = [r for r in records.values() if r.decision == "collected"]
         return {
             "recorded": len(records),
             "collected": len(collected),
-            "skipped": sum(r["decision"] == "skipped" for r in records.values()),
-            "failed": sum(r["decision"] == "failed" for r in records.values()),
-            "faces": sum(bool(r["faces"]["count"]) for r in collected),
-            "minors": sum((r.get("subject") or {}).get("is_minor") is True for r in collected),
-            "optout": sum(bool(_gate_kinds(r)) for r in collected),
+            "skipped": sum(r.decision == "skipped" for r in records.values()),
+            "failed": sum(r.decision == "failed" for r in records.values()),
+            "faces": sum(bool(r.face_count) for r in collected),
+            "minors": sum(r.is_minor is True for r in collected),
+            "optout": sum(bool(r.gate_kinds) for r in collected),
         }
 
     c, r = figures(comp), figures(repro)
@@ -739,7 +830,7 @@ def _comparison(builder: _Builder, compliant: CrawlRun, reproduce: CrawlRun) -> 
     only = sorted(
         u
         for u, rec in comp.items()
-        if rec["decision"] == "collected" and repro.get(u, {}).get("decision") != "collected"
+        if rec.decision == "collected" and (u not in repro or repro[u].decision != "collected")
     )
     return Comparison(
         compliant_run=compliant.id,
@@ -750,25 +841,169 @@ def _comparison(builder: _Builder, compliant: CrawlRun, reproduce: CrawlRun) -> 
         taken_with_faces=sum(bool(t.faces) for t in taken),
         taken_minors=sum(t.is_minor is True for t in taken),
         compliant_only=only,
+        taken_total=len(taken),
     )
 
 
-def _robots_summary(view: ExportView, run_id: str, host: str) -> tuple[str, str]:
-    snap = view.snapshots.get((run_id, host), {}).get("robots")
-    own = next(
-        (
-            s
-            for s in view.signals.get((run_id, host), [])
-            if s.kind == "robots" and s.agent == "provtrack"
-        ),
-        None,
-    )
+def _cap_taken(
+    taken: list[TakenImage], selected: set[str], max_trails: int | None
+) -> list[TakenImage]:
+    """At most ``max_trails`` taken images: those whose evidence trail is shown first, then
+    one per stopping signal and host in turn (every kind and host stays represented)."""
+    if max_trails is None or len(taken) <= max_trails:
+        return taken
+    shown = [t for t in taken if t.url in selected][:max_trails]
+    strata: dict[tuple[Any, ...], list[TakenImage]] = defaultdict(list)
+    for t in sorted(taken, key=lambda t: _sample_order(t.url)):
+        if t.url not in selected:
+            strata[(tuple(t.kinds), t.host, t.compliant)].append(t)
+    picked = _round_robin([strata[k] for k in sorted(strata)], max_trails - len(shown))
+    return sorted([*shown, *picked], key=lambda t: (t.host, t.url))
+
+
+def _sample_order(url: str) -> str:
+    """A stable pseudo-random order: a sample that does not favour any part of the alphabet."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+T = TypeVar("T")
+
+
+def _round_robin(strata: Sequence[Sequence[T]], budget: int) -> list[T]:
+    """One item from each stratum in turn, in order, until ``budget`` items are taken."""
+    out: list[T] = []
+    depth = 0
+    while len(out) < budget:
+        added = False
+        for items in strata:
+            if depth < len(items):
+                out.append(items[depth])
+                added = True
+                if len(out) == budget:
+                    break
+        if not added:
+            break
+        depth += 1
+    return out
+
+
+# why an image's evidence trail is shown, in order of precedence (the first that applies)
+TRAIL_CATEGORIES = (
+    ("failed", "a failed or hostile fetch (broken, too large, refused, redirect loop...)"),
+    ("minor", "the person pictured is a minor, by what the page says"),
+    ("violation", "a pack found a violation"),
+    ("face", "shows a face"),
+    ("opt-out", "a Clearview-style crawl went against an opt-out, or a compliant one honoured it"),
+    ("sample", "a stratified sample of the rest, by host and decision"),
+)
+
+
+def select_trails(
+    builder: _Builder, max_trails: int | None
+) -> tuple[set[str], dict[str, dict[str, int]]]:
+    """The image URLs whose evidence trail the report shows, and how many per category.
+
+    Every URL gets the first category of :data:`TRAIL_CATEGORIES` that applies to any of
+    its records, and a stratum within it (host, and the failure or opt-out kind). Strata are
+    then taken in turn, one URL each (failures first), in a stable pseudo-random order within
+    a stratum, until ``max_trails`` URLs are chosen: every failure reason, host and opt-out
+    kind is shown at least once before any is shown twice. ``None`` shows every URL.
+    """
+    by_url: dict[str, list[ImageFacts]] = defaultdict(list)
+    for recs in builder.records.values():
+        for rec in recs:
+            by_url[rec.url].append(rec)
+    strata: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    category_of: dict[str, str] = {}
+    for url, recs in by_url.items():
+        category, stratum = _trail_category(builder, recs)
+        category_of[url] = category
+        strata[stratum].append(url)
+    counts = Counter(category_of.values())
+    if max_trails is None or len(by_url) <= max_trails:
+        selected = set(by_url)
+    else:
+        order = {name: i for i, (name, _) in enumerate(TRAIL_CATEGORIES)}
+        keys = sorted(strata, key=lambda k: (order[k[0]], k[1:]))
+        lists = [sorted(strata[k], key=_sample_order) for k in keys]
+        selected = set(_round_robin(lists, max_trails))
+    shown = Counter(category_of[u] for u in selected)
+    selection = {
+        name: {"images": counts[name], "shown": shown[name]}
+        for name, _ in TRAIL_CATEGORIES
+        if counts[name]
+    }
+    return selected, selection
+
+
+def _trail_category(builder: _Builder, recs: list[ImageFacts]) -> tuple[str, tuple[Any, ...]]:
+    host = recs[0].host
+    failed = [r for r in recs if r.decision == "failed"]
+    if failed:
+        reasons = failed[0].reasons or []
+        value = str(reasons[0].get("value")) if reasons else "failed"
+        return "failed", ("failed", value, host)
+    if any(r.is_minor is True for r in recs):
+        return "minor", ("minor", host)
+    if any(builder.most_severe(r) == "violation" for r in recs):
+        return "violation", ("violation", host)
+    if any(r.face_count for r in recs):
+        return "face", ("face", host)
+    kinds = sorted({k for r in recs for k in r.gate_kinds})
+    if kinds:
+        return "opt-out", ("opt-out", kinds[0], host)
+    return "sample", ("sample", host, recs[0].decision)
+
+
+def _robots_summary(
+    builder: _Builder, run_id: str, host: str, own: tuple[str, str] | None
+) -> tuple[str, str]:
+    snap = builder.reader.snapshots.get((run_id, host), {}).get("robots")
     outcome = snap.outcome if snap else "not fetched"
     status = f"HTTP {snap.http_status}" if snap and snap.http_status else ""
     summary = f"{outcome}" + (f" ({status})" if status else "")
     if own is not None:
-        summary += f"; provtrack: {own.value}"
-    return summary, own.evidence if own is not None else ""
+        summary += f"; provtrack: {own[0]}"
+    return summary, own[1] if own is not None else ""
+
+
+def _host_robots(store: Store, run_ids: Sequence[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Each (run, host)'s first robots signal for provtrack: its value and evidence."""
+    stmt = (
+        sa_select(
+            col(SignalRecord.run_id),
+            col(SignalRecord.subject),
+            col(SignalRecord.value),
+            col(SignalRecord.evidence),
+        )
+        .where(
+            col(SignalRecord.run_id).in_(list(run_ids)),
+            col(SignalRecord.level) == "host",
+            col(SignalRecord.kind) == "robots",
+            col(SignalRecord.agent) == "provtrack",
+        )
+        .order_by(col(SignalRecord.id))
+    )
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    with store.reading() as conn:
+        for run_id, host, value, evidence in conn.execute(stmt):
+            out.setdefault((run_id, host), (value, evidence))
+    return out
+
+
+def _page_jurisdictions(store: Store, run_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+    """Each (run, host)'s first page with site jurisdiction candidates (as JSON text)."""
+    stmt = (
+        sa_select(col(Page.run_id), col(Page.host), cast(col(Page.site_jurisdiction), Text))
+        .where(col(Page.run_id).in_(list(run_ids)))
+        .order_by(col(Page.id))
+    )
+    out: dict[tuple[str, str], str] = {}
+    with store.reading() as conn:
+        for run_id, host, text in conn.execute(stmt):
+            if text and text not in ("[]", "null") and (run_id, host) not in out:
+                out[(run_id, host)] = text
+    return out
 
 
 def _sites(
@@ -778,17 +1013,19 @@ def _sites(
     reproduce: CrawlRun | None,
 ) -> list[SiteRow]:
     hosts: dict[str, SiteRow] = {}
+    reader = builder.reader
+    run_ids = [r.id for r in builder.runs]
+    robots = _host_robots(builder.store, run_ids)
     # host facts come from the richest run that has them: reproduce reads every host's terms
     order = [r for r in (reproduce, compliant) if r is not None] + [
         r for r in builder.runs if r not in (reproduce, compliant)
     ]
     for run in order:
-        view = builder.views[run.id]
-        for (run_id, host), snaps in view.snapshots.items():
+        for (run_id, host), snaps in reader.snapshots.items():
             if host in hosts or run_id != run.id:
                 continue
-            kind = builder.source_types.get((run_id, host), {"kind": "unknown", "evidence": ""})
-            robots, robots_evidence = _robots_summary(view, run_id, host)
+            kind = reader.source_types.get((run_id, host), {"kind": "unknown", "evidence": ""})
+            summary, evidence = _robots_summary(builder, run_id, host, robots.get((run_id, host)))
             terms = snaps.get("terms")
             clauses = [
                 {"kind": c.get("kind"), "sentence": c.get("sentence")}
@@ -801,54 +1038,52 @@ def _sites(
                 site_jurisdiction=None,
                 site_jurisdiction_confidence=None,
                 site_jurisdiction_evidence=[],
-                robots=robots,
-                robots_evidence=robots_evidence,
+                robots=summary,
+                robots_evidence=evidence,
                 terms_url=terms.url if terms else None,
                 terms_outcome=terms.outcome if terms else None,
                 terms_clauses=clauses,
             )
+    pages = _page_jurisdictions(builder.store, run_ids)
     for run in order:
-        for page in builder.views[run.id].pages.values():
-            row = hosts.get(page.host)
-            if row is not None and row.site_jurisdiction is None and page.site_jurisdiction:
-                _set_jurisdiction(row, page.site_jurisdiction)
+        for (run_id, host), text in pages.items():
+            row = hosts.get(host)
+            if run_id == run.id and row is not None and row.site_jurisdiction is None:
+                _set_jurisdiction(row, json.loads(text))
         for rec in builder.records[run.id]:
-            row = hosts.get(rec["host"])
-            if row is not None and row.site_jurisdiction is None and rec["site_jurisdiction"]:
-                _set_jurisdiction(row, rec["site_jurisdiction"])
-    comp = {r["image_url"]: r for r in builder.records[compliant.id]} if compliant else {}
+            row = hosts.get(rec.host)
+            if row is not None and row.site_jurisdiction is None and rec.site_jurisdiction:
+                _set_jurisdiction(row, rec.site_jurisdiction)
+    comp = {r.url for r in builder.records[compliant.id]} if compliant else set()
+    unseen_counted = compliant is not None and reproduce is not None and primary is reproduce
     for run in builder.runs:
         for rec in builder.records[run.id]:
-            row = hosts.setdefault(
-                rec["host"],
-                SiteRow(
-                    rec["host"], "unknown", "", None, None, [], "not fetched", "", None, None, []
-                ),
-            )
-            if rec["decision"] == "collected":
+            row = hosts.get(rec.host)
+            if row is None:
+                row = hosts[rec.host] = SiteRow(
+                    rec.host, "unknown", "", None, None, [], "not fetched", "", None, None, []
+                )
+            if rec.decision == "collected":
                 row.collected[run.mode] = row.collected.get(run.mode, 0) + 1
             if run.id != primary.id:
                 continue
-            face = bool(rec["faces"]["count"])
-            minor = (rec.get("subject") or {}).get("is_minor") is True
-            row.reachable += rec["decision"] != "failed"
-            row.failed += rec["decision"] == "failed"
-            row.faces += face
-            row.minors += minor
-            severe = _most_severe(v["verdict"] for v in rec["verdicts"])
-            if severe and (row.most_severe is None or SEVERITY[severe] > SEVERITY[row.most_severe]):
-                row.most_severe, row.most_severe_packs = severe, []
-            if severe and severe == row.most_severe:
-                packs = {v["pack"] for v in rec["verdicts"] if v["verdict"] == severe}
-                row.most_severe_packs = sorted(set(row.most_severe_packs) | packs)
-            if compliant is not None and reproduce is not None and primary.id == reproduce.id:
-                other = comp.get(rec["image_url"])
-                if other is None and rec["decision"] == "collected":
-                    row.unseen += 1
+            row.reachable += rec.decision != "failed"
+            row.failed += rec.decision == "failed"
+            row.faces += bool(rec.face_count)
+            row.minors += rec.is_minor is True
+            worst = builder.worst.get(rec.image_id)
+            if worst is not None:
+                severe, packs = worst
+                if row.most_severe is None or SEVERITY[severe] > SEVERITY[row.most_severe]:
+                    row.most_severe, row.most_severe_packs = severe, []
+                if severe == row.most_severe:
+                    row.most_severe_packs = sorted(set(row.most_severe_packs) | packs)
+            if unseen_counted and rec.url not in comp and rec.decision == "collected":
+                row.unseen += 1
     if compliant is not None:
         for rec in builder.records[compliant.id]:
-            if rec["host"] in hosts:
-                hosts[rec["host"]].skipped += rec["decision"] == "skipped"
+            if rec.host in hosts:
+                hosts[rec.host].skipped += rec.decision == "skipped"
     return [hosts[h] for h in sorted(hosts)]
 
 
@@ -862,33 +1097,46 @@ def _set_jurisdiction(row: SiteRow, candidates: list[dict[str, Any]]) -> None:
 
 
 def _images(
-    builder: _Builder,
-    facts: dict[Any, Any],
-    warc_dir: Path,
-    thumbnails: bool,
-    progress: Progress | None,
+    builder: _Builder, selected: set[str], warc_dir: Path, thumbnails: bool
 ) -> list[ImageTrail]:
+    """The evidence trails of the selected image URLs, each with its thumbnail."""
+    chosen = [rec for run in builder.runs for rec in builder.records[run.id] if rec.url in selected]
+    facts = {(rec.run_id, rec.image_id): rec.facts for rec in chosen}
+    total = len(chosen)
     by_url: dict[str, ImageTrail] = {}
-    for run in builder.runs:
-        view = builder.views[run.id]
-        for rec in builder.records[run.id]:
+    done = 0
+    for start in range(0, total, _TRAIL_CHUNK):
+        part = chosen[start : start + _TRAIL_CHUNK]
+        view = ExportView(builder.store, image_ids=[r.image_id for r in part])
+        runs = {r.id: r for r in builder.runs}
+        for image in view.images:
+            rec = view.image_export(image)
             url = rec["image_url"]
             trail = by_url.setdefault(
                 url, ImageTrail(image_key(url), url, rec["host"], None, "", [])
             )
-            trail.records.append(_record_trail(run, rec, view, facts[(run.id, rec["image_id"])]))
+            trail.records.append(
+                _record_trail(runs[image.run_id], rec, view, facts[(image.run_id, image.id or 0)])
+            )
+        done += len(part)
+        builder._step("evidence trails", done, total)
+    order = {r.id: i for i, r in enumerate(builder.runs)}
     trails = sorted(by_url.values(), key=lambda t: (t.host, t.url))
+    cache: dict[tuple[str, int, str | None], Thumbnail] = {}
     for index, trail in enumerate(trails):
+        trail.records.sort(key=lambda r: order[r.run_id])
         if thumbnails:
-            _thumbnail(trail, warc_dir)
+            _thumbnail(trail, warc_dir, cache)
         else:
             trail.thumbnail_note = "thumbnails not requested"
-        if progress:
-            progress("thumbnails", index + 1, len(trails))
+        if index % 50 == 0 or index + 1 == len(trails):
+            builder._step("thumbnails", index + 1, len(trails))
     return trails
 
 
-def _thumbnail(trail: ImageTrail, warc_dir: Path) -> None:
+def _thumbnail(
+    trail: ImageTrail, warc_dir: Path, cache: dict[tuple[str, int, str | None], Thumbnail]
+) -> None:
     """Set the trail's thumbnail from a collected, unpurged record's WARC bytes, if any."""
     candidates = [
         r
@@ -908,9 +1156,11 @@ def _thumbnail(trail: ImageTrail, warc_dir: Path) -> None:
         return
     note = ""
     for rec in candidates:
-        thumb = thumbnail_from_warc(
-            warc_dir, str(rec.warc_file), int(rec.warc_offset or 0), rec.sha256
-        )
+        # replicated or re-posted records can point at the same bytes: decode them once
+        where = (str(rec.warc_file), int(rec.warc_offset or 0), rec.sha256)
+        thumb = cache.get(where)
+        if thumb is None:
+            thumb = cache[where] = thumbnail_from_warc(warc_dir, where[0], where[1], where[2])
         if thumb.uri:
             trail.thumbnail, trail.thumbnail_note = thumb.uri, ""
             return

@@ -20,7 +20,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from provenance.report import charts
-from provenance.report.data import OPTOUT_KINDS, VERDICT_ORDER, ReportData, RuleSummary
+from provenance.report.data import (
+    OPTOUT_KINDS,
+    TRAIL_CATEGORIES,
+    VERDICT_ORDER,
+    ReportData,
+    RuleSummary,
+)
 from provenance.report.labels import CONFIDENCE_LABELS, OPTOUT_LABELS, VERDICT_LABELS
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -121,4 +127,6 @@ def render_html(data: ReportData) -> str:
         confidence_labels=CONFIDENCE_LABELS,
         hosts=len(data.sites),
         seeds=sorted({s for r in data.runs for s in r.seeds}),
+        shown={img.key for img in data.images},
+        trail_categories=TRAIL_CATEGORIES,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from provenance.report.data import OPTOUT_KINDS, VERDICT_ORDER, ReportData
+from provenance.report.data import OPTOUT_KINDS, TRAIL_CATEGORIES, VERDICT_ORDER, ReportData
 from provenance.report.labels import CONFIDENCE_LABELS, OPTOUT_LABELS, VERDICT_LABELS
 
 # inline metacharacters: text never starts a line here, so list/heading marks cannot trigger
@@ -197,11 +197,19 @@ def render_markdown(data: ReportData) -> str:
         lines += [
             f"## {next(section)}. Compliant versus Clearview-style",
             "",
-            f"The reproduce run {code(cmp.reproduce_run)} collected **{len(cmp.taken)}** images "
+            f"The reproduce run {code(cmp.reproduce_run)} collected **{cmp.taken_total}** images "
             f"that the compliant run {code(cmp.compliant_run)} did not ({cmp.taken_with_faces} "
             f"showing faces, {cmp.taken_minors} of minors).",
             "",
         ]
+        if len(cmp.taken) < cmp.taken_total:
+            lines += [
+                f"The last table lists {len(cmp.taken)} of these {cmp.taken_total} images (those "
+                "whose evidence trail is below first, then one per stopping signal, host and "
+                "compliant outcome in turn); the counts cover all of them, and `provtrack export` "
+                "lists every record.",
+                "",
+            ]
         lines += _table(
             ["figure", "compliant", "reproduce"],
             [(row.label, row.compliant, row.reproduce) for row in cmp.rows],
@@ -276,7 +284,37 @@ def render_markdown(data: ReportData) -> str:
         ],
     )
 
-    lines += [f"## {next(section)}. Every image and its evidence", ""]
+    shown, total = len(data.images), data.images_total
+    if shown < total:
+        lines += [
+            f"## {next(section)}. Evidence trails of {shown} of {total} images",
+            "",
+            f"**This section shows the evidence trail of {shown} of the {total} image URLs** (at "
+            f"most {data.max_trails}); every figure, verdict count and site row above covers all "
+            "of them. The trails were chosen to favour what matters most, one image in turn from "
+            "each kind and host, so that every failure reason, host and opt-out kind appears:",
+            "",
+        ]
+        lines += _table(
+            ["why shown", "images", "trails shown"],
+            [
+                (
+                    text(label),
+                    data.trail_selection[name]["images"],
+                    data.trail_selection[name]["shown"],
+                )
+                for name, label in TRAIL_CATEGORIES
+                if name in data.trail_selection
+            ],
+            right=2,
+        )
+        lines += [
+            "Every record's full trail is in the store: `provtrack export --out DIR` writes them "
+            "all as JSON lines, and `provtrack show IMAGE_URL --out DIR` prints one.",
+            "",
+        ]
+    else:
+        lines += [f"## {next(section)}. Every image and its evidence", ""]
     for img in data.images:
         lines += [f"### {code(img.url)}", "", f"host {code(img.host)}", ""]
         for rec in img.records:

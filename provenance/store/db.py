@@ -20,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, func, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, select
 
@@ -28,14 +28,17 @@ from provenance.errors import ConfigError, StoreError
 from provenance.store.canonical import canonical_json, record_digest
 from provenance.store.models import (
     CrawlRun,
+    Evaluation,
     EvidenceEntry,
     HostSnapshot,
     Image,
     ImageOccurrence,
+    ImageVerdict,
     OptOutRequest,
     Page,
     SignalRecord,
     Tombstone,
+    VerdictOutcome,
     VerdictRecord,
     utcnow,
 )
@@ -54,6 +57,8 @@ _NATURAL_KEYS: dict[type[SQLModel], tuple[str, ...]] = {
     Page: ("run_id", "url"),
     Image: ("run_id", "url"),
     ImageOccurrence: ("run_id", "image_url", "page_url"),
+    Evaluation: ("id",),
+    VerdictOutcome: ("digest",),
 }
 
 _KIND: dict[type[SQLModel], str] = {
@@ -64,6 +69,9 @@ _KIND: dict[type[SQLModel], str] = {
     ImageOccurrence: "occurrence",
     SignalRecord: "signal",
     VerdictRecord: "verdict",
+    Evaluation: "evaluation",
+    VerdictOutcome: "verdict-outcome",
+    ImageVerdict: "verdict-batch",
     OptOutRequest: "optout",
     Tombstone: "tombstone",
 }
@@ -146,7 +154,12 @@ class Store:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # a reading connection (Store.reading) takes no write lock: in WAL mode it reads
+            # a snapshot while writers go on, so a long read never stalls a crawl's writes
+            if conn.get_execution_options().get("provtrack_read_only"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     def create_schema(self) -> None:
         """Bring the schema to the latest Alembic revision (provenance/store/migrations)."""
@@ -158,6 +171,20 @@ class Store:
                 command.upgrade(alembic_config(connection), "head")
         except SQLAlchemyError as err:
             raise StoreError(f"cannot migrate the schema on {self.engine.url!r}: {err}") from err
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only: one consistent snapshot, no write lock held.
+
+        For long streaming reads (an evaluation reads its images while it writes verdicts);
+        nothing may be written through it.
+        """
+        with self.engine.connect() as connection:
+            connection.execution_options(provtrack_read_only=True)
+            try:
+                yield connection
+            except OperationalError as err:
+                raise StoreError(f"database error: {err.orig}") from err
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -288,6 +315,49 @@ class Store:
             if entries:
                 session.execute(insert(EvidenceEntry.__table__), entries)  # type: ignore[attr-defined]
         return WriteResult(inserted, existing)
+
+    def append_bulk(
+        self,
+        model: type[SQLModel],
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        subject: str,
+        digest: str,
+        note: str = "",
+    ) -> None:
+        """Insert many rows of one table and chain one evidence entry that covers them all.
+
+        For tables too large to chain row by row (an evaluation's verdicts): the caller
+        computes ``digest`` over the rows the way ``verify`` recomputes it, and ``subject``
+        names the batch. Rows go to the driver's ``executemany`` as tuples, in the same
+        transaction as the entry: both land, or neither.
+        """
+        if not rows:
+            return
+        table = model.__table__  # type: ignore[attr-defined]
+        quote = self.engine.dialect.identifier_preparer.quote
+        marker = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        # names come from the model's own table and are quoted; values are bound parameters
+        names = ", ".join(quote(table.c[c].name) for c in columns)
+        values = ", ".join([marker] * len(columns))
+        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({values})"  # noqa: S608
+        kind = _KIND.get(model, "batch")
+        with self.session() as session:
+            self._lock_chain(session)
+            seq, prev = self._chain_head(session)
+            session.connection().exec_driver_sql(sql, list(rows))
+            entry = {
+                "seq": seq + 1,
+                "kind": kind,
+                "subject": subject,
+                "digest": digest,
+                "prev_hash": prev,
+                "entry_hash": entry_hash(prev, seq + 1, kind, subject, digest, note),
+                "created_at": utcnow(),
+                "note": note,
+            }
+            session.execute(insert(EvidenceEntry.__table__), [entry])  # type: ignore[attr-defined]
 
     @staticmethod
     def _entry(seq: int, prev: str, record: SQLModel, kind: str, note: str) -> dict[str, Any]:

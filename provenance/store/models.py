@@ -180,7 +180,13 @@ class SignalRecord(SQLModel, table=True):
 
 
 class VerdictRecord(SQLModel, table=True):
-    """A policy pack's verdict on one image record, with the pack version that produced it."""
+    """A policy pack's verdict on one image record, as evaluations before schema 0003 stored it.
+
+    No longer written: an evaluation now stores an :class:`Evaluation`, each distinct
+    :class:`VerdictOutcome` once and one :class:`ImageVerdict` per image and pack. Rows written
+    before stay as they were, so ``verify`` still checks them against their evidence entries;
+    reports and exports read the new tables (re-run ``provtrack evaluate`` on an older store).
+    """
 
     __tablename__ = "verdict"
 
@@ -196,6 +202,69 @@ class VerdictRecord(SQLModel, table=True):
     purpose: str = ""
     evaluation: str = Field(default="", index=True)
     evaluated_at: datetime = Field(default_factory=utcnow)
+
+
+class Evaluation(SQLModel, table=True):
+    """One evaluation of stored image records against the policy packs, and what it covered.
+
+    ``runs`` are the crawl runs whose image records it judged, ``purposes`` the purpose profile
+    each run declared (run id → profile name) and ``packs`` the pack versions it applied (pack
+    id → version). Its verdicts are :class:`ImageVerdict` rows; readers only use an evaluation
+    whose ``status`` is ``finished``, so an interrupted one is never half-read.
+    """
+
+    __tablename__ = "evaluation"
+
+    id: str = Field(primary_key=True)
+    runs: list[str] = Field(default_factory=list, sa_type=JSON)
+    purposes: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    packs: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = "running"  # running | finished
+    records: int = 0
+    verdicts: int = 0
+
+
+class VerdictOutcome(SQLModel, table=True):
+    """One distinct verdict of a pack: the verdict, the rules that fired or stayed undecided
+    (with their citations and explanations) and the reasons.
+
+    Stored once and shared by every image record and evaluation that received the same
+    judgement; ``digest`` is the sha256 of its canonical content, so equal outcomes are one
+    row (see :func:`provenance.store.verdicts.outcome_digest`).
+    """
+
+    __tablename__ = "verdict_outcome"
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(unique=True)
+    pack: str
+    pack_version: str
+    jurisdiction: str
+    verdict: str
+    rules: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class ImageVerdict(SQLModel, table=True):
+    """A pack's verdict on one image record in one evaluation: the verdict and its outcome.
+
+    One row per (evaluation, image, pack), written in bulk; the evidence log chains them by
+    batch (one entry whose digest covers every row of the batch, see
+    :mod:`provenance.store.verdicts`). ``verdict`` repeats the outcome's verdict so that a
+    query by verdict needs no join and ``verify`` can name a row whose verdict was edited.
+    SQLite keeps the rows in primary-key order (no rowid): one B-tree, appended in order.
+    """
+
+    __tablename__ = "image_verdict"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    evaluation: str = Field(primary_key=True)
+    image_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    pack: str = Field(primary_key=True)
+    verdict: str
+    outcome_id: int
 
 
 class OptOutRequest(SQLModel, table=True):
