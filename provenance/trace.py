@@ -12,6 +12,7 @@ latest verdicts and the WARC record. Chains are plain JSON-ready dicts.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -274,6 +275,7 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
         for o in occs:
             all_signals.extend(_signal(x) for x in sig_by.get((image.run_id, o.page_url), []))
         all_signals.extend(_signal(x) for x in sig_by.get((image.run_id, image.host), []))
+        all_signals = list({json.dumps(x, sort_keys=True): x for x in all_signals}.values())
         chains[image.id] = {
             "image_id": image.id,
             "run_id": image.run_id,

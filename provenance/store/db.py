@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, func, text
+from sqlalchemy import JSON, event, func, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -38,6 +38,8 @@ from provenance.store.models import (
 )
 
 GENESIS = "0" * 64
+# JSON columns added after a store may have been created, and whose empty value is a list.
+_JSON_LIST_COLUMNS = frozenset({"phash_crops"})
 _CHAIN_LOCK_KEY = 0x70726F76  # "prov": PostgreSQL advisory lock id for the chain head
 
 T = TypeVar("T", bound=SQLModel)
@@ -138,8 +140,36 @@ class Store:
         """Create any missing tables (migrations live in provenance/store/migrations)."""
         try:
             SQLModel.metadata.create_all(self.engine)
+            self._add_missing_columns()
         except SQLAlchemyError as err:
             raise StoreError(f"cannot create the schema on {self.engine.url!r}: {err}") from err
+
+    def _add_missing_columns(self) -> None:
+        """Add columns that later versions gave an existing table (nullable, or JSON with an
+        empty default), so a store written before them opens; anything else needs a migration.
+        """
+        with self.engine.begin() as conn:
+            inspector = inspect(conn)
+            for table in SQLModel.metadata.sorted_tables:
+                if not inspector.has_table(table.name):
+                    continue
+                present = {c["name"] for c in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name in present:
+                        continue
+                    kind = column.type.compile(dialect=self.engine.dialect)
+                    if isinstance(column.type, JSON):
+                        empty = "'[]'" if column.name in _JSON_LIST_COLUMNS else "'{}'"
+                        clause = f"{kind} NOT NULL DEFAULT {empty}"
+                    elif column.nullable:
+                        clause = kind
+                    else:
+                        raise StoreError(
+                            f"table {table.name} lacks column {column.name}: migrate the store"
+                        )
+                    conn.exec_driver_sql(
+                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {clause}'
+                    )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -248,6 +278,16 @@ class Store:
                 session.flush()
                 seq, prev = self._append(session, seq, prev, merged, kind, note)
 
+    @contextmanager
+    def chained(self) -> Iterator[ChainWriter]:
+        """One transaction holding the chain head: inserts and changes made through the yielded
+        writer are chained in order and commit together, or not at all (a purge uses it so
+        that scrubbed rows, moved WARC pointers, tombstones and the receipt land at once)."""
+        with self.session() as session:
+            self._lock_chain(session)
+            seq, prev = self._chain_head(session)
+            yield ChainWriter(self, session, seq, prev)
+
     def count(self, model: type[SQLModel], **where: Any) -> int:
         """Row count of a table, optionally filtered by equality on columns."""
         with self.session() as session:
@@ -273,6 +313,35 @@ class Store:
         """Image URLs already recorded for a run (a resumed crawl does not fetch them again)."""
         with self.session() as session:
             return set(session.exec(select(Image.url).where(Image.run_id == run_id)).all())
+
+
+class ChainWriter:
+    """Rows inserted or updated inside one :meth:`Store.chained` transaction, each chained."""
+
+    def __init__(self, store: Store, session: Session, seq: int, prev: str) -> None:
+        self.store = store
+        self.session = session
+        self._seq = seq
+        self._prev = prev
+
+    def insert(self, record: T, note: str = "") -> T:
+        """Insert a new row and chain its digest; return it with its key set."""
+        self.session.add(record)
+        self.session.flush()
+        kind = _KIND.get(type(record), "record")
+        self._seq, self._prev = self.store._append(
+            self.session, self._seq, self._prev, record, kind, note
+        )
+        return record
+
+    def change(self, record: T, kind: str, note: str) -> T:
+        """Persist an update to an existing row and chain its new digest."""
+        merged = self.session.merge(record)
+        self.session.flush()
+        self._seq, self._prev = self.store._append(
+            self.session, self._seq, self._prev, merged, kind, note
+        )
+        return merged
 
 
 def open_store(url: str, *, out_dir: Path | None = None, create: bool = True) -> Store:
