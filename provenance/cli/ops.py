@@ -58,7 +58,8 @@ def _print_chain(index: int, chain: dict[str, Any]) -> None:
     _line(
         f"    image: {chain['decision']}, fetched {chain['fetched_at']}, "
         f"HTTP {chain['http_status']}, {chain['content_type']}, {chain['byte_size']} bytes, "
-        f"{chain['width']}x{chain['height']}, sha256 {_short(chain['sha256'])}, server {chain['server_ip']}"
+        f"{chain['width']}x{chain['height']}, sha256 {_short(chain['sha256'])}, "
+        f"server {chain['server_ip']}"
     )
     _line(f"    seeds: {', '.join(chain['seeds']) or '-'}")
     for page in chain["pages"]:
