@@ -12,6 +12,7 @@ Three checks, each naming the first failure it meets:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,8 @@ def check_warc(store: Store, warc_dir: Path, report: VerifyReport) -> None:
         pointed.extend(
             s.exec(select(HostSnapshot).where(col(HostSnapshot.warc_file).is_not(None))).all()
         )
+    # file order, so that the first problem named is the first altered record in the archive
+    pointed.sort(key=lambda r: (r.warc_file or "", r.warc_offset or 0))
     if pointed:
         for row in pointed:
             file, offset = row.warc_file, row.warc_offset
@@ -163,8 +166,6 @@ def check_warc(store: Store, warc_dir: Path, report: VerifyReport) -> None:
                 continue
             url = getattr(row, "url", None)
             if isinstance(row, Image) and row.decision == "collected" and row.sha256:
-                import hashlib
-
                 if hashlib.sha256(stored.body).hexdigest() != row.sha256:
                     report.problems.append(
                         f"{subject_of(row)}: WARC payload at {file}@{offset} "
