@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler.config import CrawlConfig
+from crawler.distributed import Coordinator
 from crawler.sink import RecordSink
 from provenance.store import Store, open_store
-from provenance.warc import WarcWriter
+from provenance.warc import WarcWriter, repair_tail
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -34,6 +35,7 @@ class CrawlContext:
     sink: RecordSink
     warc_dir: Path
     hosts: HostRegistry | None = None
+    coordinator: Coordinator | None = None
     counters: dict[str, int] = field(default_factory=dict)
 
     def count(self, key: str, n: int = 1) -> None:
@@ -51,10 +53,15 @@ def get_context(crawler: Crawler) -> CrawlContext:
         raise RuntimeError("PROVTRACK_CONFIG must hold a crawler.config.CrawlConfig")
     store = open_store(config.db, out_dir=config.out_dir)
     warc_dir = config.out_dir / "warc"
+    if config.resume and warc_dir.is_dir():
+        for path in sorted(warc_dir.glob(f"provtrack-{config.run_id}-*.warc.gz")):
+            repair_tail(path)  # a killed crawl may have left half a record at the end
     warc = WarcWriter(warc_dir, run_id=config.run_id, writer_id=f"{os.getpid()}")
     sink = RecordSink(
         store, config.run_id, flush_every=crawler.settings.getint("PROVTRACK_FLUSH_EVERY", 200)
     )
     ctx = CrawlContext(config=config, store=store, warc=warc, sink=sink, warc_dir=warc_dir)
+    if config.frontier:
+        ctx.coordinator = Coordinator(config.frontier, config.run_id)
     setattr(crawler, _ATTR, ctx)
     return ctx

@@ -16,7 +16,10 @@ _SNIPPET_CHARS = 300
 _MAX_SNIPPETS = 12
 # The block an image sits in (a post, a card, a list item) usually carries its caption,
 # the poster's name and place: that text is evidence about the pictured person.
-_BLOCKS = "self::figure or self::article or self::li or self::section or self::tr"
+_BLOCKS = (
+    "self::figure or self::article or self::li or self::section or self::tr or self::main "
+    "or self::div"
+)
 # Profile-like fields whose text says where a person lives or works.
 _PROFILE_WORDS = (
     "location",
@@ -33,6 +36,26 @@ _PROFILE_WORDS = (
     "city",
 )
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_FIELD_WORDS = (
+    "residence",
+    "lives",
+    "location",
+    "hometown",
+    "city",
+    "address",
+    "domicile",
+    "wohnort",
+    "ville",
+    "adresse",
+)
+_FIELD_XPATH = (
+    "//dt["
+    + " or ".join(
+        f"contains(translate(normalize-space(.), '{_UPPER}', '{_UPPER.lower()}'), '{w}')"
+        for w in _FIELD_WORDS
+    )
+    + "]"
+)
 _PROFILE_XPATH = "|".join(
     f"//*[contains(translate(@class, '{_UPPER}', '{_UPPER.lower()}'), '{w}')"
     f" or contains(@itemprop, '{w}')]"
@@ -56,6 +79,7 @@ class PageExtract:
     captions: dict[str, str] = field(default_factory=dict)
     nearby: dict[str, str] = field(default_factory=dict)
     profile_snippets: list[str] = field(default_factory=list)
+    labelled_fields: list[str] = field(default_factory=list)
     title: str | None = None
     lang: str | None = None
     has_script: bool = False
@@ -102,6 +126,12 @@ def extract_page(url: str, html: str) -> PageExtract:
         nearby = _text(block)[:_SNIPPET_CHARS]
         if nearby:
             out.nearby[src] = nearby
+    # labelled fields of a record page: <dt>Residence</dt><dd>Gary, IN</dd>
+    for dt in sel.xpath(_FIELD_XPATH)[:_MAX_SNIPPETS]:
+        label = _text(dt.xpath(".//text()").getall())
+        value = _text(dt.xpath("following-sibling::dd[1]//text()").getall())
+        if value:
+            out.labelled_fields.append(f"{label}: {value}"[:_SNIPPET_CHARS])
     for node in sel.xpath(_PROFILE_XPATH)[:_MAX_SNIPPETS]:
         snippet = _text(node.xpath(".//text()[not(ancestor::script)]").getall())[:_SNIPPET_CHARS]
         if snippet and snippet not in out.profile_snippets:

@@ -28,9 +28,11 @@ from scrapy.http.request import NO_CALLBACK
 from crawler.capture import header_map
 from crawler.config import USER_AGENT_TOKEN, host_of
 from crawler.context import CrawlContext, get_context
-from crawler.policyread import HostPolicy, read_host_documents
+from crawler.policyread import read_host_documents
+from provenance.hostpolicy import HostPolicy, policy_from_snapshots
 from provenance.optout import TombstoneSet
 from provenance.signals.model import Signal
+from provenance.store.mapping import snapshot_record
 
 if TYPE_CHECKING:
     from typing import Self
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 POLICY_PRIORITY = 1000
+SNAPSHOT_KINDS = frozenset({"robots", "ai_txt", "tdmrep", "home", "terms"})
 _TOMBSTONES = "_provtrack_tombstones"
 MAX_POLICY_BYTES = 512 * 1024  # RFC 9309 asks parsers to handle at least 500 KiB
 
@@ -145,18 +148,47 @@ class HostRegistry:
             warc=response.meta.get("provtrack_warc"),
         )
 
+    def _stored(self, host: str) -> HostPolicy | None:
+        """The host's policy rebuilt from snapshots already in the store for this run."""
+        rows = self.ctx.store.host_snapshots(self.ctx.config.run_id, host)
+        kinds = {r.kind for r in rows}
+        if not SNAPSHOT_KINDS <= kinds:
+            return None
+        self.crawler.stats.inc_value("provtrack/hosts/from_store")
+        return policy_from_snapshots(host, self.ctx.config.mode, [snapshot_record(r) for r in rows])
+
     async def _load(self, url: str, host: str) -> HostPolicy:
+        """Read the host's snapshots from the store if this run has them, else fetch them.
+
+        With a shared frontier, one process claims the host and fetches; the others wait for
+        its snapshots to reach the store (if the claimant dies, its claim expires).
+        """
+        coordinator = self.ctx.coordinator
+        while True:
+            stored = self._stored(host)
+            if stored is not None:
+                return stored
+            if coordinator is None or coordinator.claim_host(host):
+                break
+            await asyncio.sleep(0.25)
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        policy, snapshots = await read_host_documents(
-            origin=origin,
-            host=host,
-            mode=self.ctx.config.mode,
-            agent=USER_AGENT_TOKEN,
-            fetch=self.fetch,
-        )
+        try:
+            policy, snapshots = await read_host_documents(
+                origin=origin,
+                host=host,
+                mode=self.ctx.config.mode,
+                agent=USER_AGENT_TOKEN,
+                fetch=self.fetch,
+            )
+        except BaseException:
+            if coordinator is not None:
+                coordinator.release_host(host)
+            raise
         for snapshot in snapshots:
             self.ctx.sink.add(snapshot)
+        # other processes (and a resumed crawl) read the host's policy from the store
+        self.ctx.sink.flush()
         self.crawler.stats.inc_value("provtrack/hosts")
         return policy
 

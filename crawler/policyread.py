@@ -1,8 +1,9 @@
 """Fetching and reading a host's policy documents, and asking the gate about each request.
 
 The reading itself is :mod:`provenance.signals` (robots.txt, ai.txt, TDMRep, meta robots...)
-and :mod:`provenance.terms`; this module decides what to fetch and in which order, and keeps
-what was read on a :class:`HostPolicy` that the gate middleware and pipelines consult.
+and :mod:`provenance.terms`; this module decides what to fetch and in which order, and turns
+the snapshots into a :class:`provenance.hostpolicy.HostPolicy` that the gate middleware and
+pipelines consult.
 
 Which documents are fetched: robots.txt always (it is the one file a crawler must read). In
 compliant mode every other document, ai.txt and ``/.well-known/tdmrep.json`` and the home page
@@ -13,81 +14,29 @@ unreachable robots.txt therefore stops everything. In reproduce mode all are fet
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from scrapy.http import Response, TextResponse
 
 from crawler.extract import extract_page
-from provenance.jurisdiction import (
-    Evidence,
-    detect_minor,
-    infer_site,
-    infer_subject,
-    site_evidence,
-    subject_evidence,
-)
+from provenance.hostpolicy import HostPolicy, may_fetch_document, policy_from_snapshots
+from provenance.jurisdiction import infer_site
 from provenance.observation import Status
 from provenance.records import ImageRecord, SnapshotRecord
-from provenance.signals import gate
 from provenance.signals._vocab import PROVTRACK_AGENT
 from provenance.signals.aitxt import AiTxt
-from provenance.signals.model import Signal, SignalKind
+from provenance.signals.model import Signal
 from provenance.signals.page import PageSignals, page_signals
 from provenance.signals.robotstxt import RobotsSnapshot, ai_agent_panel
 from provenance.signals.tdmrep import TdmFile
-from provenance.terms import TermsReading, find_terms_links, read_terms, terms_signals
+from provenance.subjects import subject_facts
+from provenance.terms import find_terms_links, read_terms, terms_signals
 
 if TYPE_CHECKING:
     from crawler.gate import Fetched
 
 
 ROOT_PANEL = ("provtrack", "*")
-
-
-@dataclass(slots=True)
-class HostPolicy:
-    """What one host said, read once: the gate's context plus the snapshots behind it."""
-
-    host: str
-    mode: gate.Mode
-    context: gate.HostContext
-    site_evidence: list[Evidence] = field(default_factory=list)
-    terms_clauses: list[dict[str, Any]] = field(default_factory=list)
-    _evidence_keys: set[tuple[object, ...]] = field(default_factory=set)
-
-    def add_site_evidence(self, evidence: list[Evidence]) -> None:
-        """Grow the host's evidence with what another of its pages says (deduplicated)."""
-        for item in evidence:
-            key = (item.source, item.value, item.code)
-            if key not in self._evidence_keys:
-                self._evidence_keys.add(key)
-                self.site_evidence.append(item)
-
-    policy_documents: frozenset[str] = frozenset()
-
-    def page_decision(self, url: str) -> gate.GateDecision:
-        """May the crawl fetch this page?
-
-        The home and terms pages were already fetched to read the terms (robots.txt allowing
-        them); terms that forbid automated collection do not un-fetch them, so they are
-        recorded as fetched pages. Their images still meet the terms at the image gate.
-        """
-        decision = gate.check_page(self.context, url, mode=self.mode)
-        terms_only = all(r.kind is SignalKind.TERMS for r in decision.reasons)
-        if url in self.policy_documents and decision.reasons and terms_only:
-            return replace(decision, allowed=True, reasons=[], rule_ids=[])
-        return decision
-
-    def image_decision_before(self, url: str, page: PageSignals | None) -> gate.GateDecision:
-        """May the crawl request this image, found on ``page``?"""
-        return gate.check_image_before(self.context, url, page, mode=self.mode)
-
-    def image_decision_after(
-        self, url: str, headers: dict[str, list[str]], embedded: list[Signal]
-    ) -> gate.GateDecision:
-        """May the crawl keep this image, given its response headers and embedded signals?"""
-        return gate.check_image_after(url, headers, embedded, mode=self.mode)
 
 
 def _snapshot(
@@ -115,7 +64,7 @@ def _snapshot(
         truncated=fetched.truncated,
         server_ip=fetched.server_ip,
         body=fetched.body,
-        parsed=parsed,
+        parsed={**parsed, "fetch_error": fetched.error, "headers": fetched.headers},
         signals=signals or [],
         warc=fetched.warc,
     )
@@ -138,10 +87,17 @@ def _not_fetched(kind: str, host: str, url: str, why: str) -> SnapshotRecord:
 async def read_host_documents(
     *, origin: str, host: str, mode: str, agent: str, fetch: Callable[..., Awaitable[Fetched]]
 ) -> tuple[HostPolicy, list[SnapshotRecord]]:
-    """Fetch and read a host's policy documents; return its policy and the snapshots to store."""
-    gate_mode = gate.Mode(mode)
-    snapshots: list[SnapshotRecord] = []
+    """Fetch a host's policy documents; return its policy and the snapshots to store."""
+    snapshots = await fetch_host_documents(origin=origin, host=host, mode=mode, fetch=fetch)
+    return policy_from_snapshots(host, mode, snapshots), snapshots
 
+
+async def fetch_host_documents(
+    *, origin: str, host: str, mode: str, fetch: Callable[..., Awaitable[Fetched]]
+) -> list[SnapshotRecord]:
+    """robots.txt, then (where robots.txt allows, in compliant mode) ai.txt, tdmrep.json, the
+    home page and the terms page it links to, each as a snapshot."""
+    snapshots: list[SnapshotRecord] = []
     robots_url = f"{origin}/robots.txt"
     fetched = await fetch(robots_url)
     robots = RobotsSnapshot.from_fetch(
@@ -152,7 +108,14 @@ async def read_host_documents(
     names = [PROVTRACK_AGENT, "*", *ai_agent_panel(), *robots.agents_named]
     panel = robots.evaluate_panel(f"{origin}/", list(dict.fromkeys(names)))
     parsed["root_panel"] = {name: d.verdict.value for name, d in panel.items()}
-    root_signals = [s for name in ROOT_PANEL for s in robots.signals_for(f"{origin}/", name)]
+    # provtrack's and '*''s answers share the group-level Content-Signal lines: keep each once
+    root_signals = list(
+        {
+            (s.kind, s.value, s.evidence, s.agent): s
+            for name in ROOT_PANEL
+            for s in robots.signals_for(f"{origin}/", name)
+        }.values()
+    )
     snapshots.append(
         _snapshot(
             "robots",
@@ -166,92 +129,32 @@ async def read_host_documents(
         )
     )
 
-    def refusal(url: str) -> str | None:
-        """Why compliant mode may not fetch this policy document, or None."""
-        if gate_mode is gate.Mode.REPRODUCE:
-            return None
-        decision = robots.can_fetch(url, agent)
-        if decision.allowed:
-            return None
-        return f"robots.txt: {decision.verdict.value} ({decision.evidence})"
-
-    ai_txt: AiTxt | None = None
-    url = f"{origin}/ai.txt"
-    if (why := refusal(url)) is None:
+    for kind, path, reader in (
+        ("ai_txt", "/ai.txt", AiTxt.from_fetch),
+        ("tdmrep", "/.well-known/tdmrep.json", TdmFile.from_fetch),
+    ):
+        url = f"{origin}{path}"
+        if (why := may_fetch_document(robots, url, mode)) is not None:
+            snapshots.append(_not_fetched(kind, host, url, why))
+            continue
         fetched = await fetch(url)
-        ai_txt = AiTxt.from_fetch(
-            url, fetched.status, fetched.body, fetched.error, fetched.fetched_at
-        )
+        read = reader(url, fetched.status, fetched.body, fetched.error, fetched.fetched_at)
         snapshots.append(
             _snapshot(
-                "ai_txt",
-                host,
-                fetched,
-                ai_txt.status.value,
-                ai_txt.status,
-                ai_txt.reason,
-                ai_txt.to_dict(),
+                kind, host, fetched, read.status.value, read.status, read.reason, read.to_dict()
             )
         )
-    else:
-        snapshots.append(_not_fetched("ai_txt", host, url, why))
 
-    tdm: TdmFile | None = None
-    url = f"{origin}/.well-known/tdmrep.json"
-    if (why := refusal(url)) is None:
-        fetched = await fetch(url)
-        tdm = TdmFile.from_fetch(
-            url, fetched.status, fetched.body, fetched.error, fetched.fetched_at
-        )
-        snapshots.append(
-            _snapshot(
-                "tdmrep", host, fetched, tdm.status.value, tdm.status, tdm.reason, tdm.to_dict()
-            )
-        )
-    else:
-        snapshots.append(_not_fetched("tdmrep", host, url, why))
-
-    terms, home_evidence = await _read_terms(origin, host, fetch, refusal, snapshots)
-    context = gate.HostContext(
-        robots=robots,
-        ai_txt=ai_txt,
-        tdmrep=tdm,
-        terms=tuple((c.kind.value, c.sentence) for c in terms.clauses) if terms else (),
-        terms_url=terms.url if terms else None,
-    )
-    policy = HostPolicy(
-        host=host,
-        mode=gate_mode,
-        context=context,
-        terms_clauses=[c.to_dict() for c in terms.clauses] if terms else [],
-    )
-    policy.add_site_evidence(home_evidence)
-    policy.policy_documents = frozenset(
-        s.final_url or s.url for s in snapshots if s.kind in ("home", "terms") and s.http_status
-    ) | frozenset(s.url for s in snapshots if s.kind in ("home", "terms") and s.http_status)
-    return policy, snapshots
-
-
-async def _read_terms(
-    origin: str,
-    host: str,
-    fetch: Callable[..., Awaitable[Fetched]],
-    refusal: Callable[[str], str | None],
-    snapshots: list[SnapshotRecord],
-) -> tuple[TermsReading | None, list[Evidence]]:
-    """Find the terms from the home page's links and read them; also the home page's evidence."""
     home = f"{origin}/"
-    if (why := refusal(home)) is not None:
+    if (why := may_fetch_document(robots, home, mode)) is not None:
         snapshots.append(_not_fetched("home", host, home, why))
         snapshots.append(_not_fetched("terms", host, home, why))
-        return None, []
+        return snapshots
     fetched = await fetch(home)
     base = fetched.final_url or home
     text = (fetched.body or b"").decode("utf-8", "replace")
-    candidates = find_terms_links(
-        [(link.url, link.text) for link in extract_page(base, text).links], base
-    )
-    evidence = site_evidence(base, fetched.body, fetched.headers, None, fetched.server_ip)
+    links = [(link.url, link.text) for link in extract_page(base, text).links]
+    candidates = find_terms_links(links, base)
     ok = fetched.status == 200
     snapshots.append(
         _snapshot(
@@ -268,11 +171,11 @@ async def _read_terms(
         snapshots.append(
             _not_fetched("terms", host, home, "no terms-of-service link on the home page")
         )
-        return None, evidence
+        return snapshots
     url = candidates[0].url
-    if (why := refusal(url)) is not None:
+    if (why := may_fetch_document(robots, url, mode)) is not None:
         snapshots.append(_not_fetched("terms", host, url, why))
-        return None, evidence
+        return snapshots
     fetched = await fetch(url)
     reading = read_terms(url, fetched.body or b"", fetched.status, fetched.fetched_at)
     snapshots.append(
@@ -287,7 +190,7 @@ async def _read_terms(
             terms_signals(reading),
         )
     )
-    return reading, evidence
+    return snapshots
 
 
 def read_headers(response: Response) -> dict[str, list[str]]:
@@ -312,19 +215,6 @@ def attach_jurisdiction(item: Any, policy: HostPolicy | None) -> None:
         return
     site = infer_site(policy.site_evidence) if policy else []
     item.site_jurisdiction = [c.to_dict() for c in site]
-    media = item.media or {}
-    exif = media.get("exif") or {}
-    xmp = media.get("xmp") or {}
-    gps = exif.get("gps") if isinstance(exif, dict) else None
-    location = {k: xmp.get(k) for k in ("city", "state", "country", "country_code") if xmp.get(k)}
-    evidence = subject_evidence(gps, location or None, item.alt, item.caption, item.snippets, site)
-    subject = infer_subject(evidence)
-    item.subject_jurisdiction = [c.to_dict() for c in subject]
-    minor = detect_minor(item.alt, item.caption, *item.snippets)
-    item.subject = {
-        "is_minor": minor.subject_is_minor,
-        "minor": minor.to_dict(),
-        "alt": item.alt,
-        "caption": item.caption,
-        "snippets": item.snippets,
-    }
+    item.subject_jurisdiction, item.subject = subject_facts(
+        item.media or {}, [(item.alt, item.caption, item.snippets)], site
+    )

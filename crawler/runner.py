@@ -23,6 +23,7 @@ from crawler.settings import build_settings
 from crawler.spider import ProvenanceSpider
 from provenance.records import ImageRecord, PageRecord
 from provenance.store.models import CrawlRun
+from provenance.subjects import refine_subjects
 
 ProgressCallback = Callable[[str, dict[str, int]], None]
 
@@ -98,6 +99,7 @@ def _make_crawler(
         summary.stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
         ctx = get_context(crawler)
         ctx.sink.flush()
+        summary.counts["subjects_refined"] = refine_subjects(ctx.store, config.run_id)
         run = ctx.store.get_run(config.run_id)
         if run is not None:
             run.finished_at = summary.finished_at

@@ -36,6 +36,7 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
         "DEPTH_LIMIT": 0,
         "REFERER_ENABLED": True,
         "STATS_DUMP": False,
+        "DUPEFILTER_CLASS": "crawler.dupefilter.RedirectAwareDupeFilter",
     }
     if config.render != "never":
         settings.update(
@@ -45,7 +46,7 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
         settings.update(
             {
                 "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-                "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+                "DUPEFILTER_CLASS": "crawler.dupefilter.RedisRedirectAwareDupeFilter",
                 "SCHEDULER_PERSIST": True,
                 "REDIS_URL": config.frontier,
                 "SCHEDULER_QUEUE_KEY": f"provtrack:{config.run_id}:requests",

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -21,6 +22,7 @@ from twisted.python.failure import Failure
 from crawler.capture import header_map, header_pairs
 from crawler.config import host_of
 from crawler.context import CrawlContext, get_context
+from crawler.distributed import HEARTBEAT_SECONDS
 from crawler.extract import PageExtract, extract_page
 from crawler.gate import GateSkipped
 from crawler.policyread import read_headers, read_page
@@ -78,14 +80,68 @@ class ProvenanceSpider(scrapy.Spider):
         self.seen_pages: set[str] = set()
         self.seen_images: set[str] = set()
         self.rendered_pages: set[str] = set()
+        # a resumed crawl, or the closing sweep of a distributed one, walks the site again
+        # against the store: pages are fetched again (their links lead to what is missing),
+        # images already recorded are not
+        self.sweeping = False
+        self._swept = False
+        self._heartbeat: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.ctx = get_context(crawler)
         if spider.ctx.config.resume:
+            spider.sweeping = True
             spider.seen_images |= spider.ctx.store.known_image_urls(spider.ctx.config.run_id)
+        if spider.ctx.coordinator is not None:
+            crawler.signals.connect(spider._start_heartbeat, signal=signals.spider_opened)
+            crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+            crawler.signals.connect(spider._stop_heartbeat, signal=signals.spider_closed)
         return spider
+
+    # -- distributed crawl: heartbeat and closing sweep ----------------------------------
+
+    def _start_heartbeat(self) -> None:
+        from twisted.internet import task
+
+        coordinator = self.ctx.coordinator
+        assert coordinator is not None
+        self._heartbeat = task.LoopingCall(coordinator.heartbeat)
+        self._heartbeat.start(HEARTBEAT_SECONDS, now=True)
+
+    def _stop_heartbeat(self) -> None:
+        if self._heartbeat is not None and self._heartbeat.running:
+            self._heartbeat.stop()
+        if self.ctx.coordinator is not None:
+            self.ctx.coordinator.retire()
+
+    def _on_idle(self) -> None:
+        """When the shared queue is empty and every other worker is idle or dead, sweep once."""
+        coordinator = self.ctx.coordinator
+        if coordinator is None or self._swept:
+            return
+        queue_key = str(self.crawler.settings.get("SCHEDULER_QUEUE_KEY"))
+        if coordinator.queue_length(queue_key) > 0:
+            raise DontCloseSpider  # the queue will feed this worker
+        coordinator.mark_idle()
+        if not coordinator.all_others_idle():
+            raise DontCloseSpider  # another worker may still add requests
+        if not coordinator.claim_sweep():
+            return  # another worker sweeps; this one is done
+        self._swept = True
+        self.sweeping = True
+        self.seen_images = self.ctx.store.known_image_urls(self.ctx.config.run_id)
+        self.seen_pages = set()
+        self.rendered_pages = set()  # JS feeds must be rendered again to list their images
+        self.pages_scheduled = 0
+        self.crawler.stats.inc_value("provtrack/sweep")
+        assert self.crawler.engine is not None
+        for seed in self.ctx.config.seeds:
+            request = self._page_request(seed, depth=0, chain=[seed], seed=seed)
+            if request is not None:
+                self.crawler.engine.crawl(request)
+        raise DontCloseSpider
 
     # -- requests -------------------------------------------------------------------------
 
@@ -118,7 +174,9 @@ class ProvenanceSpider(scrapy.Spider):
             callback=self.parse_page,
             errback=self.page_failed,
             meta=meta,
-            dont_filter=True,
+            # the dupefilter (shared in Redis when distributed) keeps pages to one fetch; a
+            # render re-request and a sweep fetch the same URL again on purpose
+            dont_filter=render or self.sweeping,
         )
 
     def _render_by_host(self, url: str) -> bool:
@@ -154,6 +212,8 @@ class ProvenanceSpider(scrapy.Spider):
         depth: int = meta["provtrack_depth"]
         chain: list[str] = meta["provtrack_chain"]
         seed: str = meta["provtrack_seed"]
+        if self.ctx.coordinator is not None:
+            self.ctx.coordinator.busy()
         if not isinstance(response, TextResponse):
             yield self._page_record(response, "failed", error="not an HTML page")
             return
@@ -194,21 +254,21 @@ class ProvenanceSpider(scrapy.Spider):
         for candidate in signals.images:
             if candidate.attribute != "src" and not candidate.largest:
                 continue
+            nearby = page.nearby.get(candidate.url)
+            snippets = [t for t in (nearby, *page.profile_snippets) if t]
+            # a record page's labelled fields (Residence: ...) speak of the one person it shows
+            caption = page.captions.get(candidate.url) or "; ".join(page.labelled_fields) or None
             yield OccurrenceRecord(
                 image_url=candidate.url,
                 page_url=response.url,
                 alt=candidate.alt,
                 title=candidate.title,
-                context=page.captions.get(candidate.url),
+                context=caption,
+                snippets=snippets,
                 seed=seed,
                 referrer_chain=chain,
             )
-            nearby = page.nearby.get(candidate.url)
-            subject = {
-                "alt": candidate.alt,
-                "caption": page.captions.get(candidate.url),
-                "snippets": [t for t in (nearby, *page.profile_snippets) if t],
-            }
+            subject = {"alt": candidate.alt, "caption": caption, "snippets": snippets}
             request = self._image_request(
                 candidate.url, response.url, {**image_meta, "provtrack_subject": subject}
             )
@@ -258,9 +318,10 @@ class ProvenanceSpider(scrapy.Spider):
     def page_failed(self, fail: Failure) -> Iterator[Item]:
         request: Request = fail.request  # type: ignore[attr-defined]
         meta = request.meta
+        url = meta["redirect_urls"][0] if meta.get("redirect_urls") else request.url
         base = PageRecord(
-            url=request.url,
-            host=host_of(request.url),
+            url=url,
+            host=host_of(url),
             decision="failed",
             fetched_at=datetime.now(UTC),
             depth=meta.get("provtrack_depth", 0),

@@ -80,6 +80,7 @@ class OccurrenceRecord:
     alt: str | None = None
     title: str | None = None
     context: str | None = None
+    snippets: list[str] = field(default_factory=list)
     seed: str | None = None
     referrer_chain: list[str] = field(default_factory=list)
 

@@ -13,7 +13,7 @@ Three checks, each naming the first failure it meets:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,8 +142,12 @@ def check_records(store: Store, latest: dict[str, str], report: VerifyReport) ->
             )
 
 
-def check_warc(store: Store, warc_dir: Path, report: VerifyReport) -> None:
-    """Read back every WARC pointer, checking digests and image payload hashes."""
+def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) -> None:
+    """Read back every WARC pointer, checking digests and image payload hashes.
+
+    A distributed crawl writes one WARC folder per process: a pointer's file is looked up
+    in each folder given.
+    """
     pointed: list[Image | Page | HostSnapshot] = []
     with store.session() as s:
         pointed.extend(s.exec(select(Image).where(col(Image.warc_file).is_not(None))).all())
@@ -159,8 +163,9 @@ def check_warc(store: Store, warc_dir: Path, report: VerifyReport) -> None:
             assert file is not None
             assert offset is not None
             report.warc_records += 1
+            folder = next((d for d in warc_dirs if (d / file).exists()), warc_dirs[0])
             try:
-                stored = read_response(warc_dir, file, offset)
+                stored = read_response(folder, file, offset)
             except IntegrityError as err:
                 report.problems.append(f"{subject_of(row)}: {err}")
                 continue
@@ -178,12 +183,14 @@ def check_warc(store: Store, warc_dir: Path, report: VerifyReport) -> None:
                 )
 
 
-def verify(store: Store, warc_dir: Path | None) -> VerifyReport:
+def verify(store: Store, warc_dir: Path | Sequence[Path] | None) -> VerifyReport:
     """Run all checks; the report's first problem names the first thing that broke."""
     report = VerifyReport()
     latest = check_chain(store, report)
     if report.ok:
         check_records(store, latest, report)
-    if warc_dir is not None and warc_dir.is_dir():
-        check_warc(store, warc_dir, report)
+    dirs = [warc_dir] if isinstance(warc_dir, Path) else list(warc_dir or [])
+    dirs = [d for d in dirs if d.is_dir()]
+    if dirs:
+        check_warc(store, dirs, report)
     return report

@@ -214,3 +214,26 @@ def read_response(directory: Path, file: str, offset: int) -> StoredResponse:
             )
     except (OSError, StopIteration, ValueError, Exception) as err:
         raise IntegrityError(f"WARC record {file}@{offset} is unreadable: {err}") from err
+
+
+def repair_tail(path: Path) -> int:
+    """Cut a WARC file back to its last complete record; return the bytes removed.
+
+    A crawl killed while writing (kill -9) leaves half a gzip member at the end of its file.
+    A resumed crawl repairs the run's files first, so they pass ``warcio check`` again; every
+    record a stored row points at was complete (rows are stored after their record is written).
+    """
+    good = 0
+    with path.open("rb") as fh:
+        iterator = ArchiveIterator(fh)
+        try:
+            for record in iterator:
+                record.content_stream().read()
+                good = iterator.get_record_offset() + iterator.get_record_length()
+        except Exception:  # noqa: S110 - the truncated tail: everything before ``good`` is whole
+            pass
+    size = path.stat().st_size
+    if good < size:
+        with path.open("r+b") as fh:
+            fh.truncate(good)
+    return size - good

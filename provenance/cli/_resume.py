@@ -11,14 +11,15 @@ from provenance.store import open_store
 from provenance.store.models import CrawlRun
 
 
-def resolve_resume_run(db: str, out: Path, run_id: str | None) -> str:
+def resolve_resume_run(db: str, out: Path, run_id: str | None) -> CrawlRun:
     """The named run, or the most recent unfinished one in the store."""
     store = open_store(db, out_dir=out)
     with store.session() as session:
         if run_id:
-            if session.get(CrawlRun, run_id) is None:
+            named = session.get(CrawlRun, run_id)
+            if named is None:
                 raise NotFoundError(f"no run {run_id!r} to resume in {db}")
-            return run_id
+            return named
         stmt = (
             select(CrawlRun)
             .where(CrawlRun.status != "finished")
@@ -27,4 +28,4 @@ def resolve_resume_run(db: str, out: Path, run_id: str | None) -> str:
         run = session.exec(stmt).first()
     if run is None:
         raise NotFoundError(f"no unfinished run to resume in {db}")
-    return run.id
+    return run

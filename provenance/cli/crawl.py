@@ -91,8 +91,11 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def crawl(
         seeds: Annotated[
-            list[str], typer.Argument(help="Start URLs; the crawl stays on their hosts.")
-        ],
+            list[str] | None,
+            typer.Argument(
+                help="Start URLs; the crawl stays on their hosts (a resume reuses them)."
+            ),
+        ] = None,
         mode: Annotated[
             str, typer.Option(help="compliant (honours opt-outs) or reproduce (demo web only).")
         ] = "compliant",
@@ -142,7 +145,7 @@ def register(app: typer.Typer) -> None:
         from crawler.config import CrawlConfig
 
         config = CrawlConfig(
-            seeds=seeds,
+            seeds=list(seeds or []),
             out_dir=out,
             mode=mode,
             db_url=db,
@@ -163,7 +166,10 @@ def register(app: typer.Typer) -> None:
         if resume:
             from provenance.cli._resume import resolve_resume_run
 
-            config.run_id = resolve_resume_run(config.db, out, run_id)
+            run = resolve_resume_run(config.db, out, run_id)
+            config.run_id = run.id
+            config.seeds = config.seeds or list(run.seeds)
+            config.mode = run.mode
         config.validate()
         summaries = run_with_progress([config])
         console.print(summary_table(summaries))

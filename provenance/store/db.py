@@ -46,6 +46,7 @@ T = TypeVar("T", bound=SQLModel)
 
 # Natural keys: a row with the same values is the same record (idempotent insert).
 _NATURAL_KEYS: dict[type[SQLModel], tuple[str, ...]] = {
+    CrawlRun: ("id",),
     HostSnapshot: ("run_id", "host", "kind"),
     Page: ("run_id", "url"),
     Image: ("run_id", "url"),
@@ -308,6 +309,14 @@ class Store:
         """One crawl run by id."""
         with self.session() as session:
             return session.get(CrawlRun, run_id)
+
+    def host_snapshots(self, run_id: str, host: str) -> list[HostSnapshot]:
+        """The snapshots stored for one host of a run."""
+        with self.session() as session:
+            stmt = select(HostSnapshot).where(
+                HostSnapshot.run_id == run_id, HostSnapshot.host == host
+            )
+            return list(session.exec(stmt).all())
 
     def known_image_urls(self, run_id: str) -> set[str]:
         """Image URLs already recorded for a run (a resumed crawl does not fetch them again)."""

@@ -6,7 +6,13 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, SnapshotRecord
+from provenance.records import (
+    ImageRecord,
+    OccurrenceRecord,
+    PageRecord,
+    SnapshotRecord,
+    WarcRef,
+)
 from provenance.signals.model import Signal
 from provenance.store.models import HostSnapshot, Image, ImageOccurrence, Page, SignalRecord
 
@@ -55,6 +61,30 @@ def snapshot_rows(run_id: str, rec: SnapshotRecord) -> list[SQLModel]:
     return [row, *_signal_rows(run_id, rec.host, rec.signals)]
 
 
+def snapshot_record(row: HostSnapshot) -> SnapshotRecord:
+    """A stored snapshot as the record the crawl produced (signals are not needed to rebuild)."""
+    return SnapshotRecord(
+        host=row.host,
+        kind=row.kind,
+        url=row.url,
+        outcome=row.outcome,
+        status=row.status,
+        fetched_at=row.fetched_at,
+        reason=row.reason,
+        final_url=row.final_url,
+        http_status=row.http_status,
+        sha256=row.sha256,
+        byte_size=row.byte_size,
+        truncated=row.truncated,
+        server_ip=row.server_ip,
+        body=row.body,
+        parsed=dict(row.parsed or {}),
+        warc=WarcRef(row.warc_file, row.warc_offset)
+        if row.warc_file and row.warc_offset is not None
+        else None,
+    )
+
+
 def page_rows(run_id: str, rec: PageRecord) -> list[SQLModel]:
     """A page row plus its page-level signal rows."""
     row = Page(
@@ -93,6 +123,7 @@ def occurrence_rows(run_id: str, rec: OccurrenceRecord) -> list[SQLModel]:
             alt=rec.alt,
             title=rec.title,
             context=rec.context,
+            snippets=rec.snippets,
             seed=rec.seed,
             referrer_chain=rec.referrer_chain,
         )

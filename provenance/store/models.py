@@ -154,6 +154,7 @@ class ImageOccurrence(SQLModel, table=True):
     alt: str | None = None
     title: str | None = None
     context: str | None = None
+    snippets: list[str] = Field(default_factory=list, sa_type=JSON)
     seed: str | None = None
     referrer_chain: list[str] = Field(default_factory=list, sa_type=JSON)
     found_at: datetime = Field(default_factory=utcnow)

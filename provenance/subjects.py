@@ -1,0 +1,99 @@
+"""Where the pictured person is, and whether they are a minor, from everything said about them.
+
+An image is often met first where little is said about the person (an avatar on a home page)
+and again where more is said (the profile that reads "Lives in Montreal, QC"). The crawl
+records the subject when the image is fetched, from the page it was found on; when the crawl
+ends, :func:`refine_subjects` reads every page the image appeared on and records a better
+answer, chained in the evidence log as a change, so nothing is overwritten silently.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlmodel import select
+
+from provenance.jurisdiction import Candidate, detect_minor, infer_subject, subject_evidence
+from provenance.store import Store
+from provenance.store.models import Image, ImageOccurrence
+
+
+def subject_facts(
+    media: dict[str, Any],
+    texts: Sequence[tuple[str | None, str | None, Sequence[str]]],
+    site: Sequence[Candidate],
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Subject jurisdiction candidates and the subject summary from the image's texts.
+
+    ``texts`` holds one ``(alt, caption, snippets)`` per page the image appears on.
+    """
+    exif = media.get("exif") or {}
+    xmp = media.get("xmp") or {}
+    gps = exif.get("gps") if isinstance(exif, dict) else None
+    location = {k: xmp.get(k) for k in ("city", "state", "country", "country_code") if xmp.get(k)}
+    alts = [a for a, _, _ in texts if a]
+    captions = [c for _, c, _ in texts if c]
+    snippets = list(dict.fromkeys(s for _, _, group in texts for s in group if s))
+    evidence = subject_evidence(
+        gps,
+        location or None,
+        " · ".join(dict.fromkeys(alts)) or None,
+        " · ".join(dict.fromkeys(captions)) or None,
+        snippets,
+        site,
+    )
+    candidates = [c.to_dict() for c in infer_subject(evidence)]
+    minor = detect_minor(*alts, *captions, *snippets)
+    summary = {
+        "is_minor": minor.subject_is_minor,
+        "minor": minor.to_dict(),
+        "alt": alts[0] if alts else None,
+        "caption": captions[0] if captions else None,
+        "snippets": snippets,
+        "pages_read": len(texts),
+    }
+    return candidates, summary
+
+
+def _fallback_only(candidates: Iterable[dict[str, Any]]) -> bool:
+    return all(
+        e.get("source") == "site-fallback" for c in candidates for e in c.get("evidence", [])
+    )
+
+
+def refine_subjects(store: Store, run_id: str) -> int:
+    """Re-read the subject of every image seen on several pages; return how many changed."""
+    with store.session() as session:
+        occurrences = list(
+            session.exec(select(ImageOccurrence).where(ImageOccurrence.run_id == run_id)).all()
+        )
+    by_image: dict[str, list[ImageOccurrence]] = defaultdict(list)
+    for occ in occurrences:
+        by_image[occ.image_url].append(occ)
+    several = {url for url, occs in by_image.items() if len(occs) > 1}
+    if not several:
+        return 0
+    with store.session() as session:
+        images = [
+            i
+            for i in session.exec(select(Image).where(Image.run_id == run_id)).all()
+            if i.url in several and i.purged_at is None
+        ]
+    changed: list[Image] = []
+    for image in images:
+        texts = [(o.alt, o.context, list(o.snippets or [])) for o in by_image[image.url]]
+        site = [Candidate.from_dict(c) for c in image.site_jurisdiction]
+        candidates, summary = subject_facts(image.media or {}, texts, site)
+        improves = _fallback_only(image.subject_jurisdiction) and not _fallback_only(candidates)
+        minor_found = summary["is_minor"] is not None and image.subject.get("is_minor") is None
+        if improves or minor_found:
+            image.subject_jurisdiction = candidates
+            image.subject = summary
+            changed.append(image)
+    if changed:
+        store.record_changes(
+            changed, kind="image", note="subject re-read from every page showing it"
+        )
+    return len(changed)
