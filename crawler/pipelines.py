@@ -114,6 +114,7 @@ class MediaPipeline:
             item.body = None
             item.media = {k: media[k] for k in OPTOUT_KEEPS if k in media}
             item.alt, item.caption, item.snippets = None, None, []
+            tombstones_for(self.crawler).remember(item.url, optout)
             stats.inc_value(f"provtrack/skipped/image/{optout.kind.value}")
             return item
         policy = host_policy_for(self.crawler, item.url)
@@ -213,7 +214,9 @@ class StorePipeline:
             self.ctx.count(f"images/{item.decision}")
         elif isinstance(item, PageRecord | OccurrenceRecord):
             if isinstance(item, OccurrenceRecord) and self._opted_out(item.image_url):
-                item.alt = item.title = item.context = None  # a purge removed them once
+                # a purge removed these once; the page still records that it shows the URL
+                item.alt = item.title = item.context = None
+                item.snippets = []
             self.ctx.sink.add(item)
             if isinstance(item, PageRecord):
                 self.ctx.count(f"pages/{item.decision}")

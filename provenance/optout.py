@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,6 +47,8 @@ from provenance.matching import (
 )
 from provenance.purge import (
     PurgeReceipt,
+    WarcDirs,
+    locate,
     preflight,
     purge_images,
     tombstone_from_hashes,
@@ -125,9 +126,9 @@ def _rows_with_urls(store: Store, urls: Iterable[str]) -> list[Image]:
 class _Matcher:
     """Accumulates matched rows in the order found, each with why it matched."""
 
-    def __init__(self, store: Store, warc_dir: Path | None) -> None:
+    def __init__(self, store: Store, warc_dirs: WarcDirs) -> None:
         self.store = store
-        self.warc_dir = warc_dir
+        self.warc_dirs = warc_dirs
         self.found: dict[int, dict[str, Any]] = {}
         self._entries: list[tuple[int, HashSet]] | None = None
 
@@ -151,14 +152,11 @@ class _Matcher:
 
     def query_of(self, image: Image) -> QueryImage | None:
         """The query for a stored row: its WARC payload when still there, else its hashes."""
-        if (
-            image.decision == "collected"
-            and self.warc_dir is not None
-            and image.warc_file
-            and image.warc_offset is not None
-        ):
+        folder = locate(self.warc_dirs, image.warc_file) if image.warc_file else None
+        if image.decision == "collected" and folder is not None and image.warc_file:
             try:
-                body = read_response(self.warc_dir, image.warc_file, image.warc_offset).body
+                assert image.warc_offset is not None
+                body = read_response(folder, image.warc_file, image.warc_offset).body
                 return query_from_bytes(body)
             except (IntegrityError, ConfigError):
                 pass  # fall back to the stored hashes (no mirror then)
@@ -229,7 +227,7 @@ def _store_request(store: Store, request: OptOutRequest) -> OptOutRequest:
 
 def add_optout(
     store: Store,
-    warc_dir: Path | None,
+    warc_dirs: WarcDirs,
     *,
     image: bytes | None = None,
     url: str | None = None,
@@ -245,7 +243,7 @@ def add_optout(
     given = [k for k, v in (("image", image), ("url", url), ("host", host)) if v is not None]
     if len(given) != 1:
         raise ConfigError("give exactly one of --image, --url or --host")
-    matcher = _Matcher(store, warc_dir)
+    matcher = _Matcher(store, warc_dirs)
     extra: list[Tombstone] = []
     hashes: dict[str, Any] = {}
     with_hashes = True
@@ -284,11 +282,11 @@ def add_optout(
     matched = matcher.matched()
     if dry_run:
         return OptOutResult(kind, value, matched, dry_run=True)
-    preflight(store, warc_dir, matcher.found)
+    preflight(store, warc_dirs, matcher.found)
     request = _store_request(store, OptOutRequest(kind=kind, value=value, hashes=hashes, note=note))
     receipt = purge_images(
         store,
-        warc_dir,
+        warc_dirs,
         list(matcher.found),
         request,
         reason=f"opt-out request {request.id} ({kind})",
@@ -301,7 +299,7 @@ def add_optout(
 
 def purge_jurisdiction(
     store: Store,
-    warc_dir: Path | None,
+    warc_dirs: WarcDirs,
     code: str,
     *,
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
@@ -318,7 +316,7 @@ def purge_jurisdiction(
         raise ConfigError(f"{code!r} is not an ISO 3166 country or subdivision code")
     if not 0 <= min_confidence <= 1:
         raise ConfigError("--min-confidence must be between 0 and 1")
-    matcher = _Matcher(store, warc_dir)
+    matcher = _Matcher(store, warc_dirs)
     with store.session() as s:
         rows = s.exec(
             select(Image).where(col(Image.purged_at).is_(None)).order_by(col(Image.id))
@@ -337,7 +335,7 @@ def purge_jurisdiction(
     matched = matcher.matched()
     if dry_run:
         return OptOutResult("jurisdiction", code, matched, dry_run=True)
-    preflight(store, warc_dir, matcher.found)
+    preflight(store, warc_dirs, matcher.found)
     text = f"purge --jurisdiction {code} (subject candidates with confidence >= {min_confidence})"
     request = _store_request(
         store,
@@ -345,7 +343,7 @@ def purge_jurisdiction(
     )
     receipt = purge_images(
         store,
-        warc_dir,
+        warc_dirs,
         list(matcher.found),
         request,
         reason=f"jurisdiction purge {code} (request {request.id})",
@@ -438,6 +436,14 @@ class TombstoneSet:
                 matched_by=["host"],
             )
         return None
+
+    def remember(self, url: str, signal: Signal) -> None:
+        """Treat ``url`` as tombstoned for the rest of the crawl (it showed an opted-out photo),
+        so later pages showing it get their alt text and captions dropped too."""
+        extra = signal.extra
+        self.urls.setdefault(
+            url_sha256(url), (int(extra.get("tombstone_id") or 0), extra.get("request_id"))
+        )
 
     def hit(self, image: Image) -> bool:
         """Whether a stored record falls under the registry (URL, host or photograph)."""

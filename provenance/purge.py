@@ -6,8 +6,8 @@
 - scrubs the row: URL, host, decision, stage, reasons, fetch facts, format and size stay (they
   are the record that the image existed and was removed); sha256, perceptual hashes, media
   facts (EXIF, XMP, IPTC, C2PA, faces, crop hashes), face boxes, subject text and subject
-  jurisdiction go; ``purged_at`` is set. The alt text, title and caption of its occurrences go
-  too;
+  jurisdiction go; ``purged_at`` is set. The alt text, title, caption and nearby text
+  (snippets) of its occurrences go too;
 - removes the image's payload from the WARC output by rewriting each affected file: every
   record is copied byte for byte except the image's response record, which becomes a
   ``metadata`` record saying the payload was removed (``WARC-Refers-To`` the old record id).
@@ -218,23 +218,36 @@ def _tomb_key(t: Tombstone) -> tuple[Any, ...]:
     return (t.sha256, t.phash, t.pdq, t.url_sha256)
 
 
-def remove_replaced_files(store: Store, warc_dir: Path | None) -> list[str]:
+WarcDirs = Path | Sequence[Path] | None
+"""One WARC folder, several (a distributed crawl writes one per process), or none."""
+
+
+def warc_folders(dirs: WarcDirs) -> list[Path]:
+    """The WARC folders as a list of existing directories."""
+    folders = [dirs] if isinstance(dirs, Path) else list(dirs or [])
+    return [d for d in folders if d.is_dir()]
+
+
+def locate(dirs: WarcDirs, name: str) -> Path | None:
+    """The folder holding WARC file ``name``, if any."""
+    return next((d for d in warc_folders(dirs) if (d / name).is_file()), None)
+
+
+def remove_replaced_files(store: Store, warc_dirs: WarcDirs) -> list[str]:
     """Delete WARC files a purge replaced that are still on disk (a crash after its commit).
 
     Only files that a receipt names as replaced and that no record points at are deleted.
     """
-    if warc_dir is None or not warc_dir.is_dir():
-        return []
     replaced: set[str] = set()
     for request in store.all(OptOutRequest):
         replaced.update((request.receipt or {}).get("warc_files", {}))
     referenced = _referenced_files(store)
     removed = []
     for name in sorted(replaced - referenced):
-        path = warc_dir / name
-        if path.exists():
-            path.unlink()
-            removed.append(name)
+        for folder in warc_folders(warc_dirs):
+            if (folder / name).exists():
+                (folder / name).unlink()
+                removed.append(name)
     return removed
 
 
@@ -266,25 +279,26 @@ def _collected_pointers(images: Iterable[Image]) -> dict[str, list[int]]:
     return out
 
 
-def preflight(store: Store, warc_dir: Path | None, image_ids: Iterable[int]) -> None:
+def preflight(store: Store, warc_dirs: WarcDirs, image_ids: Iterable[int]) -> None:
     """Raise :class:`NotFoundError` unless every WARC file holding these images' payloads is
-    under ``warc_dir`` (checked before a request is recorded, so a failed purge leaves none)."""
+    in one of ``warc_dirs`` (checked before a request is recorded: a failed purge leaves none)."""
     ids = sorted(set(image_ids))
     if not ids:
         return
     with store.session() as s:
         images = s.exec(select(Image).where(col(Image.id).in_(ids))).all()
     for name in _collected_pointers(images):
-        if warc_dir is None or not (warc_dir / name).is_file():
+        if locate(warc_dirs, name) is None:
+            where = ", ".join(str(d) for d in warc_folders(warc_dirs)) or "no WARC folder"
             raise NotFoundError(
-                f"WARC file {name} is not in {warc_dir}: pass the crawl's --out folder "
+                f"WARC file {name} is not in {where}: pass the crawl's --out folder "
                 "(nothing was purged)"
             )
 
 
 def purge_images(
     store: Store,
-    warc_dir: Path | None,
+    warc_dirs: WarcDirs,
     image_ids: Iterable[int],
     request: OptOutRequest,
     *,
@@ -298,12 +312,12 @@ def purge_images(
     ``request`` must already be stored (it has an id); it is updated with ``processed_at``,
     ``matched`` and the receipt in the same transaction as the purge. ``tombstone_hashes``
     False keeps only the URL's sha256 in each tombstone (a host opt-out concerns the site's
-    URLs, not the photographs). Raises :class:`NotFoundError` when an image's WARC file is not
-    under ``warc_dir``: a purge that cannot remove the bytes changes nothing.
+    URLs, not the photographs). Raises :class:`NotFoundError` when an image's WARC file is in
+    none of ``warc_dirs``: a purge that cannot remove the bytes changes nothing.
     """
     if request.id is None:
         raise ValueError("the opt-out request must be stored before it is processed")
-    remove_replaced_files(store, warc_dir)
+    remove_replaced_files(store, warc_dirs)
     now = datetime.now(UTC)
     ids = sorted(set(image_ids))
     with store.session() as s:
@@ -325,12 +339,14 @@ def purge_images(
         name: dict.fromkeys(offsets, fields)
         for name, offsets in _collected_pointers(images).items()
     }
-    preflight(store, warc_dir, ids)
+    preflight(store, warc_dirs, ids)
+    folders = {name: locate(warc_dirs, name) for name in removals}
     rewritten: dict[str, tuple[str, dict[int, int]]] = {}
     try:
         for name, offsets in removals.items():
-            assert warc_dir is not None
-            rewritten[name] = rewrite_warc(warc_dir, name, offsets)
+            folder = folders[name]
+            assert folder is not None
+            rewritten[name] = rewrite_warc(folder, name, offsets)
             receipt.warc_records_removed += len(offsets)
         receipt.warc_files = {old: new for old, (new, _) in rewritten.items()}
         _commit(
@@ -347,13 +363,15 @@ def purge_images(
             matched,
         )
     except BaseException:
-        for new_name, _ in rewritten.values():
-            if warc_dir is not None:
-                (warc_dir / new_name).unlink(missing_ok=True)
+        for old, (new_name, _) in rewritten.items():
+            folder = folders[old]
+            assert folder is not None
+            (folder / new_name).unlink(missing_ok=True)
         raise
     for old in rewritten:
-        assert warc_dir is not None
-        (warc_dir / old).unlink(missing_ok=True)
+        folder = folders[old]
+        assert folder is not None
+        (folder / old).unlink(missing_ok=True)
     return receipt
 
 
@@ -400,10 +418,11 @@ def _commit(
                 .where(ImageOccurrence.image_url == row.url)
             ).all()
             for occ in occurrences:
-                if occ.alt is None and occ.title is None and occ.context is None:
+                if not (occ.alt or occ.title or occ.context or occ.snippets):
                     continue
                 occ.alt = occ.title = occ.context = None
-                chain.change(occ, "purge", f"{reason}: alt text, title and caption removed")
+                occ.snippets = []
+                chain.change(occ, "purge", f"{reason}: alt text, title, caption, snippets removed")
                 receipt.occurrences += 1
         for tomb in extra_tombstones:
             if _tomb_key(tomb) not in existing:

@@ -26,6 +26,17 @@ DbOption = Annotated[
     str | None, typer.Option(help="Store URL (postgresql://...), if not OUT/provtrack.db.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+WarcDirOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--warc-dir", help="WARC folder (repeatable: one per process of a distributed crawl)."
+    ),
+]
+
+
+def warc_dirs(out: Path, given: list[Path] | None) -> list[Path]:
+    """The WARC folders: those given, else OUT/warc."""
+    return list(given) if given else [out / "warc"]
 
 
 def _print_json(data: Any) -> None:
@@ -181,12 +192,13 @@ def register(app: typer.Typer) -> None:
     def verify(
         out: OutOption = Path("provtrack-out"),
         db: DbOption = None,
+        warc_dir: WarcDirOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Recompute the evidence chain, record digests and WARC digests; exit 5 on a problem."""
         from provenance.verify import verify as run_verify
 
-        report = run_verify(open_crawl_store(out, db), out / "warc")
+        report = run_verify(open_crawl_store(out, db), warc_dirs(out, warc_dir))
         if as_json:
             _print_json(
                 {
@@ -227,6 +239,7 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[bool, typer.Option(help="List what would be purged.")] = False,
         out: OutOption = Path("provtrack-out"),
         db: DbOption = None,
+        warc_dir: WarcDirOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Record an opt-out request and purge the matching records (bytes, personal fields)."""
@@ -240,7 +253,7 @@ def register(app: typer.Typer) -> None:
                 raise ConfigError(f"cannot read {image}: {err.strerror or err}") from err
         result = add_optout(
             open_crawl_store(out, db),
-            out / "warc",
+            warc_dirs(out, warc_dir),
             image=data,
             url=url,
             host=host,
@@ -318,6 +331,7 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[bool, typer.Option(help="List what would be purged.")] = False,
         out: OutOption = Path("provtrack-out"),
         db: DbOption = None,
+        warc_dir: WarcDirOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Purge every image whose subject is inferred to be in a jurisdiction (and its copies)."""
@@ -325,7 +339,7 @@ def register(app: typer.Typer) -> None:
 
         result = purge_jurisdiction(
             open_crawl_store(out, db),
-            out / "warc",
+            warc_dirs(out, warc_dir),
             jurisdiction,
             min_confidence=min_confidence,
             note=note,

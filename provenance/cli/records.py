@@ -10,6 +10,7 @@ import typer
 
 from provenance.cli._console import console, err_console
 from provenance.cli._store import open_crawl_store
+from provenance.cli.ops import WarcDirOption, warc_dirs
 from provenance.errors import ConfigError
 
 
@@ -31,6 +32,7 @@ def register(app: typer.Typer) -> None:
         dest: Annotated[
             Path | None, typer.Option(help="Output file (default: OUT/export/records.<format>).")
         ] = None,
+        warc_dir: WarcDirOption = None,
     ) -> None:
         """Export image records with their provenance: JSONL, CSV, or a WACZ web archive."""
         store = open_crawl_store(out, db)
@@ -48,7 +50,7 @@ def register(app: typer.Typer) -> None:
             from provenance.export.wacz import write_wacz
 
             path = dest or out / "export" / (f"{run_id}.wacz" if run_id else "provtrack.wacz")
-            summary = write_wacz(store, out / "warc", path, run_id)
+            summary = write_wacz(store, warc_dirs(out, warc_dir), path, run_id)
             count = summary.records
             err_console.print(
                 f"packed {len(summary.warc_files)} WARC files, {summary.index_lines} index "

@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,9 +60,11 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _warc_files(store: Store, warc_dir: Path, run_id: str | None) -> list[Path]:
-    """Every WARC file of the folder, or those a run's records point at (plus its own)."""
-    on_disk = sorted(warc_dir.glob("*.warc.gz")) if warc_dir.is_dir() else []
+def _warc_files(store: Store, warc_dirs: Sequence[Path], run_id: str | None) -> list[Path]:
+    """Every WARC file of the folders, or those a run's records point at (plus its own)."""
+    on_disk = sorted(
+        (p for d in warc_dirs if d.is_dir() for p in d.glob("*.warc.gz")), key=lambda p: p.name
+    )
     if run_id is None:
         return on_disk
     names: set[str] = set()
@@ -77,7 +80,7 @@ def _warc_files(store: Store, warc_dir: Path, run_id: str | None) -> list[Path]:
     return [p for p in on_disk if p.name in names or p.name.startswith(prefix)]
 
 
-def _cdxj(files: list[Path], warc_dir: Path) -> bytes:
+def _cdxj(files: list[Path]) -> bytes:
     out = io.StringIO()
     indexer = CDXJIndexer(
         out,
@@ -86,7 +89,6 @@ def _cdxj(files: list[Path], warc_dir: Path) -> bytes:
         post_append=True,
         fields="referrer",
         records="response,revisit,resource,metadata",
-        dir_root=str(warc_dir),
     )
     indexer.process_all()
     return out.getvalue().encode("utf-8")
@@ -139,19 +141,23 @@ def _evidence(store: Store) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
-def write_wacz(store: Store, warc_dir: Path, path: Path, run_id: str | None = None) -> WaczSummary:
+def write_wacz(
+    store: Store, warc_dirs: Path | Sequence[Path], path: Path, run_id: str | None = None
+) -> WaczSummary:
     """Write a WACZ of a crawl (one run, or every run of the store) to ``path``.
 
-    Raises :class:`NotFoundError` when there is no WARC file to package.
+    ``warc_dirs`` is the crawl's WARC folder, or one per process of a distributed crawl (file
+    names are unique across them). Raises :class:`NotFoundError` when there is no WARC file.
     """
-    files = _warc_files(store, warc_dir, run_id)
+    dirs = [warc_dirs] if isinstance(warc_dirs, Path) else list(warc_dirs)
+    files = _warc_files(store, dirs, run_id)
     if not files:
-        raise NotFoundError(f"no WARC file to package in {warc_dir}")
+        raise NotFoundError(f"no WARC file to package in {', '.join(map(str, dirs))}")
     records = [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in ExportView(store, run_id)]
     records_bytes = ("\n".join(records) + "\n").encode("utf-8") if records else b""
     pages = _pages(store, run_id)
     pages_bytes = "\n".join(json.dumps(x, ensure_ascii=False) for x in [PAGES_HEADER, *pages])
-    index = _cdxj(files, warc_dir)
+    index = _cdxj(files)
     evidence = _evidence(store)
     path.parent.mkdir(parents=True, exist_ok=True)
     resources: list[dict[str, Any]] = []

@@ -39,7 +39,7 @@ from provenance.store.models import (
 
 GENESIS = "0" * 64
 # JSON columns added after a store may have been created, and whose empty value is a list.
-_JSON_LIST_COLUMNS = frozenset({"phash_crops"})
+_JSON_LIST_COLUMNS = frozenset({"phash_crops", "snippets"})
 _CHAIN_LOCK_KEY = 0x70726F76  # "prov": PostgreSQL advisory lock id for the chain head
 
 T = TypeVar("T", bound=SQLModel)
