@@ -185,10 +185,14 @@ def test_optout_by_image_removes_every_copy_and_a_recrawl_skips_it(
     report = verify(store, crawl_copy / "warc")
     assert report.ok, report.problems[:3]
 
-    # a re-crawl of the demo web in reproduce mode (which overrides every site's opt-out)
+    # a re-crawl, in reproduce mode (which overrides every site's opt-out), of every site of
+    # the demo web that shows the photograph
+    hosts = {u.split("/")[2] for u in urls}
+    seeds = [s for s in manifest["seeds"] if s.split("/")[2] in hosts]
+    assert len(seeds) == len(hosts)
     run_cli(
         "crawl",
-        *manifest["seeds"],
+        *seeds,
         "--mode",
         "reproduce",
         "--out",
@@ -208,7 +212,7 @@ def test_optout_by_image_removes_every_copy_and_a_recrawl_skips_it(
         assert row.reasons[0]["extra"]["non_overridable"] is True
         assert row.sha256 is None
         assert row.subject.get("alt") is None
-    assert store.count(Image, run_id=new_run, decision="collected") > 20
+    assert store.count(Image, run_id=new_run, decision="collected") > 10
     records = _warc_records(crawl_copy / "warc")
     assert not [r for r in records if r["type"] == "response" and r["url"] in urls]
     assert verify(store, crawl_copy / "warc").ok
