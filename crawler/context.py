@@ -58,7 +58,10 @@ def get_context(crawler: Crawler) -> CrawlContext:
             repair_tail(path)  # a killed crawl may have left half a record at the end
     warc = WarcWriter(warc_dir, run_id=config.run_id, writer_id=f"{os.getpid()}")
     sink = RecordSink(
-        store, config.run_id, flush_every=crawler.settings.getint("PROVTRACK_FLUSH_EVERY", 200)
+        store,
+        config.run_id,
+        flush_every=crawler.settings.getint("PROVTRACK_FLUSH_EVERY", 200),
+        before_flush=warc.flush,
     )
     ctx = CrawlContext(config=config, store=store, warc=warc, sink=sink, warc_dir=warc_dir)
     if config.frontier:

@@ -11,15 +11,17 @@ from typing import Any
 from provenance.signals.model import Signal
 
 
-def analyze_to_dict(body: bytes, content_type: str | None) -> dict[str, Any]:
-    """Every media fact of one image (see :func:`provenance.media.analyze`), as plain data."""
-    from provenance.media import analyze
+def analyze_to_dict(body: bytes, content_type: str | None, url: str) -> dict[str, Any]:
+    """Every media fact of one image as plain data, with the embedded signals under
+    ``"_signals"`` (computed here, in the worker, from the facts object it already has)."""
+    from provenance.media import analyze, signals
 
-    return analyze(body, content_type=content_type).to_dict()
+    facts = analyze(body, content_type=content_type)
+    out = facts.to_dict()
+    out["_signals"] = [s.to_dict() for s in signals(facts, url)]
+    return out
 
 
-def embedded_signals(media: dict[str, Any], url: str) -> list[Signal]:
+def embedded_signals(media: dict[str, Any]) -> list[Signal]:
     """The opt-out signals written inside the file (IPTC data mining, C2PA training-mining)."""
-    from provenance.media import MediaFacts, signals
-
-    return signals(MediaFacts.from_dict(media), url)
+    return [Signal.from_dict(d) for d in media.pop("_signals", [])]

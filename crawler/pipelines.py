@@ -21,6 +21,7 @@ from crawler.mediawork import analyze_to_dict, embedded_signals
 from provenance.matching import HashSet, QueryImage, mirror_hashes
 from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, WarcRef, failure
 from provenance.signals.model import Signal
+from provenance.signals.scope import own_signals
 
 if TYPE_CHECKING:
     from typing import Self
@@ -42,14 +43,19 @@ def _make_executor(workers: int | None) -> Executor | None:
     return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
 
 
-def _dedupe(signals: list[Signal]) -> list[Signal]:
-    seen: set[tuple[object, ...]] = set()
-    out: list[Signal] = []
-    for s in signals:
-        key = (s.kind, s.value, s.source, s.evidence, s.level, s.agent, s.url)
-        if key not in seen:
-            seen.add(key)
-            out.append(s)
+_DETECTOR_KEYS = ("name", "opencv", "cascade", "verify_cascade")
+
+
+def compact_media(media: dict[str, Any]) -> dict[str, Any]:
+    """The media facts as stored: sections that found nothing keep only their status."""
+    out: dict[str, Any] = {}
+    for key, value in media.items():
+        if isinstance(value, dict) and value.get("status") in ("absent",):
+            out[key] = {"status": value["status"], "reason": value.get("reason")}
+        elif key == "face_detector" and isinstance(value, dict):
+            out[key] = {k: value[k] for k in _DETECTOR_KEYS if k in value}
+        else:
+            out[key] = value
     return out
 
 
@@ -69,11 +75,11 @@ class MediaPipeline:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=False)
 
-    async def _analyze(self, body: bytes, content_type: str | None) -> dict[str, Any]:
+    async def _analyze(self, body: bytes, content_type: str | None, url: str) -> dict[str, Any]:
         if self.executor is None:
-            return analyze_to_dict(body, content_type)
+            return analyze_to_dict(body, content_type, url)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, analyze_to_dict, body, content_type)
+        return await loop.run_in_executor(self.executor, analyze_to_dict, body, content_type, url)
 
     async def _registry_hit(self, url: str, body: bytes, media: dict[str, Any]) -> Signal | None:
         """The opt-out registry's signal when the image is a tombstoned photograph."""
@@ -97,8 +103,9 @@ class MediaPipeline:
         if not isinstance(item, ImageRecord) or item.body is None:
             return item
         stats = self.crawler.stats
-        media = await self._analyze(item.body, item.content_type)
-        item.media = media
+        media = await self._analyze(item.body, item.content_type, item.url)
+        embedded = embedded_signals(media)
+        item.media = compact_media(media)
         if media.get("status") != "ok":
             item.decision = "failed"
             item.reasons = [failure(str(media.get("status")), str(media.get("reason", "")))]
@@ -110,7 +117,7 @@ class MediaPipeline:
             item.decision = "skipped"
             item.stage = "after-download"
             item.reasons = [optout.to_dict()]
-            item.signals = [*item.signals, optout]
+            item.signals = own_signals(item.url, [*item.signals, optout])
             item.body = None
             item.media = {k: media[k] for k in OPTOUT_KEEPS if k in media}
             item.alt, item.caption, item.snippets = None, None, []
@@ -122,9 +129,8 @@ class MediaPipeline:
             item.decision = "failed"
             item.reasons = [failure("no_host_policy", "the host's policy documents were not read")]
             return item
-        embedded = embedded_signals(media, item.url)
         decision = policy.image_decision_after(item.url, item.response_headers, embedded)
-        item.signals = _dedupe([*item.signals, *decision.considered])
+        item.signals = own_signals(item.url, [*item.signals, *decision.considered])
         if not decision.reasons:
             stats.inc_value("provtrack/images/collected")
             return item

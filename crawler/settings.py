@@ -22,6 +22,9 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
         "USER_AGENT": USER_AGENT,
         "CONCURRENT_REQUESTS": config.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrency,
+        # items are processed per response; most responses yield one record, and Scrapy starts
+        # this many worker tasks for every response's output
+        "CONCURRENT_ITEMS": 8,
         "DOWNLOAD_TIMEOUT": config.download_timeout,
         "DOWNLOAD_MAXSIZE": config.max_image_bytes,
         "DOWNLOAD_WARNSIZE": 0,

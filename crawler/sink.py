@@ -29,8 +29,17 @@ _MAPPERS: dict[type, Callable[[str, object], list[SQLModel]]] = {
 class RecordSink:
     """Collects records and writes them in batches of ``flush_every`` or every ``max_age`` s."""
 
-    def __init__(self, store: Store, run_id: str, *, flush_every: int = 200, max_age: float = 2.0):
+    def __init__(
+        self,
+        store: Store,
+        run_id: str,
+        *,
+        flush_every: int = 200,
+        max_age: float = 2.0,
+        before_flush: Callable[[], None] | None = None,
+    ):
         self.store = store
+        self.before_flush = before_flush
         self.run_id = run_id
         self.flush_every = max(1, flush_every)
         self.max_age = max_age
@@ -52,5 +61,7 @@ class RecordSink:
         if not self._rows:
             return
         rows, self._rows, self._oldest = self._rows, [], None
+        if self.before_flush is not None:
+            self.before_flush()  # the WARC records these rows point at reach the disk first
         result = self.store.write(rows)
         self.written += result.inserted

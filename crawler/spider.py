@@ -35,6 +35,7 @@ from provenance.records import (
     PageRecord,
     failure,
 )
+from provenance.signals.scope import own_signals
 
 if TYPE_CHECKING:
     from typing import Self
@@ -347,10 +348,9 @@ class ProvenanceSpider(scrapy.Spider):
 
     def parse_image(self, response: Response) -> Iterator[Item]:
         meta = response.meta
+        url = meta["redirect_urls"][0] if meta.get("redirect_urls") else response.url
         yield ImageRecord(
-            url=meta.get("redirect_urls", [response.url])[0]
-            if meta.get("redirect_urls")
-            else response.url,
+            url=url,
             host=host_of(response.url),
             mode=self.ctx.config.mode,
             decision="collected",
@@ -363,7 +363,7 @@ class ProvenanceSpider(scrapy.Spider):
             server_ip=str(response.ip_address) if response.ip_address else None,
             body=response.body,
             page_url=meta.get("provtrack_page_url"),
-            signals=list(meta.get("provtrack_considered", [])),
+            signals=own_signals(url, list(meta.get("provtrack_considered", []))),
             **meta.get("provtrack_subject", {}),
         )
 
@@ -387,7 +387,7 @@ class ProvenanceSpider(scrapy.Spider):
             record.decision = "skipped"
             record.stage = "before-download"
             record.reasons = [s.to_dict() for s in fail.value.reasons]
-            record.signals = list(fail.value.considered)
+            record.signals = own_signals(url, list(fail.value.considered))
             self.crawler.stats.inc_value("provtrack/images/skipped")
         else:
             value, message = classify_failure(fail)

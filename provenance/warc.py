@@ -140,7 +140,6 @@ class WarcWriter:
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
         )
         writer.write_record(request)
-        fh.flush()
         return WarcPointer(self._name, offset, record_id, hashlib.sha256(body).hexdigest())
 
     def write_metadata(
@@ -166,9 +165,13 @@ class WarcWriter:
         )
         offset = fh.tell()
         writer.write_record(record)
-        fh.flush()
         rid = record.rec_headers.get_header("WARC-Record-ID")
         return WarcPointer(self._name, offset, rid, hashlib.sha256(body).hexdigest())
+
+    def flush(self) -> None:
+        """Push written records to the file; done before the rows pointing at them are stored."""
+        if self._fh is not None:
+            self._fh.flush()
 
     def close(self) -> None:
         """Flush and close the current file."""

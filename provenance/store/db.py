@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, event, func, inspect, text
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -38,8 +40,8 @@ from provenance.store.models import (
 )
 
 GENESIS = "0" * 64
-# JSON columns added after a store may have been created, and whose empty value is a list.
-_JSON_LIST_COLUMNS = frozenset({"phash_crops", "snippets"})
+MIGRATIONS = Path(__file__).with_name("migrations")
+_MIGRATE_LOCK_KEY = 0x70726F77
 _CHAIN_LOCK_KEY = 0x70726F76  # "prov": PostgreSQL advisory lock id for the chain head
 
 T = TypeVar("T", bound=SQLModel)
@@ -96,6 +98,14 @@ class WriteResult:
     existing: int
 
 
+def alembic_config(connection: Any) -> Config:
+    """Alembic configuration running provtrack's migrations on ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
 def normalise_url(url: str, out_dir: Path | None = None) -> str:
     """Turn a ``--db`` value or an output folder into an SQLAlchemy URL."""
     if "://" in url:
@@ -138,39 +148,15 @@ class Store:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     def create_schema(self) -> None:
-        """Create any missing tables (migrations live in provenance/store/migrations)."""
+        """Bring the schema to the latest Alembic revision (provenance/store/migrations)."""
         try:
-            SQLModel.metadata.create_all(self.engine)
-            self._add_missing_columns()
+            with self.engine.begin() as connection:
+                if self.dialect == "postgresql":
+                    # several crawler processes may open a fresh store at the same moment
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATE_LOCK_KEY})")
+                command.upgrade(alembic_config(connection), "head")
         except SQLAlchemyError as err:
-            raise StoreError(f"cannot create the schema on {self.engine.url!r}: {err}") from err
-
-    def _add_missing_columns(self) -> None:
-        """Add columns that later versions gave an existing table (nullable, or JSON with an
-        empty default), so a store written before them opens; anything else needs a migration.
-        """
-        with self.engine.begin() as conn:
-            inspector = inspect(conn)
-            for table in SQLModel.metadata.sorted_tables:
-                if not inspector.has_table(table.name):
-                    continue
-                present = {c["name"] for c in inspector.get_columns(table.name)}
-                for column in table.columns:
-                    if column.name in present:
-                        continue
-                    kind = column.type.compile(dialect=self.engine.dialect)
-                    if isinstance(column.type, JSON):
-                        empty = "'[]'" if column.name in _JSON_LIST_COLUMNS else "'{}'"
-                        clause = f"{kind} NOT NULL DEFAULT {empty}"
-                    elif column.nullable:
-                        clause = kind
-                    else:
-                        raise StoreError(
-                            f"table {table.name} lacks column {column.name}: migrate the store"
-                        )
-                    conn.exec_driver_sql(
-                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {clause}'
-                    )
+            raise StoreError(f"cannot migrate the schema on {self.engine.url!r}: {err}") from err
 
     @contextmanager
     def session(self) -> Iterator[Session]:
