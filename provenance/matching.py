@@ -24,18 +24,21 @@ or not that hash decided, so a reader sees how close the other hash came.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PIL import Image as PILImage
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import col
 
-from provenance.errors import ConfigError
+from provenance.errors import ConfigError, StoreError
+from provenance.lookup import HashEntry, HashIndex, QueryHashes
 from provenance.media.hashes import CROP_FRACTIONS, compute, crop_phashes, hamming, working_raster
 from provenance.store import Store
-from provenance.store.models import Image
+from provenance.store.models import EvidenceEntry, Image
 
 PDQ_THRESHOLD = 31
 PHASH_THRESHOLD = 6
@@ -315,3 +318,151 @@ def stored_hashsets(
                 phash_crops=tuple(str(h) for h in crop_list or ()),
             ),
         )
+
+
+PARTS_PER_IMAGE = 1 + len(STORED_CROPS)
+"""Index entries per stored image: the whole image (PDQ and pHash), then each stored crop
+(pHash only). Entry id ``image_id * PARTS_PER_IMAGE + part`` names the image and the part."""
+
+
+def index_entries(entries: Iterable[tuple[int, HashSet]]) -> Iterator[HashEntry]:
+    """The :class:`~provenance.lookup.HashIndex` entries of stored hash sets (crops included)."""
+    for image_id, hashes in entries:
+        base = image_id * PARTS_PER_IMAGE
+        if hashes.pdq or hashes.phash:
+            yield HashEntry(base, hashes.pdq, hashes.phash, hashes.pdq_quality)
+        for part, crop in enumerate(hashes.phash_crops[: PARTS_PER_IMAGE - 1], start=1):
+            yield HashEntry(base + part, None, crop, None)
+
+
+def build_index(entries: Iterable[tuple[int, HashSet]]) -> HashIndex:
+    """A multi-index over stored hash sets, each crop an extra entry of the same image."""
+    return HashIndex.from_records(index_entries(entries))
+
+
+def query_variants(query: QueryImage) -> list[QueryHashes]:
+    """The query as index variants: per orientation, the whole image (PDQ and pHash), then
+    each of its crops (pHash only)."""
+    out = []
+    for orientation, hashes in query.orientations():
+        for name, phash in hashes.parts():
+            whole = name == "whole"
+            out.append(
+                QueryHashes(
+                    f"{orientation}:{name}",
+                    hashes.pdq if whole else None,
+                    phash,
+                    hashes.pdq_quality if whole else None,
+                )
+            )
+        if not hashes.phash and hashes.pdq:
+            out.append(QueryHashes(f"{orientation}:whole", hashes.pdq, None, hashes.pdq_quality))
+    return out
+
+
+def candidate_ids(
+    index: HashIndex,
+    query: QueryImage,
+    *,
+    pdq_threshold: int = PDQ_THRESHOLD,
+    phash_threshold: int = PHASH_THRESHOLD,
+) -> set[int]:
+    """Image ids with at least one part within the thresholds of one part of the query.
+
+    The index answers exactly what a scan would (see :mod:`provenance.lookup.index`), under the
+    same rule as :func:`compare`: these are exactly the images :func:`compare` matches by PDQ
+    or pHash. Matches by sha256 alone (rows without perceptual hashes) are found separately.
+    """
+    found = index.query_variants(
+        query_variants(query),
+        pdq_threshold=pdq_threshold,
+        phash_threshold=phash_threshold,
+        limit=None,
+    )
+    return {m.id // PARTS_PER_IMAGE for m in found}
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoIndex:
+    """The hash index of a store's images, and the evidence-chain position it was built at."""
+
+    index: HashIndex
+    images: int
+    chain_seq: int
+
+
+_INDEX_FORMAT = "provtrack-photo-index"
+
+
+def _chain_seq(store: Store) -> int:
+    with store.session() as session:
+        value = session.execute(select(func.max(col(EvidenceEntry.seq)))).scalar()
+    return int(value or 0)
+
+
+def store_index(store: Store, cache_dir: Path | None = None) -> PhotoIndex:
+    """The index of every unpurged image with perceptual hashes, built or read from a cache.
+
+    With ``cache_dir`` the index is saved there (memory-mapped on later loads) and reused for
+    as long as the evidence chain has not grown: every write to the store, a purge included,
+    appends to the chain, so a cached index is never older than the records it answers for.
+    """
+    seq = _chain_seq(store)
+    meta_path = cache_dir / "photo-index.json" if cache_dir else None
+    if cache_dir is not None and meta_path is not None and meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("format") == _INDEX_FORMAT and meta.get("chain_seq") == seq:
+                index = HashIndex.load(cache_dir / "photo-index")
+                return PhotoIndex(index, int(meta["images"]), seq)
+        except (OSError, ValueError, KeyError, StoreError):
+            pass  # a damaged cache is rebuilt
+    entries = [
+        (image_id, hashes)
+        for image_id, hashes in stored_hashsets(store, collected_only=False)
+        if hashes.pdq or hashes.phash
+    ]
+    index = build_index(entries)
+    if cache_dir is not None and meta_path is not None:
+        try:
+            index.save(cache_dir / "photo-index")
+            meta_path.write_text(
+                json.dumps({"format": _INDEX_FORMAT, "chain_seq": seq, "images": len(entries)}),
+                encoding="utf-8",
+            )
+        except (OSError, StoreError):
+            pass  # a cache that cannot be written only costs time
+    return PhotoIndex(index, len(entries), seq)
+
+
+def find_matches(
+    store: Store,
+    query: QueryImage,
+    *,
+    collected_only: bool = True,
+    index: PhotoIndex | None = None,
+    pdq_threshold: int = PDQ_THRESHOLD,
+    phash_threshold: int = PHASH_THRESHOLD,
+) -> list[Comparison]:
+    """Stored images that are the same photograph as the query, best first.
+
+    Candidates come from the hash index (:func:`candidate_ids`) plus rows with the same sha256;
+    each is then compared in full (:func:`compare`) for the reported distances, so the result
+    is the same as :func:`matches` over every stored hash set.
+    """
+    photo_index = index or store_index(store)
+    ids = candidate_ids(
+        photo_index.index, query, pdq_threshold=pdq_threshold, phash_threshold=phash_threshold
+    )
+    if query.original.sha256:
+        with store.session() as session:
+            same = session.execute(
+                select(col(Image.id))
+                .where(col(Image.sha256) == query.original.sha256)
+                .where(col(Image.purged_at).is_(None))
+            ).scalars()
+            ids.update(int(i) for i in same)
+    if not ids:
+        return []
+    entries = stored_hashsets(store, collected_only=collected_only, ids=sorted(ids))
+    return matches(query, entries, pdq_threshold=pdq_threshold, phash_threshold=phash_threshold)

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,11 +40,12 @@ from provenance.matching import (
     STORED_CROPS,
     Comparison,
     HashSet,
+    PhotoIndex,
     QueryImage,
     compare,
-    matches,
+    find_matches,
     query_from_bytes,
-    stored_hashsets,
+    store_index,
 )
 from provenance.purge import (
     PurgeReceipt,
@@ -126,11 +128,12 @@ def _rows_with_urls(store: Store, urls: Iterable[str]) -> list[Image]:
 class _Matcher:
     """Accumulates matched rows in the order found, each with why it matched."""
 
-    def __init__(self, store: Store, warc_dirs: WarcDirs) -> None:
+    def __init__(self, store: Store, warc_dirs: WarcDirs, index_dir: Path | None) -> None:
         self.store = store
         self.warc_dirs = warc_dirs
         self.found: dict[int, dict[str, Any]] = {}
-        self._entries: list[tuple[int, HashSet]] | None = None
+        self.index_dir = index_dir
+        self._index: PhotoIndex | None = None
 
     def add(self, image: Image, why: str, comparison: Comparison | None = None) -> bool:
         if image.id is None or image.id in self.found or image.purged_at is not None:
@@ -139,14 +142,14 @@ class _Matcher:
         return True
 
     @property
-    def entries(self) -> list[tuple[int, HashSet]]:
-        if self._entries is None:
-            self._entries = list(stored_hashsets(self.store, collected_only=False))
-        return self._entries
+    def index(self) -> PhotoIndex:
+        if self._index is None:
+            self._index = store_index(self.store, self.index_dir)
+        return self._index
 
     def by_query(self, query: QueryImage, why: str) -> list[int]:
         """Rows that are the same photograph as ``query``; return the newly added ids."""
-        found = matches(query, self.entries)
+        found = find_matches(self.store, query, collected_only=False, index=self.index)
         rows = _images(self.store, [c.key for c in found])
         return [c.key for c in found if self.add(rows[c.key], why, c)]
 
@@ -234,16 +237,17 @@ def add_optout(
     host: str | None = None,
     note: str = "",
     dry_run: bool = False,
+    index_dir: Path | None = None,
 ) -> OptOutResult:
     """Record an opt-out request for an image file, a URL or a host, and purge what matches.
 
     Exactly one of ``image``, ``url``, ``host`` must be given. With ``dry_run`` nothing is
-    written and the result lists what would be purged.
+    written and the result lists what would be purged. ``index_dir`` caches the hash index.
     """
     given = [k for k, v in (("image", image), ("url", url), ("host", host)) if v is not None]
     if len(given) != 1:
         raise ConfigError("give exactly one of --image, --url or --host")
-    matcher = _Matcher(store, warc_dirs)
+    matcher = _Matcher(store, warc_dirs, index_dir)
     extra: list[Tombstone] = []
     hashes: dict[str, Any] = {}
     with_hashes = True
@@ -305,6 +309,7 @@ def purge_jurisdiction(
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     note: str = "",
     dry_run: bool = False,
+    index_dir: Path | None = None,
 ) -> OptOutResult:
     """Purge every image whose subject is inferred to be in ``code`` (and copies of it).
 
@@ -316,7 +321,7 @@ def purge_jurisdiction(
         raise ConfigError(f"{code!r} is not an ISO 3166 country or subdivision code")
     if not 0 <= min_confidence <= 1:
         raise ConfigError("--min-confidence must be between 0 and 1")
-    matcher = _Matcher(store, warc_dirs)
+    matcher = _Matcher(store, warc_dirs, index_dir)
     with store.session() as s:
         rows = s.exec(
             select(Image).where(col(Image.purged_at).is_(None)).order_by(col(Image.id))

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
@@ -26,9 +27,9 @@ from provenance.matching import (
     PHASH_THRESHOLD,
     Comparison,
     QueryImage,
-    matches,
+    find_matches,
     query_from_bytes,
-    stored_hashsets,
+    store_index,
 )
 from provenance.store import Store
 from provenance.store.models import (
@@ -53,7 +54,7 @@ def iso(value: datetime | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class LookupResult:
-    """The query's hashes, how many stored images were compared, and each match with its chain."""
+    """The query's hashes, how many stored images the index holds, and each match with its chain."""
 
     query: QueryImage
     compared: int
@@ -73,34 +74,29 @@ class LookupResult:
         }
 
 
-def find_matches(
-    store: Store,
-    query: QueryImage,
-    *,
-    collected_only: bool = True,
-    pdq_threshold: int = PDQ_THRESHOLD,
-    phash_threshold: int = PHASH_THRESHOLD,
-) -> tuple[list[Comparison], int]:
-    """Stored images matching the query, best first, and how many were compared."""
-    entries = list(stored_hashsets(store, collected_only=collected_only))
-    found = matches(query, entries, pdq_threshold=pdq_threshold, phash_threshold=phash_threshold)
-    return found, len(entries)
-
-
 def lookup(
     store: Store,
     data: bytes,
     *,
+    index_dir: Path | None = None,
     pdq_threshold: int = PDQ_THRESHOLD,
     phash_threshold: int = PHASH_THRESHOLD,
 ) -> LookupResult:
     """Every collected image that is the same photograph as ``data``, with its provenance chain.
 
-    Raises :class:`~provenance.errors.ConfigError` when ``data`` is not a decodable image.
+    The stored hashes are searched through the multi-index hash index
+    (:func:`provenance.matching.store_index`, cached in ``index_dir`` when given). Raises
+    :class:`~provenance.errors.ConfigError` when ``data`` is not a decodable image.
     """
     query = query_from_bytes(data)
-    found, compared = find_matches(
-        store, query, pdq_threshold=pdq_threshold, phash_threshold=phash_threshold
+    photo_index = store_index(store, index_dir)
+    compared = photo_index.images
+    found = find_matches(
+        store,
+        query,
+        index=photo_index,
+        pdq_threshold=pdq_threshold,
+        phash_threshold=phash_threshold,
     )
     chains = provenance_chains(store, [c.key for c in found])
     result = []

@@ -39,6 +39,11 @@ def warc_dirs(out: Path, given: list[Path] | None) -> list[Path]:
     return list(given) if given else [out / "warc"]
 
 
+def index_dir(out: Path) -> Path | None:
+    """Where the hash index is cached: OUT/index, when the output folder exists."""
+    return out / "index" if out.is_dir() else None
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -171,7 +176,7 @@ def register(app: typer.Typer) -> None:
             data = image_file.read_bytes()
         except OSError as err:
             raise ConfigError(f"cannot read {image_file}: {err.strerror or err}") from err
-        result = run_lookup(open_crawl_store(out, db), data)
+        result = run_lookup(open_crawl_store(out, db), data, index_dir=index_dir(out))
         if as_json:
             _print_json(result.to_dict())
             return
@@ -179,7 +184,7 @@ def register(app: typer.Typer) -> None:
         _line(
             f"query {image_file}: sha256 {_short(q.sha256)}, PDQ {_short(q.pdq)} "
             f"(quality {q.pdq_quality}), pHash {q.phash}; compared with {result.compared} "
-            "collected images (and the mirror and centred crops of the query)"
+            "indexed images (the query, its mirror and its centred crops)"
         )
         if not result.matches:
             console.print("no match: no collected image is the same photograph")
@@ -259,6 +264,7 @@ def register(app: typer.Typer) -> None:
             host=host,
             note=note,
             dry_run=dry_run,
+            index_dir=index_dir(out),
         )
         if as_json:
             _print_json(result.to_dict())
@@ -344,6 +350,7 @@ def register(app: typer.Typer) -> None:
             min_confidence=min_confidence,
             note=note,
             dry_run=dry_run,
+            index_dir=index_dir(out),
         )
         if as_json:
             _print_json(result.to_dict())

@@ -11,8 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image as PILImage
 
-from provenance.matching import PDQ_THRESHOLD, PHASH_THRESHOLD
+from provenance.matching import (
+    PDQ_THRESHOLD,
+    PHASH_THRESHOLD,
+    find_matches,
+    matches,
+    query_from_bytes,
+    store_index,
+    stored_hashsets,
+)
+from provenance.optout import add_optout
+from provenance.store.models import Image
 from tests.conftest import DemoCrawl, run_cli
 from tests.ops.conftest import (
     PHOTO,
@@ -115,12 +126,14 @@ def test_variant_is_traced_to_every_source_page(
     assert gallery["terms"]["sha256"]
 
 
-def test_lookup_text_output_and_no_match(demo_crawl: DemoCrawl, tmp_path: Path) -> None:
-    store = open_copy(demo_crawl.out)
-    source = warc_payload(demo_crawl.out, collected_row(store, original_url(demo_crawl.manifest)))
+def test_lookup_text_output_and_no_match(
+    demo_crawl: DemoCrawl, evaluated_copy: Path, tmp_path: Path
+) -> None:
+    store = open_copy(evaluated_copy)
+    source = warc_payload(evaluated_copy, collected_row(store, original_url(demo_crawl.manifest)))
     query = tmp_path / "repost.jpg"
     query.write_bytes(make_variant(source))
-    text = run_cli("lookup", str(query), "--out", str(demo_crawl.out)).stdout
+    text = run_cli("lookup", str(query), "--out", str(evaluated_copy)).stdout
     assert "match: " in text
     assert "PDQ " in text
     assert "pHash " in text
@@ -129,10 +142,8 @@ def test_lookup_text_output_and_no_match(demo_crawl: DemoCrawl, tmp_path: Path) 
 
     # a photograph that is not in the store: exit 0 and say so
     other = tmp_path / "other.png"
-    from PIL import Image as PILImage
-
     PILImage.radial_gradient("L").resize((300, 200)).save(other)
-    result = run_cli("lookup", str(other), "--out", str(demo_crawl.out))
+    result = run_cli("lookup", str(other), "--out", str(evaluated_copy))
     assert "no match" in result.stdout
 
 
@@ -151,3 +162,37 @@ def test_lookup_refuses_unreadable_input_with_one_line(
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert expected in lines[0]
+
+
+def test_index_answers_exactly_what_a_scan_answers(demo_crawl: DemoCrawl) -> None:
+    """Every collected image of the demo web as a query (and a re-post of it): the hash index
+    returns the same matches, with the same distances, as comparing with every stored image."""
+    store = open_copy(demo_crawl.out)
+    photo_index = store_index(store)
+    everything = list(stored_hashsets(store, collected_only=False))
+    assert photo_index.images == sum(1 for _, h in everything if h.pdq or h.phash)
+    rows = store.all(Image, decision="collected", run_id=demo_crawl.runs["reproduce"].run_id)
+    assert len(rows) > 50
+    for row in rows[::3]:
+        data = warc_payload(demo_crawl.out, row)
+        for blob in (data, make_variant(data, crop=0.08, scale=0.6, quality=65)):
+            query = query_from_bytes(blob)
+            by_index = find_matches(store, query, collected_only=False, index=photo_index)
+            by_scan = matches(query, everything)
+            assert by_index == by_scan, row.url
+
+
+def test_index_cache_follows_the_evidence_chain(crawl_copy: Path) -> None:
+    store = open_copy(crawl_copy)
+    cache = crawl_copy / "index"
+    first = store_index(store, cache)
+    assert (cache / "photo-index" / "meta.json").is_file()
+    again = store_index(store, cache)
+    assert again.chain_seq == first.chain_seq
+    assert again.images == first.images
+    assert len(again.index) == len(first.index)
+    # a purge appends to the chain: the cached index is rebuilt without the purged images
+    add_optout(store, crawl_copy / "warc", url="http://commonsgallery.org/photos/full-moon.jpg")
+    after = store_index(store, cache)
+    assert after.chain_seq > first.chain_seq
+    assert after.images < first.images
