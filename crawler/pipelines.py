@@ -43,7 +43,7 @@ def _make_executor(workers: int | None) -> Executor | None:
     return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
 
 
-_DETECTOR_KEYS = ("name", "opencv", "cascade", "verify_cascade")
+_DETECTOR_KEYS = ("name", "opencv", "cascade", "fallback_cascade", "verify_cascade")
 
 
 def compact_media(media: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from provenance.cli import demo as demo_cmds
 from provenance.cli import ops as ops_cmds
 from provenance.cli import policy as policy_cmds
 from provenance.cli import records as record_cmds
+from provenance.cli import report as report_cmds
 from provenance.cli._console import err_console
 from provenance.errors import ProvtrackError
 
@@ -44,6 +45,7 @@ crawl_cmds.register(app)
 demo_cmds.register(app)
 record_cmds.register(app)
 policy_cmds.register(app)
+report_cmds.register(app)
 ops_cmds.register(app)
 
 

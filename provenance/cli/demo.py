@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option(help="Output folder for the store, WARC files and report.")
         ] = Path("provtrack-demo"),
     ) -> None:
-        """Serve the demo web, crawl it in compliant and reproduce modes, and compare them."""
+        """Serve the demo web, crawl it in both modes, compare them, evaluate, write the report."""
         from crawler.config import CrawlConfig
         from demoweb.server import DemoWeb
         from provenance.cli.crawl import run_with_progress, summary_table
@@ -71,4 +71,31 @@ def register(app: typer.Typer) -> None:
             summaries = run_with_progress(configs)
         console.print(summary_table(summaries, title="compliant vs reproduce on the demo web"))
         console.print(f"store: {configs[0].db}   runs: {', '.join(s.run_id for s in summaries)}")
-        console.print(f"done in {time.monotonic() - started:.0f} s")
+        report = _evaluate_and_report(out, configs[0].db, [s.run_id for s in summaries])
+        console.print(f"done in {time.monotonic() - started:.0f} s; open the report in a browser:")
+        print(report.resolve())
+
+
+def _evaluate_and_report(out: Path, db: str, run_ids: list[str]) -> Path:
+    """Evaluate the demo's runs against the built-in packs, write the report, return its path."""
+    from policies import load_packs
+    from provenance.evaluation import evaluate_store
+    from provenance.report import FORMATS, build_report, default_paths, write_reports
+    from provenance.store import open_store
+
+    store = open_store(db)
+    packs = load_packs()
+    with err_console.status("evaluating the records against the policy packs"):
+        verdicts = sum(evaluate_store(store, packs, run_id=r).verdicts for r in run_ids)
+    with err_console.status("writing the report"):
+        data = build_report(store, warc_dir=out / "warc", run_ids=run_ids, store_label=db)
+        written = write_reports(data, default_paths(out, FORMATS))
+    head = data.headline_of(data.primary_run)
+    console.print(
+        f"{verdicts} verdicts from {len(packs)} packs; {head.faces_reachable_without_consent} "
+        f"face images publicly reachable, {head.with_subject_consent} with the consent of the "
+        f"person pictured; report also as {written['md'].name} and {written['json'].name}",
+        soft_wrap=True,
+        highlight=False,
+    )
+    return written["html"]

@@ -1,11 +1,16 @@
 """Face *detection* (count and boxes) on the working luma raster. Never embeddings or identity.
 
-Detector: OpenCV's Haar ``frontalface_default`` cascade (bundled with opencv-python), run on
-the reduced working raster. It is the default because it flags exactly the demo web's face
-images (ground truth) where the faster LBP cascade (scikit-image's package copy, selectable
-with ``cascade="lbp"``) missed a mugshot and took a cat for a face; the cost is measured in
-bench/media.py. The LBP copy misspells one XML tag (``featuhreParams``), which is corrected in
-memory before loading. Nothing is downloaded.
+Detector: OpenCV's LBP frontal-face cascade (scikit-image's package copy; opencv-python ships
+only Haar cascades, several times slower) on the reduced working raster, with two guards
+measured on the demo web's ground truth and the LFW subset (bench/media.py):
+
+- when LBP finds nothing, Haar ``frontalface_default`` looks again for large faces only (cheap
+  on the reduced copy): LBP alone missed a tight mugshot;
+- every candidate box is confirmed by a second cascade (Haar ``frontalface_alt2``) on the box
+  and its margins: LBP alone took a cat for a face, Haar alone a flower.
+
+The LBP copy misspells one XML tag (``featuhreParams``), which is corrected in memory before
+loading. Nothing is downloaded.
 
 Two passes keep the cost bounded whatever the image size:
 
@@ -45,16 +50,18 @@ Box = tuple[int, int, int, int]
 class FaceSettings:
     """Tuning of the two-pass cascade detector (see module docstring); measured in bench.media."""
 
-    cascade: str = "haar-default"  # haar-default | haar-alt2 | lbp
+    cascade: str = "lbp"  # lbp | haar-default | haar-alt2
+    # run on the large-face pass when the first cascade found nothing
+    fallback_cascade: str | None = "haar-default"
     work_short_side: int = 160
     scale_factor: float = 1.15
-    min_neighbors: int = 3
+    min_neighbors: int = 2
     min_size: int = 24
     large_fraction: float = 0.5
     large_target: int = 32
     large_pad: float = 0.2
     large_scale_factor: float = 1.1
-    large_min_neighbors: int = 3
+    large_min_neighbors: int = 2
     merge_iou: float = 0.3
     # Each candidate box is confirmed by a second cascade on the box and its margins, which
     # removes the large-pass false positives (textured petals, a cat) at a small cost.
@@ -176,25 +183,39 @@ class FaceDetector:
 
     def detect(self, gray: np.ndarray) -> list[Box]:
         """Face boxes (x, y, w, h) in the coordinates of ``gray`` (a 2-D uint8 array)."""
-        cascade, _ = self._cascade()
         s = self.settings
         height, width = gray.shape
         if min(height, width) < 8:
             return []
         scale = min(1.0, s.work_short_side / min(height, width))
         work = _resize(gray, scale) if scale < 1.0 else gray
-        short = min(work.shape)
-        boxes: list[Box] = []
-        large = int(short * s.large_fraction)
-        if large > s.min_size:
-            found = cascade.detectMultiScale(
-                work,
-                scaleFactor=s.scale_factor,
-                minNeighbors=s.min_neighbors,
-                minSize=(s.min_size, s.min_size),
-                maxSize=(large, large),
-            )
-            boxes += [_scale_box(b, 1 / scale, 0) for b in found]
+        cascade, _ = self._cascade()
+        boxes = self._small_pass(cascade, work, scale) + self._large_pass(cascade, work, scale)
+        fallback = self._fallback()
+        if not boxes and fallback is not None:
+            # the fast cascade misses some tight portraits (mugshots, avatars): look again for
+            # large faces only, which is cheap on the reduced copy
+            boxes = self._large_pass(fallback, work, scale)
+        clipped = [c for c in (_clip(b, width, height) for b in boxes) if c is not None]
+        return [b for b in merge(clipped, s.merge_iou) if self._confirmed(gray, b)]
+
+    def _small_pass(self, cascade: Any, work: np.ndarray, scale: float) -> list[Box]:
+        s = self.settings
+        large = int(min(work.shape) * s.large_fraction)
+        if large <= s.min_size:
+            return []
+        found = cascade.detectMultiScale(
+            work,
+            scaleFactor=s.scale_factor,
+            minNeighbors=s.min_neighbors,
+            minSize=(s.min_size, s.min_size),
+            maxSize=(large, large),
+        )
+        return [_scale_box(b, 1 / scale, 0) for b in found]
+
+    def _large_pass(self, cascade: Any, work: np.ndarray, scale: float) -> list[Box]:
+        s = self.settings
+        large = int(min(work.shape) * s.large_fraction)
         scale2 = min(1.0, s.large_target / max(1, large))
         small = _resize(work, scale2) if scale2 < 1.0 else work
         pad = max(1, round(min(small.shape) * s.large_pad))
@@ -205,9 +226,16 @@ class FaceDetector:
             minNeighbors=s.large_min_neighbors,
             minSize=(s.min_size, s.min_size),
         )
-        boxes += [_scale_box(b, 1 / (scale * scale2), pad) for b in found]
-        clipped = [c for c in (_clip(b, width, height) for b in boxes) if c is not None]
-        return [b for b in merge(clipped, s.merge_iou) if self._confirmed(gray, b)]
+        return [_scale_box(b, 1 / (scale * scale2), pad) for b in found]
+
+    def _fallback(self) -> Any:
+        if not self.settings.fallback_cascade:
+            return None
+        loaded = getattr(self._local, "fallback", None)
+        if loaded is None:
+            loaded = _load_cascade(self.settings.fallback_cascade)[0]
+            self._local.fallback = loaded
+        return loaded
 
 
 def _scale_box(box: Any, factor: float, pad: int) -> Box:

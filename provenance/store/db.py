@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, func, text
+from sqlalchemy import event, func, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -37,6 +37,7 @@ from provenance.store.models import (
     SignalRecord,
     Tombstone,
     VerdictRecord,
+    utcnow,
 )
 
 GENESIS = "0" * 64
@@ -183,30 +184,61 @@ class Store:
             return 0, GENESIS
         return last.seq, last.entry_hash
 
-    def _insert_idempotent(self, session: Session, record: SQLModel) -> SQLModel | None:
-        """Insert the row unless its natural key exists; return the stored row or None."""
-        model = type(record)
-        keys = _NATURAL_KEYS.get(model)
-        if keys is None:
-            session.add(record)
-            session.flush()
-            return record
+    def _bulk_insert(
+        self, session: Session, model: type[SQLModel], rows: list[SQLModel]
+    ) -> list[bool]:
+        """Insert rows of one table in one statement; set their primary keys.
+
+        Rows whose natural key already exists (in the table, or earlier in ``rows``) are not
+        inserted; the returned flags say which rows were.
+        """
         table = model.__table__  # type: ignore[attr-defined]
-        values = {
-            c.name: getattr(record, c.name)
-            for c in table.columns
-            if not (c.primary_key and getattr(record, c.name) is None)
-        }
+        pk = list(table.primary_key.columns)
+        keys = _NATURAL_KEYS.get(model)
+        params = [
+            {
+                c.name: getattr(r, c.name)
+                for c in table.columns
+                if not (c.primary_key and getattr(r, c.name) is None)
+            }
+            for r in rows
+        ]
+        if keys is None:
+            stmt = insert(table).returning(*pk, sort_by_parameter_order=True)
+            result = session.execute(stmt, params).all()
+            for record, returned in zip(rows, result, strict=True):
+                for column, value in zip(pk, returned, strict=True):
+                    setattr(record, column.name, value)
+            return [True] * len(rows)
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        key_columns = [table.c[k] for k in keys]
         stmt = (
-            dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-        ).returning(*table.primary_key.columns)
-        row = session.execute(stmt).first()
-        if row is None:
-            return None
-        for column, value in zip(table.primary_key.columns, row, strict=True):
-            setattr(record, column.name, value)
-        return record
+            dialect_insert(table)
+            .on_conflict_do_nothing(index_elements=list(keys))
+            .returning(*pk, *key_columns)
+        )
+        # one row per natural key in this batch; a repeat is "already there"
+        first: dict[tuple[Any, ...], int] = {}
+        for position, values in enumerate(params):
+            first.setdefault(tuple(values[k] for k in keys), position)
+        unique = [params[i] for i in sorted(first.values())]
+        inserted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        if len(unique) == 1:
+            one = session.execute(stmt.values(**unique[0])).first()
+            if one is not None:
+                inserted[tuple(one[len(pk) :])] = tuple(one[: len(pk)])
+        elif unique:
+            for returned in session.execute(stmt, unique).all():
+                inserted[tuple(returned[len(pk) :])] = tuple(returned[: len(pk)])
+        flags: list[bool] = []
+        for position, (record, values) in enumerate(zip(rows, params, strict=True)):
+            key = tuple(values[k] for k in keys)
+            ok = first[key] == position and key in inserted
+            if ok:
+                for column, value in zip(pk, inserted[key], strict=True):
+                    setattr(record, column.name, value)
+            flags.append(ok)
+        return flags
 
     def write(
         self, records: Iterable[SQLModel | Sequence[SQLModel]], note: str = ""
@@ -215,25 +247,62 @@ class Store:
 
         An item may be a group ``[parent, *children]``: when the parent already exists (a
         resumed crawl re-observing a stored image) its children are skipped too, so signal
-        rows are never duplicated.
+        rows are never duplicated. Rows are inserted table by table in bulk; evidence entries
+        follow the order of ``records``.
         """
-        inserted = existing = 0
+        groups = [[item] if isinstance(item, SQLModel) else list(item) for item in records]
+        groups = [g for g in groups if g]
+        if not groups:
+            return WriteResult(0, 0)
         with self.session() as session:
             self._lock_chain(session)
             seq, prev = self._chain_head(session)
-            for item in records:
-                group = [item] if isinstance(item, SQLModel) else list(item)
-                for position, record in enumerate(group):
-                    stored = self._insert_idempotent(session, record)
-                    if stored is None:
-                        existing += 1
-                        if position == 0:
-                            break
-                        continue
+            kept = [True] * len(groups)
+            by_model: dict[type[SQLModel], list[int]] = {}
+            for index, group in enumerate(groups):
+                by_model.setdefault(type(group[0]), []).append(index)
+            for model, indexes in by_model.items():
+                flags = self._bulk_insert(session, model, [groups[i][0] for i in indexes])
+                for i, ok in zip(indexes, flags, strict=True):
+                    kept[i] = ok
+            children: dict[type[SQLModel], list[SQLModel]] = {}
+            for index, group in enumerate(groups):
+                if kept[index]:
+                    for child in group[1:]:
+                        children.setdefault(type(child), []).append(child)
+            for model, rows in children.items():
+                self._bulk_insert(session, model, rows)
+            entries: list[dict[str, Any]] = []
+            inserted = existing = 0
+            for index, group in enumerate(groups):
+                if not kept[index]:
+                    existing += 1
+                    continue
+                for record in group:
+                    seq += 1
+                    kind = _KIND.get(type(record), "record")
+                    entry = self._entry(seq, prev, record, kind, note)
+                    prev = entry["entry_hash"]
+                    entries.append(entry)
                     inserted += 1
-                    kind = _KIND.get(type(stored), "record")
-                    seq, prev = self._append(session, seq, prev, stored, kind, note)
+            if entries:
+                session.execute(insert(EvidenceEntry.__table__), entries)  # type: ignore[attr-defined]
         return WriteResult(inserted, existing)
+
+    @staticmethod
+    def _entry(seq: int, prev: str, record: SQLModel, kind: str, note: str) -> dict[str, Any]:
+        subject = subject_of(record)
+        digest = record_digest(record)
+        return {
+            "seq": seq,
+            "kind": kind,
+            "subject": subject,
+            "digest": digest,
+            "prev_hash": prev,
+            "entry_hash": entry_hash(prev, seq, kind, subject, digest, note),
+            "created_at": utcnow(),
+            "note": note,
+        }
 
     def _append(
         self, session: Session, seq: int, prev: str, record: SQLModel, kind: str, note: str

@@ -27,7 +27,8 @@ def test_portrait_face_is_found(name: str) -> None:
     assert y + h / 2 < height / 2
     assert 0.08 * min(width, height) < w < 0.6 * min(width, height)
     assert facts.face_detector is not None
-    assert facts.face_detector["name"] == "opencv-haarcascade_frontalface_default"
+    assert facts.face_detector["name"].startswith("opencv-lbp-frontalface")
+    assert facts.face_detector["fallback_cascade"] == "haar-default"
     assert facts.face_detector["verify_cascade"] == "haar-alt2"
 
 

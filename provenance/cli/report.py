@@ -1,0 +1,88 @@
+"""``provtrack report``: the "publicly available is not consent" report from an evaluated store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from provenance.cli._console import console, err_console
+from provenance.cli._store import open_crawl_store
+
+
+def _store_label(out: Path, db: str | None) -> str:
+    """Where the records were read, with any password in a --db URL hidden."""
+    if not db:
+        return str(out / "provtrack.db")
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(db).render_as_string(hide_password=True)
+    except ArgumentError:
+        return db
+
+
+def register(app: typer.Typer) -> None:
+    """Add report to the app."""
+
+    @app.command()
+    def report(
+        out: Annotated[
+            Path, typer.Option(help="The crawl's output folder (its store and WARC files).")
+        ] = Path("provtrack-out"),
+        db: Annotated[str | None, typer.Option(help="Store URL, if not OUT/provtrack.db.")] = None,
+        format: Annotated[
+            list[str] | None,
+            typer.Option("--format", help="html, md, json or all (repeatable; default html)."),
+        ] = None,
+        run_id: Annotated[
+            list[str] | None,
+            typer.Option(help="Only these runs (repeatable; default: every run in the store)."),
+        ] = None,
+        dest: Annotated[
+            Path | None,
+            typer.Option(help="Output file, or folder (default: OUT/report/report.<format>)."),
+        ] = None,
+        thumbnails: Annotated[
+            bool, typer.Option(help="Embed thumbnails of collected images (read from the WARC).")
+        ] = True,
+    ) -> None:
+        """Write the report: headline figures, verdicts with citations, compliant vs reproduce,
+        sites, and every image's evidence trail (needs `provtrack evaluate` first)."""
+        from provenance.report import build_report, default_paths, parse_formats, write_reports
+
+        formats = parse_formats(format or ["html"])
+        store = open_crawl_store(out, db)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("reading records", total=None)
+
+            def update(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=stage, completed=done, total=total)
+
+            data = build_report(
+                store,
+                warc_dir=out / "warc",
+                run_ids=run_id,
+                store_label=_store_label(out, db),
+                thumbnails=thumbnails,
+                progress=update,
+            )
+            progress.update(task, description="rendering", completed=0, total=len(formats))
+            written = write_reports(data, default_paths(out, formats, dest))
+        verdicts = sum(r.verdicts for r in data.runs)
+        console.print(
+            f"report: {len(data.images)} images, {len(data.runs)} runs, {verdicts} verdicts "
+            f"from {len(data.packs)} packs → {', '.join(str(p) for p in written.values())}",
+            soft_wrap=True,
+            highlight=False,
+        )
