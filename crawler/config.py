@@ -62,6 +62,8 @@ class CrawlConfig:
     def __post_init__(self) -> None:
         if not self.run_id:
             self.run_id = new_run_id(self.mode)
+        # one meaning for a relative --out, whatever the components do with the current folder
+        self.out_dir = Path(self.out_dir).absolute()
 
     @property
     def db(self) -> str:

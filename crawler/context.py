@@ -51,7 +51,7 @@ def get_context(crawler: Crawler) -> CrawlContext:
     config: Any = crawler.settings.get("PROVTRACK_CONFIG")
     if not isinstance(config, CrawlConfig):
         raise RuntimeError("PROVTRACK_CONFIG must hold a crawler.config.CrawlConfig")
-    store = open_store(config.db, out_dir=config.out_dir)
+    store = open_store(config.db)
     warc_dir = config.out_dir / "warc"
     if config.resume and warc_dir.is_dir():
         for path in sorted(warc_dir.glob(f"provtrack-{config.run_id}-*.warc.gz")):

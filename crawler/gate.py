@@ -30,6 +30,7 @@ from crawler.config import USER_AGENT_TOKEN, host_of
 from crawler.context import CrawlContext, get_context
 from crawler.policyread import read_host_documents
 from provenance.hostpolicy import HostPolicy, policy_from_snapshots
+from provenance.optout import TombstoneSet
 from provenance.signals.model import Signal
 from provenance.store.mapping import snapshot_record
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 POLICY_PRIORITY = 1000
 SNAPSHOT_KINDS = frozenset({"robots", "ai_txt", "tdmrep", "home", "terms"})
+_TOMBSTONES = "_provtrack_tombstones"
 MAX_POLICY_BYTES = 512 * 1024  # RFC 9309 asks parsers to handle at least 500 KiB
 
 
@@ -191,8 +193,22 @@ class HostRegistry:
         return policy
 
 
+def tombstones_for(crawler: Crawler) -> TombstoneSet:
+    """The opt-out registry of this crawl, read from the store once, at crawl start."""
+    registry: TombstoneSet | None = getattr(crawler, _TOMBSTONES, None)
+    if registry is None:
+        registry = TombstoneSet.load(get_context(crawler).store)
+        setattr(crawler, _TOMBSTONES, registry)
+        crawler.stats.set_value("provtrack/optout/registry_entries", len(registry))
+    return registry
+
+
 class OptOutGateMiddleware:
-    """Downloader middleware: decide pages and images before download; record overrides."""
+    """Downloader middleware: decide pages and images before download; record overrides.
+
+    The opt-out registry comes first and is not overridable: an image whose URL is tombstoned
+    (or a page or image of a host that opted out) is skipped in every mode, reproduce included.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -201,6 +217,7 @@ class OptOutGateMiddleware:
             self.ctx.hosts = HostRegistry(crawler, self.ctx)
         self.hosts = self.ctx.hosts
         self.mode = self.ctx.config.mode
+        self.registry = tombstones_for(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -210,6 +227,10 @@ class OptOutGateMiddleware:
         role = request.meta.get("provtrack_role")
         if role not in ("page", "image"):
             return
+        if self.registry and (optout := self.registry.check_url(request.url)) is not None:
+            if role == "image" or optout.extra.get("matched_by") == ["host"]:
+                self.crawler.stats.inc_value(f"provtrack/skipped/{role}/{optout.kind.value}")
+                raise GateSkipped(request.url, [optout])
         policy = await self.hosts.get(request.url)
         if role == "page":
             decision = policy.page_decision(request.url)

@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from crawler.context import CrawlContext, get_context
-from crawler.gate import host_policy_for
+from crawler.gate import host_policy_for, tombstones_for
 from crawler.mediawork import analyze_to_dict, embedded_signals
+from provenance.matching import HashSet, QueryImage, mirror_hashes
 from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, WarcRef, failure
+from provenance.signals.model import Signal
 from provenance.signals.scope import own_signals
 
 if TYPE_CHECKING:
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 
 # What a skip record keeps of an image whose bytes compliant mode discards.
 SKIP_KEEPS = ("status", "reason", "sha256", "byte_size", "format", "width", "height", "xmp", "c2pa")
+# What a skip for an opted-out photograph keeps: nothing embedded (creator names, places).
+OPTOUT_KEEPS = ("status", "sha256", "byte_size", "format", "width", "height")
 
 
 def _make_executor(workers: int | None) -> Executor | None:
@@ -77,6 +81,24 @@ class MediaPipeline:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, analyze_to_dict, body, content_type, url)
 
+    async def _registry_hit(self, url: str, body: bytes, media: dict[str, Any]) -> Signal | None:
+        """The opt-out registry's signal when the image is a tombstoned photograph."""
+        registry = tombstones_for(self.crawler)
+        if not registry.photos:
+            return None
+        original = HashSet.from_dict(media)
+        hit = registry.check_image(url, QueryImage(original))
+        if hit is not None:
+            return hit
+        if self.executor is None:
+            mirror = mirror_hashes(body)
+        else:
+            loop = asyncio.get_running_loop()
+            mirror = await loop.run_in_executor(self.executor, mirror_hashes, body)
+        if mirror is None:
+            return None
+        return registry.check_image(url, QueryImage(original, mirror))
+
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, ImageRecord) or item.body is None:
             return item
@@ -89,6 +111,18 @@ class MediaPipeline:
             item.reasons = [failure(str(media.get("status")), str(media.get("reason", "")))]
             item.error = str(media.get("reason", ""))
             stats.inc_value(f"provtrack/images/failed/{media.get('status')}")
+            return item
+        if (optout := await self._registry_hit(item.url, item.body, media)) is not None:
+            # the opt-out registry is never overridden, reproduce mode included
+            item.decision = "skipped"
+            item.stage = "after-download"
+            item.reasons = [optout.to_dict()]
+            item.signals = own_signals(item.url, [*item.signals, optout])
+            item.body = None
+            item.media = {k: media[k] for k in OPTOUT_KEEPS if k in media}
+            item.alt, item.caption, item.snippets = None, None, []
+            tombstones_for(self.crawler).remember(item.url, optout)
+            stats.inc_value(f"provtrack/skipped/image/{optout.kind.value}")
             return item
         policy = host_policy_for(self.crawler, item.url)
         if policy is None:  # the gate loads every host before its images; defensive only
@@ -174,6 +208,10 @@ class StorePipeline:
             )
             item.warc = WarcRef(pointer.file, pointer.offset)
 
+    def _opted_out(self, image_url: str) -> bool:
+        registry = tombstones_for(self.crawler)
+        return bool(registry) and registry.check_url(image_url) is not None
+
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, ImageRecord):
             self._warc_image(item)
@@ -181,6 +219,10 @@ class StorePipeline:
             self.ctx.sink.add(item)
             self.ctx.count(f"images/{item.decision}")
         elif isinstance(item, PageRecord | OccurrenceRecord):
+            if isinstance(item, OccurrenceRecord) and self._opted_out(item.image_url):
+                # a purge removed these once; the page still records that it shows the URL
+                item.alt = item.title = item.context = None
+                item.snippets = []
             self.ctx.sink.add(item)
             if isinstance(item, PageRecord):
                 self.ctx.count(f"pages/{item.decision}")

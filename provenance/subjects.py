@@ -63,6 +63,11 @@ def _fallback_only(candidates: Iterable[dict[str, Any]]) -> bool:
     )
 
 
+def _opted_out(image: Image) -> bool:
+    """An image skipped because someone asked not to be collected keeps no subject text."""
+    return any(r.get("kind") == "optout-registry" for r in image.reasons)
+
+
 def refine_subjects(store: Store, run_id: str) -> int:
     """Re-read the subject of every image seen on several pages; return how many changed."""
     with store.session() as session:
@@ -79,7 +84,7 @@ def refine_subjects(store: Store, run_id: str) -> int:
         images = [
             i
             for i in session.exec(select(Image).where(Image.run_id == run_id)).all()
-            if i.url in several and i.purged_at is None
+            if i.url in several and i.purged_at is None and not _opted_out(i)
         ]
     changed: list[Image] = []
     for image in images:

@@ -15,6 +15,7 @@ Three checks, each naming the first failure it meets:
 
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -231,6 +232,8 @@ def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) ->
         pointed.extend(
             s.exec(select(HostSnapshot).where(col(HostSnapshot.warc_file).is_not(None))).all()
         )
+    # file order, so that the first problem named is the first altered record in the archive
+    pointed.sort(key=lambda r: (r.warc_file or "", r.warc_offset or 0))
     if pointed:
         for row in pointed:
             file, offset = row.warc_file, row.warc_offset
@@ -245,8 +248,6 @@ def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) ->
                 continue
             url = getattr(row, "url", None)
             if isinstance(row, Image) and row.decision == "collected" and row.sha256:
-                import hashlib
-
                 if hashlib.sha256(stored.body).hexdigest() != row.sha256:
                     report.problems.append(
                         f"{subject_of(row)}: WARC payload at {file}@{offset} "

@@ -11,11 +11,12 @@ import hashlib
 import io
 import os
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -23,6 +24,8 @@ from warcio.warcwriter import WARCWriter
 
 from provenance import __version__
 from provenance.errors import IntegrityError
+
+GZIP_LEVEL = 1
 
 # Headers describing a transfer encoding the crawler already undid; keeping them would make
 # replay tools try to decode the stored body a second time.
@@ -65,6 +68,7 @@ class WarcWriter:
         self._fh: BinaryIO | None = None
         self._writer: WARCWriter | None = None
         self._name = ""
+        self._buffer = io.BytesIO()
 
     def _open_next(self) -> None:
         self.close()
@@ -72,7 +76,8 @@ class WarcWriter:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         self._name = f"provtrack-{self.run_id}-{stamp}-{self.writer_id}-{self._serial:05d}.warc.gz"
         self._fh = (self.directory / self._name).open("ab")
-        self._writer = WARCWriter(self._fh, gzip=True, warc_version="WARC/1.1")
+        self._buffer = io.BytesIO()
+        self._writer = WARCWriter(self._buffer, gzip=False, warc_version="WARC/1.1")
         info = self._writer.create_warcinfo_record(
             self._name,
             {
@@ -84,7 +89,21 @@ class WarcWriter:
                 "robots": "checked per RFC 9309; see provtrack host snapshots",
             },
         )
-        self._writer.write_record(info)
+        self._emit(info)
+
+    def _emit(self, record: Any) -> None:
+        """Write one record as its own gzip member (what replay tools and warcio expect).
+
+        warcio compresses at level 9, which costs a crawl of JPEGs (incompressible) most of
+        its WARC time for nothing; each record is serialised plain and gzipped at level 1.
+        """
+        assert self._fh is not None
+        assert self._writer is not None
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.write_record(record)
+        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self._fh.write(compressor.compress(self._buffer.getvalue()) + compressor.flush())
 
     def _ensure_open(self) -> tuple[BinaryIO, WARCWriter]:
         if self._fh is None or self._fh.tell() >= self.max_bytes:
@@ -126,7 +145,7 @@ class WarcWriter:
             warc_headers_dict=warc_headers,
         )
         offset = fh.tell()
-        writer.write_record(response)
+        self._emit(response)
         record_id = response.rec_headers.get_header("WARC-Record-ID")
         path = url.split("://", 1)[-1].split("/", 1)
         target = "/" + (path[1] if len(path) > 1 else "")
@@ -139,7 +158,7 @@ class WarcWriter:
             http_headers=req_headers,
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
         )
-        writer.write_record(request)
+        self._emit(request)
         return WarcPointer(self._name, offset, record_id, hashlib.sha256(body).hexdigest())
 
     def write_metadata(
@@ -164,7 +183,7 @@ class WarcWriter:
             warc_headers_dict=headers,
         )
         offset = fh.tell()
-        writer.write_record(record)
+        self._emit(record)
         rid = record.rec_headers.get_header("WARC-Record-ID")
         return WarcPointer(self._name, offset, rid, hashlib.sha256(body).hexdigest())
 

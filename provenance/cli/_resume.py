@@ -13,7 +13,7 @@ from provenance.store.models import CrawlRun
 
 def resolve_resume_run(db: str, out: Path, run_id: str | None) -> CrawlRun:
     """The named run, or the most recent unfinished one in the store."""
-    store = open_store(db, out_dir=out)
+    store = open_store(db)
     with store.session() as session:
         if run_id:
             named = session.get(CrawlRun, run_id)

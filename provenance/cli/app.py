@@ -14,6 +14,7 @@ import typer
 from provenance import __version__
 from provenance.cli import crawl as crawl_cmds
 from provenance.cli import demo as demo_cmds
+from provenance.cli import ops as ops_cmds
 from provenance.cli import policy as policy_cmds
 from provenance.cli import records as record_cmds
 from provenance.cli import report as report_cmds
@@ -45,6 +46,7 @@ demo_cmds.register(app)
 record_cmds.register(app)
 policy_cmds.register(app)
 report_cmds.register(app)
+ops_cmds.register(app)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import typer
 
 from provenance.cli._console import console, err_console
 from provenance.cli._store import open_crawl_store
+from provenance.cli.ops import WarcDirOption, warc_dirs
 from provenance.errors import ConfigError
 
 
@@ -22,23 +23,41 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option(help="The crawl's output folder (its store and WARC files).")
         ] = Path("provtrack-out"),
         db: Annotated[str | None, typer.Option(help="Store URL, if not OUT/provtrack.db.")] = None,
-        format: Annotated[str, typer.Option("--format", help="jsonl")] = "jsonl",
+        format: Annotated[
+            str, typer.Option("--format", help="jsonl, csv or wacz (WARCs + index + records).")
+        ] = "jsonl",
         run_id: Annotated[
             str | None, typer.Option(help="Only this run (default: all runs).")
         ] = None,
         dest: Annotated[
             Path | None, typer.Option(help="Output file (default: OUT/export/records.<format>).")
         ] = None,
+        warc_dir: WarcDirOption = None,
     ) -> None:
-        """Export image records with their provenance (one JSON object per image)."""
+        """Export image records with their provenance: JSONL, CSV, or a WACZ web archive."""
         store = open_crawl_store(out, db)
         if format == "jsonl":
             from provenance.export.jsonl import write_jsonl
 
             path = dest or out / "export" / "records.jsonl"
             count = write_jsonl(store, path, run_id)
+        elif format == "csv":
+            from provenance.export.csv import write_csv
+
+            path = dest or out / "export" / "records.csv"
+            count = write_csv(store, path, run_id)
+        elif format == "wacz":
+            from provenance.export.wacz import write_wacz
+
+            path = dest or out / "export" / (f"{run_id}.wacz" if run_id else "provtrack.wacz")
+            summary = write_wacz(store, warc_dirs(out, warc_dir), path, run_id)
+            count = summary.records
+            err_console.print(
+                f"packed {len(summary.warc_files)} WARC files, {summary.index_lines} index "
+                f"lines, {summary.pages} pages, {summary.evidence_entries} evidence entries"
+            )
         else:
-            raise ConfigError(f"unknown export format {format!r} (jsonl)")
+            raise ConfigError(f"unknown export format {format!r} (jsonl, csv or wacz)")
         err_console.print(f"wrote {count} image records to {path}")
 
     @app.command()

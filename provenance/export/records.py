@@ -22,12 +22,7 @@ from provenance.store.models import (
     Page,
     SignalRecord,
 )
-from provenance.store.verdicts import (
-    VerdictRow,
-    iter_verdict_rows,
-    latest_evaluations,
-    load_outcomes,
-)
+from provenance.store.verdicts import latest_verdicts
 
 EXPORT_VERSION = 1
 
@@ -43,43 +38,6 @@ def _iso(value: datetime | None) -> str | None:
 def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _latest_verdicts(
-    store: Store, images: Sequence[Image], *, subset: bool
-) -> dict[int, list[dict[str, Any]]]:
-    """Each image's verdicts from its run's latest finished evaluation, in pack order.
-
-    ``subset``: read only these images' rows (else every row of the evaluations, filtered).
-    """
-    run_of = {image.id or 0: image.run_id for image in images}
-    latest = latest_evaluations(store, set(run_of.values()))
-    found: list[tuple[str, str, VerdictRow]] = []
-    for evaluation in {e.id: e for e in latest.values()}.values():
-        wanted = {i for i, r in run_of.items() if latest.get(r) is evaluation}
-        for row in iter_verdict_rows(store, evaluation.id, sorted(wanted) if subset else None):
-            if row[0] in wanted:
-                purpose = evaluation.purposes.get(run_of[row[0]], "")
-                found.append((evaluation.id, purpose, row))
-    outcomes = load_outcomes(store, {row[3] for _, _, row in found})
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for evaluation_id, purpose, (image_id, _, _, outcome_id) in sorted(
-        found, key=lambda f: (f[2][0], f[2][1])
-    ):
-        o = outcomes[outcome_id]
-        out[image_id].append(
-            {
-                "pack": o.pack,
-                "pack_version": o.pack_version,
-                "jurisdiction": o.jurisdiction,
-                "verdict": o.verdict,
-                "rules": o.rules,
-                "reasons": o.reasons,
-                "purpose": purpose,
-                "evaluation": evaluation_id,
-            }
-        )
-    return out
 
 
 def _signal(row: SignalRecord) -> dict[str, Any]:
@@ -175,9 +133,12 @@ class ExportView:
         for snap in snapshots:
             self.snapshots[(snap.run_id, snap.host)][snap.kind] = snap
         self.pages: dict[tuple[str, str], Page] = {(p.run_id, p.url): p for p in pages}
-        self.verdicts: dict[int, list[dict[str, Any]]] = _latest_verdicts(
-            store, self.images, subset=image_ids is not None
-        )
+        self.verdicts: dict[int, list[dict[str, Any]]] = {
+            image_id: [v.export() for v in found]
+            for image_id, found in latest_verdicts(
+                store, self.images, subset=image_ids is not None
+            ).items()
+        }
 
     def image_export(self, image: Image) -> dict[str, Any]:
         """The export object of one image."""

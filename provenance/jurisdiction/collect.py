@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -136,15 +137,31 @@ def subject_evidence(
         texts.append(("caption", caption_or_nearby_text, 1.0))
     texts += [("page text", s, SUBJECT_SNIPPET_SCALE) for s in page_text_snippets if s]
     for where, text, scale in texts:
-        out += location_text_evidence(text, where=where, scale=scale)
-        out += postal_evidence(text, where=where, scale=SUBJECT_POSTAL_SCALE * scale)
+        out += _text_evidence(text, where, scale)
     hint = _country_hint(out) or _country_hint(_fallback(site_candidates))
     for where, text, scale in texts:
-        out += phone_evidence(
-            text, region_hint=hint, where=where, scale=SUBJECT_PHONE_SCALE * scale, mask=True
-        )
+        out += _phone_evidence(text, where, scale, hint)
     out += _fallback(site_candidates)
     return _dedupe(out)
+
+
+# A page's profile and caption texts are read once for every image on it: the readings are
+# pure functions of the text, so they are kept (bounded) rather than recomputed per image.
+@lru_cache(maxsize=4096)
+def _text_evidence(text: str, where: str, scale: float) -> tuple[Evidence, ...]:
+    return (
+        *location_text_evidence(text, where=where, scale=scale),
+        *postal_evidence(text, where=where, scale=SUBJECT_POSTAL_SCALE * scale),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _phone_evidence(text: str, where: str, scale: float, hint: str | None) -> tuple[Evidence, ...]:
+    return tuple(
+        phone_evidence(
+            text, region_hint=hint, where=where, scale=SUBJECT_PHONE_SCALE * scale, mask=True
+        )
+    )
 
 
 def _fallback(site_candidates: Sequence[Candidate]) -> list[Evidence]:

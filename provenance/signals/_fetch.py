@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class FetchClass(StrEnum):
@@ -73,3 +76,22 @@ def decode_text(body: bytes) -> tuple[str, str]:
 def looks_binary(body: bytes) -> bool:
     """Whether ``body`` is plainly not text (NUL bytes near the start, as in an .ico)."""
     return b"\x00" in body[:8192]
+
+
+def fetch_facts(
+    url: str,
+    http_status: int | None,
+    body: bytes | None,
+    error: str | None,
+    fetched_at: datetime | None,
+) -> dict[str, Any]:
+    """The fields every fetched policy document records, whatever it turns out to be."""
+    raw = body or b""
+    return {
+        "url": url,
+        "fetched_at": fetched_at,
+        "http_status": http_status,
+        "error": error,
+        "size": len(raw),
+        "sha256": hashlib.sha256(raw).hexdigest() if body is not None else None,
+    }

@@ -14,7 +14,6 @@ prohibition. A 4xx is ``unavailable`` (no ai.txt), as for robots.txt.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -27,6 +26,7 @@ from provenance.signals._fetch import (
     cap_body,
     classify_fetch,
     decode_text,
+    fetch_facts,
     looks_binary,
 )
 from provenance.signals._patterns import normalize_path
@@ -95,14 +95,7 @@ class AiTxt:
         """Read an ai.txt fetch result; never raises on content."""
         fetched = classify_fetch(http_status, error)
         raw = body or b""
-        common: dict[str, Any] = {
-            "url": url,
-            "fetched_at": fetched_at,
-            "http_status": http_status,
-            "error": error,
-            "size": len(raw),
-            "sha256": hashlib.sha256(raw).hexdigest() if body is not None else None,
-        }
+        common = fetch_facts(url, http_status, body, error, fetched_at)
         if fetched.fetch_class is FetchClass.UNREACHABLE:
             return cls(
                 status=Status.FETCH_FAILED,

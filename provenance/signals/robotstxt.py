@@ -14,7 +14,6 @@ ever disagree the more restrictive answer is kept and the disagreement said in t
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from provenance.signals._fetch import (
     cap_body,
     classify_fetch,
     decode_text,
+    fetch_facts,
     looks_binary,
 )
 from provenance.signals._patterns import compile_pattern, normalize_path
@@ -144,15 +144,7 @@ class RobotsSnapshot:
         """
         fetched = classify_fetch(http_status, error)
         raw = body or b""
-        digest = hashlib.sha256(raw).hexdigest() if body is not None else None
-        common: dict[str, Any] = {
-            "url": url,
-            "fetched_at": fetched_at,
-            "http_status": http_status,
-            "error": error,
-            "size": len(raw),
-            "sha256": digest,
-        }
+        common = fetch_facts(url, http_status, body, error, fetched_at)
         if fetched.fetch_class is FetchClass.UNREACHABLE:
             return cls(
                 outcome=RobotsOutcome.UNREACHABLE,

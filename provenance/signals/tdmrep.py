@@ -18,7 +18,6 @@ Rules implemented from the TDMRep Final Community Group Report:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -27,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from provenance.observation import Status
-from provenance.signals._fetch import FetchClass, classify_fetch, decode_text
+from provenance.signals._fetch import FetchClass, classify_fetch, decode_text, fetch_facts
 from provenance.signals._headers import Headers, header_values
 from provenance.signals._html import MetaTag
 from provenance.signals._patterns import PathPattern, compile_pattern, normalize_path
@@ -152,14 +151,7 @@ class TdmFile:
         """Read a tdmrep.json fetch result; never raises on content."""
         fetched = classify_fetch(http_status, error)
         raw = body or b""
-        common: dict[str, Any] = {
-            "url": url,
-            "fetched_at": fetched_at,
-            "http_status": http_status,
-            "error": error,
-            "size": len(raw),
-            "sha256": hashlib.sha256(raw).hexdigest() if body is not None else None,
-        }
+        common = fetch_facts(url, http_status, body, error, fetched_at)
         if fetched.fetch_class is FetchClass.UNREACHABLE:
             return cls(status=Status.FETCH_FAILED, reason=fetched.reason, **common)
         if fetched.fetch_class is FetchClass.UNAVAILABLE:

@@ -404,6 +404,16 @@ class Store:
                 session.flush()
                 seq, prev = self._append(session, seq, prev, merged, kind, note)
 
+    @contextmanager
+    def chained(self) -> Iterator[ChainWriter]:
+        """One transaction holding the chain head: inserts and changes made through the yielded
+        writer are chained in order and commit together, or not at all (a purge uses it so
+        that scrubbed rows, moved WARC pointers, tombstones and the receipt land at once)."""
+        with self.session() as session:
+            self._lock_chain(session)
+            seq, prev = self._chain_head(session)
+            yield ChainWriter(self, session, seq, prev)
+
     def count(self, model: type[SQLModel], **where: Any) -> int:
         """Row count of a table, optionally filtered by equality on columns."""
         with self.session() as session:
@@ -437,6 +447,35 @@ class Store:
         """Image URLs already recorded for a run (a resumed crawl does not fetch them again)."""
         with self.session() as session:
             return set(session.exec(select(Image.url).where(Image.run_id == run_id)).all())
+
+
+class ChainWriter:
+    """Rows inserted or updated inside one :meth:`Store.chained` transaction, each chained."""
+
+    def __init__(self, store: Store, session: Session, seq: int, prev: str) -> None:
+        self.store = store
+        self.session = session
+        self._seq = seq
+        self._prev = prev
+
+    def insert(self, record: T, note: str = "") -> T:
+        """Insert a new row and chain its digest; return it with its key set."""
+        self.session.add(record)
+        self.session.flush()
+        kind = _KIND.get(type(record), "record")
+        self._seq, self._prev = self.store._append(
+            self.session, self._seq, self._prev, record, kind, note
+        )
+        return record
+
+    def change(self, record: T, kind: str, note: str) -> T:
+        """Persist an update to an existing row and chain its new digest."""
+        merged = self.session.merge(record)
+        self.session.flush()
+        self._seq, self._prev = self.store._append(
+            self.session, self._seq, self._prev, merged, kind, note
+        )
+        return merged
 
 
 def open_store(url: str, *, out_dir: Path | None = None, create: bool = True) -> Store:

@@ -280,6 +280,8 @@ class OptOutRequest(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
     matched: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # what the purge did: rows scrubbed, WARC records removed, files rewritten, tombstones
+    receipt: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
 class Tombstone(SQLModel, table=True):
@@ -292,6 +294,9 @@ class Tombstone(SQLModel, table=True):
     sha256: str | None = Field(default=None, index=True)
     phash: str | None = None
     pdq: str | None = None
+    pdq_quality: int | None = None
+    # pHashes of the centred crops (5, 10, 15 % off each side), as the media pipeline stores them
+    phash_crops: list[str] = Field(default_factory=list, sa_type=JSON)
     url_sha256: str | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)
 

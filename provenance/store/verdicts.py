@@ -31,7 +31,7 @@ from sqlmodel import col, select
 
 from provenance.store.canonical import canonical_json
 from provenance.store.db import Store
-from provenance.store.models import Evaluation, ImageVerdict, VerdictOutcome, utcnow
+from provenance.store.models import Evaluation, Image, ImageVerdict, VerdictOutcome, utcnow
 
 # the columns of an image_verdict row as written and as a batch digest covers them
 BATCH_COLUMNS = ("evaluation", "image_id", "pack", "verdict", "outcome_id")
@@ -262,3 +262,59 @@ def finish_evaluation(store: Store, evaluation: Evaluation, records: int, verdic
     evaluation.records = records
     evaluation.verdicts = verdicts
     store.record_changes([evaluation], "evaluation", note=f"evaluation {evaluation.id} finished")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVerdict:
+    """A pack's verdict on one image record as the store holds it, with its evaluation."""
+
+    image_id: int
+    outcome: VerdictOutcome
+    evaluation: str
+    purpose: str
+    evaluated_at: datetime
+
+    def export(self) -> dict[str, Any]:
+        """The verdict as the export shape has it (README, "Export fields")."""
+        o = self.outcome
+        return {
+            "pack": o.pack,
+            "pack_version": o.pack_version,
+            "jurisdiction": o.jurisdiction,
+            "verdict": o.verdict,
+            "rules": o.rules,
+            "reasons": o.reasons,
+            "purpose": self.purpose,
+            "evaluation": self.evaluation,
+        }
+
+
+def latest_verdicts(
+    store: Store, images: Sequence[Image], *, subset: bool = True
+) -> dict[int, list[StoredVerdict]]:
+    """Each image's verdicts from its run's latest finished evaluation, in pack order.
+
+    ``subset`` reads only these images' rows (a few images of a large store); otherwise
+    every row of the evaluations is streamed and filtered (most of a run's images).
+    """
+    run_of = {image.id or 0: image.run_id for image in images}
+    latest = latest_evaluations(store, set(run_of.values()))
+    found: list[tuple[Evaluation, VerdictRow]] = []
+    for evaluation in {e.id: e for e in latest.values()}.values():
+        wanted = {i for i, r in run_of.items() if latest.get(r) is evaluation}
+        for row in iter_verdict_rows(store, evaluation.id, sorted(wanted) if subset else None):
+            if row[0] in wanted:
+                found.append((evaluation, row))
+    outcomes = load_outcomes(store, {row[3] for _, row in found})
+    out: dict[int, list[StoredVerdict]] = {}
+    for evaluation, (image_id, _, _, outcome_id) in sorted(found, key=lambda f: (f[1][0], f[1][1])):
+        out.setdefault(image_id, []).append(
+            StoredVerdict(
+                image_id=image_id,
+                outcome=outcomes[outcome_id],
+                evaluation=evaluation.id,
+                purpose=evaluation.purposes.get(run_of[image_id], ""),
+                evaluated_at=evaluation.started_at,
+            )
+        )
+    return out

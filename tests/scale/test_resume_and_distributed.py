@@ -181,3 +181,23 @@ def test_two_processes_share_one_frontier_and_survive_a_kill(
     assert entries[0] > 0
     report = verify(store, [tmp_path / "a" / "warc", tmp_path / "b" / "warc"])
     assert report.ok, report.problems[:3]
+
+
+def test_relative_out_folder_means_the_same_store_for_every_command(
+    tmp_path: Path, demoweb: DemoWebProcess
+) -> None:
+    """``--out provtrack-out`` (relative) is one folder for crawl, export and verify alike."""
+    env_cwd = tmp_path
+    seed = "http://commonsgallery.org/"
+    for args in (
+        ["crawl", seed, "--out", "rel-out", "--proxy", demoweb.url, "--render", "never"],
+        ["export", "--out", "rel-out"],
+        ["verify", "--out", "rel-out"],
+    ):
+        result = subprocess.run(
+            [*PROVTRACK, *args], cwd=env_cwd, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, (args, result.stderr[-2000:])
+    assert (tmp_path / "rel-out" / "provtrack.db").exists()
+    assert not (tmp_path / "rel-out" / "rel-out").exists()
+    assert (tmp_path / "rel-out" / "export" / "records.jsonl").read_text().strip()

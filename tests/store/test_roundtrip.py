@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -32,7 +33,7 @@ json_value = st.recursive(
 def test_image_and_signal_round_trip(
     tmp_path: Path, url: str, media: dict, evidence: str, phash: int
 ) -> None:
-    store = open_store(str(tmp_path / f"s{abs(hash((url, evidence))) % 10**9}.db"))
+    store = open_store(str(tmp_path / f"{uuid.uuid4().hex}.db"))  # a fresh store per example
     image = Image(
         run_id="r",
         url=url,

@@ -1,8 +1,8 @@
 """evaluations, verdict outcomes and image verdicts
 
 Revision ID: 0003
-Revises: 0001
-Create Date: 2026-11-26 04:46:02.096832
+Revises: 0002
+Create Date: 2026-11-26 05:16:18.899842
 
 An evaluation is now one ``evaluation`` row, each distinct verdict of a pack one
 ``verdict_outcome`` row (rules, citations and reasons stored once), and each image's verdict
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

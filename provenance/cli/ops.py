@@ -1,0 +1,358 @@
+"""Investigator and compliance commands: lookup, verify, optout add/report, purge.
+
+Each works on a crawl's store named as ``provtrack crawl`` names it (``--out DIR``, or
+``--db URL`` with ``--out`` still giving the folder that holds ``warc/``). Results go to stdout
+(``--json`` for machines), progress and summaries to stderr; failures become one line and a
+non-zero exit code in :func:`provenance.cli.app.main`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from provenance.cli._console import console, err_console
+from provenance.cli._store import open_crawl_store
+from provenance.errors import ConfigError, IntegrityError
+
+OutOption = Annotated[
+    Path, typer.Option(help="The crawl's output folder (its store and warc/ folder).")
+]
+DbOption = Annotated[
+    str | None, typer.Option(help="Store URL (postgresql://...), if not OUT/provtrack.db.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+WarcDirOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--warc-dir", help="WARC folder (repeatable: one per process of a distributed crawl)."
+    ),
+]
+
+
+def warc_dirs(out: Path, given: list[Path] | None) -> list[Path]:
+    """The WARC folders: those given, else OUT/warc."""
+    return list(given) if given else [out / "warc"]
+
+
+def index_dir(out: Path) -> Path | None:
+    """Where the hash index is cached: OUT/index, when the output folder exists."""
+    return out / "index" if out.is_dir() else None
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _line(text: str) -> None:
+    """Print untrusted text (page titles, alt texts, evidence) without markup interpretation."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _short(value: str | None, n: int = 16) -> str:
+    return "-" if not value else (value if len(value) <= n else value[:n] + "…")
+
+
+def _print_chain(index: int, chain: dict[str, Any]) -> None:
+    match = chain["match"]
+    pdq = "-" if match["pdq_distance"] is None else match["pdq_distance"]
+    phash = "-" if match["phash_distance"] is None else match["phash_distance"]
+    by = "+".join(match["matched_by"])
+    console.print(
+        f"[bold]#{index}[/bold] {escape(chain['image_url'])}  "
+        f"[dim]run {escape(chain['run_id'])} ({chain['mode']})[/dim]"
+    )
+    _line(
+        f"    match: {by} — PDQ {pdq}/256 (≤ {match['thresholds']['pdq']}), pHash {phash}/64 "
+        f"(≤ {match['thresholds']['phash']}); {match['via'] or ''}"
+        + ("; identical bytes" if match["sha256_equal"] else "")
+    )
+    _line(
+        f"    image: {chain['decision']}, fetched {chain['fetched_at']}, "
+        f"HTTP {chain['http_status']}, {chain['content_type']}, {chain['byte_size']} bytes, "
+        f"{chain['width']}x{chain['height']}, sha256 {_short(chain['sha256'])}, "
+        f"server {chain['server_ip']}"
+    )
+    _line(f"    seeds: {', '.join(chain['seeds']) or '-'}")
+    for page in chain["pages"]:
+        _line(
+            f"    page: {page['url']} (fetched {page['fetched_at']}, HTTP {page['http_status']}, "
+            f"depth {page['depth']})"
+        )
+        _line(f"      referrer chain: {' → '.join(page['referrer_chain'])}")
+        if page["alt"]:
+            _line(f"      alt: {page['alt']!r}")
+        for line in page["robots"]:
+            if line["agent"] == "provtrack":
+                _line(f"      robots for the page: {line['value']} — {line['evidence']!r}")
+    robots = chain["robots"]
+    if robots:
+        _line(
+            f"    robots.txt {robots['url']}: {robots['outcome']} (HTTP {robots['http_status']}), "
+            f"sha256 {_short(robots['sha256'])}, fetched {robots['fetched_at']}"
+        )
+        for line in robots["matching_lines"]:
+            where = f"line {line['line']}" if line["line"] else "no line"
+            _line(
+                f"      for the image ({line['agent'] or '*'}): {line['value']} by {where} "
+                f"{line['evidence']!r}"
+            )
+    else:
+        _line("    robots.txt: no snapshot")
+    terms = chain["terms"]
+    if terms:
+        _line(
+            f"    terms {terms['url']}: {terms['outcome']}, sha256 {_short(terms['sha256'])}, "
+            f"fetched {terms['fetched_at']}"
+        )
+        for clause in terms["clauses"]:
+            _line(f"      {clause.get('kind')}: {clause.get('sentence')!r}")
+    else:
+        _line("    terms: none found")
+    for kind, snap in chain["snapshots"].items():
+        _line(
+            f"    {kind}: {snap['outcome']} (HTTP {snap['http_status']}), "
+            f"sha256 {_short(snap['sha256'])}, fetched {snap['fetched_at']}"
+        )
+    for s in chain["signals"]:
+        flag = " [restricts]" if s["restricts"] else ""
+        agent = f" for {s['agent']}" if s["agent"] else ""
+        _line(f"    signal ({s['level']}): {s['kind']}={s['value']}{agent}{flag} — {s['source']}")
+    for r in chain["reasons"]:
+        _line(f"    skipped for: {r.get('kind')}={r.get('value')}")
+    for r in chain["overridden"]:
+        _line(f"    overridden: {r.get('kind')}={r.get('value')}")
+    for v in chain["verdicts"]:
+        _line(f"    verdict {v['jurisdiction']} ({v['pack']} {v['pack_version']}): {v['verdict']}")
+    if not chain["verdicts"]:
+        _line("    verdicts: none yet (run `provtrack evaluate`)")
+    subj = ", ".join(f"{c['code']} {c['confidence']}" for c in chain["subject_jurisdiction"])
+    site = ", ".join(f"{c['code']} {c['confidence']}" for c in chain["site_jurisdiction"])
+    _line(f"    jurisdiction: site {site or '-'}; subject {subj or '-'}")
+    _line(f"    WARC: {chain['warc']['file']} @ {chain['warc']['offset']}")
+
+
+def _print_optout(result: dict[str, Any]) -> None:
+    verb = "would purge" if result["dry_run"] else "purged"
+    head = f"{result['kind']} {result['value']}"
+    if result["request_id"] is not None:
+        head = f"opt-out request {result['request_id']}: {head}"
+    console.print(f"[bold]{escape(head)}[/bold]: {verb} {len(result['matched'])} image records")
+    for m in result["matched"]:
+        d = m["distances"]
+        dist = ""
+        if d:
+            dist = f" — PDQ {d['pdq_distance']}, pHash {d['phash_distance']} ({d['via']})"
+        _line(f"  image {m['image_id']} [{m['decision']}] {m['url']}: {m['why']}{dist}")
+    receipt = result["receipt"]
+    if receipt:
+        _line(
+            f"  receipt: {len(receipt['images'])} rows scrubbed, {receipt['occurrences']} "
+            f"occurrences, {receipt['warc_records_removed']} WARC payloads removed, "
+            f"{len(receipt['tombstones'])} tombstones, at {receipt['purged_at']}"
+        )
+        for old, new in receipt["warc_files"].items():
+            _line(f"  WARC rewritten: {old} → {new}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add lookup, verify, optout (add, report) and purge to the app."""
+
+    @app.command()
+    def lookup(
+        image_file: Annotated[Path, typer.Argument(help="The photo to look up.")],
+        out: OutOption = Path("provtrack-out"),
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Find every collected image that is the same photograph, with its provenance chain."""
+        from provenance.trace import lookup as run_lookup
+
+        try:
+            data = image_file.read_bytes()
+        except OSError as err:
+            raise ConfigError(f"cannot read {image_file}: {err.strerror or err}") from err
+        result = run_lookup(open_crawl_store(out, db), data, index_dir=index_dir(out))
+        if as_json:
+            _print_json(result.to_dict())
+            return
+        q = result.query.original
+        _line(
+            f"query {image_file}: sha256 {_short(q.sha256)}, PDQ {_short(q.pdq)} "
+            f"(quality {q.pdq_quality}), pHash {q.phash}; compared with {result.compared} "
+            "indexed images (the query, its mirror and its centred crops)"
+        )
+        if not result.matches:
+            console.print("no match: no collected image is the same photograph")
+            return
+        for i, (_, chain) in enumerate(result.matches, 1):
+            _print_chain(i, chain)
+        err_console.print(f"{len(result.matches)} matching image records")
+
+    @app.command()
+    def verify(
+        out: OutOption = Path("provtrack-out"),
+        db: DbOption = None,
+        warc_dir: WarcDirOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Recompute the evidence chain, record digests and WARC digests; exit 5 on a problem."""
+        from provenance.verify import verify as run_verify
+
+        report = run_verify(open_crawl_store(out, db), warc_dirs(out, warc_dir))
+        if as_json:
+            _print_json(
+                {
+                    "ok": report.ok,
+                    "entries": report.entries,
+                    "records": report.records,
+                    "warc_records": report.warc_records,
+                    "problems": report.problems,
+                }
+            )
+        else:
+            _line(
+                f"checked {report.entries} evidence entries, {report.records} records, "
+                f"{report.warc_records} WARC records: "
+                + ("pass" if report.ok else f"FAIL ({len(report.problems)} problems)")
+            )
+        if not report.ok:
+            raise IntegrityError(f"verify failed: {report.problems[0]}")
+
+    optout_app = typer.Typer(
+        help="Opt-out requests: record one (and purge what matches), or print the proof.",
+        no_args_is_help=True,
+    )
+    app.add_typer(optout_app, name="optout")
+
+    @optout_app.command("add")
+    def optout_add(
+        image: Annotated[
+            Path | None, typer.Option(help="A photo: every copy of it is purged.")
+        ] = None,
+        url: Annotated[
+            str | None, typer.Option(help="An image URL: its records and copies are purged.")
+        ] = None,
+        host: Annotated[
+            str | None, typer.Option(help="A site: its image records are purged and skipped.")
+        ] = None,
+        note: Annotated[str, typer.Option(help="Who asked, reference, channel.")] = "",
+        dry_run: Annotated[bool, typer.Option(help="List what would be purged.")] = False,
+        out: OutOption = Path("provtrack-out"),
+        db: DbOption = None,
+        warc_dir: WarcDirOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Record an opt-out request and purge the matching records (bytes, personal fields)."""
+        from provenance.optout import add_optout
+
+        data = None
+        if image is not None:
+            try:
+                data = image.read_bytes()
+            except OSError as err:
+                raise ConfigError(f"cannot read {image}: {err.strerror or err}") from err
+        result = add_optout(
+            open_crawl_store(out, db),
+            warc_dirs(out, warc_dir),
+            image=data,
+            url=url,
+            host=host,
+            note=note,
+            dry_run=dry_run,
+            index_dir=index_dir(out),
+        )
+        if as_json:
+            _print_json(result.to_dict())
+        else:
+            _print_optout(result.to_dict())
+
+    @optout_app.command("report")
+    def optout_report(
+        out: OutOption = Path("provtrack-out"),
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """The compliance proof: each request, what matched, what was deleted, later skips."""
+        from provenance.optout import optout_report as build
+
+        report = build(open_crawl_store(out, db))
+        if as_json:
+            _print_json(report)
+            return
+        if not report:
+            console.print("no opt-out request recorded")
+            return
+        for entry in report:
+            console.print(
+                f"[bold]request {entry['request_id']}[/bold]: {escape(entry['kind'])} "
+                f"{escape(entry['value'])}"
+            )
+            _line(f"  received {entry['received_at']}, processed {entry['processed_at']}")
+            if entry["note"]:
+                _line(f"  note: {entry['note']}")
+            for m in entry["matched"]:
+                d = m.get("distances")
+                dist = (
+                    f" (PDQ {d['pdq_distance']}, pHash {d['phash_distance']}: {d['via']})"
+                    if d
+                    else ""
+                )
+                _line(f"  matched image {m['image_id']} {m['url']}: {m['why']}{dist}")
+            deleted = entry["deleted"] or {}
+            if deleted:
+                _line(
+                    f"  deleted at {deleted.get('purged_at')}: {len(deleted.get('images', []))} "
+                    f"rows scrubbed, {deleted.get('warc_records_removed')} WARC payloads "
+                    f"removed, {entry['tombstones']} tombstones"
+                )
+            for e in entry["evidence"]:
+                _line(f"  evidence entry {e['seq']} ({e['kind']}): {e['note']}")
+            if not entry["later_crawls"]:
+                _line("  no crawl since")
+            for crawl in entry["later_crawls"]:
+                _line(
+                    f"  later crawl {crawl['run_id']} ({crawl['mode']}): skipped "
+                    f"{len(crawl['skipped'])}, collected again {len(crawl['collected_again'])}"
+                )
+                for skip in crawl["skipped"]:
+                    _line(f"    skipped {skip['url']} ({skip['stage']}): {skip['evidence']}")
+                for again in crawl["collected_again"]:
+                    _line(f"    COLLECTED AGAIN {again['url']} (image {again['image_id']})")
+
+    @app.command()
+    def purge(
+        jurisdiction: Annotated[
+            str, typer.Option(help="ISO 3166 code; a country also takes its subdivisions.")
+        ],
+        min_confidence: Annotated[
+            float,
+            typer.Option(help="Smallest subject-jurisdiction confidence that counts (0-1)."),
+        ] = 0.15,
+        note: Annotated[str, typer.Option(help="Why (order, reference).")] = "",
+        dry_run: Annotated[bool, typer.Option(help="List what would be purged.")] = False,
+        out: OutOption = Path("provtrack-out"),
+        db: DbOption = None,
+        warc_dir: WarcDirOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Purge every image whose subject is inferred to be in a jurisdiction (and its copies)."""
+        from provenance.optout import purge_jurisdiction
+
+        result = purge_jurisdiction(
+            open_crawl_store(out, db),
+            warc_dirs(out, warc_dir),
+            jurisdiction,
+            min_confidence=min_confidence,
+            note=note,
+            dry_run=dry_run,
+            index_dir=index_dir(out),
+        )
+        if as_json:
+            _print_json(result.to_dict())
+        else:
+            _print_optout(result.to_dict())

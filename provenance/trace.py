@@ -1,0 +1,318 @@
+"""From a photo to how it was gathered: near-duplicate lookup plus each match's provenance chain.
+
+:func:`lookup` hashes the query file (and its mirror, and its centred crops) the way the media
+pipeline hashes collected images, finds every collected image that is the same photograph
+(:mod:`provenance.matching`: sha256, PDQ <= 31, pHash of whole or crops <= 6) and assembles
+for each one its provenance chain (:func:`provenance_chains`): the crawl run, the seed, every
+page it appeared on with the referrer chain from the seed, the image URL and fetch facts, the
+robots.txt and terms snapshots of its host as they were fetched during that crawl (outcome,
+sha256, time, the robots lines that matched the image, the terms clauses), every signal, the
+latest verdicts and the WARC record. Chains are plain JSON-ready dicts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from provenance.matching import (
+    PDQ_THRESHOLD,
+    PHASH_THRESHOLD,
+    Comparison,
+    QueryImage,
+    find_matches,
+    query_from_bytes,
+    store_index,
+)
+from provenance.store import Store
+from provenance.store.models import (
+    CrawlRun,
+    HostSnapshot,
+    Image,
+    ImageOccurrence,
+    Page,
+    SignalRecord,
+)
+from provenance.store.verdicts import latest_verdicts
+
+
+def iso(value: datetime | None) -> str | None:
+    """UTC ISO-8601 with a ``Z`` (stores return naive UTC datetimes)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    """The query's hashes, how many stored images the index holds, and each match with its chain."""
+
+    query: QueryImage
+    compared: int
+    matches: list[tuple[Comparison, dict[str, Any]]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``provtrack lookup --json``)."""
+        return {
+            "query": {
+                "sha256": self.query.original.sha256,
+                "hashes": self.query.original.to_dict(),
+                "mirror": self.query.mirror.to_dict() if self.query.mirror else None,
+            },
+            "thresholds": {"pdq": PDQ_THRESHOLD, "phash": PHASH_THRESHOLD},
+            "compared": self.compared,
+            "matches": [chain for _, chain in self.matches],
+        }
+
+
+def lookup(
+    store: Store,
+    data: bytes,
+    *,
+    index_dir: Path | None = None,
+    pdq_threshold: int = PDQ_THRESHOLD,
+    phash_threshold: int = PHASH_THRESHOLD,
+) -> LookupResult:
+    """Every collected image that is the same photograph as ``data``, with its provenance chain.
+
+    The stored hashes are searched through the multi-index hash index
+    (:func:`provenance.matching.store_index`, cached in ``index_dir`` when given). Raises
+    :class:`~provenance.errors.ConfigError` when ``data`` is not a decodable image.
+    """
+    query = query_from_bytes(data)
+    photo_index = store_index(store, index_dir)
+    compared = photo_index.images
+    found = find_matches(
+        store,
+        query,
+        index=photo_index,
+        pdq_threshold=pdq_threshold,
+        phash_threshold=phash_threshold,
+    )
+    chains = provenance_chains(store, [c.key for c in found])
+    result = []
+    for comparison in found:
+        chain = chains[comparison.key]
+        chain["match"] = comparison.to_dict()
+        result.append((comparison, chain))
+    return LookupResult(query, compared, result)
+
+
+def _signal(row: SignalRecord) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "value": row.value,
+        "source": row.source,
+        "evidence": row.evidence,
+        "level": row.level,
+        "agent": row.agent,
+        "restricts": row.restricts,
+        "url": row.url,
+    }
+
+
+def _snapshot(snap: HostSnapshot) -> dict[str, Any]:
+    return {
+        "url": snap.url,
+        "final_url": snap.final_url,
+        "outcome": snap.outcome,
+        "status": snap.status,
+        "reason": snap.reason,
+        "http_status": snap.http_status,
+        "sha256": snap.sha256,
+        "fetched_at": iso(snap.fetched_at),
+        "warc": {"file": snap.warc_file, "offset": snap.warc_offset},
+    }
+
+
+def _robots_lines(signals: Iterable[SignalRecord]) -> list[dict[str, Any]]:
+    """The robots.txt lines that decided for a URL (provtrack's own group, else ``*``)."""
+    out = []
+    for s in signals:
+        if s.kind != "robots" or s.source != "robots.txt":
+            continue
+        out.append(
+            {
+                "agent": s.agent,
+                "value": s.value,
+                "line": s.extra.get("line"),
+                "evidence": s.evidence,
+                "reason": s.extra.get("reason"),
+                "restricts": s.restricts,
+            }
+        )
+    return out
+
+
+def _top(candidates: list[dict[str, Any]], n: int = 3) -> list[dict[str, Any]]:
+    ranked = sorted(candidates, key=lambda c: -float(c.get("confidence", 0)))
+    return [
+        {
+            "code": c.get("code"),
+            "confidence": c.get("confidence"),
+            "sources": sorted({e.get("source") for e in c.get("evidence") or []}),
+        }
+        for c in ranked[:n]
+    ]
+
+
+def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The provenance chain of each image id (missing ids are left out).
+
+    A handful of ``IN`` queries fetch exactly the rows the chains need, so the cost follows the
+    number of matches, not the size of the store.
+    """
+    ids = list(dict.fromkeys(image_ids))
+    if not ids:
+        return {}
+    with store.session() as s:
+        images = list(s.exec(select(Image).where(col(Image.id).in_(ids))).all())
+        runs_ids = {i.run_id for i in images}
+        urls = {i.url for i in images}
+        hosts = {i.host for i in images}
+        runs = {
+            r.id: r for r in s.exec(select(CrawlRun).where(col(CrawlRun.id).in_(runs_ids))).all()
+        }
+        occurrences = list(
+            s.exec(
+                select(ImageOccurrence)
+                .where(col(ImageOccurrence.image_url).in_(urls))
+                .where(col(ImageOccurrence.run_id).in_(runs_ids))
+                .order_by(col(ImageOccurrence.id))
+            ).all()
+        )
+        page_urls = {o.page_url for o in occurrences}
+        pages = {
+            (p.run_id, p.url): p
+            for p in s.exec(
+                select(Page)
+                .where(col(Page.url).in_(page_urls))
+                .where(col(Page.run_id).in_(runs_ids))
+            ).all()
+        }
+        snapshots = list(
+            s.exec(
+                select(HostSnapshot)
+                .where(col(HostSnapshot.host).in_(hosts))
+                .where(col(HostSnapshot.run_id).in_(runs_ids))
+            ).all()
+        )
+        signals = list(
+            s.exec(
+                select(SignalRecord)
+                .where(col(SignalRecord.subject).in_(urls | page_urls | hosts))
+                .where(col(SignalRecord.run_id).in_(runs_ids))
+                .order_by(col(SignalRecord.id))
+            ).all()
+        )
+    occ_by: dict[tuple[str, str], list[ImageOccurrence]] = defaultdict(list)
+    for o in occurrences:
+        occ_by[(o.run_id, o.image_url)].append(o)
+    snap_by: dict[tuple[str, str], dict[str, HostSnapshot]] = defaultdict(dict)
+    for snap in snapshots:
+        snap_by[(snap.run_id, snap.host)][snap.kind] = snap
+    sig_by: dict[tuple[str, str], list[SignalRecord]] = defaultdict(list)
+    for sig in signals:
+        sig_by[(sig.run_id, sig.subject)].append(sig)
+    verdicts_by = latest_verdicts(store, images)
+
+    chains: dict[int, dict[str, Any]] = {}
+    for image in images:
+        assert image.id is not None
+        run = runs.get(image.run_id)
+        occs = occ_by.get((image.run_id, image.url), [])
+        page_entries = []
+        for o in occs:
+            page = pages.get((image.run_id, o.page_url))
+            page_entries.append(
+                {
+                    "url": o.page_url,
+                    "seed": o.seed,
+                    "referrer_chain": o.referrer_chain,
+                    "alt": o.alt,
+                    "found_at": iso(o.found_at),
+                    "fetched_at": iso(page.fetched_at) if page else None,
+                    "http_status": page.http_status if page else None,
+                    "decision": page.decision if page else None,
+                    "title": page.title if page else None,
+                    "depth": page.depth if page else None,
+                    "robots": _robots_lines(sig_by.get((image.run_id, o.page_url), [])),
+                    "warc": {
+                        "file": page.warc_file if page else None,
+                        "offset": page.warc_offset if page else None,
+                    },
+                }
+            )
+        snaps = snap_by.get((image.run_id, image.host), {})
+        robots = snaps.get("robots")
+        terms = snaps.get("terms")
+        image_signals = sig_by.get((image.run_id, image.url), [])
+        all_signals = [_signal(x) for x in image_signals]
+        for o in occs:
+            all_signals.extend(_signal(x) for x in sig_by.get((image.run_id, o.page_url), []))
+        all_signals.extend(_signal(x) for x in sig_by.get((image.run_id, image.host), []))
+        all_signals = list({json.dumps(x, sort_keys=True): x for x in all_signals}.values())
+        chains[image.id] = {
+            "image_id": image.id,
+            "run_id": image.run_id,
+            "mode": image.mode,
+            "purpose": run.purpose if run else None,
+            "run_started_at": iso(run.started_at) if run else None,
+            "image_url": image.url,
+            "host": image.host,
+            "decision": image.decision,
+            "stage": image.stage,
+            "fetched_at": iso(image.fetched_at),
+            "http_status": image.http_status,
+            "content_type": image.content_type,
+            "server_ip": image.server_ip,
+            "sha256": image.sha256,
+            "byte_size": image.byte_size,
+            "format": image.format,
+            "width": image.width,
+            "height": image.height,
+            "face_count": image.face_count,
+            "seeds": sorted({o.seed for o in occs if o.seed}),
+            "pages": page_entries,
+            "robots": (
+                {**_snapshot(robots), "matching_lines": _robots_lines(image_signals)}
+                if robots
+                else None
+            ),
+            "terms": (
+                {**_snapshot(terms), "clauses": terms.parsed.get("clauses", [])} if terms else None
+            ),
+            "snapshots": {
+                kind: _snapshot(snap)
+                for kind, snap in sorted(snaps.items())
+                if kind not in ("robots", "terms")
+            },
+            "signals": all_signals,
+            "reasons": image.reasons,
+            "overridden": image.overridden,
+            "verdicts": [
+                {
+                    "pack": v.outcome.pack,
+                    "pack_version": v.outcome.pack_version,
+                    "jurisdiction": v.outcome.jurisdiction,
+                    "verdict": v.outcome.verdict,
+                    "reasons": v.outcome.reasons,
+                    "evaluation": v.evaluation,
+                    "evaluated_at": iso(v.evaluated_at),
+                }
+                for v in verdicts_by.get(image.id, [])
+            ],
+            "site_jurisdiction": _top(image.site_jurisdiction),
+            "subject_jurisdiction": _top(image.subject_jurisdiction),
+            "warc": {"file": image.warc_file, "offset": image.warc_offset},
+        }
+    return chains
