@@ -642,11 +642,14 @@ def evaluate_store(
     run_id: str | None = None,
     source_types: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    batch_images: int = 1000,
 ) -> EvaluationSummary:
     """Evaluate every image record of a run (or of all runs) and store the verdicts.
 
     The verdicts are stored under a new evaluation (see :mod:`provenance.store.verdicts`),
-    which readers use once it is marked finished, at the end.
+    ``batch_images`` images' verdicts per chained batch, and readers use the evaluation once
+    it is marked finished, at the end. Nothing is fetched: editing a pack and evaluating
+    again reads the store only.
     """
     started = time.perf_counter()
     summary = EvaluationSummary(evaluation_id=uuid.uuid4().hex[:12])
@@ -661,7 +664,11 @@ def evaluate_store(
     )
     judge = _Judge(packs)
     writer = VerdictWriter(
-        store, summary.evaluation_id, judge.outcomes, note=f"evaluation {summary.evaluation_id}"
+        store,
+        summary.evaluation_id,
+        judge.outcomes,
+        note=f"evaluation {summary.evaluation_id}",
+        batch_images=batch_images,
     )
     uses: Counter[_Entry] = Counter()
     read = time.perf_counter()

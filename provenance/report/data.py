@@ -904,10 +904,18 @@ def select_trails(
     """The image URLs whose evidence trail the report shows, and how many per category.
 
     Every URL gets the first category of :data:`TRAIL_CATEGORIES` that applies to any of
-    its records, and a stratum within it (host, and the failure or opt-out kind). Strata are
-    then taken in turn, one URL each (failures first), in a stable pseudo-random order within
-    a stratum, until ``max_trails`` URLs are chosen: every failure reason, host and opt-out
-    kind is shown at least once before any is shown twice. ``None`` shows every URL.
+    its records, and a stratum within it (host, and the failure or opt-out kind). Within a
+    stratum URLs come in a stable pseudo-random order. Up to ``max_trails`` are chosen, in
+    passes that each take one URL per stratum in turn:
+
+    1. every failed or hostile record, up to half of the trails (every failure reason and
+       host first);
+    2. one URL of every other stratum (every host and opt-out kind appears);
+    3. minors, violations, faces and opt-outs, keeping a fifth of the trails for
+    4. the stratified sample of the rest;
+    5. whatever is left, if a category ran out.
+
+    ``None`` (or a cap above the number of URLs) shows every URL.
     """
     by_url: dict[str, list[ImageFacts]] = defaultdict(list)
     for recs in builder.records.values():
@@ -923,10 +931,7 @@ def select_trails(
     if max_trails is None or len(by_url) <= max_trails:
         selected = set(by_url)
     else:
-        order = {name: i for i, (name, _) in enumerate(TRAIL_CATEGORIES)}
-        keys = sorted(strata, key=lambda k: (order[k[0]], k[1:]))
-        lists = [sorted(strata[k], key=_sample_order) for k in keys]
-        selected = set(_round_robin(lists, max_trails))
+        selected = _choose(strata, max_trails)
     shown = Counter(category_of[u] for u in selected)
     selection = {
         name: {"images": counts[name], "shown": shown[name]}
@@ -934,6 +939,41 @@ def select_trails(
         if counts[name]
     }
     return selected, selection
+
+
+def _choose(strata: dict[tuple[Any, ...], list[str]], cap: int) -> set[str]:
+    """The passes of :func:`select_trails` over the strata (keys start with the category)."""
+    order = {name: i for i, (name, _) in enumerate(TRAIL_CATEGORIES)}
+    keys = sorted(strata, key=lambda k: (order[k[0]], k[1:]))
+    queues = {k: sorted(strata[k], key=_sample_order) for k in keys}
+    taken = dict.fromkeys(keys, 0)
+    chosen: list[str] = []
+
+    def take(of: list[tuple[Any, ...]], budget: int, rounds: int | None = None) -> None:
+        done = 0
+        while len(chosen) < cap and budget > 0 and (rounds is None or done < rounds):
+            progressed = False
+            for k in of:
+                if taken[k] < len(queues[k]) and budget > 0 and len(chosen) < cap:
+                    chosen.append(queues[k][taken[k]])
+                    taken[k] += 1
+                    budget -= 1
+                    progressed = True
+            done += 1
+            if not progressed:
+                return
+
+    failed = [k for k in keys if k[0] == "failed"]
+    favoured = [k for k in keys if k[0] not in ("failed", "sample")]
+    sample = [k for k in keys if k[0] == "sample"]
+    take(failed, max(cap // 2, min(len(failed), cap)))
+    take([k for k in keys if k[0] != "failed"], cap, rounds=1)
+    sample_left = sum(len(queues[k]) - taken[k] for k in sample)
+    reserve = min(cap // 5, sample_left)
+    take(favoured, cap - len(chosen) - reserve)
+    take(sample, cap - len(chosen))
+    take(keys, cap - len(chosen))
+    return set(chosen)
 
 
 def _trail_category(builder: _Builder, recs: list[ImageFacts]) -> tuple[str, tuple[Any, ...]]:
