@@ -908,8 +908,8 @@ def select_trails(
     stratum URLs come in a stable pseudo-random order. Up to ``max_trails`` are chosen, in
     passes that each take one URL per stratum in turn:
 
-    1. every failed or hostile record, up to half of the trails (every failure reason and
-       host first);
+    1. every failed or hostile record, up to a quarter of the trails (every failure reason
+       and host first);
     2. one URL of every other stratum (every host and opt-out kind appears);
     3. minors, violations, faces and opt-outs, keeping a fifth of the trails for
     4. the stratified sample of the rest;
@@ -966,7 +966,7 @@ def _choose(strata: dict[tuple[Any, ...], list[str]], cap: int) -> set[str]:
     failed = [k for k in keys if k[0] == "failed"]
     favoured = [k for k in keys if k[0] not in ("failed", "sample")]
     sample = [k for k in keys if k[0] == "sample"]
-    take(failed, max(cap // 2, min(len(failed), cap)))
+    take(failed, max(cap // 4, min(len(failed), cap)))
     take([k for k in keys if k[0] != "failed"], cap, rounds=1)
     sample_left = sum(len(queues[k]) - taken[k] for k in sample)
     reserve = min(cap // 5, sample_left)

@@ -291,10 +291,10 @@ def render_markdown(data: ReportData) -> str:
             "",
             f"**This section shows the evidence trail of {shown} of the {total} image URLs** (at "
             f"most {data.max_trails}); every figure, verdict count and site row above covers all "
-            "of them. The trails shown are every failed or hostile fetch (up to half of the "
-            "trails), one image of every other kind below per host (and per opt-out kind), then "
-            "minors, violations, faces and overridden opt-outs in turn, and a stratified sample "
-            "of the rest:",
+            "of them. The trails shown are every failed or hostile fetch (up to a quarter of "
+            "the trails), one image of every other kind below per host (and per opt-out kind), "
+            "then minors, violations, faces and overridden opt-outs in turn, and a stratified "
+            "sample of the rest:",
             "",
         ]
         lines += _table(
