@@ -212,10 +212,10 @@ class _HostFacts(NamedTuple):
 class ImageFacts(NamedTuple):
     """One image record as evaluation and the report read it, with its policy facts.
 
-    ``stage``, ``reasons``, ``overridden``, ``site_jurisdiction`` and ``gate_kinds`` (the
-    opt-out kinds the gate named: skip reasons or overridden signals, in the gate's order) are
-    only read when the reader was asked for details; the parsed lists may be shared between
-    records and must not be changed.
+    ``stage``, ``reasons``, ``overridden`` and ``gate_kinds`` (the opt-out kinds the gate
+    named: skip reasons or overridden signals, in the gate's order) are only read when the
+    reader was asked for details; the parsed lists may be shared between records and must not
+    be changed.
     """
 
     image_id: int
@@ -230,7 +230,6 @@ class ImageFacts(NamedTuple):
     stage: str | None = None
     reasons: list[dict[str, Any]] | None = None
     overridden: list[dict[str, Any]] | None = None
-    site_jurisdiction: list[dict[str, Any]] | None = None
     gate_kinds: tuple[str, ...] = ()
 
 
@@ -270,6 +269,8 @@ class RecordReader:
         self.chains: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
         self._read_occurrences(with_chains)
         self._hosts: dict[tuple[str, str], _HostFacts] = {}
+        # (run, host) → the site jurisdiction candidates of its first image that has any
+        self.first_site_jurisdiction: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._json: dict[str, Any] = {}
         self._cands: dict[str, tuple[JurisdictionCandidate, ...]] = {}
         self._minors: dict[str, object] = {}
@@ -390,7 +391,7 @@ class RecordReader:
             return None
         found = self._json.get(text, _MISSING)
         if found is _MISSING:
-            if len(self._json) >= _MEMO_LIMIT:
+            if len(self._json) >= _MEMO_LIMIT // 10:
                 self._json.clear()
             found = self._json[text] = json.loads(text)
         return found
@@ -441,8 +442,9 @@ class RecordReader:
     def records(self, *, details: bool = False) -> Iterator[ImageFacts]:
         """Every image record of the reader's runs in id order, with its facts.
 
-        ``details`` also reads each record's stage, gate reasons, overridden signals and site
-        jurisdiction candidates (what the report shows beside the facts).
+        ``details`` also reads each record's stage, gate reasons and overridden signals (what
+        the report shows beside the facts), and notes each host's first site jurisdiction
+        candidates in :attr:`first_site_jurisdiction`.
         """
         columns: list[Any] = [
             col(Image.id),
@@ -509,6 +511,10 @@ class RecordReader:
                         facts_memo.clear()
                     facts_memo[key] = facts
                 if details:
+                    if site_text and (run_id, host) not in self.first_site_jurisdiction:
+                        parsed = json.loads(site_text)
+                        if parsed:
+                            self.first_site_jurisdiction[(run_id, host)] = parsed
                     reasons, overridden = self._parsed(row[12]) or [], self._parsed(row[13]) or []
                     yield ImageFacts(
                         image_id,
@@ -523,7 +529,6 @@ class RecordReader:
                         row[11],
                         reasons,
                         overridden,
-                        self._parsed(site_text) or [],
                         self._gate_kinds(row[12], row[13], reasons, overridden),
                     )
                 else:
@@ -541,28 +546,30 @@ class RecordReader:
     ) -> PolicyFacts:
         _, _, decision, mode, robots, licence, optouts, faces, minor, _, _, observed = key
         status = robots if robots in _ROBOTS_STATUSES else "unknown"
-        facts = PolicyFacts(
-            is_publicly_accessible=decision != "failed",
-            robots_status=status,
-            robots_allowed=_ROBOTS_ALLOWED.get(status),
-            tos_prohibits_scraping=hf.scraping,
-            tos_prohibits_biometric=hf.biometric,
-            tos_prohibits_commercial_reuse=hf.commercial,
-            optout_signals=tuple(sorted(optouts)),
-            contains_face=None if faces is None else faces > 0,
-            face_count=faces,
-            consent_evidence="license" if licence is not None or hf.permits else "none",
-            license=licence,
-            source_type=hf.source_type,
-            uploader_is_subject=None,
-            subject_is_minor=minor,
-            site_jurisdictions=site,
-            subject_jurisdictions=subject,
-            collected=decision == "collected",
-            crawl_mode=mode,
-            observed_on=observed,
-        )
-        return purpose_profile(run.purpose).apply(facts)
+        observed_facts: dict[str, Any] = {
+            "is_publicly_accessible": decision != "failed",
+            "robots_status": status,
+            "robots_allowed": _ROBOTS_ALLOWED.get(status),
+            "tos_prohibits_scraping": hf.scraping,
+            "tos_prohibits_biometric": hf.biometric,
+            "tos_prohibits_commercial_reuse": hf.commercial,
+            "optout_signals": tuple(sorted(optouts)),
+            "contains_face": None if faces is None else faces > 0,
+            "face_count": faces,
+            "consent_evidence": "license" if licence is not None or hf.permits else "none",
+            "license": licence,
+            "source_type": hf.source_type,
+            "uploader_is_subject": None,
+            "subject_is_minor": minor,
+            "site_jurisdictions": site,
+            "subject_jurisdictions": subject,
+            "collected": decision == "collected",
+            "crawl_mode": mode,
+            "observed_on": observed,
+        }
+        # one construction (each validates every field) with the profile's values in place:
+        # equal to ``profile.apply(PolicyFacts(...))``, at half the cost
+        return PolicyFacts(**{**observed_facts, **purpose_profile(run.purpose).values})
 
 
 _MISSING = object()

@@ -1090,10 +1090,10 @@ def _sites(
             row = hosts.get(host)
             if run_id == run.id and row is not None and row.site_jurisdiction is None:
                 _set_jurisdiction(row, json.loads(text))
-        for rec in builder.records[run.id]:
-            row = hosts.get(rec.host)
-            if row is not None and row.site_jurisdiction is None and rec.site_jurisdiction:
-                _set_jurisdiction(row, rec.site_jurisdiction)
+        for (run_id, host), candidates in reader.first_site_jurisdiction.items():
+            row = hosts.get(host)
+            if run_id == run.id and row is not None and row.site_jurisdiction is None:
+                _set_jurisdiction(row, candidates)
     comp = {r.url for r in builder.records[compliant.id]} if compliant else set()
     unseen_counted = compliant is not None and reproduce is not None and primary is reproduce
     for run in builder.runs:
