@@ -170,7 +170,7 @@ def main() -> None:
         )
         if result.returncode != 0:
             raise SystemExit(result.stderr[-2000:])
-        summary_line = result.stdout.strip().splitlines()[-1]
+        summary_line = result.stdout.strip().splitlines()[-1].split(" → ")[0]
         sizes = {
             p.name: round(p.stat().st_size / 2**20, 1) for p in (out / "report").glob("report.*")
         }
