@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Text, cast, func, true
 from sqlalchemy import select as sa_select
@@ -56,6 +56,9 @@ from provenance.store.verdicts import (
     outcome_digest,
     start_evaluation,
 )
+
+if TYPE_CHECKING:
+    from provenance.export.records import ExportView
 
 # Restricting signals → the opt-out vocabulary of the policy facts.
 _DIRECTIVES = {
@@ -187,7 +190,7 @@ def source_types(
 
 
 def host_source_types(
-    view: Any, overrides: dict[str, str]
+    view: ExportView, overrides: dict[str, str]
 ) -> dict[tuple[str, str], dict[str, str]]:
     """:func:`source_types` of an :class:`~provenance.export.records.ExportView`'s hosts."""
     return source_types(view.snapshots, overrides)

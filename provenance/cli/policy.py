@@ -88,4 +88,10 @@ def register(app: typer.Typer) -> None:
             )
         console.print(table)
         where = db or out / "provtrack.db"
-        console.print(f"{summary.records} image records, {summary.verdicts} verdicts in {where}")
+        seconds = summary.seconds.get("total", 0.0)
+        console.print(
+            f"{summary.records} image records, {summary.verdicts} verdicts "
+            f"({summary.outcomes} distinct judgements) in {seconds:.1f} s → {where}",
+            soft_wrap=True,
+            highlight=False,
+        )

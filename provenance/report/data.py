@@ -103,6 +103,7 @@ _MODE_ORDER = {"reproduce": 0, "compliant": 1, "audit": 2}
 _UNKNOWN_JURISDICTION = "jurisdiction unknown"
 
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -864,9 +865,6 @@ def _cap_taken(
 def _sample_order(url: str) -> str:
     """A stable pseudo-random order: a sample that does not favour any part of the alphabet."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
-
-
-T = TypeVar("T")
 
 
 def _round_robin(strata: Sequence[Sequence[T]], budget: int) -> list[T]:
