@@ -132,6 +132,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
+    measured_on = machine()  # the load average before the crawls, not after
     server, proxy = _serve(args.images)
     work = Path(tempfile.mkdtemp(prefix="provtrack-bench-"))
     try:
@@ -150,7 +151,7 @@ def main() -> None:
     results = {
         "benchmark": "crawl",
         "command": "python -m bench.crawl " + " ".join(sys.argv[1:]),
-        "machine": machine(),
+        "machine": measured_on,
         "baseline_imagespipeline": base,
         f"provtrack_{args.small}": small,
         f"provtrack_{args.images}": large,

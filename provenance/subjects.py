@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, func, select
 
 from provenance.jurisdiction import Candidate, detect_minor, infer_subject, subject_evidence
 from provenance.store import Store
@@ -68,37 +68,59 @@ def _opted_out(image: Image) -> bool:
     return any(r.get("kind") == "optout-registry" for r in image.reasons)
 
 
-def refine_subjects(store: Store, run_id: str) -> int:
-    """Re-read the subject of every image seen on several pages; return how many changed."""
+def refine_subjects(store: Store, run_id: str, *, batch: int = 500) -> int:
+    """Re-read the subject of every image seen on several pages; return how many changed.
+
+    Works in batches of image URLs found by the database (``HAVING count(*) > 1``), so a crawl
+    of millions of images does not load them all at its end.
+    """
     with store.session() as session:
-        occurrences = list(
-            session.exec(select(ImageOccurrence).where(ImageOccurrence.run_id == run_id)).all()
+        stmt = (
+            select(ImageOccurrence.image_url)
+            .where(ImageOccurrence.run_id == run_id)
+            .group_by(ImageOccurrence.image_url)
+            .having(func.count() > 1)
         )
-    by_image: dict[str, list[ImageOccurrence]] = defaultdict(list)
-    for occ in occurrences:
-        by_image[occ.image_url].append(occ)
-    several = {url for url, occs in by_image.items() if len(occs) > 1}
-    if not several:
-        return 0
-    with store.session() as session:
-        images = [
-            i
-            for i in session.exec(select(Image).where(Image.run_id == run_id)).all()
-            if i.url in several and i.purged_at is None and not _opted_out(i)
+        several = list(session.exec(stmt).all())
+    changed = 0
+    for start in range(0, len(several), batch):
+        urls = several[start : start + batch]
+        with store.session() as session:
+            occurrences = session.exec(
+                select(ImageOccurrence).where(
+                    ImageOccurrence.run_id == run_id, col(ImageOccurrence.image_url).in_(urls)
+                )
+            ).all()
+            images = session.exec(
+                select(Image).where(Image.run_id == run_id, col(Image.url).in_(urls))
+            ).all()
+        by_image: dict[str, list[ImageOccurrence]] = defaultdict(list)
+        for occ in occurrences:
+            by_image[occ.image_url].append(occ)
+        updated = [
+            image
+            for image in images
+            if image.purged_at is None
+            and not _opted_out(image)
+            and _reread(image, by_image[image.url])
         ]
-    changed: list[Image] = []
-    for image in images:
-        texts = [(o.alt, o.context, list(o.snippets or [])) for o in by_image[image.url]]
-        site = [Candidate.from_dict(c) for c in image.site_jurisdiction]
-        candidates, summary = subject_facts(image.media or {}, texts, site)
-        improves = _fallback_only(image.subject_jurisdiction) and not _fallback_only(candidates)
-        minor_found = summary["is_minor"] is not None and image.subject.get("is_minor") is None
-        if improves or minor_found:
-            image.subject_jurisdiction = candidates
-            image.subject = summary
-            changed.append(image)
-    if changed:
-        store.record_changes(
-            changed, kind="image", note="subject re-read from every page showing it"
-        )
-    return len(changed)
+        if updated:
+            store.record_changes(
+                updated, kind="image", note="subject re-read from every page showing it"
+            )
+            changed += len(updated)
+    return changed
+
+
+def _reread(image: Image, occurrences: list[ImageOccurrence]) -> bool:
+    """Update the image's subject from all its pages; whether that says more than before."""
+    texts = [(o.alt, o.context, list(o.snippets or [])) for o in occurrences]
+    site = [Candidate.from_dict(c) for c in image.site_jurisdiction]
+    candidates, summary = subject_facts(image.media or {}, texts, site)
+    improves = _fallback_only(image.subject_jurisdiction) and not _fallback_only(candidates)
+    minor_found = summary["is_minor"] is not None and image.subject.get("is_minor") is None
+    if improves or minor_found:
+        image.subject_jurisdiction = candidates
+        image.subject = summary
+        return True
+    return False
