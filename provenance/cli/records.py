@@ -70,10 +70,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show everything recorded about one image: source pages, signals, evidence."""
         from provenance.errors import NotFoundError
-        from provenance.export.records import ExportView
+        from provenance.export.records import find_exports
 
-        view = ExportView(open_crawl_store(out, db))
-        found = [r for r in view if image in (r["image_url"], r["sha256"])]
+        found = find_exports(open_crawl_store(out, db), image)
         if not found:
             raise NotFoundError(f"no image record with URL or sha256 {image!r}")
         for record in found:

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from provenance.export.records import ExportView
+from provenance.export.records import iter_exports
 from provenance.store import Store
 
 DERIVED = (
@@ -83,7 +83,7 @@ def csv_row(record: dict[str, Any]) -> dict[str, Any]:
 def write_csv(store: Store, path: Path, run_id: str | None = None) -> int:
     """Write every image record of a run (or all runs) to ``path`` as CSV; return the count."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [csv_row(r) for r in ExportView(store, run_id)]
+    rows = [csv_row(r) for r in iter_exports(store, run_id)]
     columns: list[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns and k not in DERIVED)

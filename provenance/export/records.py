@@ -218,3 +218,26 @@ class ExportView:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for image in self.images:
             yield self.image_export(image)
+
+
+def iter_exports(
+    store: Store, run_id: str | None = None, *, batch: int = 2000
+) -> Iterator[dict[str, Any]]:
+    """Every image's export object, loaded ``batch`` images at a time (memory stays flat)."""
+    with store.session() as session:
+        stmt = select(Image.id).order_by(col(Image.id))
+        if run_id:
+            stmt = stmt.where(Image.run_id == run_id)
+        ids = [i for i in session.exec(stmt).all() if i is not None]
+    for start in range(0, len(ids), batch):
+        yield from ExportView(store, run_id, image_ids=ids[start : start + batch])
+
+
+def find_exports(store: Store, url_or_sha256: str) -> list[dict[str, Any]]:
+    """The export objects of the images with this URL or this sha256 (every run)."""
+    with store.session() as session:
+        stmt = select(Image.id).where(
+            (Image.url == url_or_sha256) | (Image.sha256 == url_or_sha256)
+        )
+        ids = [i for i in session.exec(stmt).all() if i is not None]
+    return list(ExportView(store, image_ids=ids)) if ids else []

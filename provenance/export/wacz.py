@@ -33,7 +33,7 @@ from sqlmodel import col, select
 
 from provenance import __version__
 from provenance.errors import NotFoundError
-from provenance.export.records import ExportView
+from provenance.export.records import iter_exports
 from provenance.store import Store
 from provenance.store.models import EvidenceEntry, HostSnapshot, Image, Page
 
@@ -153,7 +153,8 @@ def write_wacz(
     files = _warc_files(store, dirs, run_id)
     if not files:
         raise NotFoundError(f"no WARC file to package in {', '.join(map(str, dirs))}")
-    records = [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in ExportView(store, run_id)]
+    exports = iter_exports(store, run_id)
+    records = [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in exports]
     records_bytes = ("\n".join(records) + "\n").encode("utf-8") if records else b""
     pages = _pages(store, run_id)
     pages_bytes = "\n".join(json.dumps(x, ensure_ascii=False) for x in [PAGES_HEADER, *pages])
