@@ -11,6 +11,14 @@ from typing import Any
 from provenance.signals.model import Signal
 
 
+def worker_init() -> None:
+    """One OpenCV thread per media worker: the pool already has a worker per core, and
+    OpenCV's own threads would only contend with the other workers and the crawler."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
 def analyze_to_dict(body: bytes, content_type: str | None, url: str) -> dict[str, Any]:
     """Every media fact of one image as plain data, with the embedded signals under
     ``"_signals"`` (computed here, in the worker, from the facts object it already has)."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.context import CrawlContext, get_context
 from crawler.gate import host_policy_for, tombstones_for
-from crawler.mediawork import analyze_to_dict, embedded_signals
+from crawler.mediawork import analyze_to_dict, embedded_signals, worker_init
 from provenance.matching import HashSet, QueryImage, mirror_hashes
 from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, WarcRef, failure
 from provenance.signals.model import Signal
@@ -40,7 +40,11 @@ def _make_executor(workers: int | None) -> Executor | None:
     if count <= 0:
         return None
     # spawn, not fork: the crawler process runs threads (reactor, playwright) by now.
-    return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=worker_init,
+    )
 
 
 _DETECTOR_KEYS = ("name", "opencv", "cascade", "fallback_cascade", "verify_cascade")
