@@ -273,3 +273,18 @@ def test_warc_files_pass_warcio_check(demo_crawl: DemoCrawl) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_browser_feed_requests_are_archived(demo_crawl: DemoCrawl) -> None:
+    """The JSON API a JavaScript feed fetched in chromium is in the WARC beside its page."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    api_responses = []
+    for path in (demo_crawl.out / "warc").glob("*.warc.gz"):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                if record.rec_type == "response" and "maplebook.ca/api/feed" in uri:
+                    api_responses.append(record.content_stream().read())
+    assert api_responses, "the feed's API responses were not archived"
+    assert any(b"photo" in body or b".jpg" in body for body in api_responses)
