@@ -53,6 +53,7 @@ class FaceSettings:
     cascade: str = "lbp"  # lbp | haar-default | haar-alt2
     # run on the large-face pass when the first cascade found nothing
     fallback_cascade: str | None = "haar-default"
+    fallback_scale_factor: float = 1.2
     work_short_side: int = 160
     scale_factor: float = 1.15
     min_neighbors: int = 2
@@ -68,7 +69,7 @@ class FaceSettings:
     verify_cascade: str | None = "haar-alt2"
     verify_min_neighbors: int = 2
     verify_margin: float = 0.25
-    verify_size: int = 96
+    verify_size: int = 64
 
 
 def _skimage_lbp_text() -> str | None:
@@ -195,7 +196,7 @@ class FaceDetector:
         if not boxes and fallback is not None:
             # the fast cascade misses some tight portraits (mugshots, avatars): look again for
             # large faces only, which is cheap on the reduced copy
-            boxes = self._large_pass(fallback, work, scale)
+            boxes = self._large_pass(fallback, work, scale, s.fallback_scale_factor)
         clipped = [c for c in (_clip(b, width, height) for b in boxes) if c is not None]
         return [b for b in merge(clipped, s.merge_iou) if self._confirmed(gray, b)]
 
@@ -213,7 +214,9 @@ class FaceDetector:
         )
         return [_scale_box(b, 1 / scale, 0) for b in found]
 
-    def _large_pass(self, cascade: Any, work: np.ndarray, scale: float) -> list[Box]:
+    def _large_pass(
+        self, cascade: Any, work: np.ndarray, scale: float, scale_factor: float | None = None
+    ) -> list[Box]:
         s = self.settings
         large = int(min(work.shape) * s.large_fraction)
         scale2 = min(1.0, s.large_target / max(1, large))
@@ -222,7 +225,7 @@ class FaceDetector:
         padded = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         found = cascade.detectMultiScale(
             padded,
-            scaleFactor=s.large_scale_factor,
+            scaleFactor=scale_factor or s.large_scale_factor,
             minNeighbors=s.large_min_neighbors,
             minSize=(s.min_size, s.min_size),
         )
