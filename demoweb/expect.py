@@ -218,3 +218,64 @@ def _compliant(
     if after:
         return {"decision": "skip", "stage": "after-download", "reasons": ordered(after)}
     return {"decision": "collect", "stage": None, "reasons": []}
+
+
+def audit_expect(
+    policy: HostPolicy,
+    img: Img,
+    page: dict[str, Any],
+    page_signals: list[Signal],
+    image_signals: list[Signal],
+) -> dict[str, Any]:
+    """What ``provtrack audit`` must decide for the image URL listed in a dataset manifest.
+
+    ``url_only``: the manifest gives the image URL alone, so only what the image's host says
+    about the image path counts (robots.txt, the terms, tdmrep.json, ai.txt, the robots group's
+    usage lines) and, after download, the image's own headers and embedded signals.
+    ``with_page``: the manifest also names the page it was found on (any of ``pages``); the
+    page's own decision (robots.txt for the page path) and its page-level signals count too.
+    """
+    return {
+        "url_only": _audit(policy, img, None, [], image_signals),
+        "with_page": _audit(policy, img, page, page_signals, image_signals),
+    }
+
+
+def _audit(
+    policy: HostPolicy,
+    img: Img,
+    page: dict[str, Any] | None,
+    page_signals: list[Signal],
+    image_signals: list[Signal],
+) -> dict[str, Any]:
+    before: set[str] = set()
+    if page is not None:
+        if page["decision"] == "skip":
+            # the page is not fetched (robots.txt or terms forbid it): its own signals stay
+            # unread, and what forbade fetching it forbids taking its images
+            before |= set(page["reasons"])
+        else:
+            before |= {
+                s["kind"] for s in page_signals if s["restricts"] and s["kind"] in _PAGE_LEVEL_KINDS
+            }
+    if img.hostile != "link_local":
+        if not policy.allows(img.path):
+            before.add("robots")
+        if policy.terms_ban and policy.allows("/") and policy.host.terms is not None:
+            if policy.allows(policy.host.terms.path):
+                before.add("terms")
+        if policy.tdm_reserved(img.path):
+            before.add("tdm-reservation")
+        if policy.ai_txt_disallows(img.path):
+            before.add("ai-txt")
+        before |= policy.robots_usage_reasons()
+    if before:
+        return {"decision": "skip", "stage": "before-download", "reasons": ordered(before)}
+    failure = FAILURES.get(img.hostile or "")
+    if failure:
+        stage = "before-download" if failure == "refused_address" else "after-download"
+        return {"decision": "fail", "stage": stage, "reasons": [failure]}
+    after = {s["kind"] for s in image_signals if s["restricts"] and s["kind"] in _IMAGE_LEVEL_KINDS}
+    if after:
+        return {"decision": "skip", "stage": "after-download", "reasons": ordered(after)}
+    return {"decision": "collect", "stage": None, "reasons": []}

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from demoweb import c2pasign, imagefiles
-from demoweb.expect import HostPolicy, image_expect, page_expect
+from demoweb.expect import HostPolicy, audit_expect, image_expect, page_expect
 from demoweb.htmlscan import absolute
 from demoweb.model import Host, Img
 from demoweb.optouts import (
@@ -245,7 +245,10 @@ def _image_entry(
         },
         "signals": own,
         "hostile": img.hostile,
-        "expect": image_expect(policy, img, page_exp, page_sigs, own),
+        "expect": {
+            **image_expect(policy, img, page_exp, page_sigs, own),
+            "audit": audit_expect(policy, img, page_exp, page_sigs, own),
+        },
     }
 
 

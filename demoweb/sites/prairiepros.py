@@ -4,6 +4,10 @@ Listing pages show thumbnails with no signal. Profile pages carry schema.org Per
 PostalAddress; three of them opt their headshot out in different ways (meta ``noimageindex``,
 ``X-Robots-Tag: noml``, ``Content-Signal: ai-train=no``). The home page carries a meta tag
 scoped to GPTBot only. The terms forbid commercial reuse, not crawling.
+
+The members' area (``/members/``) is disallowed in robots.txt, but the headshots it shows are
+served from ``/img/members/``, which robots.txt allows: a crawler never reaches them, and a
+dataset that lists their URLs without the page has no robots.txt rule against them.
 """
 
 from __future__ import annotations
@@ -184,6 +188,22 @@ def _profile(pro: Pro) -> Page:
     return Page(f"/pros/{pro.slug}", html, headers=pro.headers)
 
 
+MEMBERS = (
+    Img("/img/members/jordan-lee.jpg", photo="lfw-046", alt="Jordan Lee", title="Jordan Lee"),
+    Img("/img/members/maria-santos.jpg", photo="lfw-051", alt="Maria Santos"),
+)
+"""Headshots shown only in the members' area (a page robots.txt disallows)."""
+
+
+def _members() -> Page:
+    tiles = "\n".join(f"<li>{img_tag(m, cls='thumb')} {esc(m.alt)}</li>" for m in MEMBERS)
+    html = CHROME.page(
+        "Members' area · PrairiePros",
+        f"<h1>Members' area</h1>\n<p>Signed-in members only.</p>\n<ul>\n{tiles}\n</ul>",
+    )
+    return Page("/members/", html)
+
+
 def _listing(city: str) -> Page:
     rows = "\n".join(
         f'<li><a href="/pros/{p.slug}">{img_tag(p.thumb, cls="thumb")} {esc(p.name)}</a> · '
@@ -203,7 +223,8 @@ def host() -> Host:
     home = CHROME.page(
         "PrairiePros · Find a professional in Alberta",
         "<h1>Find a trusted professional in Alberta</h1>\n"
-        '<p>Browse <a href="/calgary">Calgary</a> or <a href="/edmonton">Edmonton</a>.</p>',
+        '<p>Browse <a href="/calgary">Calgary</a> or <a href="/edmonton">Edmonton</a>.</p>\n'
+        '<p><a href="/members/">Members sign in</a></p>',
         head='<meta name="GPTBot" content="noai">\n',
     )
     terms = CHROME.page(
@@ -228,9 +249,12 @@ def host() -> Host:
             _listing("Edmonton"),
             *(_profile(p) for p in PROS),
             Page(TERMS.path, terms),
+            _members(),
         ),
-        images=tuple(img for p in PROS for img in (p.thumb, p.headshot)),
-        robots=Robots(groups=(RobotsGroup(("*",), (("Disallow", "/admin/"),)),)),
+        images=(*(img for p in PROS for img in (p.thumb, p.headshot)), *MEMBERS),
+        robots=Robots(
+            groups=(RobotsGroup(("*",), (("Disallow", "/admin/"), ("Disallow", "/members/"))),)
+        ),
         terms=TERMS,
         addresses=(ADDRESS, *(f"{p.street}, {p.city}, AB {p.postal}" for p in PROS)),
         phones=(PHONE, *(p.phone for p in PROS)),
