@@ -12,17 +12,30 @@ from collections.abc import Callable
 
 from sqlmodel import SQLModel
 
-from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, SnapshotRecord
+from provenance.records import (
+    DatasetEntryRecord,
+    ImageRecord,
+    OccurrenceRecord,
+    PageRecord,
+    SnapshotRecord,
+)
 from provenance.store import Store
-from provenance.store.mapping import image_rows, occurrence_rows, page_rows, snapshot_rows
+from provenance.store.mapping import (
+    dataset_entry_rows,
+    image_rows,
+    occurrence_rows,
+    page_rows,
+    snapshot_rows,
+)
 
-Record = SnapshotRecord | PageRecord | ImageRecord | OccurrenceRecord
+Record = SnapshotRecord | PageRecord | ImageRecord | OccurrenceRecord | DatasetEntryRecord
 
 _MAPPERS: dict[type, Callable[[str, object], list[SQLModel]]] = {
     SnapshotRecord: snapshot_rows,  # type: ignore[dict-item]
     PageRecord: page_rows,  # type: ignore[dict-item]
     ImageRecord: image_rows,  # type: ignore[dict-item]
     OccurrenceRecord: occurrence_rows,  # type: ignore[dict-item]
+    DatasetEntryRecord: dataset_entry_rows,  # type: ignore[dict-item]
 }
 
 

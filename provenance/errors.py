@@ -58,3 +58,8 @@ class PolicyError(ProvtrackError):
 
 class CrawlError(ProvtrackError):
     """A crawl could not start or finish (proxy unreachable, seeds invalid...)."""
+
+
+class InputError(ConfigError):
+    """A dataset manifest, img2dataset folder or web archive cannot be read as given (missing
+    column, unknown format, not a WARC); the message names the file and, where known, the row."""

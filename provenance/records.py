@@ -122,6 +122,29 @@ class ImageRecord:
     warc: WarcRef | None = None
 
 
+@dataclass(slots=True)
+class DatasetEntryRecord:
+    """One row of a dataset an audit read, joined to the image record of its URL.
+
+    ``source`` and ``row`` place it in the dataset (manifest file and 0-based row, img2dataset
+    shard table and row, or WARC file and record offset); ``key`` is the dataset's own key.
+    ``problem`` says why the URL could not be audited at all (never fetched). ``local`` is what
+    the dataset itself holds for the row (an img2dataset file's outcome and media facts) and
+    ``presence`` how that copy compares with what the URL serves now.
+    """
+
+    source: str
+    row: int
+    url: str
+    key: str | None = None
+    caption: str | None = None
+    page_url: str | None = None
+    problem: str | None = None
+    local: dict[str, Any] = field(default_factory=dict)
+    presence: str | None = None
+    presence_detail: dict[str, Any] = field(default_factory=dict)
+
+
 def failure(value: str, evidence: str) -> dict[str, Any]:
     """A reason object for a failed fetch or an unreadable image (not a signal)."""
     return {"kind": "failure", "value": value, "source": "crawler", "evidence": evidence}

@@ -30,6 +30,7 @@ from provenance.store.canonical import record_digest
 from provenance.store.db import GENESIS, entry_hash, subject_of
 from provenance.store.models import (
     CrawlRun,
+    DatasetEntry,
     Evaluation,
     EvidenceEntry,
     HostSnapshot,
@@ -58,6 +59,7 @@ TABLES: tuple[type[SQLModel], ...] = (
     Page,
     Image,
     ImageOccurrence,
+    DatasetEntry,
     SignalRecord,
     VerdictRecord,
     Evaluation,

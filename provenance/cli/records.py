@@ -24,19 +24,43 @@ def register(app: typer.Typer) -> None:
         ] = Path("provtrack-out"),
         db: Annotated[str | None, typer.Option(help="Store URL, if not OUT/provtrack.db.")] = None,
         format: Annotated[
-            str, typer.Option("--format", help="jsonl, csv or wacz (WARCs + index + records).")
+            str,
+            typer.Option(
+                "--format",
+                help="jsonl, csv, parquet (joined to the audited dataset's rows) or wacz "
+                "(WARCs + index + records).",
+            ),
         ] = "jsonl",
         run_id: Annotated[
             str | None, typer.Option(help="Only this run (default: all runs).")
         ] = None,
         dest: Annotated[
-            Path | None, typer.Option(help="Output file (default: OUT/export/records.<format>).")
+            Path | None,
+            typer.Option(
+                help="Output file (default: OUT/export/records.<format>); '-' writes parquet "
+                "to standard output."
+            ),
         ] = None,
         warc_dir: WarcDirOption = None,
     ) -> None:
         """Export image records with their provenance: JSONL, CSV, or a WACZ web archive."""
         store = open_crawl_store(out, db)
-        if format == "jsonl":
+        if dest is not None and str(dest) == "-" and format != "parquet":
+            raise ConfigError("--dest - (standard output) is for --format parquet")
+        if format == "parquet":
+            import sys
+
+            from provenance.export.parquet import write_parquet
+
+            to_stdout = dest is not None and str(dest) == "-"
+            path = dest or out / "export" / "records.parquet"
+            target = sys.stdout.buffer if to_stdout else path
+            written = write_parquet(store, target, run_id)
+            count = written.rows
+            if to_stdout:
+                sys.stdout.buffer.flush()
+            err_console.print(f"{len(written.columns)} columns, {len(written.runs)} runs")
+        elif format == "jsonl":
             from provenance.export.jsonl import write_jsonl
 
             path = dest or out / "export" / "records.jsonl"
@@ -57,8 +81,10 @@ def register(app: typer.Typer) -> None:
                 f"lines, {summary.pages} pages, {summary.evidence_entries} evidence entries"
             )
         else:
-            raise ConfigError(f"unknown export format {format!r} (jsonl, csv or wacz)")
-        err_console.print(f"wrote {count} image records to {path}")
+            raise ConfigError(f"unknown export format {format!r} (jsonl, csv, parquet or wacz)")
+        noun = "rows" if format == "parquet" else "image records"
+        where = "standard output" if str(path) == "-" else path
+        err_console.print(f"wrote {count} {noun} to {where}")
 
     @app.command()
     def show(

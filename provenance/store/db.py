@@ -28,6 +28,7 @@ from provenance.errors import ConfigError, StoreError
 from provenance.store.canonical import canonical_json, record_digest
 from provenance.store.models import (
     CrawlRun,
+    DatasetEntry,
     Evaluation,
     EvidenceEntry,
     HostSnapshot,
@@ -57,6 +58,7 @@ _NATURAL_KEYS: dict[type[SQLModel], tuple[str, ...]] = {
     Page: ("run_id", "url"),
     Image: ("run_id", "url"),
     ImageOccurrence: ("run_id", "image_url", "page_url"),
+    DatasetEntry: ("run_id", "source", "row"),
     Evaluation: ("id",),
     VerdictOutcome: ("digest",),
 }
@@ -67,6 +69,7 @@ _KIND: dict[type[SQLModel], str] = {
     Page: "page",
     Image: "image",
     ImageOccurrence: "occurrence",
+    DatasetEntry: "dataset-entry",
     SignalRecord: "signal",
     VerdictRecord: "verdict",
     Evaluation: "evaluation",

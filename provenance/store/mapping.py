@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from provenance.records import (
+    DatasetEntryRecord,
     ImageRecord,
     OccurrenceRecord,
     PageRecord,
@@ -14,7 +15,14 @@ from provenance.records import (
     WarcRef,
 )
 from provenance.signals.model import Signal
-from provenance.store.models import HostSnapshot, Image, ImageOccurrence, Page, SignalRecord
+from provenance.store.models import (
+    DatasetEntry,
+    HostSnapshot,
+    Image,
+    ImageOccurrence,
+    Page,
+    SignalRecord,
+)
 
 
 def _signal_rows(run_id: str, subject: str, signals: list[Signal]) -> list[SQLModel]:
@@ -177,3 +185,22 @@ def image_rows(run_id: str, rec: ImageRecord) -> list[SQLModel]:
         warc_offset=rec.warc.offset if rec.warc else None,
     )
     return [row, *_signal_rows(run_id, rec.url, rec.signals)]
+
+
+def dataset_entry_rows(run_id: str, rec: DatasetEntryRecord) -> list[SQLModel]:
+    """One dataset entry row."""
+    return [
+        DatasetEntry(
+            run_id=run_id,
+            source=rec.source,
+            row=rec.row,
+            key=rec.key,
+            url=rec.url,
+            caption=rec.caption,
+            page_url=rec.page_url,
+            problem=rec.problem,
+            local=rec.local,
+            presence=rec.presence,
+            presence_detail=rec.presence_detail,
+        )
+    ]

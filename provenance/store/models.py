@@ -160,6 +160,33 @@ class ImageOccurrence(SQLModel, table=True):
     found_at: datetime = Field(default_factory=utcnow)
 
 
+class DatasetEntry(SQLModel, table=True):
+    """One row of a dataset an audit read (manifest row, img2dataset shard row, archived image),
+    pointing at the image record of its URL in the same run.
+
+    A dataset may list one URL many times: each row is an entry, and all of them share the one
+    image record of that URL (``image`` by ``run_id`` and ``url``). ``key`` joins results back
+    to the dataset; ``local`` and ``presence`` describe the dataset's own copy, if it has one.
+    """
+
+    __tablename__ = "dataset_entry"
+    __table_args__ = (UniqueConstraint("run_id", "source", "row"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True)
+    source: str
+    row: int
+    key: str | None = Field(default=None, index=True)
+    url: str = Field(index=True)
+    caption: str | None = None
+    page_url: str | None = None
+    problem: str | None = None
+    local: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    presence: str | None = None  # same | changed | gone | unknown
+    presence_detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
 class SignalRecord(SQLModel, table=True):
     """One observed signal (see provenance.signals.model.Signal) on a host, page or image."""
 
