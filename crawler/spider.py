@@ -68,6 +68,18 @@ def classify_failure(fail: Failure) -> tuple[str, str]:
     return "fetch_failed", f"{name}: {message}"
 
 
+def _unique(signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Signal dicts without repeats (the page's and the image's robots line may be one)."""
+    seen: set[tuple[object, ...]] = set()
+    out: list[dict[str, Any]] = []
+    for signal in signals:
+        key = (signal.get("kind"), signal.get("value"), signal.get("evidence"), signal.get("url"))
+        if key not in seen:
+            seen.add(key)
+            out.append(signal)
+    return out
+
+
 class ProvenanceSpider(scrapy.Spider):
     """Crawls from seeds within the seeds' hosts (and allowed hosts) with depth and count caps."""
 
@@ -251,6 +263,11 @@ class ProvenanceSpider(scrapy.Spider):
             "provtrack_chain": chain,
             "provtrack_seed": seed,
             "provtrack_page_signals": signals,
+            # reproduce mode: a page fetched against an opt-out (robots.txt disallowing the
+            # page, terms) made its images reachable; their records say so
+            "provtrack_page_overridden": [
+                s.to_dict() for s in meta.get("provtrack_overridden", [])
+            ],
         }
         for candidate in signals.images:
             if candidate.attribute != "src" and not candidate.largest:
@@ -355,7 +372,12 @@ class ProvenanceSpider(scrapy.Spider):
             mode=self.ctx.config.mode,
             decision="collected",
             fetched_at=meta.get("provtrack_fetched_at") or datetime.now(UTC),
-            overridden=[s.to_dict() for s in meta.get("provtrack_overridden", [])],
+            overridden=_unique(
+                [
+                    *meta.get("provtrack_page_overridden", []),
+                    *(s.to_dict() for s in meta.get("provtrack_overridden", [])),
+                ]
+            ),
             http_status=response.status,
             content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
             request_headers=header_pairs(response.request.headers) if response.request else [],
