@@ -23,11 +23,15 @@ if TYPE_CHECKING:
 DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.AddressGuardMiddleware": 50,
     "crawler.gate.OptOutGateMiddleware": 100,
+    # archive audits only: the archive answers what the gate lets through
+    "crawler.replay.ArchiveReplayMiddleware": 900,
     # next to the downloader: sees every hop and the body as served
     "crawler.capture.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.MediaPipeline": 100,
+    # audit runs only: a dataset's local copies against what the URL serves now
+    "crawler.auditpipe.AuditPipeline": 150,
     "crawler.pipelines.JurisdictionPipeline": 200,
     "crawler.pipelines.StorePipeline": 900,
 }

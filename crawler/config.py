@@ -14,9 +14,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from demoweb.names import is_demo_host
+from provenance.dataset.plan import AuditPlan
 from provenance.errors import ConfigError, RefusedError
 
-MODES = ("compliant", "reproduce")
+MODES = ("compliant", "reproduce", "audit")
 USER_AGENT_TOKEN = "provtrack"  # noqa: S105 - a robots.txt product token, not a secret
 
 
@@ -58,6 +59,7 @@ class CrawlConfig:
     download_timeout: float = 20.0
     log_file: Path | None = None
     extra_settings: dict[str, object] = field(default_factory=dict)
+    audit: AuditPlan | None = None  # mode audit: the datasets to read instead of seeds
 
     def __post_init__(self) -> None:
         if not self.run_id:
@@ -79,6 +81,10 @@ class CrawlConfig:
         """Refuse configurations that are wrong or that cross the ethics line."""
         if self.mode not in MODES:
             raise ConfigError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
+        if (self.mode == "audit") != (self.audit is not None):
+            raise ConfigError("mode audit reads an AuditPlan, and only mode audit does")
+        if self.mode == "audit":
+            return  # no seeds: the datasets name the URLs, each checked by the gate
         if not self.seeds:
             raise ConfigError("no seed URL given")
         for seed in self.seeds:

@@ -31,6 +31,7 @@ from crawler.context import CrawlContext, get_context
 from crawler.policyread import read_host_documents
 from provenance.hostpolicy import HostPolicy, policy_from_snapshots
 from provenance.optout import TombstoneSet
+from provenance.signals._fetch import NOT_CAPTURED
 from provenance.signals.model import Signal
 from provenance.store.mapping import snapshot_record
 
@@ -73,6 +74,7 @@ class Fetched:
     error: str | None = None
     truncated: bool = False
     warc: Any = None
+    read_from: str | None = None  # an audited archive's capture, or "live" (today's web)
 
     @property
     def sha256(self) -> str | None:
@@ -133,12 +135,17 @@ class HostRegistry:
             response: Response = await self.crawler.engine.download_async(request)
         except Exception as err:  # every failure is an observation, never a crash
             self.crawler.stats.inc_value(f"provtrack/policy/error/{type(err).__name__}")
-            return Fetched(url=url, fetched_at=started, error=f"{type(err).__name__}: {err}")
+            # an audited archive's "not captured" keeps its wording: readers key on it
+            text = str(err)
+            error = text if text.startswith(NOT_CAPTURED) else f"{type(err).__name__}: {err}"
+            return Fetched(url=url, fetched_at=started, error=error)
         body = response.body
         truncated = len(body) > MAX_POLICY_BYTES
         return Fetched(
             url=url,
-            fetched_at=started,
+            # an archive's document is dated when it was captured, not when it was read
+            fetched_at=response.meta.get("provtrack_fetched_at") or started,
+            read_from=response.meta.get("provtrack_read_from"),
             status=response.status,
             body=body[:MAX_POLICY_BYTES],
             headers=header_map(response.headers),
@@ -236,7 +243,9 @@ class OptOutGateMiddleware:
             decision = policy.page_decision(request.url)
         else:
             decision = policy.image_decision_before(
-                request.url, request.meta.get("provtrack_page_signals")
+                request.url,
+                request.meta.get("provtrack_page_signals"),
+                request.meta.get("provtrack_page_refused", ()),
             )
             request.meta["provtrack_considered"] = decision.considered
         if not decision.reasons:

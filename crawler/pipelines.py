@@ -19,7 +19,14 @@ from crawler.context import CrawlContext, get_context
 from crawler.gate import host_policy_for, tombstones_for
 from crawler.mediawork import analyze_to_dict, embedded_signals, worker_init
 from provenance.matching import HashSet, QueryImage, mirror_hashes
-from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, WarcRef, failure
+from provenance.records import (
+    DatasetEntryRecord,
+    ImageRecord,
+    OccurrenceRecord,
+    PageRecord,
+    WarcRef,
+    failure,
+)
 from provenance.signals.model import Signal
 from provenance.signals.scope import own_signals
 
@@ -33,6 +40,15 @@ if TYPE_CHECKING:
 SKIP_KEEPS = ("status", "reason", "sha256", "byte_size", "format", "width", "height", "xmp", "c2pa")
 # What a skip for an opted-out photograph keeps: nothing embedded (creator names, places).
 OPTOUT_KEEPS = ("status", "sha256", "byte_size", "format", "width", "height")
+
+
+_MEDIA_EXECUTOR = "_provtrack_media_executor"
+
+
+def media_executor(crawler: Crawler) -> Executor | None:
+    """The media workers' pool (None: analyse in this process)."""
+    executor: Executor | None = getattr(crawler, _MEDIA_EXECUTOR, None)
+    return executor
 
 
 def _make_executor(workers: int | None) -> Executor | None:
@@ -70,6 +86,8 @@ class MediaPipeline:
         self.crawler = crawler
         self.ctx: CrawlContext = get_context(crawler)
         self.executor = _make_executor(self.ctx.config.media_workers)
+        # the audit pipeline analyses a dataset's local copies in the same worker processes
+        setattr(crawler, _MEDIA_EXECUTOR, self.executor)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -181,10 +199,17 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
+    def _keeps_bytes(self) -> bool:
+        config = self.ctx.config
+        return config.mode != "audit" or (config.audit is not None and config.audit.keep_bytes)
+
     def _warc_image(self, item: ImageRecord) -> None:
         ctx = self.ctx
         fetched_at = item.fetched_at or datetime.now(UTC)
-        if item.body is not None and item.http_status is not None:
+        keep = self._keeps_bytes()
+
+        def exchange(body: bytes | None) -> WarcRef:
+            assert item.http_status is not None
             pointer = ctx.warc.write_exchange(
                 url=item.url,
                 method="GET",
@@ -192,12 +217,23 @@ class StorePipeline:
                 status=item.http_status,
                 reason=item.reason_phrase,
                 response_headers=[(k, v) for k, vs in item.response_headers.items() for v in vs],
-                body=item.body,
+                body=body or b"",
                 ip=item.server_ip,
                 fetched_at=fetched_at,
+                # an audit hashes the bytes and keeps them only when asked; a skip never
+                # keeps them; the headers are kept either way
+                truncated=None if body is not None else "length",
             )
-            item.warc = WarcRef(pointer.file, pointer.offset)
+            return WarcRef(pointer.file, pointer.offset)
+
+        if item.body is not None and item.http_status is not None:
+            item.warc = exchange(item.body if keep else None)
         elif item.decision == "skipped" and item.stage == "after-download":
+            # the response headers a skip rests on (X-Robots-Tag, tdm-reservation), not for an
+            # opted-out photograph, whose URL the purge already removed from the archive
+            optout = any(r.get("kind") == "optout-registry" for r in item.reasons)
+            if item.http_status is not None and not optout:
+                exchange(None)
             pointer = ctx.warc.write_metadata(
                 item.url,
                 {
@@ -221,7 +257,11 @@ class StorePipeline:
             self._warc_image(item)
             item.body = None
             self.ctx.sink.add(item)
+            for entry in item.entries:
+                self.ctx.sink.add(entry)
             self.ctx.count(f"images/{item.decision}")
+        elif isinstance(item, DatasetEntryRecord):
+            self.ctx.sink.add(item)  # an audited row that could not be fetched (its problem)
         elif isinstance(item, PageRecord | OccurrenceRecord):
             if isinstance(item, OccurrenceRecord) and self._opted_out(item.image_url):
                 # a purge removed these once; the page still records that it shows the URL

@@ -23,6 +23,7 @@ from provenance.hostpolicy import HostPolicy, may_fetch_document, policy_from_sn
 from provenance.jurisdiction import infer_site
 from provenance.observation import Status
 from provenance.records import ImageRecord, SnapshotRecord
+from provenance.signals._fetch import NOT_CAPTURED
 from provenance.signals._vocab import PROVTRACK_AGENT
 from provenance.signals.aitxt import AiTxt
 from provenance.signals.model import Signal
@@ -64,7 +65,12 @@ def _snapshot(
         truncated=fetched.truncated,
         server_ip=fetched.server_ip,
         body=fetched.body,
-        parsed={**parsed, "fetch_error": fetched.error, "headers": fetched.headers},
+        parsed={
+            **parsed,
+            "fetch_error": fetched.error,
+            "headers": fetched.headers,
+            **({"read_from": fetched.read_from} if fetched.read_from else {}),
+        },
         signals=signals or [],
         warc=fetched.warc,
     )
@@ -81,6 +87,23 @@ def _not_fetched(kind: str, host: str, url: str, why: str) -> SnapshotRecord:
         status=Status.ABSENT.value,
         reason=why,
         fetched_at=datetime.now(UTC),
+    )
+
+
+def _not_captured(fetched: Fetched) -> bool:
+    return bool(fetched.error) and str(fetched.error).startswith(NOT_CAPTURED)
+
+
+def _not_captured_snapshot(kind: str, host: str, fetched: Fetched) -> SnapshotRecord:
+    """A document an audited archive does not hold: unknown, and the gate never allows on it."""
+    return _snapshot(
+        kind,
+        host,
+        fetched,
+        Status.NOT_CAPTURED.value,
+        Status.NOT_CAPTURED,
+        str(fetched.error),
+        {},
     )
 
 
@@ -151,6 +174,11 @@ async def fetch_host_documents(
         snapshots.append(_not_fetched("terms", host, home, why))
         return snapshots
     fetched = await fetch(home)
+    if _not_captured(fetched):
+        # an audited archive without the home page: its terms link, and so the terms, unknown
+        snapshots.append(_not_captured_snapshot("home", host, fetched))
+        snapshots.append(_not_captured_snapshot("terms", host, fetched))
+        return snapshots
     base = fetched.final_url or home
     text = (fetched.body or b"").decode("utf-8", "replace")
     links = [(link.url, link.text) for link in extract_page(base, text).links]
@@ -177,6 +205,9 @@ async def fetch_host_documents(
         snapshots.append(_not_fetched("terms", host, url, why))
         return snapshots
     fetched = await fetch(url)
+    if _not_captured(fetched):
+        snapshots.append(_not_captured_snapshot("terms", host, fetched))
+        return snapshots
     reading = read_terms(url, fetched.body or b"", fetched.status, fetched.fetched_at)
     snapshots.append(
         _snapshot(

@@ -21,7 +21,7 @@ from crawler.config import CrawlConfig
 from crawler.context import get_context
 from crawler.settings import build_settings
 from crawler.spider import ProvenanceSpider
-from provenance.records import ImageRecord, PageRecord
+from provenance.records import DatasetEntryRecord, ImageRecord, PageRecord
 from provenance.store.models import CrawlRun
 from provenance.subjects import refine_subjects
 
@@ -50,13 +50,20 @@ def _make_crawler(
     first: bool,
 ) -> Crawler:
     # The first crawl of the process installs the (asyncio) reactor; later ones reuse it.
-    crawler = Crawler(ProvenanceSpider, build_settings(config), init_reactor=first)
+    spider: type[ProvenanceSpider] = ProvenanceSpider
+    if config.mode == "audit":
+        from crawler.audit import AuditSpider
+
+        spider = AuditSpider
+    crawler = Crawler(spider, build_settings(config), init_reactor=first)
 
     def item_scraped(item: Any, **_: Any) -> None:
         counts = summary.counts
         if isinstance(item, ImageRecord):
             key = f"images_{item.decision}"
             counts[key] = counts.get(key, 0) + 1
+            if item.entries:
+                counts["rows"] = counts.get("rows", 0) + len(item.entries)
             faces = item.media.get("faces") if isinstance(item.media, dict) else None
             if isinstance(faces, dict) and faces.get("count"):
                 counts["images_with_faces"] = counts.get("images_with_faces", 0) + 1
@@ -66,6 +73,9 @@ def _make_crawler(
         elif isinstance(item, PageRecord):
             key = f"pages_{item.decision}"
             counts[key] = counts.get(key, 0) + 1
+        elif isinstance(item, DatasetEntryRecord):
+            counts["rows"] = counts.get("rows", 0) + 1
+            counts["rows_refused"] = counts.get("rows_refused", 0) + 1
         if progress is not None:
             progress(config.run_id, counts)
 
@@ -87,6 +97,14 @@ def _make_crawler(
                         "proxy": config.proxy,
                         "render": config.render,
                         "frontier": config.frontier,
+                        **(
+                            {
+                                "audit": config.audit.describe(),
+                                "columns": config.audit.describe()["columns"],
+                            }
+                            if config.audit
+                            else {}
+                        ),
                     },
                     started_at=summary.started_at,
                 )

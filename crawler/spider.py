@@ -35,6 +35,7 @@ from provenance.records import (
     PageRecord,
     failure,
 )
+from provenance.signals._fetch import NOT_CAPTURED
 from provenance.signals.scope import own_signals
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ def classify_failure(fail: Failure) -> tuple[str, str]:
     name = type(exc).__name__
     if isinstance(exc, RefusedAddress):
         return "refused_address", message
+    if message.startswith(NOT_CAPTURED):
+        return "not_captured", message
     if isinstance(exc, RefusedHost):
         return "refused_host", message
     if isinstance(exc, HttpError):

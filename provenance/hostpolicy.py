@@ -8,10 +8,12 @@ of fetching the documents again, so each host is snapshotted once per run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from provenance.jurisdiction import Evidence, infer_site, site_evidence
+from provenance.observation import Status
 from provenance.records import SnapshotRecord
 from provenance.signals import gate
 from provenance.signals._vocab import PROVTRACK_AGENT
@@ -59,9 +61,14 @@ class HostPolicy:
             return replace(decision, allowed=True, reasons=[], rule_ids=[])
         return decision
 
-    def image_decision_before(self, url: str, page: Any) -> gate.GateDecision:
-        """May the crawl request this image, found on ``page`` (its PageSignals)?"""
-        return gate.check_image_before(self.context, url, page, mode=self.mode)
+    def image_decision_before(
+        self, url: str, page: Any, page_refused: Sequence[Signal] = ()
+    ) -> gate.GateDecision:
+        """May the crawl request this image, found on ``page`` (its PageSignals)? An audit
+        passes ``page_refused``: why the page a dataset names for the image was not fetched."""
+        return gate.check_image_before(
+            self.context, url, page, mode=self.mode, page_refused=page_refused
+        )
 
     def image_decision_after(
         self, url: str, headers: dict[str, list[str]], embedded: list[Signal]
@@ -112,13 +119,20 @@ def policy_from_snapshots(host: str, mode: str, snapshots: list[SnapshotRecord])
         tdm = TdmFile.from_fetch(
             snap.url, snap.http_status, snap.body, _error(snap), snap.fetched_at
         )
-    terms = read_terms_snapshot(snap) if (snap := fetched("terms")) is not None else None
+    terms_snap = by_kind.get("terms")
+    terms_missing = None
+    if terms_snap is not None and terms_snap.outcome == Status.NOT_CAPTURED.value:
+        terms_missing = f"terms {terms_snap.reason}"
+        terms = None
+    else:
+        terms = read_terms_snapshot(snap) if (snap := fetched("terms")) is not None else None
     context = gate.HostContext(
         robots=robots,
         ai_txt=ai_txt,
         tdmrep=tdm,
         terms=tuple((c.kind.value, c.sentence) for c in terms.clauses) if terms else (),
         terms_url=terms.url if terms else None,
+        terms_not_captured=terms_missing,
     )
     documents = frozenset(
         url

@@ -17,3 +17,4 @@ class Status(StrEnum):
     UNPARSEABLE = "unparseable"  # present but not readable as what it claims to be
     TOO_LARGE = "too_large"  # over a size, pixel or decompression cap
     FETCH_FAILED = "fetch_failed"  # network error, timeout, 5xx
+    NOT_CAPTURED = "not_captured"  # read from a web archive that does not hold it: unknown

@@ -120,6 +120,8 @@ class ImageRecord:
     subject_jurisdiction: list[dict[str, Any]] = field(default_factory=list)
     subject: dict[str, Any] = field(default_factory=dict)
     warc: WarcRef | None = None
+    # audit runs: the dataset rows that list this URL, stored with the record
+    entries: list[DatasetEntryRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -125,8 +125,13 @@ class WarcWriter:
         ip: str | None,
         fetched_at: datetime,
         protocol: str = "HTTP/1.1",
+        truncated: str | None = None,
     ) -> WarcPointer:
-        """Write a response record and its request record; return where the response is."""
+        """Write a response record and its request record; return where the response is.
+
+        ``truncated`` (a ``WARC-Truncated`` reason) marks a record written without its payload:
+        an audit keeps every exchange's headers and, unless asked, none of the bytes.
+        """
         fh, writer = self._ensure_open()
         date = _warc_date(fetched_at)
         resp_headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_HEADERS]
@@ -136,6 +141,8 @@ class WarcWriter:
         warc_headers = {"WARC-Date": date}
         if ip:
             warc_headers["WARC-IP-Address"] = ip
+        if truncated:
+            warc_headers["WARC-Truncated"] = truncated
         response = writer.create_warc_record(
             url,
             "response",
@@ -211,6 +218,7 @@ class StoredResponse:
     ip: str | None
     date: str
     record_id: str
+    truncated: str | None = None
 
 
 def read_response(directory: Path, file: str, offset: int) -> StoredResponse:
@@ -233,6 +241,7 @@ def read_response(directory: Path, file: str, offset: int) -> StoredResponse:
                 ip=headers.get_header("WARC-IP-Address"),
                 date=headers.get_header("WARC-Date"),
                 record_id=headers.get_header("WARC-Record-ID"),
+                truncated=headers.get_header("WARC-Truncated"),
             )
     except (OSError, StopIteration, ValueError, Exception) as err:
         raise IntegrityError(f"WARC record {file}@{offset} is unreadable: {err}") from err

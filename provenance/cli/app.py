@@ -12,6 +12,7 @@ import sys
 import typer
 
 from provenance import __version__
+from provenance.cli import audit as audit_cmds
 from provenance.cli import crawl as crawl_cmds
 from provenance.cli import demo as demo_cmds
 from provenance.cli import ops as ops_cmds
@@ -42,6 +43,7 @@ def version() -> None:
 
 
 crawl_cmds.register(app)
+audit_cmds.register(app)
 demo_cmds.register(app)
 record_cmds.register(app)
 policy_cmds.register(app)

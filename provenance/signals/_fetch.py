@@ -9,6 +9,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+NOT_CAPTURED = "not captured"
+"""How the fetch error of a document read from a web archive starts when the archive does not
+hold it (``not captured: ...``). Unknown, never read as allowed: the gate refuses on it."""
+
 
 class FetchClass(StrEnum):
     """How a fetch of a well-known file ended, before reading its content."""
@@ -16,6 +20,7 @@ class FetchClass(StrEnum):
     SUCCESS = "success"  # 2xx: read the body
     UNAVAILABLE = "unavailable"  # 4xx, or a redirect chain the crawler gave up on
     UNREACHABLE = "unreachable"  # 5xx, 429, network error, timeout, no response
+    NOT_CAPTURED = "not_captured"  # read from an archive that does not hold the document
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,8 @@ def classify_fetch(http_status: int | None, error: str | None) -> FetchResult:
     and Google treats it as a server error too. A final 3xx means the crawler stopped
     following redirects (RFC 9309 §2.3.1.2 allows treating that as unavailable).
     """
+    if error and error.startswith(NOT_CAPTURED):
+        return FetchResult(FetchClass.NOT_CAPTURED, error)
     if error:
         return FetchResult(FetchClass.UNREACHABLE, f"fetch failed: {error}")
     if http_status is None:

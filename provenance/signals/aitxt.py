@@ -44,6 +44,7 @@ class AiTxtVerdict(StrEnum):
     DISALLOW = "disallow"
     UNAVAILABLE = "unavailable"  # no ai.txt (4xx): nothing said
     UNKNOWN = "unknown"  # ai.txt could not be fetched (5xx, error): nobody knows
+    NOT_CAPTURED = "not-captured"  # audited from an archive without it: never read as allowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +63,10 @@ class AiTxtDecision:
 
     @property
     def restricts(self) -> bool:
-        """Only an explicit ``Disallow`` restricts; ``unknown`` is recorded, not enforced."""
-        return self.verdict is AiTxtVerdict.DISALLOW
+        """An explicit ``Disallow`` restricts, and so does an ai.txt an audited archive does not
+        hold (a collection made then had one to read; nobody can say it allowed anything);
+        ``unknown`` (a live fetch failed) is recorded, not enforced."""
+        return self.verdict in (AiTxtVerdict.DISALLOW, AiTxtVerdict.NOT_CAPTURED)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ class AiTxt:
         fetched = classify_fetch(http_status, error)
         raw = body or b""
         common = fetch_facts(url, http_status, body, error, fetched_at)
+        if fetched.fetch_class is FetchClass.NOT_CAPTURED:
+            return cls(status=Status.NOT_CAPTURED, reason=fetched.reason, **common)
         if fetched.fetch_class is FetchClass.UNREACHABLE:
             return cls(
                 status=Status.FETCH_FAILED,
@@ -144,16 +149,16 @@ class AiTxt:
     def can_use(self, url: str, agent: str = PROVTRACK_AGENT) -> AiTxtDecision:
         """ai.txt's answer for ``url`` and ``agent`` (falls back to the ``*`` group)."""
         if self._parsed is None:
-            verdict = (
-                AiTxtVerdict.UNKNOWN
-                if self.status is Status.FETCH_FAILED
-                else AiTxtVerdict.UNAVAILABLE
-            )
-            evidence = (
-                f"ai.txt fetch error: {self.error}"
-                if self.error
-                else (f"ai.txt: HTTP {self.http_status}")
-            )
+            verdict = {
+                Status.FETCH_FAILED: AiTxtVerdict.UNKNOWN,
+                Status.NOT_CAPTURED: AiTxtVerdict.NOT_CAPTURED,
+            }.get(self.status, AiTxtVerdict.UNAVAILABLE)
+            if self.status is Status.NOT_CAPTURED:
+                evidence = f"ai.txt {self.error}"
+            elif self.error:
+                evidence = f"ai.txt fetch error: {self.error}"
+            else:
+                evidence = f"ai.txt: HTTP {self.http_status}"
             return AiTxtDecision(url, agent, verdict, self.reason, evidence)
         name = _robotsparse.query_name(agent)
         ruleset = self._parsed.ruleset_for(name)

@@ -37,6 +37,9 @@ from provenance.signals.page import PageSignals
 from provenance.signals.robotstxt import RobotsSnapshot
 from provenance.signals.tdmrep import TDMREP_FILE_SOURCE, TdmFile
 
+NOT_CAPTURED = "not-captured"
+"""The value of a signal whose document an audited archive does not hold."""
+
 
 class Stage(StrEnum):
     """The three moments the gate is asked."""
@@ -51,6 +54,7 @@ class Mode(StrEnum):
 
     COMPLIANT = "compliant"
     REPRODUCE = "reproduce"
+    AUDIT = "audit"  # what a compliant collection would have decided, for someone else's data
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,12 @@ RULES: tuple[GateRule, ...] = (
         lambda s: s.kind is SignalKind.ROBOTS and s.value == "unreachable",
     ),
     GateRule(
+        "robots-not-captured",
+        Stage.PAGE,
+        "audited from an archive that holds no robots.txt of the host: unknown, never allowed",
+        lambda s: s.kind is SignalKind.ROBOTS and s.value == NOT_CAPTURED and _binds(s),
+    ),
+    GateRule(
         "robots-disallow",
         Stage.PAGE,
         "robots.txt disallows the page for provtrack (its own group, else '*')",
@@ -103,6 +113,23 @@ RULES: tuple[GateRule, ...] = (
         Stage.IMAGE_BEFORE,
         "the image host's robots.txt is unreachable: complete disallow",
         lambda s: s.kind is SignalKind.ROBOTS and s.value == "unreachable",
+    ),
+    GateRule(
+        "robots-not-captured",
+        Stage.IMAGE_BEFORE,
+        "audited from an archive that holds no robots.txt of the image host: never allowed",
+        lambda s: s.kind is SignalKind.ROBOTS and s.value == NOT_CAPTURED and _binds(s),
+    ),
+    GateRule(
+        "policy-document-not-captured",
+        Stage.IMAGE_BEFORE,
+        "audited from an archive that holds no ai.txt, tdmrep.json or terms of the image host "
+        "(a collection made then could read them): unknown, never allowed",
+        lambda s: (
+            s.kind in (SignalKind.AI_TXT, SignalKind.TDM_RESERVATION, SignalKind.TERMS)
+            and s.value == NOT_CAPTURED
+            and s.restricts
+        ),
     ),
     GateRule(
         "robots-disallow",
@@ -204,9 +231,23 @@ class HostContext:
     tdmrep: TdmFile | None = None
     terms: Sequence[tuple[str, str]] = ()
     terms_url: str | None = None
+    terms_not_captured: str | None = None  # why an audited archive has no terms to read
 
     def terms_signals(self) -> list[Signal]:
-        """One TERMS signal per finding; those prohibiting scraping restrict."""
+        """One TERMS signal per finding; those prohibiting scraping restrict. Terms an audited
+        archive does not hold are one restricting ``not-captured`` signal."""
+        if self.terms_not_captured is not None:
+            return [
+                Signal(
+                    SignalKind.TERMS,
+                    NOT_CAPTURED,
+                    "terms",
+                    self.terms_not_captured,
+                    Level.HOST,
+                    restricts=True,
+                    url=self.terms_url,
+                )
+            ]
         return [
             Signal(
                 SignalKind.TERMS,
@@ -291,6 +332,7 @@ def check_image_before(
     *,
     page_host: HostContext | None = None,
     mode: Mode = Mode.COMPLIANT,
+    page_refused: Sequence[Signal] = (),
 ) -> GateDecision:
     """May provtrack request ``image_url``, found on ``page``?
 
@@ -298,6 +340,9 @@ def check_image_before(
     apply to the image URL). Page-level signals come from ``page``; robots.txt
     Content-Usage/Content-Signal lines are read for the image URL on the image host and for
     the page URL on ``page_host`` (by default the image host when both URLs share a host).
+    ``page_refused`` are the signals that forbade fetching the page the image was found on (an
+    audit names the page; a crawl never reaches images of a page it refused): they forbid the
+    image too.
     """
     # Terms that forbid automated collection cover the host's images too: a page fetched only
     # to read the terms (the home page) must not make its images collectable.
@@ -315,8 +360,10 @@ def check_image_before(
         signals.extend(image_host.ai_txt.signals_for(image_url, PROVTRACK_AGENT))
     else:
         missing.append("ai.txt")
+    signals.extend(page_refused)
     if page is None:
-        missing.append("page")
+        if not page_refused:
+            missing.append("page")
     else:
         signals.extend(page.meta_robots)
         signals.extend(page.x_robots_tag)

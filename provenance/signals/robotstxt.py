@@ -50,6 +50,7 @@ class RobotsOutcome(StrEnum):
     PARSED = "parsed"
     UNAVAILABLE = "unavailable"
     UNREACHABLE = "unreachable"
+    NOT_CAPTURED = "not_captured"  # audited from an archive that does not hold robots.txt
 
 
 class Verdict(StrEnum):
@@ -59,6 +60,7 @@ class Verdict(StrEnum):
     DISALLOW = "disallow"
     UNREACHABLE = "unreachable"
     UNAVAILABLE = "unavailable"
+    NOT_CAPTURED = "not-captured"  # unknown: treated as a disallow, never as "no robots.txt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,7 @@ class Decision:
     @property
     def restricts(self) -> bool:
         """Whether the answer forbids fetching (disallow, or robots.txt unreachable)."""
-        return self.verdict in (Verdict.DISALLOW, Verdict.UNREACHABLE)
+        return self.verdict in (Verdict.DISALLOW, Verdict.UNREACHABLE, Verdict.NOT_CAPTURED)
 
     @property
     def allowed(self) -> bool:
@@ -145,6 +147,13 @@ class RobotsSnapshot:
         fetched = classify_fetch(http_status, error)
         raw = body or b""
         common = fetch_facts(url, http_status, body, error, fetched_at)
+        if fetched.fetch_class is FetchClass.NOT_CAPTURED:
+            return cls(
+                outcome=RobotsOutcome.NOT_CAPTURED,
+                status=Status.NOT_CAPTURED,
+                reason=f"{fetched.reason}: unknown, read as a complete disallow",
+                **common,
+            )
         if fetched.fetch_class is FetchClass.UNREACHABLE:
             return cls(
                 outcome=RobotsOutcome.UNREACHABLE,
@@ -224,6 +233,8 @@ class RobotsSnapshot:
         name = _robotsparse.query_name(agent)
         if self.outcome is RobotsOutcome.UNREACHABLE:
             return Decision(url, agent, Verdict.UNREACHABLE, self.reason, self._fetch_evidence())
+        if self.outcome is RobotsOutcome.NOT_CAPTURED:
+            return Decision(url, agent, Verdict.NOT_CAPTURED, self.reason, self._fetch_evidence())
         if self.outcome is RobotsOutcome.UNAVAILABLE:
             return Decision(url, agent, Verdict.UNAVAILABLE, self.reason, self._fetch_evidence())
         protego_allowed = self._protego_can_fetch(url, name)
@@ -371,6 +382,8 @@ class RobotsSnapshot:
         return signals
 
     def _fetch_evidence(self) -> str:
+        if self.error and self.outcome is RobotsOutcome.NOT_CAPTURED:
+            return f"robots.txt {self.error}"
         if self.error:
             return f"robots.txt fetch error: {self.error}"
         if self.http_status is None:

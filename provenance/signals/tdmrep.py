@@ -152,6 +152,8 @@ class TdmFile:
         fetched = classify_fetch(http_status, error)
         raw = body or b""
         common = fetch_facts(url, http_status, body, error, fetched_at)
+        if fetched.fetch_class is FetchClass.NOT_CAPTURED:
+            return cls(status=Status.NOT_CAPTURED, reason=fetched.reason, **common)
         if fetched.fetch_class is FetchClass.UNREACHABLE:
             return cls(status=Status.FETCH_FAILED, reason=fetched.reason, **common)
         if fetched.fetch_class is FetchClass.UNAVAILABLE:
@@ -221,6 +223,21 @@ class TdmFile:
         """The file's TDM_RESERVATION signal for ``url`` (``unset`` when nothing matches), and
         its TDM_POLICY signal when the matching rule names one."""
         base: dict[str, Any] = {"target": url, "status": self.status.value}
+        if self.status is Status.NOT_CAPTURED:
+            # audited from an archive without the file: whether it reserved the path is
+            # unknown, and unknown is never read as "not reserved"
+            return [
+                Signal(
+                    SignalKind.TDM_RESERVATION,
+                    "not-captured",
+                    TDMREP_FILE_SOURCE,
+                    f"tdmrep.json {self.reason}",
+                    level,
+                    restricts=True,
+                    url=self.url,
+                    extra={**base, "reason": self.reason},
+                )
+            ]
         if self.status not in (Status.OK, Status.UNPARSEABLE) or not self.rules:
             evidence = f"tdmrep.json: {self.reason}"
             return [
@@ -448,6 +465,8 @@ class TdmPolicy:
         fetched = classify_fetch(http_status, error)
         media = (content_type or "").split(";", 1)[0].strip().lower()
         machine = media in ("application/json", "application/ld+json")
+        if fetched.fetch_class is FetchClass.NOT_CAPTURED:
+            return cls(url, Status.NOT_CAPTURED, fetched.reason, machine)
         if fetched.fetch_class is FetchClass.UNREACHABLE:
             return cls(url, Status.FETCH_FAILED, fetched.reason, machine)
         if fetched.fetch_class is FetchClass.UNAVAILABLE:

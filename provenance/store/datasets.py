@@ -71,3 +71,14 @@ def audited_rows(store: Store, run_id: str) -> set[tuple[str, int]]:
     with store.session() as session:
         stmt = select(DatasetEntry.source, DatasetEntry.row).where(DatasetEntry.run_id == run_id)
         return {(source, row) for source, row in session.exec(stmt).all()}
+
+
+def presence_counts(store: Store, run_id: str) -> dict[str, int]:
+    """How many of a run's entries are the same, changed, gone or unknown at their URL."""
+    with store.session() as session:
+        stmt = (
+            select(DatasetEntry.presence, func.count())
+            .where(DatasetEntry.run_id == run_id, col(DatasetEntry.presence).is_not(None))
+            .group_by(DatasetEntry.presence)
+        )
+        return {str(state): int(n) for state, n in session.exec(stmt).all()}

@@ -41,6 +41,9 @@ def host(
     ai_status: int | None = 200,
     tdm: Any = None,
     terms: tuple[tuple[str, str], ...] = (),
+    ai_error: str | None = None,
+    tdm_error: str | None = None,
+    terms_not_captured: str | None = None,
 ) -> HostContext:
     return HostContext(
         robots=RobotsSnapshot.from_fetch(
@@ -48,15 +51,22 @@ def host(
         ),
         ai_txt=None
         if ai is None
-        else AiTxt.from_fetch(f"{SITE}/ai.txt", ai_status, ai.encode(), None),
+        else AiTxt.from_fetch(f"{SITE}/ai.txt", ai_status, ai.encode(), ai_error),
         tdmrep=None
         if tdm is None
         else TdmFile.from_fetch(
-            f"{SITE}/.well-known/tdmrep.json", 200, json.dumps(tdm).encode(), None
+            f"{SITE}/.well-known/tdmrep.json",
+            None if tdm_error else 200,
+            json.dumps(tdm).encode(),
+            tdm_error,
         ),
         terms=terms,
         terms_url=f"{SITE}/terms",
+        terms_not_captured=terms_not_captured,
     )
+
+
+NOT_CAPTURED = "not captured: the archive holds no capture of it"
 
 
 def page_decision(**kwargs: Any) -> GateDecision:
@@ -70,6 +80,12 @@ PAGE_CASES = [
         "robots timeout",
         {"robots_status": None, "robots_error": "timed out"},
         ["robots-unreachable"],
+    ),
+    # robots-not-captured: audited from an archive without robots.txt: unknown, never allowed
+    (
+        "robots not captured",
+        {"robots_status": None, "robots_error": NOT_CAPTURED},
+        ["robots-not-captured"],
     ),
     # ... but 4xx means no restriction
     ("robots 404", {"robots_status": 404, "robots": "User-agent: *\nDisallow: /"}, []),
@@ -135,6 +151,27 @@ BEFORE_CASES = [
     # robots-unreachable / robots-disallow on the image URL
     ("image robots 500", {"robots_status": 500}, ["robots-unreachable"]),
     ("image robots 410", {"robots_status": 410}, []),
+    (
+        "image robots not captured",
+        {"robots_status": None, "robots_error": NOT_CAPTURED},
+        ["robots-not-captured"],
+    ),
+    # policy-document-not-captured: ai.txt, tdmrep.json or terms an audited archive lacks
+    (
+        "ai.txt not captured",
+        {"ai": "", "ai_status": None, "ai_error": NOT_CAPTURED},
+        ["policy-document-not-captured"],
+    ),
+    (
+        "tdmrep.json not captured",
+        {"tdm": [], "tdm_error": NOT_CAPTURED},
+        ["policy-document-not-captured"],
+    ),
+    (
+        "terms not captured",
+        {"terms_not_captured": "terms not captured: no home page in the archive"},
+        ["policy-document-not-captured"],
+    ),
     ("image path disallowed", {"robots": "User-agent: *\nDisallow: /img/"}, ["robots-disallow"]),
     (
         "longer allow wins",

@@ -1,0 +1,309 @@
+"""The audit spider: another way into the same engine, for images someone else collected.
+
+It does not crawl. It reads a dataset (manifest rows, img2dataset output rows, or the images of
+a web archive) in chunks and asks, for every image URL, what a compliant collection would have
+decided: the same requests a crawl makes, through the same gate (robots.txt, ai.txt,
+tdmrep.json, terms, the opt-out registry), the same media pipeline and the same store.
+
+- A row that names the page its image was found on fetches that page first (robots.txt for
+  the page path counts, then the page's own signals); without a page, only what the image's
+  host says about the image path counts.
+- Every row becomes a dataset entry (its file, row and key) carried on the image record of its
+  URL, so results join back to the dataset; a row whose URL cannot be audited (not http(s),
+  empty) becomes an entry with its problem and is never fetched.
+- With an archive, a replay middleware answers requests from the archive's captures, so every
+  fact is read as it was captured; what the archive lacks is ``not captured``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.gate import GateSkipped, host_policy_for
+from crawler.policyread import read_headers, read_page
+from crawler.spider import Item, ProvenanceSpider
+from provenance.dataset.img2dataset import read_output_folder
+from provenance.dataset.manifest import ManifestRow, read_manifest, url_problem
+from provenance.dataset.plan import AuditPlan
+from provenance.jurisdiction import infer_site, site_evidence
+from provenance.records import DatasetEntryRecord, ImageRecord, OccurrenceRecord, failure
+from provenance.signals._fetch import NOT_CAPTURED
+from provenance.signals.model import Signal
+from provenance.signals.page import PageSignals
+from provenance.signals.scope import own_signals
+from provenance.store.datasets import audited_rows
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+
+PAGE_CACHE = 4096  # pages whose outcome is remembered (datasets list many images per page)
+
+
+@dataclass(slots=True)
+class PageOutcome:
+    """What reading a dataset row's page gave: its signals, or the reasons it was refused."""
+
+    signals: PageSignals | None = None
+    refused: list[Signal] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Wanted:
+    """One image URL to audit and the dataset entries that list it."""
+
+    url: str
+    entries: list[DatasetEntryRecord]
+    page_url: str | None = None
+    caption: str | None = None
+    alt: str | None = None
+    local: dict[str, Any] = field(default_factory=dict)
+
+
+def entry_for(row: ManifestRow, problem: str | None = None) -> DatasetEntryRecord:
+    """The dataset entry of one manifest row."""
+    return DatasetEntryRecord(
+        source=row.source,
+        row=row.row,
+        url=row.url,
+        key=row.key,
+        caption=row.caption,
+        page_url=row.page_url,
+        problem=problem,
+    )
+
+
+def group_rows(
+    rows: Iterable[tuple[ManifestRow, dict[str, Any]]],
+) -> tuple[list[Wanted], list[DatasetEntryRecord]]:
+    """Rows of one chunk grouped by image URL (one request per URL); the rows that cannot be
+    audited come back as entries with their problem."""
+    wanted: dict[str, Wanted] = {}
+    refused: list[DatasetEntryRecord] = []
+    for row, local in rows:
+        problem = url_problem(row.url)
+        if problem is not None:
+            refused.append(entry_for(row, problem))
+            continue
+        entry = entry_for(row)
+        if local:
+            entry.local = dict(local)
+        page = row.page_url if row.page_url and url_problem(row.page_url) is None else None
+        if row.url in wanted:
+            item = wanted[row.url]
+            item.entries.append(entry)
+            item.page_url = item.page_url or page
+            item.caption = item.caption or row.caption
+        else:
+            wanted[row.url] = Wanted(row.url, [entry], page, row.caption)
+    return list(wanted.values()), refused
+
+
+class AuditSpider(ProvenanceSpider):
+    """Audits the image URLs of the run's :class:`AuditPlan` (see the module docstring)."""
+
+    name = "provtrack-audit"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan: AuditPlan
+        self.done: set[tuple[str, int]] = set()
+        self.pages: OrderedDict[str, PageOutcome] = OrderedDict()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        plan = spider.ctx.config.audit
+        if plan is None:
+            raise ValueError("an audit run needs an AuditPlan (CrawlConfig.audit)")
+        spider.plan = plan
+        if spider.ctx.config.resume:
+            spider.done = audited_rows(spider.ctx.store, spider.ctx.config.run_id)
+        return spider
+
+    # -- reading the datasets ---------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        plan = self.plan
+        for path in plan.manifests:
+            for chunk in read_manifest(
+                path, plan.columns, fmt=plan.input_format, chunk_rows=plan.chunk_rows
+            ):
+                for out in self._chunk([(row, {}) for row in chunk]):
+                    yield out
+        for folder in plan.outputs:
+            for rows in read_output_folder(
+                folder,
+                url_col=plan.columns.url,
+                caption_col=plan.columns.caption or "caption",
+                page_col=plan.columns.page,
+                chunk_rows=plan.chunk_rows,
+            ):
+                for out in self._chunk([(r.row, r.local.facts()) for r in rows]):
+                    yield out
+        if plan.archives:
+            from crawler.replay import archive_rows
+
+            for archived in archive_rows(self.crawler, plan):
+                for out in self._chunk(archived):
+                    yield out
+
+    def _chunk(self, rows: list[tuple[ManifestRow, dict[str, Any]]]) -> Iterator[Any]:
+        """The requests (and refused-row entries) for one chunk of rows."""
+        fresh = [(r, local) for r, local in rows if (r.source, r.row) not in self.done]
+        wanted, refused = group_rows(fresh)
+        yield from refused
+        self.crawler.stats.inc_value("provtrack/audit/rows", len(fresh))
+        by_page: dict[str, list[Wanted]] = {}
+        for item in wanted:
+            if item.page_url is None:
+                yield self._image(item, None)
+            elif (known := self.pages.get(item.page_url)) is not None:
+                self.pages.move_to_end(item.page_url)
+                yield from self._after_page(item, known)
+            else:
+                by_page.setdefault(item.page_url, []).append(item)
+        for page_url, items in by_page.items():
+            yield Request(
+                page_url,
+                callback=self.audit_page,
+                errback=self.audit_page_failed,
+                meta={
+                    "provtrack_role": "page",
+                    "provtrack_depth": 0,
+                    "provtrack_chain": [page_url],
+                    "provtrack_seed": None,
+                    "provtrack_waiting": items,
+                },
+                dont_filter=True,
+            )
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def _remember(self, url: str, outcome: PageOutcome) -> None:
+        self.pages[url] = outcome
+        self.pages.move_to_end(url)
+        while len(self.pages) > PAGE_CACHE:
+            self.pages.popitem(last=False)
+
+    def _after_page(self, item: Wanted, outcome: PageOutcome) -> Iterator[Item | Request]:
+        assert item.page_url is not None
+        alt = None
+        if outcome.signals is not None:
+            alt = next((c.alt for c in outcome.signals.images if c.url == item.url), None)
+        yield OccurrenceRecord(
+            image_url=item.url,
+            page_url=item.page_url,
+            alt=alt,
+            context=item.caption,
+            referrer_chain=[item.page_url],
+        )
+        yield self._image(replace(item, alt=alt), outcome)
+
+    def audit_page(self, response: Response) -> Iterator[Item | Request]:
+        """A dataset row's page: read its signals, then audit the images waiting for it."""
+        waiting: list[Wanted] = response.meta.pop("provtrack_waiting", [])
+        if not isinstance(response, TextResponse):
+            yield self._page_record(response, "failed", error="not an HTML page")
+            outcome = PageOutcome()
+        else:
+            signals = read_page(response)
+            record = self._page_record(response, "fetched")
+            record.signals = signals.signals
+            record.lang = signals.lang
+            record.title = signals.title
+            record.facts = {"read_status": signals.status.value, "audit": "dataset page"}
+            evidence = site_evidence(
+                response.url, response.body, read_headers(response), None, record.server_ip
+            )
+            record.site_jurisdiction = [c.to_dict() for c in infer_site(evidence)]
+            if self.ctx.hosts is not None and (policy := self.ctx.hosts.ready(record.host)):
+                policy.add_site_evidence(evidence)
+            yield record
+            outcome = PageOutcome(signals=signals)
+        self._remember(response.meta.get("redirect_urls", [response.url])[0], outcome)
+        for item in waiting:
+            yield from self._after_page(item, outcome)
+
+    def audit_page_failed(self, fail: Failure) -> Iterator[Item | Request]:
+        """The page was refused (robots.txt, terms) or failed: its images are audited anyway,
+        a refusal counting against them, a failure leaving the page's signals unread."""
+        request: Request = fail.request  # type: ignore[attr-defined]
+        waiting: list[Wanted] = request.meta.pop("provtrack_waiting", [])
+        yield from self.page_failed(fail)
+        if isinstance(fail.value, GateSkipped):
+            outcome = PageOutcome(refused=list(fail.value.reasons))
+        else:
+            outcome = PageOutcome()
+        self._remember(request.url, outcome)
+        for item in waiting:
+            yield from self._after_page(item, outcome)
+
+    # -- images -----------------------------------------------------------------------------
+
+    def _image(self, item: Wanted, page: PageOutcome | None) -> Request:
+        meta: dict[str, Any] = {
+            "provtrack_role": "image",
+            "provtrack_page_url": item.page_url,
+            "provtrack_entries": item.entries,
+            "provtrack_subject": {"alt": item.alt, "caption": item.caption, "snippets": []},
+        }
+        if page is not None:
+            meta["provtrack_page_signals"] = page.signals
+            meta["provtrack_page_refused"] = page.refused
+        return Request(
+            item.url,
+            callback=self.parse_image,
+            errback=self.image_failed,
+            meta=meta,
+            dont_filter=True,
+            priority=10,
+        )
+
+    def parse_image(self, response: Response) -> Iterator[Item]:
+        for record in super().parse_image(response):
+            if isinstance(record, ImageRecord):
+                missing = response.meta.get("provtrack_payload_missing")
+                if missing:
+                    self._headers_only(record, str(missing))
+                record.entries = list(response.meta.get("provtrack_entries", []))
+            yield record
+
+    def image_failed(self, fail: Failure) -> Iterator[Item]:
+        request: Request = fail.request  # type: ignore[attr-defined]
+        for record in super().image_failed(fail):
+            if isinstance(record, ImageRecord):
+                record.entries = list(request.meta.get("provtrack_entries", []))
+            yield record
+
+    def _headers_only(self, record: ImageRecord, why: str) -> None:
+        """An archived image whose payload the archive does not hold: its captured headers
+        still decide (X-Robots-Tag, tdm-reservation); without a refusal there, what the bytes
+        would have said is unknown, and the record fails ``not_captured``."""
+        record.body = None
+        policy = host_policy_for(self.crawler, record.url)
+        decision = (
+            policy.image_decision_after(record.url, record.response_headers, [])
+            if policy is not None
+            else None
+        )
+        if decision is not None:
+            record.signals = own_signals(record.url, [*record.signals, *decision.considered])
+        if decision is not None and decision.reasons and not decision.allowed:
+            record.decision = "skipped"
+            record.stage = "after-download"
+            record.reasons = [s.to_dict() for s in decision.reasons]
+            self.crawler.stats.inc_value("provtrack/images/skipped")
+            return
+        record.decision = "failed"
+        record.stage = "after-download"
+        record.reasons = [failure("not_captured", f"{NOT_CAPTURED}: {why}")]
+        record.error = why
+        self.crawler.stats.inc_value("provtrack/images/failed/not_captured")

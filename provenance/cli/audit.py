@@ -1,0 +1,175 @@
+"""``provtrack audit``: check a dataset someone else collected as a compliant collection would.
+
+A thin layer: the arguments become an :class:`~provenance.dataset.plan.AuditPlan` and a run of
+mode ``audit`` on the same engine as a crawl; the progress line counts dataset rows, the closing
+table what a compliant collection would have left.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from provenance.cli._console import console, err_console
+from provenance.errors import CrawlError
+
+if TYPE_CHECKING:
+    from crawler.config import CrawlConfig
+    from crawler.runner import CrawlSummary
+
+
+def _describe(counts: dict[str, int]) -> str:
+    return (
+        f"rows {counts.get('rows', 0)} · images {counts.get('images_collected', 0)} collected / "
+        f"{counts.get('images_skipped', 0)} skipped / {counts.get('images_failed', 0)} failed"
+    )
+
+
+def _run(config: CrawlConfig) -> CrawlSummary:
+    from crawler.runner import run_crawls
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]audit[/bold]"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as progress:
+        task = progress.add_task(_describe({}), total=None)
+
+        def update(run_id: str, counts: dict[str, int]) -> None:
+            progress.update(task, description=_describe(counts))
+
+        (summary,) = run_crawls([config], progress=update)
+        progress.update(task, description=_describe(summary.counts))
+    return summary
+
+
+def _table(summary: CrawlSummary, presence: dict[str, int]) -> Table:
+    counts = summary.counts
+    table = Table(title=f"audit {summary.run_id}")
+    table.add_column("")
+    table.add_column("count", justify="right")
+    table.add_row("dataset rows read", str(counts.get("rows", 0)))
+    table.add_row("  rows that are not auditable URLs", str(counts.get("rows_refused", 0)))
+    table.add_row("images a compliant collection takes", str(counts.get("images_collected", 0)))
+    table.add_row("images it leaves (an opt-out applies)", str(counts.get("images_skipped", 0)))
+    table.add_row("images that failed", str(counts.get("images_failed", 0)))
+    table.add_row("images showing faces", str(counts.get("images_with_faces", 0)))
+    for kind in sorted(summary.skipped_by):
+        table.add_row(f"  left for / failed: {kind}", str(summary.skipped_by[kind]))
+    for state in ("same", "changed", "gone", "unknown"):
+        if presence.get(state):
+            table.add_row(f"  dataset copy vs the URL now: {state}", str(presence[state]))
+    table.add_row("finished", summary.finish_reason)
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    """Add the audit command to the app."""
+
+    @app.command()
+    def audit(
+        manifests: Annotated[
+            list[Path] | None,
+            typer.Argument(
+                help="Dataset manifests (txt, csv, tsv, json, jsonl, parquet; a folder of parts) "
+                "or img2dataset output folders."
+            ),
+        ] = None,
+        out: Annotated[
+            Path, typer.Option(help="Output folder: SQLite store, WARC files, log.")
+        ] = Path("provtrack-out"),
+        db: Annotated[
+            str | None,
+            typer.Option(help="Store URL (postgresql://...); default: OUT/provtrack.db."),
+        ] = None,
+        url_col: Annotated[str, typer.Option(help="Column holding the image URL.")] = "url",
+        caption_col: Annotated[str | None, typer.Option(help="Column holding the caption.")] = None,
+        key_col: Annotated[
+            str | None, typer.Option(help="Column holding the row's key (joins results back).")
+        ] = None,
+        page_col: Annotated[
+            str | None, typer.Option(help="Column holding the page the image was found on.")
+        ] = None,
+        input_format: Annotated[
+            str | None,
+            typer.Option(help="txt, csv, tsv, json, jsonl or parquet (default: by extension)."),
+        ] = None,
+        archive: Annotated[
+            list[Path] | None,
+            typer.Option(help="A WARC or WACZ file, or a folder of them (repeatable)."),
+        ] = None,
+        fetch_missing: Annotated[
+            bool,
+            typer.Option(
+                help="Archive audits: read what the archive lacks from today's web (marked)."
+            ),
+        ] = False,
+        keep_bytes: Annotated[
+            bool, typer.Option(help="Keep image payloads in the WARC (default: headers only).")
+        ] = False,
+        proxy: Annotated[str | None, typer.Option(help="HTTP proxy for every request.")] = None,
+        purpose: Annotated[
+            str, typer.Option(help="Declared purpose profile used by the policy packs.")
+        ] = "clearview-style",
+        resume: Annotated[
+            bool, typer.Option(help="Continue the audit named by --run-id (or the last one).")
+        ] = False,
+        run_id: Annotated[str | None, typer.Option(help="Run id to use or resume.")] = None,
+        frontier: Annotated[
+            str | None, typer.Option(help="redis://... shared frontier for several processes.")
+        ] = None,
+        media_workers: Annotated[
+            int | None, typer.Option(help="Processes for image analysis (0 = inline).")
+        ] = None,
+        concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 32,
+    ) -> None:
+        """Audit the image URLs of a dataset (or a web archive) as a compliant collection."""
+        from crawler.config import CrawlConfig
+        from provenance.dataset.manifest import Columns
+        from provenance.dataset.plan import AuditPlan
+        from provenance.store import open_store
+        from provenance.store.datasets import presence_counts
+
+        plan = AuditPlan.from_paths(
+            list(manifests or []),
+            columns=Columns(url=url_col, caption=caption_col, key=key_col, page=page_col),
+            input_format=input_format,
+            archives=list(archive or []),
+            fetch_missing=fetch_missing,
+            keep_bytes=keep_bytes,
+        )
+        config = CrawlConfig(
+            seeds=[],
+            out_dir=out,
+            mode="audit",
+            db_url=db,
+            proxy=proxy,
+            purpose=purpose,
+            render="never",
+            resume=resume,
+            run_id=run_id or "",
+            frontier=frontier,
+            media_workers=media_workers,
+            concurrency=concurrency,
+            audit=plan,
+        )
+        if resume:
+            from provenance.cli._resume import resolve_resume_run
+
+            run = resolve_resume_run(config.db, out, run_id)
+            config.run_id = run.id
+        config.validate()
+        summary = _run(config)
+        presence = presence_counts(open_store(config.db), config.run_id)
+        console.print(_table(summary, presence))
+        console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
+        if summary.finish_reason != "finished":
+            raise CrawlError(
+                f"audit {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
+            )

@@ -1,0 +1,89 @@
+"""What one audit reads: manifests, img2dataset output folders or web archives, and how.
+
+The CLI builds an :class:`AuditPlan` from its arguments and hands it to the engine with the
+run's configuration; the audit spider reads the datasets it names, chunk by chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from provenance.dataset.img2dataset import is_output_folder
+from provenance.dataset.manifest import FORMATS, Columns, manifest_files
+from provenance.errors import InputError
+
+
+@dataclass(slots=True)
+class AuditPlan:
+    """The datasets of one audit run and the options that say how to read them.
+
+    ``manifests`` are URL lists (img2dataset inputs), ``outputs`` img2dataset output folders
+    (their rows' local files are analysed and compared with what the URLs serve now),
+    ``archives`` WARC/WACZ files or folders. ``fetch_missing`` lets an archive audit read
+    today's web for what the archive does not hold (marked as today's); ``keep_bytes`` keeps
+    image payloads in the audit's WARC (by default only every exchange's headers).
+    """
+
+    manifests: list[Path] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    archives: list[Path] = field(default_factory=list)
+    columns: Columns = field(default_factory=Columns)
+    input_format: str | None = None
+    fetch_missing: bool = False
+    keep_bytes: bool = False
+    chunk_rows: int = 1000
+
+    @classmethod
+    def from_paths(
+        cls,
+        paths: list[Path],
+        *,
+        columns: Columns,
+        input_format: str | None = None,
+        archives: list[Path] | None = None,
+        fetch_missing: bool = False,
+        keep_bytes: bool = False,
+    ) -> AuditPlan:
+        """Sort the named paths into manifests and img2dataset output folders (checked)."""
+        if input_format is not None and input_format not in FORMATS:
+            raise InputError(
+                f"unknown --input-format {input_format!r}; choose one of {', '.join(FORMATS)}"
+            )
+        plan = cls(
+            columns=columns,
+            input_format=input_format,
+            archives=list(archives or []),
+            fetch_missing=fetch_missing,
+            keep_bytes=keep_bytes,
+        )
+        for path in paths:
+            if is_output_folder(path):
+                plan.outputs.append(path)
+            else:
+                plan.manifests.extend(manifest_files(path, input_format))
+        if not (plan.manifests or plan.outputs or plan.archives):
+            raise InputError(
+                "nothing to audit: name a manifest, an img2dataset folder or --archive"
+            )
+        if fetch_missing and not plan.archives:
+            raise InputError("--fetch-missing applies to --archive audits only")
+        return plan
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready summary stored in the run's settings (what was audited, how)."""
+        return {
+            "manifests": [str(p) for p in self.manifests],
+            "img2dataset_outputs": [str(p) for p in self.outputs],
+            "archives": [str(p) for p in self.archives],
+            "columns": {
+                "url": self.columns.url,
+                "caption": self.columns.caption,
+                "key": self.columns.key,
+                "page": self.columns.page,
+            },
+            "input_format": self.input_format,
+            "fetch_missing": self.fetch_missing,
+            "keep_bytes": self.keep_bytes,
+        }
