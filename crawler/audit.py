@@ -31,6 +31,7 @@ from crawler.spider import Item, ProvenanceSpider
 from provenance.dataset.img2dataset import read_output_folder
 from provenance.dataset.manifest import ManifestRow, read_manifest, url_problem
 from provenance.dataset.plan import AuditPlan
+from provenance.errors import InputError
 from provenance.jurisdiction import infer_site, site_evidence
 from provenance.records import DatasetEntryRecord, ImageRecord, OccurrenceRecord, failure
 from provenance.signals._fetch import NOT_CAPTURED
@@ -131,6 +132,16 @@ class AuditSpider(ProvenanceSpider):
     # -- reading the datasets ---------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        try:
+            async for out in self._read():
+                yield out
+        except InputError as err:
+            # a dataset broken past its first rows: what was read is audited and kept, the
+            # command then fails with the file and the reason
+            self.logger.error("audit input: %s", err)
+            self.crawler.stats.set_value("provtrack/audit/input_error", str(err))
+
+    async def _read(self) -> AsyncIterator[Any]:
         plan = self.plan
         for path in plan.manifests:
             for chunk in read_manifest(
@@ -157,6 +168,13 @@ class AuditSpider(ProvenanceSpider):
 
     def _chunk(self, rows: list[tuple[ManifestRow, dict[str, Any]]]) -> Iterator[Any]:
         """The requests (and refused-row entries) for one chunk of rows."""
+        coordinator = self.ctx.coordinator
+        # a resumed run re-reads every chunk (its rows already stored are skipped below):
+        # the first run's claims would hide the rows a dead worker never finished
+        if rows and coordinator is not None and not self.ctx.config.resume:
+            first = rows[0][0]
+            if not coordinator.claim_chunk(first.source, first.row):
+                return  # another worker of this run audits these rows
         fresh = [(r, local) for r, local in rows if (r.source, r.row) not in self.done]
         wanted, refused = group_rows(fresh)
         yield from refused

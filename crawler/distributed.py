@@ -72,6 +72,13 @@ class Coordinator:
             self.client.exists(f"{self.prefix}:idle:{name}") for name in self.other_workers()
         )
 
+    def claim_chunk(self, source: str, first_row: int) -> bool:
+        """Whether this worker audits the dataset chunk starting at ``first_row`` of ``source``
+        (every worker reads the manifest; each chunk is taken by one). A worker that dies
+        takes its unfinished rows with it: ``--resume`` audits every row not yet stored."""
+        key = f"{self.prefix}:chunk:{source}:{first_row}"
+        return bool(self.client.set(key, self.worker, nx=True))
+
     def claim_sweep(self) -> bool:
         """Whether this worker runs the closing sweep (one per run)."""
         return bool(self.client.set(f"{self.prefix}:sweep", self.worker, nx=True))

@@ -15,7 +15,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from provenance.cli._console import console, err_console
-from provenance.errors import CrawlError
+from provenance.errors import CrawlError, InputError
 
 if TYPE_CHECKING:
     from crawler.config import CrawlConfig
@@ -169,6 +169,8 @@ def register(app: typer.Typer) -> None:
         presence = presence_counts(open_store(config.db), config.run_id)
         console.print(_table(summary, presence))
         console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
+        if error := summary.stats.get("provtrack/audit/input_error"):
+            raise InputError(f"audit {summary.run_id} stopped reading: {error}")
         if summary.finish_reason != "finished":
             raise CrawlError(
                 f"audit {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"

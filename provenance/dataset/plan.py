@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provenance.dataset.img2dataset import is_output_folder
-from provenance.dataset.manifest import FORMATS, Columns, manifest_files
+from provenance.archive.index import archive_files
+from provenance.dataset.img2dataset import is_output_folder, read_output_folder
+from provenance.dataset.manifest import FORMATS, Columns, manifest_files, read_manifest
 from provenance.errors import InputError
 
 
@@ -63,6 +64,7 @@ class AuditPlan:
                 plan.outputs.append(path)
             else:
                 plan.manifests.extend(manifest_files(path, input_format))
+        plan.check()
         if not (plan.manifests or plan.outputs or plan.archives):
             raise InputError(
                 "nothing to audit: name a manifest, an img2dataset folder or --archive"
@@ -70,6 +72,24 @@ class AuditPlan:
         if fetch_missing and not plan.archives:
             raise InputError("--fetch-missing applies to --archive audits only")
         return plan
+
+    def check(self) -> None:
+        """Read the first row of every dataset: a wrong column name or format is refused
+        before anything is fetched (:class:`InputError`, naming the file)."""
+        for path in self.manifests:
+            for _ in read_manifest(path, self.columns, fmt=self.input_format, chunk_rows=1):
+                break
+        for folder in self.outputs:
+            for _ in read_output_folder(
+                folder,
+                url_col=self.columns.url,
+                caption_col=self.columns.caption or "caption",
+                page_col=self.columns.page,
+                chunk_rows=1,
+            ):
+                break
+        for archive in self.archives:
+            archive_files([archive])
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready summary stored in the run's settings (what was audited, how)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from sqlalchemy import tuple_
 from sqlmodel import col, func, select
 
 from provenance.store.db import Store
@@ -33,20 +34,24 @@ def count_entries(store: Store, run_id: str) -> int:
 def iter_entry_batches(
     store: Store, run_id: str, *, batch: int = 2000
 ) -> Iterator[list[DatasetEntry]]:
-    """A run's dataset entries in id order (the order the audit read them), ``batch`` at a time."""
-    last = 0
+    """A run's dataset entries in dataset order (file, then row), ``batch`` at a time.
+
+    Keyset pagination on the (run, source, row) unique index: each batch is one indexed range
+    read, however far into a dataset of millions of rows.
+    """
+    last: tuple[str, int] | None = None
     while True:
         with store.session() as session:
-            stmt = (
-                select(DatasetEntry)
-                .where(DatasetEntry.run_id == run_id, col(DatasetEntry.id) > last)
-                .order_by(col(DatasetEntry.id))
-                .limit(batch)
-            )
+            stmt = select(DatasetEntry).where(DatasetEntry.run_id == run_id)
+            if last is not None:
+                stmt = stmt.where(
+                    tuple_(col(DatasetEntry.source), col(DatasetEntry.row)) > tuple_(*last)
+                )
+            stmt = stmt.order_by(col(DatasetEntry.source), col(DatasetEntry.row)).limit(batch)
             rows = list(session.exec(stmt).all())
         if not rows:
             return
-        last = rows[-1].id or last
+        last = (rows[-1].source, rows[-1].row)
         yield rows
 
 
