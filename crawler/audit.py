@@ -34,11 +34,12 @@ from provenance.dataset.plan import AuditPlan
 from provenance.errors import InputError
 from provenance.jurisdiction import infer_site, site_evidence
 from provenance.records import DatasetEntryRecord, ImageRecord, OccurrenceRecord, failure
-from provenance.signals._fetch import NOT_CAPTURED
+from provenance.signals._fetch import NOT_CAPTURED_ERROR
 from provenance.signals.model import Signal
 from provenance.signals.page import PageSignals
 from provenance.signals.scope import own_signals
 from provenance.store.datasets import audited_rows
+from provenance.vocab import Decision, FailureReason, SkipStage
 
 if TYPE_CHECKING:
     from typing import Self
@@ -229,7 +230,7 @@ class AuditSpider(ProvenanceSpider):
         """A dataset row's page: read its signals, then audit the images waiting for it."""
         waiting: list[Wanted] = response.meta.pop("provtrack_waiting", [])
         if not isinstance(response, TextResponse):
-            yield self._page_record(response, "failed", error="not an HTML page")
+            yield self._page_record(response, Decision.FAILED, error="not an HTML page")
             outcome = PageOutcome()
         else:
             signals = read_page(response)
@@ -315,13 +316,13 @@ class AuditSpider(ProvenanceSpider):
         if decision is not None:
             record.signals = own_signals(record.url, [*record.signals, *decision.considered])
         if decision is not None and decision.reasons and not decision.allowed:
-            record.decision = "skipped"
-            record.stage = "after-download"
+            record.decision = Decision.SKIPPED
+            record.stage = SkipStage.AFTER_DOWNLOAD
             record.reasons = [s.to_dict() for s in decision.reasons]
             self.crawler.stats.inc_value("provtrack/images/skipped")
             return
-        record.decision = "failed"
-        record.stage = "after-download"
-        record.reasons = [failure("not_captured", f"{NOT_CAPTURED}: {why}")]
+        record.decision = Decision.FAILED
+        record.stage = SkipStage.AFTER_DOWNLOAD
+        record.reasons = [failure(FailureReason.NOT_CAPTURED, f"{NOT_CAPTURED_ERROR}: {why}")]
         record.error = why
         self.crawler.stats.inc_value("provtrack/images/failed/not_captured")

@@ -17,6 +17,7 @@ from crawler.pipelines import compact_media, media_executor
 from provenance.dataset.compare import Now, hashset, presence
 from provenance.dataset.img2dataset import read_local_bytes
 from provenance.records import DatasetEntryRecord, ImageRecord
+from provenance.vocab import FAILURE
 
 if TYPE_CHECKING:
     from typing import Self
@@ -46,7 +47,7 @@ LOCAL_KEEPS = (
 
 def _failure_value(item: ImageRecord) -> str | None:
     for reason in item.reasons:
-        if reason.get("kind") == "failure":
+        if reason.get("kind") == FAILURE:
             return str(reason.get("value"))
     return None
 

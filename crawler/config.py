@@ -3,21 +3,26 @@
 The ethics line is enforced here first: ``reproduce`` mode (which ignores opt-outs to show
 what a scraper collects) is refused for any seed host that is not on the demo web or named by
 the user with ``--allow-host``. The downloader middleware enforces it again per request.
+
+The crawler does not know the demo web: whoever starts the crawl passes its host patterns in
+(``demo_hosts``; ``provtrack`` passes :data:`demoweb.names.HOST_PATTERNS`). Without them only
+the hosts the user allowed may be reproduced, which fails closed.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from demoweb.names import is_demo_host
 from provenance.dataset.plan import AuditPlan
 from provenance.errors import ConfigError, RefusedError
+from provenance.vocab import CRAWL_MODES, CrawlMode
 
-MODES = ("compliant", "reproduce", "audit")
+MODES = (*(m.value for m in CRAWL_MODES), CrawlMode.AUDIT.value)
 USER_AGENT_TOKEN = "provtrack"  # noqa: S105 - a robots.txt product token, not a secret
 
 
@@ -38,7 +43,7 @@ class CrawlConfig:
 
     seeds: list[str]
     out_dir: Path
-    mode: str = "compliant"
+    mode: str = CrawlMode.COMPLIANT
     db_url: str | None = None
     proxy: str | None = None
     allow_hosts: list[str] = field(default_factory=list)
@@ -59,6 +64,8 @@ class CrawlConfig:
     download_timeout: float = 20.0
     log_file: Path | None = None
     extra_settings: dict[str, object] = field(default_factory=dict)
+    # full-match regular expressions of the demo web's host names (reproduce may touch them)
+    demo_hosts: tuple[str, ...] = ()
     audit: AuditPlan | None = None  # mode audit: the datasets to read instead of seeds
 
     def __post_init__(self) -> None:
@@ -81,9 +88,9 @@ class CrawlConfig:
         """Refuse configurations that are wrong or that cross the ethics line."""
         if self.mode not in MODES:
             raise ConfigError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
-        if (self.mode == "audit") != (self.audit is not None):
+        if (self.mode == CrawlMode.AUDIT) != (self.audit is not None):
             raise ConfigError("mode audit reads an AuditPlan, and only mode audit does")
-        if self.mode == "audit":
+        if self.mode == CrawlMode.AUDIT:
             return  # no seeds: the datasets name the URLs, each checked by the gate
         if not self.seeds:
             raise ConfigError("no seed URL given")
@@ -95,11 +102,8 @@ class CrawlConfig:
             raise ConfigError(f"unknown render setting {self.render!r}")
         if self.max_pages < 1 or self.max_images < 0 or self.max_depth < 0:
             raise ConfigError("page, image and depth caps must be positive")
-        if self.mode == "reproduce":
-            allowed = {h.lower() for h in self.allow_hosts}
-            outside = sorted(
-                h for h in self.scope_hosts if not is_demo_host(h) and h not in allowed
-            )
+        if self.mode == CrawlMode.REPRODUCE:
+            outside = sorted(h for h in self.scope_hosts if not self.may_reproduce(h))
             if outside:
                 raise RefusedError(
                     "reproduce mode ignores opt-outs and is refused for hosts outside the demo "
@@ -107,6 +111,11 @@ class CrawlConfig:
                     "site owner's permission)"
                 )
 
+    def is_demo_host(self, host: str) -> bool:
+        """Whether a host matches one of the demo web's host patterns this crawl was given."""
+        name = host.lower().rstrip(".")
+        return any(re.fullmatch(pattern, name) for pattern in self.demo_hosts)
+
     def may_reproduce(self, host: str) -> bool:
         """Whether reproduce mode may touch this host (demo web or explicitly allowed)."""
-        return is_demo_host(host) or host.lower() in {h.lower() for h in self.allow_hosts}
+        return self.is_demo_host(host) or host.lower() in {h.lower() for h in self.allow_hosts}

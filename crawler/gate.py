@@ -31,9 +31,10 @@ from crawler.context import CrawlContext, get_context
 from crawler.policyread import read_host_documents
 from provenance.hostpolicy import HostPolicy, policy_from_snapshots
 from provenance.optout import TombstoneSet
-from provenance.signals._fetch import NOT_CAPTURED
+from provenance.signals._fetch import NOT_CAPTURED_ERROR
 from provenance.signals.model import Signal
 from provenance.store.mapping import snapshot_record
+from provenance.vocab import SnapshotKind
 
 if TYPE_CHECKING:
     from typing import Self
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 POLICY_PRIORITY = 1000
-SNAPSHOT_KINDS = frozenset({"robots", "ai_txt", "tdmrep", "home", "terms"})
+SNAPSHOT_KINDS = frozenset(SnapshotKind)
 _TOMBSTONES = "_provtrack_tombstones"
 MAX_POLICY_BYTES = 512 * 1024  # RFC 9309 asks parsers to handle at least 500 KiB
 
@@ -137,7 +138,7 @@ class HostRegistry:
             self.crawler.stats.inc_value(f"provtrack/policy/error/{type(err).__name__}")
             # an audited archive's "not captured" keeps its wording: readers key on it
             text = str(err)
-            error = text if text.startswith(NOT_CAPTURED) else f"{type(err).__name__}: {err}"
+            error = text if text.startswith(NOT_CAPTURED_ERROR) else f"{type(err).__name__}: {err}"
             return Fetched(url=url, fetched_at=started, error=error)
         body = response.body
         truncated = len(body) > MAX_POLICY_BYTES

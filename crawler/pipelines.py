@@ -29,6 +29,7 @@ from provenance.records import (
 )
 from provenance.signals.model import Signal
 from provenance.signals.scope import own_signals
+from provenance.vocab import CrawlMode, Decision, FailureReason, SignalKind, SkipStage
 
 if TYPE_CHECKING:
     from typing import Self
@@ -129,15 +130,15 @@ class MediaPipeline:
         embedded = embedded_signals(media)
         item.media = compact_media(media)
         if media.get("status") != "ok":
-            item.decision = "failed"
+            item.decision = Decision.FAILED
             item.reasons = [failure(str(media.get("status")), str(media.get("reason", "")))]
             item.error = str(media.get("reason", ""))
             stats.inc_value(f"provtrack/images/failed/{media.get('status')}")
             return item
         if (optout := await self._registry_hit(item.url, item.body, media)) is not None:
             # the opt-out registry is never overridden, reproduce mode included
-            item.decision = "skipped"
-            item.stage = "after-download"
+            item.decision = Decision.SKIPPED
+            item.stage = SkipStage.AFTER_DOWNLOAD
             item.reasons = [optout.to_dict()]
             item.signals = own_signals(item.url, [*item.signals, optout])
             item.body = None
@@ -148,8 +149,10 @@ class MediaPipeline:
             return item
         policy = host_policy_for(self.crawler, item.url)
         if policy is None:  # the gate loads every host before its images; defensive only
-            item.decision = "failed"
-            item.reasons = [failure("no_host_policy", "the host's policy documents were not read")]
+            item.decision = Decision.FAILED
+            item.reasons = [
+                failure(FailureReason.NO_HOST_POLICY, "the host's policy documents were not read")
+            ]
             return item
         decision = policy.image_decision_after(item.url, item.response_headers, embedded)
         item.signals = own_signals(item.url, [*item.signals, *decision.considered])
@@ -157,8 +160,8 @@ class MediaPipeline:
             stats.inc_value("provtrack/images/collected")
             return item
         if not decision.allowed:
-            item.decision = "skipped"
-            item.stage = "after-download"
+            item.decision = Decision.SKIPPED
+            item.stage = SkipStage.AFTER_DOWNLOAD
             item.reasons = [s.to_dict() for s in decision.reasons]
             item.body = None
             item.media = {k: media[k] for k in SKIP_KEEPS if k in media}
@@ -201,7 +204,9 @@ class StorePipeline:
 
     def _keeps_bytes(self) -> bool:
         config = self.ctx.config
-        return config.mode != "audit" or (config.audit is not None and config.audit.keep_bytes)
+        return config.mode != CrawlMode.AUDIT or (
+            config.audit is not None and config.audit.keep_bytes
+        )
 
     def _warc_image(self, item: ImageRecord) -> None:
         ctx = self.ctx
@@ -228,10 +233,10 @@ class StorePipeline:
 
         if item.body is not None and item.http_status is not None:
             item.warc = exchange(item.body if keep else None)
-        elif item.decision == "skipped" and item.stage == "after-download":
+        elif item.decision == Decision.SKIPPED and item.stage == SkipStage.AFTER_DOWNLOAD:
             # the response headers a skip rests on (X-Robots-Tag, tdm-reservation), not for an
             # opted-out photograph, whose URL the purge already removed from the archive
-            optout = any(r.get("kind") == "optout-registry" for r in item.reasons)
+            optout = any(r.get("kind") == SignalKind.OPTOUT_REGISTRY for r in item.reasons)
             if item.http_status is not None and not optout:
                 exchange(None)
             pointer = ctx.warc.write_metadata(

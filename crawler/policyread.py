@@ -23,7 +23,7 @@ from provenance.hostpolicy import HostPolicy, may_fetch_document, policy_from_sn
 from provenance.jurisdiction import infer_site
 from provenance.observation import Status
 from provenance.records import ImageRecord, SnapshotRecord
-from provenance.signals._fetch import NOT_CAPTURED
+from provenance.signals._fetch import NOT_CAPTURED_ERROR
 from provenance.signals._vocab import PROVTRACK_AGENT
 from provenance.signals.aitxt import AiTxt
 from provenance.signals.model import Signal
@@ -32,6 +32,7 @@ from provenance.signals.robotstxt import RobotsSnapshot, ai_agent_panel
 from provenance.signals.tdmrep import TdmFile
 from provenance.subjects import subject_facts
 from provenance.terms import find_terms_links, read_terms, terms_signals
+from provenance.vocab import SnapshotKind
 
 if TYPE_CHECKING:
     from crawler.gate import Fetched
@@ -41,7 +42,7 @@ ROOT_PANEL = ("provtrack", "*")
 
 
 def _snapshot(
-    kind: str,
+    kind: SnapshotKind,
     host: str,
     fetched: Fetched,
     outcome: str,
@@ -76,7 +77,7 @@ def _snapshot(
     )
 
 
-def _not_fetched(kind: str, host: str, url: str, why: str) -> SnapshotRecord:
+def _not_fetched(kind: SnapshotKind, host: str, url: str, why: str) -> SnapshotRecord:
     from datetime import UTC, datetime
 
     return SnapshotRecord(
@@ -91,10 +92,10 @@ def _not_fetched(kind: str, host: str, url: str, why: str) -> SnapshotRecord:
 
 
 def _not_captured(fetched: Fetched) -> bool:
-    return bool(fetched.error) and str(fetched.error).startswith(NOT_CAPTURED)
+    return bool(fetched.error) and str(fetched.error).startswith(NOT_CAPTURED_ERROR)
 
 
-def _not_captured_snapshot(kind: str, host: str, fetched: Fetched) -> SnapshotRecord:
+def _not_captured_snapshot(kind: SnapshotKind, host: str, fetched: Fetched) -> SnapshotRecord:
     """A document an audited archive does not hold: unknown, and the gate never allows on it."""
     return _snapshot(
         kind,
@@ -141,7 +142,7 @@ async def fetch_host_documents(
     )
     snapshots.append(
         _snapshot(
-            "robots",
+            SnapshotKind.ROBOTS,
             host,
             fetched,
             robots.outcome.value,
@@ -153,8 +154,8 @@ async def fetch_host_documents(
     )
 
     for kind, path, reader in (
-        ("ai_txt", "/ai.txt", AiTxt.from_fetch),
-        ("tdmrep", "/.well-known/tdmrep.json", TdmFile.from_fetch),
+        (SnapshotKind.AI_TXT, "/ai.txt", AiTxt.from_fetch),
+        (SnapshotKind.TDMREP, "/.well-known/tdmrep.json", TdmFile.from_fetch),
     ):
         url = f"{origin}{path}"
         if (why := may_fetch_document(robots, url, mode)) is not None:
@@ -170,14 +171,14 @@ async def fetch_host_documents(
 
     home = f"{origin}/"
     if (why := may_fetch_document(robots, home, mode)) is not None:
-        snapshots.append(_not_fetched("home", host, home, why))
-        snapshots.append(_not_fetched("terms", host, home, why))
+        snapshots.append(_not_fetched(SnapshotKind.HOME, host, home, why))
+        snapshots.append(_not_fetched(SnapshotKind.TERMS, host, home, why))
         return snapshots
     fetched = await fetch(home)
     if _not_captured(fetched):
         # an audited archive without the home page: its terms link, and so the terms, unknown
-        snapshots.append(_not_captured_snapshot("home", host, fetched))
-        snapshots.append(_not_captured_snapshot("terms", host, fetched))
+        snapshots.append(_not_captured_snapshot(SnapshotKind.HOME, host, fetched))
+        snapshots.append(_not_captured_snapshot(SnapshotKind.TERMS, host, fetched))
         return snapshots
     base = fetched.final_url or home
     text = (fetched.body or b"").decode("utf-8", "replace")
@@ -186,7 +187,7 @@ async def fetch_host_documents(
     ok = fetched.status == 200
     snapshots.append(
         _snapshot(
-            "home",
+            SnapshotKind.HOME,
             host,
             fetched,
             "ok" if ok else "fetch_failed",
@@ -197,21 +198,23 @@ async def fetch_host_documents(
     )
     if not candidates:
         snapshots.append(
-            _not_fetched("terms", host, home, "no terms-of-service link on the home page")
+            _not_fetched(
+                SnapshotKind.TERMS, host, home, "no terms-of-service link on the home page"
+            )
         )
         return snapshots
     url = candidates[0].url
     if (why := may_fetch_document(robots, url, mode)) is not None:
-        snapshots.append(_not_fetched("terms", host, url, why))
+        snapshots.append(_not_fetched(SnapshotKind.TERMS, host, url, why))
         return snapshots
     fetched = await fetch(url)
     if _not_captured(fetched):
-        snapshots.append(_not_captured_snapshot("terms", host, fetched))
+        snapshots.append(_not_captured_snapshot(SnapshotKind.TERMS, host, fetched))
         return snapshots
     reading = read_terms(url, fetched.body or b"", fetched.status, fetched.fetched_at)
     snapshots.append(
         _snapshot(
-            "terms",
+            SnapshotKind.TERMS,
             host,
             fetched,
             "silent" if reading.silent else reading.status.value,

@@ -32,7 +32,7 @@ from crawler.context import get_context
 from provenance.archive.index import ArchiveIndex, Capture, build_index, read_payload
 from provenance.dataset.manifest import ManifestRow
 from provenance.dataset.plan import AuditPlan
-from provenance.signals._fetch import NOT_CAPTURED
+from provenance.signals._fetch import NOT_CAPTURED_ERROR
 
 if TYPE_CHECKING:
     from typing import Self
@@ -49,7 +49,7 @@ class NotCaptured(IgnoreRequest):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        super().__init__(f"{NOT_CAPTURED}: the archive holds no capture of {url}")
+        super().__init__(f"{NOT_CAPTURED_ERROR}: the archive holds no capture of {url}")
 
 
 def archive_index(crawler: Crawler, plan: AuditPlan) -> ArchiveIndex:

@@ -24,6 +24,7 @@ from crawler.spider import ProvenanceSpider
 from provenance.records import DatasetEntryRecord, ImageRecord, PageRecord
 from provenance.store.models import CrawlRun
 from provenance.subjects import refine_subjects
+from provenance.vocab import CrawlMode, RunStatus
 
 ProgressCallback = Callable[[str, dict[str, int]], None]
 
@@ -51,7 +52,7 @@ def _make_crawler(
 ) -> Crawler:
     # The first crawl of the process installs the (asyncio) reactor; later ones reuse it.
     spider: type[ProvenanceSpider] = ProvenanceSpider
-    if config.mode == "audit":
+    if config.mode == CrawlMode.AUDIT:
         from crawler.audit import AuditSpider
 
         spider = AuditSpider
@@ -121,7 +122,7 @@ def _make_crawler(
         run = ctx.store.get_run(config.run_id)
         if run is not None:
             run.finished_at = summary.finished_at
-            run.status = "finished" if reason == "finished" else "interrupted"
+            run.status = RunStatus.FINISHED if reason == "finished" else RunStatus.INTERRUPTED
             run.summary = {
                 "counts": summary.counts,
                 "skipped_by": summary.skipped_by,

@@ -51,6 +51,7 @@ from provenance.store.verdicts import (
     iter_verdict_rows,
     parse_batch_subject,
 )
+from provenance.vocab import Decision
 from provenance.warc import read_response
 
 TABLES: tuple[type[SQLModel], ...] = (
@@ -253,7 +254,7 @@ def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) ->
             # compare; its digests were checked above
             if (
                 isinstance(row, Image)
-                and row.decision == "collected"
+                and row.decision == Decision.COLLECTED
                 and row.sha256
                 and not stored.truncated
             ):

@@ -20,8 +20,9 @@ from enum import StrEnum
 from typing import Any
 
 from provenance.matching import HashSet, QueryImage, compare
+from provenance.vocab import Decision, FailureReason, http_failure
 
-GONE_FAILURES = frozenset({"http_404", "http_410", "dns_error"})
+GONE_FAILURES = frozenset({http_failure(404), http_failure(410), FailureReason.DNS_ERROR.value})
 
 
 class Presence(StrEnum):
@@ -66,7 +67,7 @@ def presence(
             return Presence.GONE, {"why": now.failure}
         why = now.failure or (
             "not requested: an opt-out forbids fetching it"
-            if now.decision == "skipped"
+            if now.decision == Decision.SKIPPED
             else "no bytes read"
         )
         return Presence.UNKNOWN, {"why": why}

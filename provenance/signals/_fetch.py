@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-NOT_CAPTURED = "not captured"
+NOT_CAPTURED_ERROR = "not captured"
 """How the fetch error of a document read from a web archive starts when the archive does not
 hold it (``not captured: ...``). Unknown, never read as allowed: the gate refuses on it."""
 
@@ -38,7 +38,7 @@ def classify_fetch(http_status: int | None, error: str | None) -> FetchResult:
     and Google treats it as a server error too. A final 3xx means the crawler stopped
     following redirects (RFC 9309 §2.3.1.2 allows treating that as unavailable).
     """
-    if error and error.startswith(NOT_CAPTURED):
+    if error and error.startswith(NOT_CAPTURED_ERROR):
         return FetchResult(FetchClass.NOT_CAPTURED, error)
     if error:
         return FetchResult(FetchClass.UNREACHABLE, f"fetch failed: {error}")

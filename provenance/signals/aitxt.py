@@ -32,6 +32,7 @@ from provenance.signals._fetch import (
 from provenance.signals._patterns import normalize_path
 from provenance.signals._vocab import PROVTRACK_AGENT, applies_to_provtrack
 from provenance.signals.model import Level, Signal, SignalKind
+from provenance.vocab import NOT_CAPTURED
 
 AI_TXT_MAX_BYTES = 512 * 1024
 """Bytes of ai.txt parsed, the same cap as robots.txt."""
@@ -44,7 +45,7 @@ class AiTxtVerdict(StrEnum):
     DISALLOW = "disallow"
     UNAVAILABLE = "unavailable"  # no ai.txt (4xx): nothing said
     UNKNOWN = "unknown"  # ai.txt could not be fetched (5xx, error): nobody knows
-    NOT_CAPTURED = "not-captured"  # audited from an archive without it: never read as allowed
+    NOT_CAPTURED = NOT_CAPTURED  # audited from an archive without it: never read as allowed
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,9 +36,7 @@ from provenance.signals.model import Level, Signal, SignalKind
 from provenance.signals.page import PageSignals
 from provenance.signals.robotstxt import RobotsSnapshot
 from provenance.signals.tdmrep import TDMREP_FILE_SOURCE, TdmFile
-
-NOT_CAPTURED = "not-captured"
-"""The value of a signal whose document an audited archive does not hold."""
+from provenance.vocab import NOT_CAPTURED, CrawlMode
 
 
 class Stage(StrEnum):
@@ -49,12 +47,8 @@ class Stage(StrEnum):
     IMAGE_AFTER = "image-after-download"
 
 
-class Mode(StrEnum):
-    """``compliant`` skips what a signal forbids; ``reproduce`` fetches and lists the overrides."""
-
-    COMPLIANT = "compliant"
-    REPRODUCE = "reproduce"
-    AUDIT = "audit"  # what a compliant collection would have decided, for someone else's data
+Mode = CrawlMode
+"""``compliant`` skips what a signal forbids; ``reproduce`` fetches and lists the overrides."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from provenance.signals._patterns import compile_pattern, normalize_path
 from provenance.signals._vocab import PROVTRACK_AGENT, applies_to_provtrack
 from provenance.signals.contentusage import preference_signals, split_robots_value
 from provenance.signals.model import Level, Signal, SignalKind
+from provenance.vocab import NOT_CAPTURED
 
 ROBOTS_MAX_BYTES = 512 * 1024
 """Bytes of robots.txt parsed; RFC 9309 §2.5 asks parsers to handle at least 500 KiB."""
@@ -60,7 +61,7 @@ class Verdict(StrEnum):
     DISALLOW = "disallow"
     UNREACHABLE = "unreachable"
     UNAVAILABLE = "unavailable"
-    NOT_CAPTURED = "not-captured"  # unknown: treated as a disallow, never as "no robots.txt"
+    NOT_CAPTURED = NOT_CAPTURED  # unknown: treated as a disallow, never as "no robots.txt"
 
 
 @dataclass(frozen=True, slots=True)

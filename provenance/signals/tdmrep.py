@@ -31,6 +31,7 @@ from provenance.signals._headers import Headers, header_values
 from provenance.signals._html import MetaTag
 from provenance.signals._patterns import PathPattern, compile_pattern, normalize_path
 from provenance.signals.model import Level, Signal, SignalKind
+from provenance.vocab import NOT_CAPTURED
 
 TDMREP_MAX_BYTES = 512 * 1024
 """Largest tdmrep.json or policy document read; beyond it the file is ``too_large``."""
@@ -229,7 +230,7 @@ class TdmFile:
             return [
                 Signal(
                     SignalKind.TDM_RESERVATION,
-                    "not-captured",
+                    NOT_CAPTURED,
                     TDMREP_FILE_SOURCE,
                     f"tdmrep.json {self.reason}",
                     level,

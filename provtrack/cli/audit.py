@@ -14,8 +14,8 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from provenance.cli._console import console, err_console
 from provenance.errors import CrawlError, InputError
+from provtrack.cli._console import console, err_console
 
 if TYPE_CHECKING:
     from crawler.config import CrawlConfig
@@ -135,6 +135,7 @@ def register(app: typer.Typer) -> None:
         from provenance.dataset.plan import AuditPlan
         from provenance.store import open_store
         from provenance.store.datasets import presence_counts
+        from provenance.vocab import CrawlMode
 
         plan = AuditPlan.from_paths(
             list(manifests or []),
@@ -147,7 +148,7 @@ def register(app: typer.Typer) -> None:
         config = CrawlConfig(
             seeds=[],
             out_dir=out,
-            mode="audit",
+            mode=CrawlMode.AUDIT,
             db_url=db,
             proxy=proxy,
             purpose=purpose,
@@ -160,7 +161,7 @@ def register(app: typer.Typer) -> None:
             audit=plan,
         )
         if resume:
-            from provenance.cli._resume import resolve_resume_run
+            from provtrack.cli._resume import resolve_resume_run
 
             run = resolve_resume_run(config.db, out, run_id)
             config.run_id = run.id
