@@ -297,7 +297,6 @@ def _index_file(
             url = head.get_header("WARC-Target-URI") or ""
             if not url:
                 continue
-            offset = iterator.get_record_offset()
             date = _parse_date(head.get_header("WARC-Date"))
             if rtype == "request":
                 referer = record.http_headers.get_header("Referer") if record.http_headers else None
@@ -320,6 +319,11 @@ def _index_file(
                 kind = head.get_header("Content-Type")
                 headers = (("Content-Type", kind),) if kind else ()
                 status = 200
+            body = None
+            if rtype == "response" and status == 200 and _html(headers):
+                # read before asking the offset: warcio's get_record_offset() reads to the end
+                body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+            offset = iterator.get_record_offset()
             digest = head.get_header("WARC-Payload-Digest")
             capture = Capture(
                 url=url,
@@ -340,10 +344,13 @@ def _index_file(
             if digest and capture.truncated is None:
                 by_digest.setdefault(digest, (file, offset))
             index.add(capture)
-            if capture.is_html and status == 200:
-                body = record.content_stream().read(MAX_PAGE_BYTES + 1)
-                if len(body) <= MAX_PAGE_BYTES:
-                    _index_page(index, normalise(url), body)
+            if body is not None and len(body) <= MAX_PAGE_BYTES:
+                _index_page(index, normalise(url), body)
+
+
+def _html(headers: tuple[tuple[str, str], ...]) -> bool:
+    kind = next((v for k, v in headers if k.lower() == "content-type"), "")
+    return kind.split(";", 1)[0].strip().lower() in ("text/html", "application/xhtml+xml")
 
 
 def _index_page(index: ArchiveIndex, url: str, body: bytes) -> None:
