@@ -17,6 +17,7 @@ FULL = [
     ["bench.lookup"],
     ["bench.crawl"],
     ["bench.report"],
+    ["bench.audit"],
 ]
 QUICK = [
     ["bench.media", "--quick"],
@@ -24,6 +25,7 @@ QUICK = [
     ["bench.lookup", "--sizes", "100000", "--queries", "50", "--no-faiss"],
     ["bench.crawl", "--images", "2000", "--small", "1000"],
     ["bench.report", "--records", "10000"],
+    ["bench.audit", "--images", "2000", "--small", "1000"],
 ]
 
 

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 # What a skip record keeps of an image whose bytes compliant mode discards.
 SKIP_KEEPS = ("status", "reason", "sha256", "byte_size", "format", "width", "height", "xmp", "c2pa")
+# An audit reports what a dataset holds that a compliant collection would have left: whether
+# those images show faces (the count and boxes, never anything about who) is the point.
+AUDIT_SKIP_KEEPS = (*SKIP_KEEPS, "faces")
 # What a skip for an opted-out photograph keeps: nothing embedded (creator names, places).
 OPTOUT_KEEPS = ("status", "sha256", "byte_size", "format", "width", "height")
 
@@ -164,7 +167,8 @@ class MediaPipeline:
             item.stage = SkipStage.AFTER_DOWNLOAD
             item.reasons = [s.to_dict() for s in decision.reasons]
             item.body = None
-            item.media = {k: media[k] for k in SKIP_KEEPS if k in media}
+            keeps = AUDIT_SKIP_KEEPS if self.ctx.config.mode == CrawlMode.AUDIT else SKIP_KEEPS
+            item.media = {k: media[k] for k in keeps if k in media}
             for reason in decision.reasons:
                 stats.inc_value(f"provtrack/skipped/image/{reason.kind.value}")
         else:

@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
-from provenance.vocab import CRAWL_MODES as VOCAB_CRAWL_MODES
 from provenance.vocab import (
     ConsentEvidence,
+    CrawlMode,
     OptoutSignal,
     Purpose,
     RobotsStatus,
@@ -44,7 +44,8 @@ SOURCE_TYPES: Final = vocab_values(SourceType)
 ROBOTS_STATUSES: Final = vocab_values(RobotsStatus)
 OPTOUT_SIGNALS: Final = vocab_values(OptoutSignal)
 CONSENT_EVIDENCE: Final = vocab_values(ConsentEvidence)
-CRAWL_MODES: Final = frozenset(m.value for m in VOCAB_CRAWL_MODES)
+# every run's mode, audit included: an audit's records are judged like a crawl's
+CRAWL_MODES: Final = vocab_values(CrawlMode)
 
 
 class JurisdictionCandidate(NamedTuple):

@@ -87,6 +87,7 @@ from provenance import __version__
 from provenance.errors import NotFoundError, PolicyError
 from provenance.evaluation import GATE_KINDS, ImageFacts, RecordReader
 from provenance.export.records import ExportView
+from provenance.report.dataset import DatasetSummary, dataset_summaries
 from provenance.report.thumbnails import Thumbnail, thumbnail_from_warc
 from provenance.store import Store
 from provenance.store.models import CrawlRun, Evaluation, Page, SignalRecord, VerdictOutcome
@@ -341,6 +342,7 @@ class ReportData:
     max_trails: int | None = None
     trail_selection: dict[str, dict[str, int]] = field(default_factory=dict)
     schema: str = SCHEMA
+    datasets: list[DatasetSummary] = field(default_factory=list)  # audit runs (report/dataset.py)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (the JSON report)."""
@@ -566,6 +568,7 @@ def build_report(
         images_total=len({r.url for recs in builder.records.values() for r in recs}),
         max_trails=max_trails,
         trail_selection=selection,
+        datasets=dataset_summaries(store, [run.id for run in runs]),
     )
 
 

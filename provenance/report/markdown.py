@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from provenance.report.data import OPTOUT_KINDS, TRAIL_CATEGORIES, VERDICT_ORDER, ReportData
+from provenance.report.dataset import dataset_markdown
 from provenance.report.labels import CONFIDENCE_LABELS, OPTOUT_LABELS, VERDICT_LABELS
 
 # inline metacharacters: text never starts a line here, so list/heading marks cannot trigger
@@ -141,6 +142,7 @@ def render_markdown(data: ReportData) -> str:
         right=len(data.headline),
     )
 
+    lines += dataset_markdown(data.datasets)
     lines += [f"## {next(section)}. Verdicts per jurisdiction", ""]
     for p in data.purposes:
         lines += [

@@ -87,3 +87,35 @@ def presence_counts(store: Store, run_id: str) -> dict[str, int]:
             .group_by(DatasetEntry.presence)
         )
         return {str(state): int(n) for state, n in session.exec(stmt).all()}
+
+
+def iter_entries_with_images(
+    store: Store, run_id: str, *, batch: int = 5000
+) -> Iterator[list[tuple[DatasetEntry, Image | None]]]:
+    """A run's entries in dataset order, each with the image record of its URL (None for a
+    row that was never fetched), ``batch`` at a time."""
+    last: tuple[str, int] | None = None
+    while True:
+        with store.session() as session:
+            stmt = (
+                select(DatasetEntry, Image)
+                .join(
+                    Image,
+                    (col(Image.run_id) == col(DatasetEntry.run_id))
+                    & (col(Image.url) == col(DatasetEntry.url)),
+                    isouter=True,
+                )
+                .where(DatasetEntry.run_id == run_id)
+            )
+            if last is not None:
+                stmt = stmt.where(
+                    tuple_(col(DatasetEntry.source), col(DatasetEntry.row)) > tuple_(*last)
+                )
+            stmt = stmt.order_by(col(DatasetEntry.source), col(DatasetEntry.row)).limit(batch)
+            rows: list[tuple[DatasetEntry, Image | None]] = [
+                (entry, image) for entry, image in session.exec(stmt).all()
+            ]
+        if not rows:
+            return
+        last = (rows[-1][0].source, rows[-1][0].row)
+        yield rows
