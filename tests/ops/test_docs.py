@@ -36,7 +36,9 @@ def test_command_has_help_and_is_in_the_readme(command: list[str]) -> None:
     assert f"provtrack {' '.join(command)}" in README
 
 
-@pytest.mark.parametrize("text", ["--format jsonl\\|csv\\|wacz", "--jurisdiction", "0.15"])
+@pytest.mark.parametrize(
+    "text", ["--format jsonl\\|csv\\|parquet\\|wacz", "--jurisdiction", "0.15"]
+)
 def test_readme_documents_formats_and_the_purge_threshold(text: str) -> None:
     assert text in README
 
@@ -45,6 +47,7 @@ def test_every_command_is_covered() -> None:
     names = {" ".join(c) for c in COMMANDS}
     for expected in (
         "crawl",
+        "audit",
         "demo",
         "evaluate",
         "report",
