@@ -143,6 +143,33 @@ def test_parquet_manifest_joins_back_by_key(
         fetched = {u for (u,) in db.execute("select url from image")}
     assert not fetched & set(HOSTILE_ROWS)
 
+    # the report's dataset section counts the rows by what a compliant collection would do
+    run_cli("evaluate", "--out", str(out))
+    report = tmp_path / "report"
+    run_cli(
+        "report", "--out", str(out), "--format", "json", "--format", "md", "--dest", str(report)
+    )
+    (section,) = json.loads((tmp_path / "report.json").read_text())["datasets"]
+    expected = [i["expect"]["audit"]["with_page"] for i in manifest["images"]]
+    expected.append(manifest["images"][0]["expect"]["audit"]["with_page"])  # the repeated row
+    left = [e for e in expected if e["decision"] == "skip"]
+    assert section["rows"] == len(rows)
+    assert section["not_auditable"] == len(hostile)
+    assert section["left"] == len(left)
+    assert section["taken"] == sum(e["decision"] == "collect" for e in expected)
+    by_signal = {c["key"]: c["rows"] for c in section["by_signal"]}
+    for kind in {k for e in left for k in e["reasons"]}:
+        assert by_signal[kind] == sum(kind in e["reasons"] for e in left), kind
+    faces = sum(
+        i["faces"] > 0
+        for i in manifest["images"]
+        if i["expect"]["audit"]["with_page"]["decision"] == "skip"
+        and i["expect"]["audit"]["with_page"]["stage"] == "after-download"
+    )
+    assert section["left_faces"] >= faces  # bytes read after download: faces known
+    markdown = (tmp_path / "report.md").read_text()
+    assert "What this dataset holds that a compliant collection would have left" in markdown
+
 
 def test_a_manifest_that_cannot_be_read_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
