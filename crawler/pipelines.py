@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 # What a skip record keeps of an image whose bytes compliant mode discards.
 SKIP_KEEPS = ("status", "reason", "sha256", "byte_size", "format", "width", "height", "xmp", "c2pa")
 # What a skip for an opted-out photograph keeps: nothing embedded (creator names, places).
-OPTOUT_KEEPS = ("status", "sha256", "byte_size", "format", "width", "height")
+# what a copy of an opted-out photograph keeps: not its sha256, which only its tombstone holds
+OPTOUT_KEEPS = ("status", "byte_size", "format", "width", "height")
 
 
 def _make_executor(workers: int | None) -> Executor | None:
@@ -206,7 +207,12 @@ class StorePipeline:
                         f"{r['kind']}:{r['value']}" for r in item.reasons
                     ),
                     "http-status": str(item.http_status),
-                    "payload-sha256": str(item.media.get("sha256")),
+                    # an opted-out photograph's digest stays in its tombstone only
+                    **(
+                        {"payload-sha256": str(item.media["sha256"])}
+                        if item.media.get("sha256")
+                        else {}
+                    ),
                 },
                 fetched_at,
             )

@@ -238,11 +238,13 @@ def add_optout(
     note: str = "",
     dry_run: bool = False,
     index_dir: Path | None = None,
+    keep_pages: bool = False,
 ) -> OptOutResult:
     """Record an opt-out request for an image file, a URL or a host, and purge what matches.
 
     Exactly one of ``image``, ``url``, ``host`` must be given. With ``dry_run`` nothing is
     written and the result lists what would be purged. ``index_dir`` caches the hash index.
+    ``keep_pages`` keeps the pages the images appeared on (see :func:`purge_images`).
     """
     given = [k for k, v in (("image", image), ("url", url), ("host", host)) if v is not None]
     if len(given) != 1:
@@ -286,7 +288,7 @@ def add_optout(
     matched = matcher.matched()
     if dry_run:
         return OptOutResult(kind, value, matched, dry_run=True)
-    preflight(store, warc_dirs, matcher.found)
+    preflight(store, warc_dirs, matcher.found, keep_pages=keep_pages)
     request = _store_request(store, OptOutRequest(kind=kind, value=value, hashes=hashes, note=note))
     receipt = purge_images(
         store,
@@ -297,6 +299,7 @@ def add_optout(
         tombstone_hashes=with_hashes,
         extra_tombstones=extra,
         matched=matched,
+        keep_pages=keep_pages,
     )
     return OptOutResult(kind, value, matched, request, receipt)
 
@@ -310,6 +313,7 @@ def purge_jurisdiction(
     note: str = "",
     dry_run: bool = False,
     index_dir: Path | None = None,
+    keep_pages: bool = False,
 ) -> OptOutResult:
     """Purge every image whose subject is inferred to be in ``code`` (and copies of it).
 
@@ -340,7 +344,7 @@ def purge_jurisdiction(
     matched = matcher.matched()
     if dry_run:
         return OptOutResult("jurisdiction", code, matched, dry_run=True)
-    preflight(store, warc_dirs, matcher.found)
+    preflight(store, warc_dirs, matcher.found, keep_pages=keep_pages)
     text = f"purge --jurisdiction {code} (subject candidates with confidence >= {min_confidence})"
     request = _store_request(
         store,
@@ -353,6 +357,7 @@ def purge_jurisdiction(
         request,
         reason=f"jurisdiction purge {code} (request {request.id})",
         matched=matched,
+        keep_pages=keep_pages,
     )
     return OptOutResult("jurisdiction", code, matched, request, receipt)
 
