@@ -143,6 +143,24 @@ def _print_chain(index: int, chain: dict[str, Any]) -> None:
     _line(f"    WARC: {chain['warc']['file']} @ {chain['warc']['offset']}")
 
 
+def _warn_stale_outputs(out: Path) -> None:
+    """Reports and exports written before a purge still hold what it removed: say so."""
+    stale = sorted(
+        p
+        for folder in (out / "report", out / "export")
+        if folder.is_dir()
+        for p in folder.iterdir()
+    )
+    if stale:
+        err_console.print(
+            f"note: {len(stale)} report and export files in {out} were written before this "
+            "purge and still hold what it removed: write them again (provtrack report, "
+            "provtrack export) or delete them",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 def _print_optout(result: dict[str, Any]) -> None:
     verb = "would purge" if result["dry_run"] else "purged"
     head = f"{result['kind']} {result['value']}"
@@ -300,6 +318,8 @@ def register(app: typer.Typer) -> None:
             _print_json(result.to_dict())
         else:
             _print_optout(result.to_dict())
+        if not dry_run:
+            _warn_stale_outputs(out)
 
     @optout_app.command("report")
     def optout_report(
@@ -343,10 +363,16 @@ def register(app: typer.Typer) -> None:
             for crawl in entry["later_crawls"]:
                 _line(
                     f"  later crawl {crawl['run_id']} ({crawl['mode']}): skipped "
-                    f"{len(crawl['skipped'])}, collected again {len(crawl['collected_again'])}"
+                    f"{len(crawl['skipped'])} images and {len(crawl['pages_skipped'])} pages, "
+                    f"{len(crawl['pages_not_archived'])} pages fetched but not archived, "
+                    f"collected again {len(crawl['collected_again'])}"
                 )
                 for skip in crawl["skipped"]:
                     _line(f"    skipped {skip['url']} ({skip['stage']}): {skip['evidence']}")
+                for page in crawl["pages_skipped"]:
+                    _line(f"    skipped page {page['url']}: {page['evidence']}")
+                for url in crawl["pages_not_archived"]:
+                    _line(f"    not archived: {url} (the purge removed it)")
                 for again in crawl["collected_again"]:
                     _line(f"    COLLECTED AGAIN {again['url']} (image {again['image_id']})")
 
@@ -384,3 +410,5 @@ def register(app: typer.Typer) -> None:
             _print_json(result.to_dict())
         else:
             _print_optout(result.to_dict())
+        if not dry_run:
+            _warn_stale_outputs(out)
