@@ -66,6 +66,7 @@ from provenance.store.models import (
     Page,
     Tombstone,
 )
+from provenance.vocab import Decision
 from provenance.warc import read_response
 
 DEFAULT_MIN_CONFIDENCE = 0.15
@@ -163,7 +164,7 @@ class _Matcher:
     def query_of(self, image: Image) -> QueryImage | None:
         """The query for a stored row: its WARC payload when still there, else its hashes."""
         folder = locate(self.warc_dirs, image.warc_file) if image.warc_file else None
-        if image.decision == "collected" and folder is not None and image.warc_file:
+        if image.decision == Decision.COLLECTED and folder is not None and image.warc_file:
             try:
                 assert image.warc_offset is not None
                 body = read_response(folder, image.warc_file, image.warc_offset).body
@@ -542,9 +543,9 @@ def _page_skips(
             if r.get("kind") == SignalKind.OPTOUT_REGISTRY.value
             and (r.get("extra") or {}).get("request_id") == request_id
         ]
-        if reasons and page.decision == "skipped":
+        if reasons and page.decision == Decision.SKIPPED:
             skipped.append({"url": page.url, "evidence": reasons[0].get("evidence")})
-        elif page.decision == "fetched" and registry.check_page(page.url) is not None:
+        elif page.decision == Decision.FETCHED and registry.check_page(page.url) is not None:
             not_archived.append(page.url)
     return skipped, sorted(not_archived)
 
@@ -589,7 +590,7 @@ def optout_report(store: Store) -> list[dict[str, Any]]:
                     if r.get("kind") == SignalKind.OPTOUT_REGISTRY.value
                     and (r.get("extra") or {}).get("request_id") == req.id
                 ]
-                if reasons and image.decision == "skipped":
+                if reasons and image.decision == Decision.SKIPPED:
                     skipped.append(
                         {
                             "image_id": image.id,
@@ -600,7 +601,7 @@ def optout_report(store: Store) -> list[dict[str, Any]]:
                             "distance": (reasons[0].get("extra") or {}).get("distance"),
                         }
                     )
-                elif image.decision == "collected" and registry.hit(image):
+                elif image.decision == Decision.COLLECTED and registry.hit(image):
                     again.append({"image_id": image.id, "url": image.url})
             crawls.append(
                 {

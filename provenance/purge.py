@@ -91,6 +91,7 @@ __all__ = [
     "url_sha256",
     "warc_folders",
 ]
+from provenance.vocab import Decision
 
 MEDIA_KEPT = ("status", "format", "width", "height", "byte_size", "content_type")
 """What a purged image row keeps of its media facts: nothing personal, nothing hash-like."""
@@ -291,7 +292,7 @@ def _plan(
     for image in images:
         if image.warc_file is None or image.warc_offset is None:
             continue
-        kind = "payload" if image.decision == "collected" else "metadata"
+        kind = "payload" if image.decision == Decision.COLLECTED else "metadata"
         what = "image payload removed" if kind == "payload" else "image record removed"
         removals[image.warc_file][image.warc_offset] = Removal(
             _fields(what, reason, request_id, when)
