@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,10 @@ from provenance.errors import ConfigError
 from provtrack.cli._console import console, err_console
 from provtrack.cli._store import open_crawl_store
 from provtrack.cli.ops import WarcDirOption, warc_dirs
+
+STREAMED_FORMATS = ("jsonl", "csv", "parquet")
+"""Export formats that can go to standard output (a WACZ is a ZIP file; a parquet stream is
+written row group by row group, its footer last)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -37,26 +42,29 @@ def register(app: typer.Typer) -> None:
         dest: Annotated[
             Path | None,
             typer.Option(
-                help="Output file (default: OUT/export/records.<format>); '-' writes parquet "
-                "to standard output."
+                help="Output file (default: OUT/export/records.<format>); - writes jsonl, "
+                "csv and parquet to standard output."
             ),
         ] = None,
         warc_dir: WarcDirOption = None,
     ) -> None:
         """Export image records with their provenance: JSONL, CSV, or a WACZ web archive."""
-        store = open_crawl_store(out, db)
-        if dest is not None and str(dest) == "-" and format != "parquet":
-            raise ConfigError("--dest - (standard output) is for --format parquet")
-        if format == "parquet":
-            import sys
+        from provenance.export.dest import is_stdout
 
+        store = open_crawl_store(out, db)
+        to_stdout = is_stdout(dest)
+        if to_stdout and format not in STREAMED_FORMATS:
+            raise ConfigError(
+                f"--dest - (standard output) is for {', '.join(STREAMED_FORMATS)}; "
+                f"a {format} export needs a file name"
+            )
+        noun = "image records"
+        if format == "parquet":
             from provenance.export.parquet import write_parquet
 
-            to_stdout = dest is not None and str(dest) == "-"
             path = dest or out / "export" / "records.parquet"
-            target = sys.stdout.buffer if to_stdout else path
-            written = write_parquet(store, target, run_id)
-            count = written.rows
+            written = write_parquet(store, sys.stdout.buffer if to_stdout else path, run_id)
+            count, noun = written.rows, "rows"
             if to_stdout:
                 sys.stdout.buffer.flush()
             err_console.print(f"{len(written.columns)} columns, {len(written.runs)} runs")
@@ -64,12 +72,12 @@ def register(app: typer.Typer) -> None:
             from provenance.export.jsonl import write_jsonl
 
             path = dest or out / "export" / "records.jsonl"
-            count = write_jsonl(store, path, run_id)
+            count = write_jsonl(store, sys.stdout if to_stdout else path, run_id)
         elif format == "csv":
             from provenance.export.csv import write_csv
 
             path = dest or out / "export" / "records.csv"
-            count = write_csv(store, path, run_id)
+            count = write_csv(store, sys.stdout if to_stdout else path, run_id)
         elif format == "wacz":
             from provenance.export.wacz import write_wacz
 
@@ -82,9 +90,8 @@ def register(app: typer.Typer) -> None:
             )
         else:
             raise ConfigError(f"unknown export format {format!r} (jsonl, csv, parquet or wacz)")
-        noun = "rows" if format == "parquet" else "image records"
-        where = "standard output" if str(path) == "-" else path
-        err_console.print(f"wrote {count} {noun} to {where}")
+        where = "standard output" if to_stdout else str(path)
+        err_console.print(f"wrote {count} {noun} to {where}", highlight=False)
 
     @app.command()
     def show(
