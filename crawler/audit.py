@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -133,16 +134,19 @@ class AuditSpider(ProvenanceSpider):
     # -- reading the datasets ---------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        for out in self._outputs():
+            yield out
+
+    def _outputs(self) -> Iterator[Any]:
         try:
-            async for out in self._read():
-                yield out
+            yield from self._read()
         except InputError as err:
             # a dataset broken past its first rows: what was read is audited and kept, the
             # command then fails with the file and the reason
             self.logger.error("audit input: %s", err)
             self.crawler.stats.set_value("provtrack/audit/input_error", str(err))
 
-    async def _read(self) -> AsyncIterator[Any]:
+    def _read(self) -> Iterator[Any]:
         plan = self.plan
         for path in plan.manifests:
             for chunk in read_manifest(
@@ -172,7 +176,7 @@ class AuditSpider(ProvenanceSpider):
         coordinator = self.ctx.coordinator
         # a resumed run re-reads every chunk (its rows already stored are skipped below):
         # the first run's claims would hide the rows a dead worker never finished
-        if rows and coordinator is not None and not self.ctx.config.resume:
+        if rows and coordinator is not None and not (self.ctx.config.resume or self.sweeping):
             first = rows[0][0]
             if not coordinator.claim_chunk(first.source, first.row):
                 return  # another worker of this run audits these rows
@@ -203,6 +207,35 @@ class AuditSpider(ProvenanceSpider):
                 },
                 dont_filter=True,
             )
+
+    # -- several processes: the closing sweep -----------------------------------------------
+
+    def _on_idle(self) -> None:
+        """When the shared queue is empty and every other worker is idle or dead, one worker
+        reads the datasets again and audits every row no process stored (a killed worker's
+        chunks); rows are idempotent, so the sweep never duplicates one."""
+        coordinator = self.ctx.coordinator
+        if coordinator is None or self._swept:
+            return
+        queue_key = str(self.crawler.settings.get("SCHEDULER_QUEUE_KEY"))
+        if coordinator.queue_length(queue_key) > 0:
+            raise DontCloseSpider
+        coordinator.mark_idle()
+        if not coordinator.all_others_idle():
+            raise DontCloseSpider
+        if not coordinator.claim_sweep():
+            return
+        self._swept = True
+        self.sweeping = True
+        self.done = audited_rows(self.ctx.store, self.ctx.config.run_id)
+        self.crawler.stats.inc_value("provtrack/sweep")
+        assert self.crawler.engine is not None
+        for out in self._outputs():
+            if isinstance(out, Request):
+                self.crawler.engine.crawl(out)
+            else:
+                self.ctx.sink.add(out)
+        raise DontCloseSpider
 
     # -- pages ------------------------------------------------------------------------------
 

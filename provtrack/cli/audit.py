@@ -128,6 +128,9 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="Processes for image analysis (0 = inline).")
         ] = None,
         concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 32,
+        chunk_rows: Annotated[
+            int, typer.Option(help="Rows read (and, with --frontier, claimed) at a time.")
+        ] = 1000,
     ) -> None:
         """Audit the image URLs of a dataset (or a web archive) as a compliant collection."""
         from crawler.config import CrawlConfig
@@ -145,6 +148,9 @@ def register(app: typer.Typer) -> None:
             fetch_missing=fetch_missing,
             keep_bytes=keep_bytes,
         )
+        if chunk_rows < 1:
+            raise InputError("--chunk-rows must be at least 1")
+        plan.chunk_rows = chunk_rows
         config = CrawlConfig(
             seeds=[],
             out_dir=out,
