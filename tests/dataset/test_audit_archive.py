@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from warcio.capture_http import capture_http
 
-from tests.conftest import CrawlResult, DemoWebProcess
+from tests.conftest import CrawlResult, DemoWebProcess, run_cli
 from tests.dataset.conftest import audit, reason_kinds
 
 # after-download skips the captured response headers decide (no bytes needed)
@@ -181,3 +181,26 @@ def test_fetch_missing_reads_todays_documents_and_says_so(
     read_from = {host: json.loads(parsed).get("read_from", "") for host, parsed in rows}
     assert read_from["prairiepros.ca"].startswith("live")
     assert read_from["pixgram.com"].startswith("archive ")
+
+
+def test_a_wacz_indexes_as_the_warcs_inside_it(
+    compliant_crawl: CrawlResult, tmp_path: Path
+) -> None:
+    from provenance.archive.index import build_index, read_payload
+
+    wacz = tmp_path / "crawl.wacz"
+    run_cli("export", "--out", str(compliant_crawl.out), "--format", "wacz", "--dest", str(wacz))
+    packed = build_index([wacz])
+    loose = build_index([compliant_crawl.out / "warc"])
+    assert not packed.unreadable
+    assert packed.records == loose.records
+    assert set(packed.captures) == set(loose.captures)
+    assert packed.image_urls() == loose.image_urls()
+    assert packed.referrers == loose.referrers
+    for url in packed.image_urls()[:10]:
+        a, b = packed.capture(url), loose.capture(url)
+        if a is None or b is None:
+            assert a is b is None
+            continue
+        assert a.file.startswith(f"{wacz}!archive/")
+        assert read_payload(a, 1 << 25) == read_payload(b, 1 << 25)
