@@ -229,7 +229,10 @@ class ProvenanceSpider(scrapy.Spider):
                 return
         signals = read_page(response)
         record = self._page_record(response, "fetched", page=page)
-        record.signals = signals.signals
+        record.signals = [
+            *signals.signals,
+            *own_signals(response.url, list(meta.get("provtrack_considered", []))),
+        ]
         record.lang = signals.lang or page.lang
         record.title = signals.title or page.title
         record.facts = {
