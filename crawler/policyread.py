@@ -31,6 +31,7 @@ from provenance.signals.robotstxt import RobotsSnapshot, ai_agent_panel
 from provenance.signals.tdmrep import TdmFile
 from provenance.subjects import subject_facts
 from provenance.terms import find_terms_links, read_terms, terms_signals
+from provenance.vocab import SnapshotKind
 
 if TYPE_CHECKING:
     from crawler.gate import Fetched
@@ -40,7 +41,7 @@ ROOT_PANEL = ("provtrack", "*")
 
 
 def _snapshot(
-    kind: str,
+    kind: SnapshotKind,
     host: str,
     fetched: Fetched,
     outcome: str,
@@ -70,7 +71,7 @@ def _snapshot(
     )
 
 
-def _not_fetched(kind: str, host: str, url: str, why: str) -> SnapshotRecord:
+def _not_fetched(kind: SnapshotKind, host: str, url: str, why: str) -> SnapshotRecord:
     from datetime import UTC, datetime
 
     return SnapshotRecord(
@@ -118,7 +119,7 @@ async def fetch_host_documents(
     )
     snapshots.append(
         _snapshot(
-            "robots",
+            SnapshotKind.ROBOTS,
             host,
             fetched,
             robots.outcome.value,
@@ -130,8 +131,8 @@ async def fetch_host_documents(
     )
 
     for kind, path, reader in (
-        ("ai_txt", "/ai.txt", AiTxt.from_fetch),
-        ("tdmrep", "/.well-known/tdmrep.json", TdmFile.from_fetch),
+        (SnapshotKind.AI_TXT, "/ai.txt", AiTxt.from_fetch),
+        (SnapshotKind.TDMREP, "/.well-known/tdmrep.json", TdmFile.from_fetch),
     ):
         url = f"{origin}{path}"
         if (why := may_fetch_document(robots, url, mode)) is not None:
@@ -147,8 +148,8 @@ async def fetch_host_documents(
 
     home = f"{origin}/"
     if (why := may_fetch_document(robots, home, mode)) is not None:
-        snapshots.append(_not_fetched("home", host, home, why))
-        snapshots.append(_not_fetched("terms", host, home, why))
+        snapshots.append(_not_fetched(SnapshotKind.HOME, host, home, why))
+        snapshots.append(_not_fetched(SnapshotKind.TERMS, host, home, why))
         return snapshots
     fetched = await fetch(home)
     base = fetched.final_url or home
@@ -158,7 +159,7 @@ async def fetch_host_documents(
     ok = fetched.status == 200
     snapshots.append(
         _snapshot(
-            "home",
+            SnapshotKind.HOME,
             host,
             fetched,
             "ok" if ok else "fetch_failed",
@@ -169,18 +170,20 @@ async def fetch_host_documents(
     )
     if not candidates:
         snapshots.append(
-            _not_fetched("terms", host, home, "no terms-of-service link on the home page")
+            _not_fetched(
+                SnapshotKind.TERMS, host, home, "no terms-of-service link on the home page"
+            )
         )
         return snapshots
     url = candidates[0].url
     if (why := may_fetch_document(robots, url, mode)) is not None:
-        snapshots.append(_not_fetched("terms", host, url, why))
+        snapshots.append(_not_fetched(SnapshotKind.TERMS, host, url, why))
         return snapshots
     fetched = await fetch(url)
     reading = read_terms(url, fetched.body or b"", fetched.status, fetched.fetched_at)
     snapshots.append(
         _snapshot(
-            "terms",
+            SnapshotKind.TERMS,
             host,
             fetched,
             "silent" if reading.silent else reading.status.value,

@@ -33,7 +33,7 @@ from provenance.matching import (
     store_index,
 )
 from provenance.signals._vocab import PROVTRACK_AGENT
-from provenance.signals.robotstxt import RobotsSnapshot, ai_agent_panel
+from provenance.signals.robotstxt import RobotsOutcome, RobotsSnapshot, ai_agent_panel
 from provenance.store import Store
 from provenance.store.models import (
     CrawlRun,
@@ -44,6 +44,7 @@ from provenance.store.models import (
     SignalRecord,
 )
 from provenance.store.verdicts import latest_verdicts
+from provenance.vocab import SignalKind, SnapshotKind
 
 
 def robots_view(snap: HostSnapshot) -> RobotsSnapshot | None:
@@ -52,7 +53,7 @@ def robots_view(snap: HostSnapshot) -> RobotsSnapshot | None:
     Only a parsed file has lines to re-read; an unreachable or unavailable one is answered by
     its recorded outcome (:func:`panel_for`).
     """
-    if snap.outcome != "parsed":
+    if snap.outcome != RobotsOutcome.PARSED.value:
         return None
     body = snap.body
     if body is None:
@@ -182,7 +183,7 @@ def _robots_lines(signals: Iterable[SignalRecord]) -> list[dict[str, Any]]:
     """The robots.txt lines that decided for a URL (provtrack's own group, else ``*``)."""
     out = []
     for s in signals:
-        if s.kind != "robots" or s.source != "robots.txt":
+        if s.kind != SignalKind.ROBOTS or s.source != "robots.txt":
             continue
         out.append(
             {
@@ -306,8 +307,8 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
                 }
             )
         snaps = snap_by.get((image.run_id, image.host), {})
-        robots = snaps.get("robots")
-        terms = snaps.get("terms")
+        robots = snaps.get(SnapshotKind.ROBOTS)
+        terms = snaps.get(SnapshotKind.TERMS)
         image_signals = sig_by.get((image.run_id, image.url), [])
         all_signals = [_signal(x) for x in image_signals]
         for o in occs:

@@ -33,7 +33,7 @@ def datasette_metadata() -> dict[str, Any]:
     return {"databases": {DATABASE: meta}}
 
 
-@hookimpl
+@hookimpl  # type: ignore[untyped-decorator]  # datasette ships no type hints
 def get_metadata(datasette: Any, key: Any, database: Any, table: Any) -> dict[str, Any]:
     """Datasette's hook: provtrack's metadata, merged with any the user passes with ``-m``."""
     return datasette_metadata()

@@ -45,9 +45,10 @@ def datasette_url(evaluated_copy: Path) -> Iterator[str]:
             try:
                 urllib.request.urlopen(f"{url}/-/versions.json", timeout=2).read()
                 break
-            except OSError:
+            except OSError as err:
                 if proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read().decode() if proc.stderr else "")
+                    message = proc.stderr.read().decode() if proc.stderr else ""
+                    raise AssertionError(message) from err
                 time.sleep(0.1)
         yield url
     finally:

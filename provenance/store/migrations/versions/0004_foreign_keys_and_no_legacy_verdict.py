@@ -42,10 +42,15 @@ def upgrade() -> None:
     sqlite = bind.dialect.name == "sqlite"
     for table in _RUN_TABLES:
         with op.batch_alter_table(table, recreate="always" if sqlite else "auto") as batch:
-            batch.create_foreign_key(_fk(table, "run_id", "crawl_run"), "crawl_run", ["run_id"], ["id"])
+            batch.create_foreign_key(
+                _fk(table, "run_id", "crawl_run"), "crawl_run", ["run_id"], ["id"]
+            )
     with op.batch_alter_table("tombstone", recreate="always" if sqlite else "auto") as batch:
         batch.create_foreign_key(
-            _fk("tombstone", "request_id", "optout_request"), "optout_request", ["request_id"], ["id"]
+            _fk("tombstone", "request_id", "optout_request"),
+            "optout_request",
+            ["request_id"],
+            ["id"],
         )
     with op.batch_alter_table(
         "image_verdict",
@@ -55,9 +60,14 @@ def upgrade() -> None:
         batch.create_foreign_key(
             _fk("image_verdict", "evaluation", "evaluation"), "evaluation", ["evaluation"], ["id"]
         )
-        batch.create_foreign_key(_fk("image_verdict", "image_id", "image"), "image", ["image_id"], ["id"])
         batch.create_foreign_key(
-            _fk("image_verdict", "outcome_id", "verdict_outcome"), "verdict_outcome", ["outcome_id"], ["id"]
+            _fk("image_verdict", "image_id", "image"), "image", ["image_id"], ["id"]
+        )
+        batch.create_foreign_key(
+            _fk("image_verdict", "outcome_id", "verdict_outcome"),
+            "verdict_outcome",
+            ["outcome_id"],
+            ["id"],
         )
     if sa.inspect(bind).has_table("verdict"):
         rows = bind.execute(sa.text("SELECT count(*) FROM verdict")).scalar()
@@ -75,7 +85,9 @@ def downgrade() -> None:
         recreate="always" if sqlite else "auto",
         table_kwargs={"sqlite_with_rowid": False},
     ) as batch:
-        batch.drop_constraint(_fk("image_verdict", "outcome_id", "verdict_outcome"), type_="foreignkey")
+        batch.drop_constraint(
+            _fk("image_verdict", "outcome_id", "verdict_outcome"), type_="foreignkey"
+        )
         batch.drop_constraint(_fk("image_verdict", "image_id", "image"), type_="foreignkey")
         batch.drop_constraint(_fk("image_verdict", "evaluation", "evaluation"), type_="foreignkey")
     with op.batch_alter_table("tombstone", recreate="always" if sqlite else "auto") as batch:

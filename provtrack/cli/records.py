@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from provenance.cli._console import err_console
-from provenance.cli._store import open_crawl_store
-from provenance.cli.ops import WarcDirOption, warc_dirs
 from provenance.errors import ConfigError
+from provtrack.cli._console import err_console
+from provtrack.cli._store import open_crawl_store
+from provtrack.cli.ops import WarcDirOption, warc_dirs
 
 
 def register(app: typer.Typer) -> None:
@@ -72,10 +72,10 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Show everything recorded about one image: its evidence trail in every run."""
-        from provenance.cli.ops import print_trail
         from provenance.errors import NotFoundError
         from provenance.store.explore import image_ids_for
         from provenance.trace import provenance_chains
+        from provtrack.cli.ops import print_trail
 
         store = open_crawl_store(out, db)
         ids = image_ids_for(store, image)
