@@ -230,16 +230,20 @@ class ProvenanceSpider(scrapy.Spider):
                 return
         signals = read_page(response)
         record = self._page_record(response, Decision.FETCHED, page=page)
-        record.signals = [
-            *signals.signals,
-            *own_signals(response.url, list(meta.get("provtrack_considered", []))),
-        ]
+        record.signals = signals.signals
         record.lang = signals.lang or page.lang
         record.title = signals.title or page.title
         record.facts = {
             "content_language": list(signals.content_language),
             "overridden": [s.to_dict() for s in meta.get("provtrack_overridden", [])],
             "read_status": signals.status.value,
+            # the robots.txt lines that decided for this page (issue 14: pages[].robots was
+            # always empty). Kept with the page's facts, not as page signals: they answer
+            # for the page URL, and an image's robots fact must never be taken from its page
+            "robots": [
+                s.to_dict()
+                for s in own_signals(response.url, list(meta.get("provtrack_considered", [])))
+            ],
         }
         evidence = site_evidence(
             response.url, response.body, read_headers(response), None, record.server_ip

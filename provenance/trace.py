@@ -179,20 +179,23 @@ def _snapshot(snap: HostSnapshot) -> dict[str, Any]:
     }
 
 
-def _robots_lines(signals: Iterable[SignalRecord]) -> list[dict[str, Any]]:
-    """The robots.txt lines that decided for a URL (provtrack's own group, else ``*``)."""
+def _robots_lines(signals: Iterable[SignalRecord | dict[str, Any]]) -> list[dict[str, Any]]:
+    """The robots.txt lines that decided for a URL (provtrack's own group, else ``*``), from
+    signal rows or from the signal dicts a fetched page keeps in ``facts["robots"]``."""
     out = []
     for s in signals:
-        if s.kind != SignalKind.ROBOTS or s.source != "robots.txt":
+        data = s if isinstance(s, dict) else {**_signal(s), "extra": s.extra}
+        if data.get("kind") != SignalKind.ROBOTS or data.get("source") != "robots.txt":
             continue
+        extra = data.get("extra") or {}
         out.append(
             {
-                "agent": s.agent,
-                "value": s.value,
-                "line": s.extra.get("line"),
-                "evidence": s.evidence,
-                "reason": s.extra.get("reason"),
-                "restricts": s.restricts,
+                "agent": data.get("agent"),
+                "value": data.get("value"),
+                "line": extra.get("line"),
+                "evidence": data.get("evidence"),
+                "reason": extra.get("reason"),
+                "restricts": data.get("restricts"),
             }
         )
     return out
@@ -298,7 +301,12 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
                     "decision": page.decision if page else None,
                     "title": page.title if page else None,
                     "depth": page.depth if page else None,
-                    "robots": _robots_lines(sig_by.get((image.run_id, o.page_url), [])),
+                    "robots": _robots_lines(
+                        [
+                            *sig_by.get((image.run_id, o.page_url), []),
+                            *((page.facts or {}).get("robots", []) if page else []),
+                        ]
+                    ),
                     "panel": page_panel(image.run_id, o.page_url),
                     "warc": {
                         "file": page.warc_file if page else None,
