@@ -49,7 +49,17 @@ def _make_executor(workers: int | None) -> Executor | None:
     )
 
 
-_DETECTOR_KEYS = ("name", "opencv", "cascade", "fallback_cascade", "verify_cascade")
+_DETECTOR_KEYS = (
+    "name",
+    "model",
+    "runtime",
+    "runtime_version",
+    "fallback_reason",
+    "opencv",
+    "cascade",
+    "fallback_cascade",
+    "verify_cascade",
+)
 
 
 def compact_media(media: dict[str, Any]) -> dict[str, Any]:
