@@ -40,7 +40,6 @@ from provenance.store.models import (
     SignalRecord,
     Tombstone,
     VerdictOutcome,
-    VerdictRecord,
     utcnow,
 )
 
@@ -71,7 +70,6 @@ _KIND: dict[type[SQLModel], str] = {
     ImageOccurrence: "occurrence",
     DatasetEntry: "dataset-entry",
     SignalRecord: "signal",
-    VerdictRecord: "verdict",
     Evaluation: "evaluation",
     VerdictOutcome: "verdict-outcome",
     ImageVerdict: "verdict-batch",

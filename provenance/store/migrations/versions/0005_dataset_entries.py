@@ -1,7 +1,7 @@
 """dataset entries: the rows of a dataset an audit read
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-26 09:00:00
 
 ``provtrack audit`` reads datasets (manifests, img2dataset output folders, web archives): each
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -39,6 +39,9 @@ def upgrade() -> None:
         sa.Column("presence", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("presence_detail", sa.JSON(), nullable=False),
         sa.Column("recorded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["crawl_run.id"], name="fk_dataset_entry_run_id_crawl_run"
+        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("run_id", "source", "row"),
     )
