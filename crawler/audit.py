@@ -17,6 +17,7 @@ tdmrep.json, terms, the opt-out registry), the same media pipeline and the same 
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
 
+BACKLOG_PER_SLOT = 4  # requests queued ahead per concurrent download (memory stays flat)
 PAGE_CACHE = 4096  # pages whose outcome is remembered (datasets list many images per page)
 
 
@@ -135,7 +137,26 @@ class AuditSpider(ProvenanceSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         for out in self._outputs():
+            if isinstance(out, Request):
+                await self._room()
             yield out
+
+    def _backlog(self) -> int:
+        """Requests scheduled and not yet taken by the downloader (this process's count)."""
+        stats = self.crawler.stats
+        pending = 0
+        for suffix in ("", "/redis"):
+            enqueued = stats.get_value(f"scheduler/enqueued{suffix}", 0) or 0
+            dequeued = stats.get_value(f"scheduler/dequeued{suffix}", 0) or 0
+            pending = max(pending, int(enqueued) - int(dequeued))
+        return pending
+
+    async def _room(self) -> None:
+        """Wait while enough requests are queued: Scrapy reads start() as fast as it can while
+        the downloader is busy, which would queue a whole manifest of millions of rows."""
+        limit = BACKLOG_PER_SLOT * max(1, self.ctx.config.concurrency)
+        while self._backlog() > limit and self.crawler.engine is not None:
+            await asyncio.sleep(0.02)
 
     def _outputs(self) -> Iterator[Any]:
         try:
