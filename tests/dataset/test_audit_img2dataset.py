@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
 
+from provenance.warc import read_response
 from tests.conftest import DemoWebProcess, run_cli
 from tests.dataset.conftest import DECISION, audit, reason_kinds
 
@@ -138,7 +139,7 @@ def test_an_img2dataset_folder_is_compared_with_what_the_urls_serve_now(
     ]
     folder = _folder(tmp_path, rows)
     out = tmp_path / "out"
-    result = audit(out, str(folder), "--proxy", demoweb.url)
+    result = audit(out, str(folder), "--proxy", demoweb.url, "--keep-bytes")
     with sqlite3.connect(result.db) as db:
         entries = {
             key: (url, presence, json.loads(detail), json.loads(local))
@@ -180,6 +181,15 @@ def test_an_img2dataset_folder_is_compared_with_what_the_urls_serve_now(
             assert record["decision"] == DECISION[expect["decision"]], url
             assert reason_kinds(record) == set(expect["reasons"]), url
     assert result.records[gone]["decision"] == "failed"
+    # --keep-bytes: the WARC holds what the URL served
+    kept = result.records[same]
+    stored = read_response(out / "warc", kept["warc_file"], kept["warc_offset"])
+    assert stored.truncated is None
+    assert (
+        hashlib.sha256(stored.body).hexdigest()
+        == kept["sha256"]
+        == entries[keys[0]][3]["img2dataset_sha256"]
+    )
     assert "same" in result.stdout
     assert "gone" in result.stdout
 

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from provenance.warc import read_response
 from tests.conftest import DemoWebProcess, run_cli
 from tests.dataset.conftest import DECISION, audit, mismatches
 
@@ -48,6 +49,14 @@ def test_txt_manifest_gives_each_url_what_its_host_says(
         entries = db.execute("select count(*), count(distinct url) from dataset_entry").fetchone()
     assert mode == "audit"
     assert entries == (len(urls), len(urls))
+    # bytes are hashed, not kept: the WARC holds the exchange's headers, and verify passes
+    collected = next(r for r in result.records.values() if r["decision"] == "collected")
+    stored = read_response(result.out / "warc", collected["warc_file"], collected["warc_offset"])
+    assert stored.truncated == "length"
+    assert stored.body == b""
+    assert stored.status == 200
+    assert any(k.lower() == "content-type" for k, _ in stored.headers)
+    run_cli("verify", "--out", str(result.out))
 
 
 def test_csv_manifest_with_the_page_for_some(
