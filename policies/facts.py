@@ -72,6 +72,7 @@ OPTOUT_SIGNALS: Final = frozenset(
         "robots_disallow",
         "ai_txt_disallow",
         "content_usage_no",
+        "rsl_prohibited",
     }
 )
 CONSENT_EVIDENCE: Final = frozenset({"none", "license", "explicit"})

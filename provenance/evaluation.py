@@ -76,6 +76,7 @@ _KINDS = {
     "ai-txt": "ai_txt_disallow",
     "content-usage": "content_usage_no",
     "content-signal": "content_usage_no",
+    "rsl": "rsl_prohibited",
 }
 _MIN_CONFIDENCE = 0.2  # candidates below this are evidence too weak to name a jurisdiction
 _ROBOTS_STATUSES = frozenset({"allow", "disallow", "unreachable", "unavailable"})
@@ -92,6 +93,7 @@ GATE_KINDS = (
     "ai-txt",
     "content-usage",
     "content-signal",
+    "rsl",
     "iptc-data-mining",
     "c2pa-training-mining",
 )

@@ -141,6 +141,7 @@ class PackInfo:
     name: str
     versions: list[str]
     jurisdictions: list[str]
+    sources: list[str] = field(default_factory=list)  # the pack's own sources, as written
 
 
 @dataclass(slots=True)
@@ -625,6 +626,7 @@ def _packs(builder: _Builder, loaded: dict[str, Pack]) -> list[PackInfo]:
                 name=known.name if known else pack_id,
                 versions=sorted(versions[pack_id]),
                 jurisdictions=list(known.jurisdictions) if known else [jurisdictions[pack_id]],
+                sources=list(known.sources) if known else [],
             )
         )
     return out

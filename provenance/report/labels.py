@@ -10,8 +10,9 @@ OPTOUT_LABELS = {
     "x-robots-tag": "an X-Robots-Tag HTTP header (noimageindex, noai...)",
     "tdm-reservation": "TDMRep: text-and-data-mining rights reserved",
     "ai-txt": "ai.txt disallows AI use",
-    "content-usage": "Content-Usage header: train-ai=n",
+    "content-usage": "AIPREF Content-Usage (header, meta or robots.txt): n to AI training or use",
     "content-signal": "Content-Signal: ai-train=no",
+    "rsl": "RSL licence: prohibits the crawl's AI use of the content",
     "iptc-data-mining": "the file's IPTC/XMP metadata prohibits data mining",
     "c2pa-training-mining": "the file's C2PA credentials forbid training and mining",
 }

@@ -23,6 +23,7 @@ class SignalKind(StrEnum):
     C2PA_TRAINING_MINING = "c2pa-training-mining"  # c2pa./cawg. training-mining assertion
     TERMS = "terms"  # a terms-of-service clause (prohibits scraping, biometric use...)
     OPTOUT_REGISTRY = "optout-registry"  # an opt-out request recorded in provtrack itself
+    RSL = "rsl"  # an RSL 1.0 licence element that applies to the URL (robots.txt License, link)
 
 
 class Level(StrEnum):

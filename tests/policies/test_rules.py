@@ -319,6 +319,8 @@ CASES: list[tuple[str, bool, str, dict[str, Any]]] = [
     ),
     # EU-DSM-TDM-OPTOUT — fires: robots.txt disallow ignored by the face-search crawl
     ("EU-DSM-TDM-OPTOUT", FIRES, "DE", {"optout_signals": ("robots_disallow",)}),
+    # EU-DSM-TDM-OPTOUT — fires: an RSL licence prohibits AI training of the image
+    ("EU-DSM-TDM-OPTOUT", FIRES, "DE", {"optout_signals": ("rsl_prohibited",)}),
     # EU-DSM-TDM-OPTOUT — does not fire: noai is not one of the listed reservations
     ("EU-DSM-TDM-OPTOUT", QUIET, "DE", {"optout_signals": ("noai",)}),
     # EU-DSM-TDM-OPTOUT — does not fire: the reservation was met by a licence
