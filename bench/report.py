@@ -38,9 +38,9 @@ from typing import Any
 from bench._measure import machine, run_measured, write_results
 
 REPO = Path(__file__).resolve().parents[1]
-# ``python -m provenance`` from the repository root runs this checkout's code (the venv's
+# ``python -m provtrack`` from the repository root runs this checkout's code (the venv's
 # ``provtrack`` script would import whichever checkout the venv was installed from)
-PROVTRACK = [sys.executable, "-m", "provenance"]
+PROVTRACK = [sys.executable, "-m", "provtrack"]
 
 
 def _cli(*args: str) -> float:

@@ -3,20 +3,25 @@
 The ethics line is enforced here first: ``reproduce`` mode (which ignores opt-outs to show
 what a scraper collects) is refused for any seed host that is not on the demo web or named by
 the user with ``--allow-host``. The downloader middleware enforces it again per request.
+
+The crawler does not know the demo web: whoever starts the crawl passes its host patterns in
+(``demo_hosts``; ``provtrack`` passes :data:`demoweb.names.HOST_PATTERNS`). Without them only
+the hosts the user allowed may be reproduced, which fails closed.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from demoweb.names import is_demo_host
 from provenance.errors import ConfigError, RefusedError
+from provenance.vocab import CRAWL_MODES, CrawlMode
 
-MODES = ("compliant", "reproduce")
+MODES = tuple(m.value for m in CRAWL_MODES)
 USER_AGENT_TOKEN = "provtrack"  # noqa: S105 - a robots.txt product token, not a secret
 
 
@@ -37,7 +42,7 @@ class CrawlConfig:
 
     seeds: list[str]
     out_dir: Path
-    mode: str = "compliant"
+    mode: str = CrawlMode.COMPLIANT
     db_url: str | None = None
     proxy: str | None = None
     allow_hosts: list[str] = field(default_factory=list)
@@ -58,6 +63,8 @@ class CrawlConfig:
     download_timeout: float = 20.0
     log_file: Path | None = None
     extra_settings: dict[str, object] = field(default_factory=dict)
+    # full-match regular expressions of the demo web's host names (reproduce may touch them)
+    demo_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.run_id:
@@ -89,11 +96,8 @@ class CrawlConfig:
             raise ConfigError(f"unknown render setting {self.render!r}")
         if self.max_pages < 1 or self.max_images < 0 or self.max_depth < 0:
             raise ConfigError("page, image and depth caps must be positive")
-        if self.mode == "reproduce":
-            allowed = {h.lower() for h in self.allow_hosts}
-            outside = sorted(
-                h for h in self.scope_hosts if not is_demo_host(h) and h not in allowed
-            )
+        if self.mode == CrawlMode.REPRODUCE:
+            outside = sorted(h for h in self.scope_hosts if not self.may_reproduce(h))
             if outside:
                 raise RefusedError(
                     "reproduce mode ignores opt-outs and is refused for hosts outside the demo "
@@ -101,6 +105,11 @@ class CrawlConfig:
                     "site owner's permission)"
                 )
 
+    def is_demo_host(self, host: str) -> bool:
+        """Whether a host matches one of the demo web's host patterns this crawl was given."""
+        name = host.lower().rstrip(".")
+        return any(re.fullmatch(pattern, name) for pattern in self.demo_hosts)
+
     def may_reproduce(self, host: str) -> bool:
         """Whether reproduce mode may touch this host (demo web or explicitly allowed)."""
-        return is_demo_host(host) or host.lower() in {h.lower() for h in self.allow_hosts}
+        return self.is_demo_host(host) or host.lower() in {h.lower() for h in self.allow_hosts}

@@ -33,6 +33,7 @@ from provenance.hostpolicy import HostPolicy, policy_from_snapshots
 from provenance.optout import TombstoneSet
 from provenance.signals.model import Signal
 from provenance.store.mapping import snapshot_record
+from provenance.vocab import SnapshotKind
 
 if TYPE_CHECKING:
     from typing import Self
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 POLICY_PRIORITY = 1000
-SNAPSHOT_KINDS = frozenset({"robots", "ai_txt", "tdmrep", "home", "terms"})
+SNAPSHOT_KINDS = frozenset(SnapshotKind)
 _TOMBSTONES = "_provtrack_tombstones"
 MAX_POLICY_BYTES = 512 * 1024  # RFC 9309 asks parsers to handle at least 500 KiB
 

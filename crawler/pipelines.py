@@ -22,6 +22,7 @@ from provenance.matching import HashSet, QueryImage, mirror_hashes
 from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, WarcRef, failure
 from provenance.signals.model import Signal
 from provenance.signals.scope import own_signals
+from provenance.vocab import Decision, FailureReason, SkipStage
 
 if TYPE_CHECKING:
     from typing import Self
@@ -111,15 +112,15 @@ class MediaPipeline:
         embedded = embedded_signals(media)
         item.media = compact_media(media)
         if media.get("status") != "ok":
-            item.decision = "failed"
+            item.decision = Decision.FAILED
             item.reasons = [failure(str(media.get("status")), str(media.get("reason", "")))]
             item.error = str(media.get("reason", ""))
             stats.inc_value(f"provtrack/images/failed/{media.get('status')}")
             return item
         if (optout := await self._registry_hit(item.url, item.body, media)) is not None:
             # the opt-out registry is never overridden, reproduce mode included
-            item.decision = "skipped"
-            item.stage = "after-download"
+            item.decision = Decision.SKIPPED
+            item.stage = SkipStage.AFTER_DOWNLOAD
             item.reasons = [optout.to_dict()]
             item.signals = own_signals(item.url, [*item.signals, optout])
             item.body = None
@@ -130,8 +131,10 @@ class MediaPipeline:
             return item
         policy = host_policy_for(self.crawler, item.url)
         if policy is None:  # the gate loads every host before its images; defensive only
-            item.decision = "failed"
-            item.reasons = [failure("no_host_policy", "the host's policy documents were not read")]
+            item.decision = Decision.FAILED
+            item.reasons = [
+                failure(FailureReason.NO_HOST_POLICY, "the host's policy documents were not read")
+            ]
             return item
         decision = policy.image_decision_after(item.url, item.response_headers, embedded)
         item.signals = own_signals(item.url, [*item.signals, *decision.considered])
@@ -139,8 +142,8 @@ class MediaPipeline:
             stats.inc_value("provtrack/images/collected")
             return item
         if not decision.allowed:
-            item.decision = "skipped"
-            item.stage = "after-download"
+            item.decision = Decision.SKIPPED
+            item.stage = SkipStage.AFTER_DOWNLOAD
             item.reasons = [s.to_dict() for s in decision.reasons]
             item.body = None
             item.media = {k: media[k] for k in SKIP_KEEPS if k in media}
@@ -197,7 +200,7 @@ class StorePipeline:
                 fetched_at=fetched_at,
             )
             item.warc = WarcRef(pointer.file, pointer.offset)
-        elif item.decision == "skipped" and item.stage == "after-download":
+        elif item.decision == Decision.SKIPPED and item.stage == SkipStage.AFTER_DOWNLOAD:
             pointer = ctx.warc.write_metadata(
                 item.url,
                 {

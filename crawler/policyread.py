@@ -37,6 +37,7 @@ from provenance.signals.rsl import RSL_MEDIA_TYPE, RslDocument, robots_license_u
 from provenance.signals.tdmrep import TdmFile
 from provenance.subjects import subject_facts
 from provenance.terms import find_terms_links, read_terms, terms_signals
+from provenance.vocab import SnapshotKind
 
 if TYPE_CHECKING:
     from crawler.gate import Fetched
@@ -46,7 +47,7 @@ ROOT_PANEL = ("provtrack", "*")
 
 
 def _snapshot(
-    kind: str,
+    kind: SnapshotKind,
     host: str,
     fetched: Fetched,
     outcome: str,
@@ -76,7 +77,7 @@ def _snapshot(
     )
 
 
-def _not_fetched(kind: str, host: str, url: str, why: str) -> SnapshotRecord:
+def _not_fetched(kind: SnapshotKind, host: str, url: str, why: str) -> SnapshotRecord:
     from datetime import UTC, datetime
 
     return SnapshotRecord(
@@ -95,14 +96,14 @@ async def _rsl_snapshot(
 ) -> SnapshotRecord:
     """The host's RSL licence document (the first one named), or a record that none is."""
     if not urls:
-        return _not_fetched("rsl", host, f"http://{host}/", "no RSL licence named")
+        return _not_fetched(SnapshotKind.RSL, host, f"http://{host}/", "no RSL licence named")
     url = urls[0]
     fetched = await fetch(url)
     doc = RslDocument.from_fetch(
         url, fetched.status, fetched.body, fetched.error, fetched.fetched_at, discovered_by=how
     )
     parsed = {**doc.to_dict(), "named": urls, "media_type": RSL_MEDIA_TYPE}
-    return _snapshot("rsl", host, fetched, doc.status.value, doc.status, doc.reason, parsed)
+    return _snapshot(SnapshotKind.RSL, host, fetched, doc.status.value, doc.status, doc.reason, parsed)
 
 
 async def read_host_documents(
@@ -139,7 +140,7 @@ async def fetch_host_documents(
     )
     snapshots.append(
         _snapshot(
-            "robots",
+            SnapshotKind.ROBOTS,
             host,
             fetched,
             robots.outcome.value,
@@ -151,8 +152,8 @@ async def fetch_host_documents(
     )
 
     for kind, path, reader in (
-        ("ai_txt", "/ai.txt", AiTxt.from_fetch),
-        ("tdmrep", "/.well-known/tdmrep.json", TdmFile.from_fetch),
+        (SnapshotKind.AI_TXT, "/ai.txt", AiTxt.from_fetch),
+        (SnapshotKind.TDMREP, "/.well-known/tdmrep.json", TdmFile.from_fetch),
     ):
         url = f"{origin}{path}"
         if (why := may_fetch_document(robots, url, mode)) is not None:
@@ -173,8 +174,8 @@ async def fetch_host_documents(
     )
     home = f"{origin}/"
     if (why := may_fetch_document(robots, home, mode)) is not None:
-        snapshots.append(_not_fetched("home", host, home, why))
-        snapshots.append(_not_fetched("terms", host, home, why))
+        snapshots.append(_not_fetched(SnapshotKind.HOME, host, home, why))
+        snapshots.append(_not_fetched(SnapshotKind.TERMS, host, home, why))
         snapshots.append(await _rsl_snapshot(host, licences, "robots.txt License", fetch))
         return snapshots
     fetched = await fetch(home)
@@ -190,7 +191,7 @@ async def fetch_host_documents(
     ok = fetched.status == 200
     snapshots.append(
         _snapshot(
-            "home",
+            SnapshotKind.HOME,
             host,
             fetched,
             "ok" if ok else "fetch_failed",
@@ -201,18 +202,20 @@ async def fetch_host_documents(
     )
     if not candidates:
         snapshots.append(
-            _not_fetched("terms", host, home, "no terms-of-service link on the home page")
+            _not_fetched(
+                SnapshotKind.TERMS, host, home, "no terms-of-service link on the home page"
+            )
         )
         return snapshots
     url = candidates[0].url
     if (why := may_fetch_document(robots, url, mode)) is not None:
-        snapshots.append(_not_fetched("terms", host, url, why))
+        snapshots.append(_not_fetched(SnapshotKind.TERMS, host, url, why))
         return snapshots
     fetched = await fetch(url)
     reading = read_terms(url, fetched.body or b"", fetched.status, fetched.fetched_at)
     snapshots.append(
         _snapshot(
-            "terms",
+            SnapshotKind.TERMS,
             host,
             fetched,
             "silent" if reading.silent else reading.status.value,

@@ -24,6 +24,7 @@ from crawler.spider import ProvenanceSpider
 from provenance.records import ImageRecord, PageRecord
 from provenance.store.models import CrawlRun
 from provenance.subjects import refine_subjects
+from provenance.vocab import RunStatus
 
 ProgressCallback = Callable[[str, dict[str, int]], None]
 
@@ -103,7 +104,7 @@ def _make_crawler(
         run = ctx.store.get_run(config.run_id)
         if run is not None:
             run.finished_at = summary.finished_at
-            run.status = "finished" if reason == "finished" else "interrupted"
+            run.status = RunStatus.FINISHED if reason == "finished" else RunStatus.INTERRUPTED
             run.summary = {
                 "counts": summary.counts,
                 "skipped_by": summary.skipped_by,

@@ -18,6 +18,7 @@ from scrapy.exceptions import IgnoreRequest
 
 from crawler.config import host_of
 from crawler.context import get_context
+from provenance.vocab import CrawlMode
 
 if TYPE_CHECKING:
     from typing import Self
@@ -90,7 +91,7 @@ class AddressGuardMiddleware:
         if reason is not None:
             self.crawler.stats.inc_value("provtrack/refused/address")
             raise RefusedAddress(f"refused {reason}")
-        if config.mode == "reproduce" and not config.may_reproduce(host):
+        if config.mode == CrawlMode.REPRODUCE and not config.may_reproduce(host):
             self.crawler.stats.inc_value("provtrack/refused/host")
             raise RefusedHost(f"reproduce mode is not allowed on {host}")
         if config.proxy and request.url.startswith("http"):

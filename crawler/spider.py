@@ -36,6 +36,7 @@ from provenance.records import (
     failure,
 )
 from provenance.signals.scope import own_signals
+from provenance.vocab import Decision, FailureReason, SkipStage, http_failure
 
 if TYPE_CHECKING:
     from typing import Self
@@ -51,21 +52,21 @@ def classify_failure(fail: Failure) -> tuple[str, str]:
     message = str(exc) or type(exc).__name__
     name = type(exc).__name__
     if isinstance(exc, RefusedAddress):
-        return "refused_address", message
+        return FailureReason.REFUSED_ADDRESS, message
     if isinstance(exc, RefusedHost):
-        return "refused_host", message
+        return FailureReason.REFUSED_HOST, message
     if isinstance(exc, HttpError):
         status = exc.response.status
-        return f"http_{status}", f"HTTP {status}"
+        return http_failure(status), f"HTTP {status}"
     if isinstance(exc, IgnoreRequest) and "redirection" in message:
-        return "redirect_loop", message
+        return FailureReason.REDIRECT_LOOP, message
     if "max size" in message or "maxsize" in message.lower() or name == "DownloadCancelledError":
-        return "too_large", message
+        return FailureReason.TOO_LARGE, message
     if "Timeout" in name or "timed out" in message.lower():
-        return "timeout", message
+        return FailureReason.TIMEOUT, message
     if name in ("DNSLookupError", "CannotResolveHostError"):
-        return "dns_error", message
-    return "fetch_failed", f"{name}: {message}"
+        return FailureReason.DNS_ERROR, message
+    return FailureReason.FETCH_FAILED, f"{name}: {message}"
 
 
 class ProvenanceSpider(scrapy.Spider):
@@ -216,7 +217,7 @@ class ProvenanceSpider(scrapy.Spider):
         if self.ctx.coordinator is not None:
             self.ctx.coordinator.busy()
         if not isinstance(response, TextResponse):
-            yield self._page_record(response, "failed", error="not an HTML page")
+            yield self._page_record(response, Decision.FAILED, error="not an HTML page")
             return
         page = extract_page(response.url, response.text)
         if self._needs_render(response, page) and response.url not in self.rendered_pages:
@@ -228,7 +229,7 @@ class ProvenanceSpider(scrapy.Spider):
                 yield request
                 return
         signals = read_page(response)
-        record = self._page_record(response, "fetched", page=page)
+        record = self._page_record(response, Decision.FETCHED, page=page)
         record.signals = signals.signals
         record.lang = signals.lang or page.lang
         record.title = signals.title or page.title
@@ -323,14 +324,14 @@ class ProvenanceSpider(scrapy.Spider):
         base = PageRecord(
             url=url,
             host=host_of(url),
-            decision="failed",
+            decision=Decision.FAILED,
             fetched_at=datetime.now(UTC),
             depth=meta.get("provtrack_depth", 0),
             seed=meta.get("provtrack_seed"),
             referrer_chain=list(meta.get("provtrack_chain", [])),
         )
         if isinstance(fail.value, GateSkipped):
-            base.decision = "skipped"
+            base.decision = Decision.SKIPPED
             base.reasons = [s.to_dict() for s in fail.value.reasons]
             base.signals = list(fail.value.considered)
             self.crawler.stats.inc_value("provtrack/pages/skipped")
@@ -353,7 +354,7 @@ class ProvenanceSpider(scrapy.Spider):
             url=url,
             host=host_of(response.url),
             mode=self.ctx.config.mode,
-            decision="collected",
+            decision=Decision.COLLECTED,
             fetched_at=meta.get("provtrack_fetched_at") or datetime.now(UTC),
             overridden=[s.to_dict() for s in meta.get("provtrack_overridden", [])],
             http_status=response.status,
@@ -379,13 +380,13 @@ class ProvenanceSpider(scrapy.Spider):
             url=url,
             host=host_of(url),
             mode=self.ctx.config.mode,
-            decision="failed",
+            decision=Decision.FAILED,
             fetched_at=datetime.now(UTC),
             page_url=meta.get("provtrack_page_url"),
         )
         if isinstance(fail.value, GateSkipped):
-            record.decision = "skipped"
-            record.stage = "before-download"
+            record.decision = Decision.SKIPPED
+            record.stage = SkipStage.BEFORE_DOWNLOAD
             record.reasons = [s.to_dict() for s in fail.value.reasons]
             record.signals = own_signals(url, list(fail.value.considered))
             self.crawler.stats.inc_value("provtrack/images/skipped")

@@ -26,7 +26,11 @@ SITE_HOSTS = frozenset(
         "broken-media.net",
     }
 )
-_SCALE_HOST = re.compile(r"bulk-\d{3,}\.example")
+SCALE_HOST_PATTERN = r"bulk-\d{3,}\.example"
+HOST_PATTERNS = (*(re.escape(h) for h in sorted(SITE_HOSTS)), SCALE_HOST_PATTERN)
+"""Every demo-web host name as full-match regular expressions: what ``provtrack`` hands the
+crawler (which does not import the demo web) so reproduce mode may touch these hosts."""
+_SCALE_HOST = re.compile(SCALE_HOST_PATTERN)
 
 
 def is_demo_host(host: str) -> bool:

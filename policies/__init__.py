@@ -33,9 +33,9 @@ from policies.model import (
     Rule,
     UndecidedRule,
     Verdict,
-    VerdictKind,
 )
 from policies.purposes import DEFAULT_PROFILE, PurposeProfile, load_profiles, profile
+from provenance.vocab import VerdictKind
 
 __all__ = [
     "DEFAULT_PROFILE",

@@ -39,8 +39,8 @@ from policies.model import (
     Rule,
     UndecidedRule,
     Verdict,
-    VerdictKind,
 )
+from provenance.vocab import VerdictKind
 
 _MEMO_LIMIT: Final = 250_000
 _MEMO_WINDOW: Final = 4_096  # lookups between checks of a pack memo's miss rate

@@ -28,55 +28,23 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
-PURPOSES: Final = frozenset(
-    {
-        "facial_recognition_database",
-        "research",
-        "archiving",
-        "journalism",
-        "investigation",
-        "education",
-        "ai_training",
-        "other",
-    }
+from provenance.vocab import CRAWL_MODES as VOCAB_CRAWL_MODES
+from provenance.vocab import (
+    ConsentEvidence,
+    OptoutSignal,
+    Purpose,
+    RobotsStatus,
+    SourceType,
 )
-SOURCE_TYPES: Final = frozenset(
-    {
-        "social_media",
-        "news_publication",
-        "book_or_magazine",
-        "business_directory",
-        "telephone_directory",
-        "statutory_registry",
-        "court_record",
-        "personal_site",
-        "school_newsletter",
-        "photo_sharing",
-        "video_platform",
-        "payment_feed",
-        "image_gallery",
-        "other",
-        "unknown",
-    }
-)
-ROBOTS_STATUSES: Final = frozenset({"allow", "disallow", "unreachable", "unavailable", "unknown"})
-OPTOUT_SIGNALS: Final = frozenset(
-    {
-        "noai",
-        "noimageai",
-        "noimageindex",
-        "noml",
-        "tdm_reservation",
-        "iptc_dmi_prohibited",
-        "c2pa_training_not_allowed",
-        "robots_disallow",
-        "ai_txt_disallow",
-        "content_usage_no",
-        "rsl_prohibited",
-    }
-)
-CONSENT_EVIDENCE: Final = frozenset({"none", "license", "explicit"})
-CRAWL_MODES: Final = frozenset({"compliant", "reproduce"})
+from provenance.vocab import values as vocab_values
+
+# The rule checker's vocabularies: plain strings, taken from the one definition of each.
+PURPOSES: Final = vocab_values(Purpose)
+SOURCE_TYPES: Final = vocab_values(SourceType)
+ROBOTS_STATUSES: Final = vocab_values(RobotsStatus)
+OPTOUT_SIGNALS: Final = vocab_values(OptoutSignal)
+CONSENT_EVIDENCE: Final = vocab_values(ConsentEvidence)
+CRAWL_MODES: Final = frozenset(m.value for m in VOCAB_CRAWL_MODES)
 
 
 class JurisdictionCandidate(NamedTuple):

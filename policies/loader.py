@@ -42,8 +42,9 @@ from typing import Any, Final
 from policies import _yaml
 from policies._cel import CelError, Condition, compile_condition
 from policies.facts import FIELDS
-from policies.model import Confidence, Omission, Pack, Rule, VerdictKind
+from policies.model import Confidence, Omission, Pack, Rule
 from provenance.errors import PolicyError
+from provenance.vocab import VerdictKind
 
 log = logging.getLogger(__name__)
 

@@ -8,28 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from policies._cel import Condition
-
-
-class VerdictKind(StrEnum):
-    """The verdict scale of legal-notes §0.1, most severe first."""
-
-    VIOLATION = "violation"
-    REQUIRES_CONSENT = "requires-consent"
-    NEEDS_REVIEW = "needs-review"
-    PERMITTED = "permitted"
-
-    @property
-    def severity(self) -> int:
-        """Higher is more severe: violation 3 > requires-consent 2 > needs-review 1 > 0."""
-        return _SEVERITY[self]
-
-
-_SEVERITY = {
-    VerdictKind.VIOLATION: 3,
-    VerdictKind.REQUIRES_CONSENT: 2,
-    VerdictKind.NEEDS_REVIEW: 1,
-    VerdictKind.PERMITTED: 0,
-}
+from provenance.vocab import VerdictKind
 
 
 class Confidence(StrEnum):

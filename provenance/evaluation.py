@@ -40,6 +40,7 @@ from policies import (
     evaluate,
     profile,
 )
+from provenance.signals._vocab import PROVTRACK_AGENT
 from provenance.sitetype import infer_source_type
 from provenance.store import Store
 from provenance.store.models import (
@@ -56,47 +57,49 @@ from provenance.store.verdicts import (
     outcome_digest,
     start_evaluation,
 )
+from provenance.vocab import (
+    GATE_ORDER,
+    Decision,
+    OptoutSignal,
+    RobotsStatus,
+    SignalKind,
+    SnapshotKind,
+    values,
+)
 
 if TYPE_CHECKING:
     from provenance.export.records import ExportView
 
 # Restricting signals → the opt-out vocabulary of the policy facts.
 _DIRECTIVES = {
-    "noai": "noai",
-    "noimageai": "noimageai",
-    "noimageindex": "noimageindex",
-    "noml": "noml",
-    "none": "noimageindex",
+    "noai": OptoutSignal.NOAI,
+    "noimageai": OptoutSignal.NOIMAGEAI,
+    "noimageindex": OptoutSignal.NOIMAGEINDEX,
+    "noml": OptoutSignal.NOML,
+    "none": OptoutSignal.NOIMAGEINDEX,
 }
 _KINDS = {
-    "tdm-reservation": "tdm_reservation",
-    "iptc-data-mining": "iptc_dmi_prohibited",
-    "c2pa-training-mining": "c2pa_training_not_allowed",
-    "robots": "robots_disallow",
-    "ai-txt": "ai_txt_disallow",
-    "content-usage": "content_usage_no",
-    "content-signal": "content_usage_no",
-    "rsl": "rsl_prohibited",
+    SignalKind.TDM_RESERVATION: OptoutSignal.TDM_RESERVATION,
+    SignalKind.IPTC_DATA_MINING: OptoutSignal.IPTC_DMI_PROHIBITED,
+    SignalKind.C2PA_TRAINING_MINING: OptoutSignal.C2PA_TRAINING_NOT_ALLOWED,
+    SignalKind.ROBOTS: OptoutSignal.ROBOTS_DISALLOW,
+    SignalKind.AI_TXT: OptoutSignal.AI_TXT_DISALLOW,
+    SignalKind.CONTENT_USAGE: OptoutSignal.CONTENT_USAGE_NO,
+    SignalKind.CONTENT_SIGNAL: OptoutSignal.CONTENT_USAGE_NO,
+    SignalKind.RSL: OptoutSignal.RSL_PROHIBITED,
 }
 _MIN_CONFIDENCE = 0.2  # candidates below this are evidence too weak to name a jurisdiction
-_ROBOTS_STATUSES = frozenset({"allow", "disallow", "unreachable", "unavailable"})
-_ROBOTS_ALLOWED = {"allow": True, "unavailable": True, "disallow": False, "unreachable": False}
+_ROBOTS_STATUSES = values(RobotsStatus) - {RobotsStatus.UNKNOWN}
+_ROBOTS_ALLOWED: dict[str, bool] = {
+    RobotsStatus.ALLOW: True,
+    RobotsStatus.UNAVAILABLE: True,
+    RobotsStatus.DISALLOW: False,
+    RobotsStatus.UNREACHABLE: False,
+}
 _TERMS_UNKNOWN = frozenset({None, "not_fetched", "fetch_failed", "absent"})
 _MEMO_LIMIT = 200_000  # facts memo entries before it is cleared (bounds memory, not results)
 # the compliant gate's order (demoweb/MANIFEST.md): how opt-out kinds are listed and counted
-GATE_KINDS = (
-    "robots",
-    "terms",
-    "meta-robots",
-    "x-robots-tag",
-    "tdm-reservation",
-    "ai-txt",
-    "content-usage",
-    "content-signal",
-    "rsl",
-    "iptc-data-mining",
-    "c2pa-training-mining",
-)
+GATE_KINDS = tuple(k.value for k in GATE_ORDER)
 
 
 def optout_vocabulary(signal: Mapping[str, Any]) -> str | None:
@@ -104,7 +107,7 @@ def optout_vocabulary(signal: Mapping[str, Any]) -> str | None:
     if not signal.get("restricts"):
         return None
     kind, value = signal["kind"], str(signal["value"]).lower()
-    if kind in ("meta-robots", "x-robots-tag"):
+    if kind in (SignalKind.META_ROBOTS, SignalKind.X_ROBOTS_TAG):
         return _DIRECTIVES.get(value)
     return _KINDS.get(kind)
 
@@ -137,7 +140,7 @@ def facts_for(record: dict[str, Any], source_type: str, run: CrawlRun) -> Policy
         (
             s
             for s in record["signals"]
-            if s["kind"] == "robots" and (s.get("agent") or "") == "provtrack"
+            if s["kind"] == SignalKind.ROBOTS and (s.get("agent") or "") == PROVTRACK_AGENT
         ),
         None,
     )
@@ -154,7 +157,7 @@ def facts_for(record: dict[str, Any], source_type: str, run: CrawlRun) -> Policy
     observed = datetime.fromisoformat(fetched.replace("Z", "+00:00")).date() if fetched else None
     minor = (record.get("subject") or {}).get("is_minor")
     facts = PolicyFacts(
-        is_publicly_accessible=record["decision"] != "failed",
+        is_publicly_accessible=record["decision"] != Decision.FAILED,
         robots_status=robots_status,
         robots_allowed=_ROBOTS_ALLOWED.get(robots_status),
         tos_prohibits_scraping=_terms_flag(terms, snapshot, "prohibits-scraping"),
@@ -170,7 +173,7 @@ def facts_for(record: dict[str, Any], source_type: str, run: CrawlRun) -> Policy
         subject_is_minor=minor if isinstance(minor, bool) else None,
         site_jurisdictions=_candidates(record.get("site_jurisdiction") or []),
         subject_jurisdictions=_candidates(record.get("subject_jurisdiction") or []),
-        collected=record["decision"] == "collected",
+        collected=record["decision"] == Decision.COLLECTED,
         crawl_mode=record["mode"],
         observed_on=observed,
     )
@@ -186,7 +189,7 @@ def source_types(
         if host in overrides:
             out[(run_id, host)] = {"kind": overrides[host], "evidence": "named by the user"}
             continue
-        home = snaps.get("home")
+        home = snaps.get(SnapshotKind.HOME)
         out[(run_id, host)] = infer_source_type(home.body if home else None).to_dict()
     return out
 
@@ -309,9 +312,13 @@ class RecordReader:
                 entry = sums.get((run_id, subject))
                 if entry is None:
                     entry = sums[(run_id, subject)] = [None, None, set()]
-                if kind == "robots" and (agent or "") == "provtrack" and entry[0] is None:
+                if (
+                    kind == SignalKind.ROBOTS
+                    and (agent or "") == PROVTRACK_AGENT
+                    and entry[0] is None
+                ):
                     entry[0] = value
-                elif kind == "license" and entry[1] is None:
+                elif kind == SignalKind.LICENSE and entry[1] is None:
                     entry[1] = str(value)
                 if restricts:
                     name = optout_vocabulary({"kind": kind, "value": value, "restricts": True})
@@ -360,7 +367,7 @@ class RecordReader:
         if found is not None:
             return found
         snaps = self.snapshots.get((run_id, host), {})
-        terms_snap = snaps.get("terms")
+        terms_snap = snaps.get(SnapshotKind.TERMS)
         clauses = terms_snap.parsed.get("clauses", []) if terms_snap else []
         snapshot = {"outcome": terms_snap.outcome} if terms_snap else None
         kind = self.source_types.get((run_id, host), {"kind": "unknown"})["kind"]
@@ -552,7 +559,7 @@ class RecordReader:
         _, _, decision, mode, robots, licence, optouts, faces, minor, _, _, observed = key
         status = robots if robots in _ROBOTS_STATUSES else "unknown"
         observed_facts: dict[str, Any] = {
-            "is_publicly_accessible": decision != "failed",
+            "is_publicly_accessible": decision != Decision.FAILED,
             "robots_status": status,
             "robots_allowed": _ROBOTS_ALLOWED.get(status),
             "tos_prohibits_scraping": hf.scraping,
@@ -568,7 +575,7 @@ class RecordReader:
             "subject_is_minor": minor,
             "site_jurisdictions": site,
             "subject_jurisdictions": subject,
-            "collected": decision == "collected",
+            "collected": decision == Decision.COLLECTED,
             "crawl_mode": mode,
             "observed_on": observed,
         }

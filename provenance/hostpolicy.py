@@ -21,6 +21,7 @@ from provenance.signals.robotstxt import RobotsSnapshot
 from provenance.signals.rsl import RslDocument
 from provenance.signals.tdmrep import TdmFile
 from provenance.terms import TermsReading, read_terms
+from provenance.vocab import CrawlMode, SnapshotKind
 
 
 @dataclass(slots=True)
@@ -96,26 +97,26 @@ def read_terms_snapshot(snapshot: SnapshotRecord) -> TermsReading:
 def policy_from_snapshots(host: str, mode: str, snapshots: list[SnapshotRecord]) -> HostPolicy:
     """Rebuild a host's policy from its snapshots (as fetched now, or as stored)."""
     by_kind = {s.kind: s for s in snapshots}
-    robots_snap = by_kind["robots"]
+    robots_snap = by_kind[SnapshotKind.ROBOTS]
     robots = read_robots(robots_snap)
 
-    def fetched(kind: str) -> SnapshotRecord | None:
+    def fetched(kind: SnapshotKind) -> SnapshotRecord | None:
         snap = by_kind.get(kind)
         return snap if snap is not None and snap.outcome != "not_fetched" else None
 
     ai_txt = None
-    if (snap := fetched("ai_txt")) is not None:
+    if (snap := fetched(SnapshotKind.AI_TXT)) is not None:
         ai_txt = AiTxt.from_fetch(
             snap.url, snap.http_status, snap.body, _error(snap), snap.fetched_at
         )
     tdm = None
-    if (snap := fetched("tdmrep")) is not None:
+    if (snap := fetched(SnapshotKind.TDMREP)) is not None:
         tdm = TdmFile.from_fetch(
             snap.url, snap.http_status, snap.body, _error(snap), snap.fetched_at
         )
-    terms = read_terms_snapshot(snap) if (snap := fetched("terms")) is not None else None
+    terms = read_terms_snapshot(snap) if (snap := fetched(SnapshotKind.TERMS)) is not None else None
     rsl = None
-    if (snap := fetched("rsl")) is not None:
+    if (snap := fetched(SnapshotKind.RSL)) is not None:
         rsl = RslDocument.from_fetch(
             snap.url,
             snap.http_status,
@@ -135,18 +136,18 @@ def policy_from_snapshots(host: str, mode: str, snapshots: list[SnapshotRecord])
     documents = frozenset(
         url
         for s in snapshots
-        if s.kind in ("home", "terms") and s.http_status
+        if s.kind in (SnapshotKind.HOME, SnapshotKind.TERMS) and s.http_status
         for url in (s.url, s.final_url)
         if url
     )
     policy = HostPolicy(
         host=host,
-        mode=gate.Mode(mode),
+        mode=CrawlMode(mode),
         context=context,
         terms_clauses=[c.to_dict() for c in terms.clauses] if terms else [],
         policy_documents=documents,
     )
-    if (home := fetched("home")) is not None and home.body:
+    if (home := fetched(SnapshotKind.HOME)) is not None and home.body:
         policy.add_site_evidence(
             site_evidence(
                 home.final_url or home.url,
@@ -161,7 +162,7 @@ def policy_from_snapshots(host: str, mode: str, snapshots: list[SnapshotRecord])
 
 def may_fetch_document(robots: RobotsSnapshot, url: str, mode: str) -> str | None:
     """Why compliant mode may not fetch a policy document (robots.txt), or None."""
-    if mode == gate.Mode.REPRODUCE.value:
+    if mode == CrawlMode.REPRODUCE:
         return None
     decision = robots.can_fetch(url, PROVTRACK_AGENT)
     if decision.allowed:

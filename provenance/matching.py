@@ -39,6 +39,7 @@ from provenance.lookup import HashEntry, HashIndex, QueryHashes
 from provenance.media.hashes import CROP_FRACTIONS, compute, crop_phashes, hamming, working_raster
 from provenance.store import Store
 from provenance.store.models import EvidenceEntry, Image
+from provenance.vocab import Decision
 
 PDQ_THRESHOLD = 31
 PHASH_THRESHOLD = 6
@@ -299,7 +300,7 @@ def stored_hashsets(
         crops,
     ).where(col(Image.purged_at).is_(None))
     if collected_only:
-        stmt = stmt.where(col(Image.decision) == "collected")
+        stmt = stmt.where(col(Image.decision) == Decision.COLLECTED)
     else:
         stmt = stmt.where(or_(col(Image.sha256).is_not(None), col(Image.phash).is_not(None)))
     if ids is not None:

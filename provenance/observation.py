@@ -6,14 +6,6 @@ read something says so with a status and a reason rather than defaulting to "all
 
 from __future__ import annotations
 
-from enum import StrEnum
+from provenance.vocab import Status
 
-
-class Status(StrEnum):
-    """Outcome of reading one piece of web content."""
-
-    OK = "ok"
-    ABSENT = "absent"  # the thing is not there (404, no XMP packet, no header)
-    UNPARSEABLE = "unparseable"  # present but not readable as what it claims to be
-    TOO_LARGE = "too_large"  # over a size, pixel or decompression cap
-    FETCH_FAILED = "fetch_failed"  # network error, timeout, 5xx
+__all__ = ["Status"]

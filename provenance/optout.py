@@ -59,6 +59,7 @@ from provenance.purge import (
 from provenance.signals.model import Level, Signal, SignalKind
 from provenance.store import Store
 from provenance.store.models import CrawlRun, EvidenceEntry, Image, OptOutRequest, Tombstone
+from provenance.vocab import Decision
 from provenance.warc import read_response
 
 DEFAULT_MIN_CONFIDENCE = 0.15
@@ -156,7 +157,7 @@ class _Matcher:
     def query_of(self, image: Image) -> QueryImage | None:
         """The query for a stored row: its WARC payload when still there, else its hashes."""
         folder = locate(self.warc_dirs, image.warc_file) if image.warc_file else None
-        if image.decision == "collected" and folder is not None and image.warc_file:
+        if image.decision == Decision.COLLECTED and folder is not None and image.warc_file:
             try:
                 assert image.warc_offset is not None
                 body = read_response(folder, image.warc_file, image.warc_offset).body
@@ -533,7 +534,7 @@ def optout_report(store: Store) -> list[dict[str, Any]]:
                     if r.get("kind") == SignalKind.OPTOUT_REGISTRY.value
                     and (r.get("extra") or {}).get("request_id") == req.id
                 ]
-                if reasons and image.decision == "skipped":
+                if reasons and image.decision == Decision.SKIPPED:
                     skipped.append(
                         {
                             "image_id": image.id,
@@ -544,7 +545,7 @@ def optout_report(store: Store) -> list[dict[str, Any]]:
                             "distance": (reasons[0].get("extra") or {}).get("distance"),
                         }
                     )
-                elif image.decision == "collected" and registry.hit(image):
+                elif image.decision == Decision.COLLECTED and registry.hit(image):
                     again.append({"image_id": image.id, "url": image.url})
             crawls.append(
                 {

@@ -55,6 +55,7 @@ from provenance.store.models import (
     Page,
     Tombstone,
 )
+from provenance.vocab import Decision
 
 _GENERATION = re.compile(r"^(?P<base>.*?)(?:-purged(?P<n>\d+))?\.warc\.gz$")
 MEDIA_KEPT = ("status", "format", "width", "height", "byte_size", "content_type")
@@ -272,7 +273,7 @@ def _collected_pointers(images: Iterable[Image]) -> dict[str, list[int]]:
     """WARC file → offsets of the response records of collected images (their payloads)."""
     out: dict[str, list[int]] = defaultdict(list)
     for image in images:
-        if image.decision != "collected":
+        if image.decision != Decision.COLLECTED:
             continue  # skips keep a metadata record only; there is no payload to remove
         if image.warc_file is not None and image.warc_offset is not None:
             out[image.warc_file].append(image.warc_offset)

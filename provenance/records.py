@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from provenance.signals.model import Signal
+from provenance.vocab import FAILURE
 
 
 @dataclass(slots=True)
@@ -124,4 +125,4 @@ class ImageRecord:
 
 def failure(value: str, evidence: str) -> dict[str, Any]:
     """A reason object for a failed fetch or an unreadable image (not a signal)."""
-    return {"kind": "failure", "value": value, "source": "crawler", "evidence": evidence}
+    return {"kind": FAILURE, "value": value, "source": "crawler", "evidence": evidence}

@@ -16,23 +16,10 @@ from dataclasses import dataclass
 
 from parsel import Selector
 
-SOURCE_TYPES = (
-    "social_media",
-    "news_publication",
-    "book_or_magazine",
-    "business_directory",
-    "telephone_directory",
-    "statutory_registry",
-    "court_record",
-    "personal_site",
-    "school_newsletter",
-    "photo_sharing",
-    "video_platform",
-    "payment_feed",
-    "image_gallery",
-    "other",
-    "unknown",
-)
+from provenance.vocab import SourceType as VocabSourceType
+
+SOURCE_TYPES = tuple(t.value for t in VocabSourceType)
+"""Every source type, in the vocabulary's order (``provtrack evaluate --source-type``)."""
 
 # schema.org types that name the kind of source outright
 _SCHEMA_TYPES = {

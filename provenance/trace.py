@@ -41,6 +41,7 @@ from provenance.store.models import (
     SignalRecord,
 )
 from provenance.store.verdicts import latest_verdicts
+from provenance.vocab import SignalKind, SnapshotKind
 
 
 def iso(value: datetime | None) -> str | None:
@@ -138,7 +139,7 @@ def _robots_lines(signals: Iterable[SignalRecord]) -> list[dict[str, Any]]:
     """The robots.txt lines that decided for a URL (provtrack's own group, else ``*``)."""
     out = []
     for s in signals:
-        if s.kind != "robots" or s.source != "robots.txt":
+        if s.kind != SignalKind.ROBOTS or s.source != "robots.txt":
             continue
         out.append(
             {
@@ -253,8 +254,8 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
                 }
             )
         snaps = snap_by.get((image.run_id, image.host), {})
-        robots = snaps.get("robots")
-        terms = snaps.get("terms")
+        robots = snaps.get(SnapshotKind.ROBOTS)
+        terms = snaps.get(SnapshotKind.TERMS)
         image_signals = sig_by.get((image.run_id, image.url), [])
         all_signals = [_signal(x) for x in image_signals]
         for o in occs:

@@ -50,6 +50,7 @@ from provenance.store.verdicts import (
     iter_verdict_rows,
     parse_batch_subject,
 )
+from provenance.vocab import Decision
 from provenance.warc import read_response
 
 TABLES: tuple[type[SQLModel], ...] = (
@@ -247,7 +248,7 @@ def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) ->
                 report.problems.append(f"{subject_of(row)}: {err}")
                 continue
             url = getattr(row, "url", None)
-            if isinstance(row, Image) and row.decision == "collected" and row.sha256:
+            if isinstance(row, Image) and row.decision == Decision.COLLECTED and row.sha256:
                 if hashlib.sha256(stored.body).hexdigest() != row.sha256:
                     report.problems.append(
                         f"{subject_of(row)}: WARC payload at {file}@{offset} "

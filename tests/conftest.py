@@ -28,7 +28,7 @@ from provenance.store.models import CrawlRun
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures"
-PROVTRACK = [sys.executable, "-m", "provenance"]
+PROVTRACK = [sys.executable, "-m", "provtrack"]
 POSTGRES_URL = os.environ.get(
     "PROVTRACK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
 )

@@ -23,6 +23,7 @@ from provenance.store.models import (
     SignalRecord,
 )
 from provenance.store.verdicts import latest_verdicts
+from provenance.vocab import SnapshotKind
 
 EXPORT_VERSION = 1
 
@@ -151,7 +152,7 @@ class ExportView:
         signals.extend(_signal(s) for s in self.signals.get((run, image.host), []))
         snaps = self.snapshots.get((run, image.host), {})
         media = image.media or {}
-        terms = snaps.get("terms")
+        terms = snaps.get(SnapshotKind.TERMS)
         return {
             "export_version": EXPORT_VERSION,
             "run_id": run,

@@ -36,6 +36,7 @@ from provenance.errors import NotFoundError
 from provenance.export.records import iter_exports
 from provenance.store import Store
 from provenance.store.models import EvidenceEntry, HostSnapshot, Image, Page
+from provenance.vocab import Decision
 
 WACZ_VERSION = "1.1.1"
 """The ``wacz_version`` the 1.2.0 specification still prescribes for datapackage.json."""
@@ -98,7 +99,7 @@ def _pages(store: Store, run_id: str | None) -> list[dict[str, Any]]:
     with store.session() as s:
         stmt = (
             select(Page)
-            .where(Page.decision == "fetched")
+            .where(Page.decision == Decision.FETCHED)
             .where(col(Page.warc_file).is_not(None))
             .order_by(col(Page.id))
         )

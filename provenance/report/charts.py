@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup
 
+from provenance.vocab import CrawlMode
+
 WIDTH = 720
 _LABEL_MIN, _LABEL_MAX, _CHAR_W = 90, 340, 7  # label column: fits the longest label (12px font)
 _ROW_H = 22
@@ -27,7 +29,7 @@ VERDICT_COLOURS = {
     "needs-review": "#9aa0a6",
     "permitted": "#188038",
 }
-MODE_COLOURS = {"compliant": "#1a73e8", "reproduce": "#b3261e"}
+MODE_COLOURS: dict[str, str] = {CrawlMode.COMPLIANT: "#1a73e8", CrawlMode.REPRODUCE: "#b3261e"}
 
 
 def _label_width(labels: Sequence[str]) -> int:

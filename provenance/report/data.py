@@ -91,15 +91,17 @@ from provenance.report.thumbnails import Thumbnail, thumbnail_from_warc
 from provenance.store import Store
 from provenance.store.models import CrawlRun, Evaluation, Page, SignalRecord, VerdictOutcome
 from provenance.store.verdicts import iter_verdict_rows, latest_evaluations, load_outcomes
+from provenance.vocab import VERDICT_ORDER as VOCAB_VERDICT_ORDER
+from provenance.vocab import CrawlMode, Decision, SignalKind, SnapshotKind
 
 SCHEMA = "provtrack-report/1"
-VERDICT_ORDER = ("violation", "requires-consent", "needs-review", "permitted")
+VERDICT_ORDER = tuple(v.value for v in VOCAB_VERDICT_ORDER)
 SEVERITY = {v: len(VERDICT_ORDER) - i for i, v in enumerate(VERDICT_ORDER)}
 # the compliant gate's order (demoweb/MANIFEST.md): how reasons are listed and charted
 OPTOUT_KINDS = GATE_KINDS
 DEFAULT_MAX_TRAILS = 1000  # evidence trails shown; figures always cover every record
 _TRAIL_CHUNK = 400  # trails assembled per export view (bounds the images held at once)
-_MODE_ORDER = {"reproduce": 0, "compliant": 1, "audit": 2}
+_MODE_ORDER: dict[str, int] = {CrawlMode.REPRODUCE: 0, CrawlMode.COMPLIANT: 1, CrawlMode.AUDIT: 2}
 _UNKNOWN_JURISDICTION = "jurisdiction unknown"
 
 Progress = Callable[[str, int, int], None]
@@ -523,7 +525,7 @@ def build_report(
     """
     all_runs = len(store.all(CrawlRun))
     runs = _select_runs(store, run_ids)
-    compliant, reproduce = _latest(runs, "compliant"), _latest(runs, "reproduce")
+    compliant, reproduce = _latest(runs, CrawlMode.COMPLIANT), _latest(runs, CrawlMode.REPRODUCE)
     both = compliant is not None and reproduce is not None
     builder = _Builder(store, runs, progress)
     builder.load(every_run=len(runs) == all_runs, with_chains=both)
@@ -638,9 +640,9 @@ def _headline(run: CrawlRun, records: list[ImageFacts]) -> Headline:
     for rec in records:
         f = rec.facts
         decision = rec.decision
-        h.collected += decision == "collected"
-        h.skipped += decision == "skipped"
-        h.failed += decision == "failed"
+        h.collected += decision == Decision.COLLECTED
+        h.skipped += decision == Decision.SKIPPED
+        h.failed += decision == Decision.FAILED
         reachable = bool(f.is_publicly_accessible)
         h.reachable += reachable
         gate = rec.gate_kinds
@@ -721,7 +723,7 @@ def _compliant_stops(store: Store, run_id: str) -> dict[str, _PageStop]:
     """The compliant run's pages it recorded but did not fetch, with their reasons."""
     stmt = (
         sa_select(col(Page.url), cast(col(Page.reasons), Text))
-        .where(col(Page.run_id) == run_id, col(Page.decision) != "fetched")
+        .where(col(Page.run_id) == run_id, col(Page.decision) != Decision.FETCHED)
         .order_by(col(Page.id))
     )
     with store.reading() as conn:
@@ -760,13 +762,13 @@ def _comparison(
     reasons_memo: dict[int, list[dict[str, Any]]] = {}
     taken: list[TakenImage] = []
     for url, rec in repro.items():
-        if rec.decision != "collected":
+        if rec.decision != Decision.COLLECTED:
             continue
         other = comp.get(url)
-        if other is not None and other.decision == "collected":
+        if other is not None and other.decision == Decision.COLLECTED:
             continue
         if other is not None:
-            status = "skipped" if other.decision == "skipped" else "failed"
+            status = "skipped" if other.decision == Decision.SKIPPED else "failed"
             raw, source, stage = other.reasons or [], "compliant image record", other.stage
         else:
             status, stage = "unseen", None
@@ -808,12 +810,12 @@ def _comparison(
     by_kind = Counter(k for t in taken for k in t.kinds)
 
     def figures(records: dict[str, ImageFacts]) -> dict[str, int]:
-        collected = [r for r in records.values() if r.decision == "collected"]
+        collected = [r for r in records.values() if r.decision == Decision.COLLECTED]
         return {
             "recorded": len(records),
             "collected": len(collected),
-            "skipped": sum(r.decision == "skipped" for r in records.values()),
-            "failed": sum(r.decision == "failed" for r in records.values()),
+            "skipped": sum(r.decision == Decision.SKIPPED for r in records.values()),
+            "failed": sum(r.decision == Decision.FAILED for r in records.values()),
             "faces": sum(bool(r.face_count) for r in collected),
             "minors": sum(r.is_minor is True for r in collected),
             "optout": sum(bool(r.gate_kinds) for r in collected),
@@ -833,7 +835,8 @@ def _comparison(
     only = sorted(
         u
         for u, rec in comp.items()
-        if rec.decision == "collected" and (u not in repro or repro[u].decision != "collected")
+        if rec.decision == Decision.COLLECTED
+        and (u not in repro or repro[u].decision != Decision.COLLECTED)
     )
     return Comparison(
         compliant_run=compliant.id,
@@ -978,7 +981,7 @@ def _choose(strata: dict[tuple[Any, ...], list[str]], cap: int) -> set[str]:
 
 def _trail_category(builder: _Builder, recs: list[ImageFacts]) -> tuple[str, tuple[Any, ...]]:
     host = recs[0].host
-    failed = [r for r in recs if r.decision == "failed"]
+    failed = [r for r in recs if r.decision == Decision.FAILED]
     if failed:
         reasons = failed[0].reasons or []
         value = str(reasons[0].get("value")) if reasons else "failed"
@@ -998,7 +1001,7 @@ def _trail_category(builder: _Builder, recs: list[ImageFacts]) -> tuple[str, tup
 def _robots_summary(
     builder: _Builder, run_id: str, host: str, own: tuple[str, str] | None
 ) -> tuple[str, str]:
-    snap = builder.reader.snapshots.get((run_id, host), {}).get("robots")
+    snap = builder.reader.snapshots.get((run_id, host), {}).get(SnapshotKind.ROBOTS)
     outcome = snap.outcome if snap else "not fetched"
     status = f"HTTP {snap.http_status}" if snap and snap.http_status else ""
     summary = f"{outcome}" + (f" ({status})" if status else "")
@@ -1019,7 +1022,7 @@ def _host_robots(store: Store, run_ids: Sequence[str]) -> dict[tuple[str, str], 
         .where(
             col(SignalRecord.run_id).in_(list(run_ids)),
             col(SignalRecord.level) == "host",
-            col(SignalRecord.kind) == "robots",
+            col(SignalRecord.kind) == SignalKind.ROBOTS,
             col(SignalRecord.agent) == "provtrack",
         )
         .order_by(col(SignalRecord.id))
@@ -1066,7 +1069,7 @@ def _sites(
                 continue
             kind = reader.source_types.get((run_id, host), {"kind": "unknown", "evidence": ""})
             summary, evidence = _robots_summary(builder, run_id, host, robots.get((run_id, host)))
-            terms = snaps.get("terms")
+            terms = snaps.get(SnapshotKind.TERMS)
             clauses = [
                 {"kind": c.get("kind"), "sentence": c.get("sentence")}
                 for c in (terms.parsed.get("clauses", []) if terms else [])
@@ -1103,12 +1106,12 @@ def _sites(
                 row = hosts[rec.host] = SiteRow(
                     rec.host, "unknown", "", None, None, [], "not fetched", "", None, None, []
                 )
-            if rec.decision == "collected":
+            if rec.decision == Decision.COLLECTED:
                 row.collected[run.mode] = row.collected.get(run.mode, 0) + 1
             if run.id != primary.id:
                 continue
-            row.reachable += rec.decision != "failed"
-            row.failed += rec.decision == "failed"
+            row.reachable += rec.decision != Decision.FAILED
+            row.failed += rec.decision == Decision.FAILED
             row.faces += bool(rec.face_count)
             row.minors += rec.is_minor is True
             worst = builder.worst.get(rec.image_id)
@@ -1118,12 +1121,12 @@ def _sites(
                     row.most_severe, row.most_severe_packs = severe, []
                 if severe == row.most_severe:
                     row.most_severe_packs = sorted(set(row.most_severe_packs) | packs)
-            if unseen_counted and rec.url not in comp and rec.decision == "collected":
+            if unseen_counted and rec.url not in comp and rec.decision == Decision.COLLECTED:
                 row.unseen += 1
     if compliant is not None:
         for rec in builder.records[compliant.id]:
             if rec.host in hosts:
-                hosts[rec.host].skipped += rec.decision == "skipped"
+                hosts[rec.host].skipped += rec.decision == Decision.SKIPPED
     return [hosts[h] for h in sorted(hosts)]
 
 
@@ -1181,13 +1184,16 @@ def _thumbnail(
     candidates = [
         r
         for r in trail.records
-        if r.decision == "collected" and not r.purged and r.warc_file and r.warc_offset is not None
+        if r.decision == Decision.COLLECTED
+        and not r.purged
+        and r.warc_file
+        and r.warc_offset is not None
     ]
     if not candidates:
         decisions = {r.decision for r in trail.records}
         if any(r.purged for r in trail.records):
             trail.thumbnail_note = "no thumbnail: the image was purged"
-        elif "collected" in decisions:
+        elif Decision.COLLECTED in decisions:
             trail.thumbnail_note = "no thumbnail: no WARC record of the bytes"
         else:
             trail.thumbnail_note = (

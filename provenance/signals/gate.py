@@ -37,6 +37,7 @@ from provenance.signals.page import PageSignals
 from provenance.signals.robotstxt import RobotsSnapshot
 from provenance.signals.rsl import RslDocument
 from provenance.signals.tdmrep import TDMREP_FILE_SOURCE, TdmFile
+from provenance.vocab import CrawlMode
 
 
 class Stage(StrEnum):
@@ -47,11 +48,8 @@ class Stage(StrEnum):
     IMAGE_AFTER = "image-after-download"
 
 
-class Mode(StrEnum):
-    """``compliant`` skips what a signal forbids; ``reproduce`` fetches and lists the overrides."""
-
-    COMPLIANT = "compliant"
-    REPRODUCE = "reproduce"
+Mode = CrawlMode
+"""``compliant`` skips what a signal forbids; ``reproduce`` fetches and lists the overrides."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,35 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from provenance.vocab import Level, SignalKind
 
-class SignalKind(StrEnum):
-    """Every kind of signal provtrack reads; the values are the stable export vocabulary."""
-
-    ROBOTS = "robots"  # robots.txt outcome for one user agent
-    AI_TXT = "ai-txt"  # Spawning ai.txt outcome
-    TDM_RESERVATION = "tdm-reservation"  # TDMRep reservation (file, header or meta)
-    TDM_POLICY = "tdm-policy"  # TDMRep policy URL
-    META_ROBOTS = "meta-robots"  # <meta name="robots" | name="<bot>"> directive
-    X_ROBOTS_TAG = "x-robots-tag"  # X-Robots-Tag header directive (page or image)
-    CONTENT_USAGE = "content-usage"  # IETF AIPREF Content-Usage header or robots rule
-    CONTENT_SIGNAL = "content-signal"  # Cloudflare Content-Signal in robots.txt or header
-    LICENSE = "license"  # rel=license, JSON-LD license, CC marks
-    IPTC_DATA_MINING = "iptc-data-mining"  # XMP plus:DataMining inside the file
-    C2PA_TRAINING_MINING = "c2pa-training-mining"  # c2pa./cawg. training-mining assertion
-    TERMS = "terms"  # a terms-of-service clause (prohibits scraping, biometric use...)
-    OPTOUT_REGISTRY = "optout-registry"  # an opt-out request recorded in provtrack itself
-    RSL = "rsl"  # an RSL 1.0 licence element that applies to the URL (robots.txt License, link)
-
-
-class Level(StrEnum):
-    """Where a signal applies: to a whole host, to a page (and so its images), or one image."""
-
-    HOST = "host"
-    PAGE = "page"
-    IMAGE = "image"
+__all__ = ["Level", "Signal", "SignalKind"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,7 +142,7 @@ def test_jurisdiction_candidate(code: str, threshold: float, expected: str | Non
 
 
 def test_cli_default_threshold_is_the_documented_one() -> None:
-    from provenance.cli import ops
+    from provtrack.cli import ops
 
     source = Path(ops.__file__).read_text()
     assert f"= {DEFAULT_MIN_CONFIDENCE}," in source

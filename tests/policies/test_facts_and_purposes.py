@@ -154,13 +154,13 @@ def test_facts_from_mapping_normalises_json_shapes() -> None:
         facts_from_mapping({"subject_is_minor": "perhaps"})
 
 
-def test_policies_imports_nothing_of_ours_but_errors() -> None:
+def test_policies_imports_nothing_of_ours_but_errors_and_vocabularies() -> None:
     code = (
         "import sys, policies; policies.load_packs(); "
         "ours = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('provenance', 'crawler', 'demoweb')); print(','.join(ours))"
+        "('provenance', 'crawler', 'demoweb', 'provtrack')); print(','.join(ours))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert set(out.split(",")) <= {"provenance", "provenance.errors"}
+    assert set(out.split(",")) <= {"provenance", "provenance.errors", "provenance.vocab"}

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from provenance.cli._console import console, err_console
-from provenance.cli._store import open_crawl_store
+from provtrack.cli._console import console, err_console
+from provtrack.cli._store import open_crawl_store
 
 
 def _store_label(out: Path, db: str | None) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from provenance.cli._console import console, err_console
+from provtrack.cli._console import console, err_console
 
 
 def register(app: typer.Typer) -> None:
@@ -53,8 +53,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the demo web, crawl it in both modes, compare them, evaluate, write the report."""
         from crawler.config import CrawlConfig
+        from demoweb.names import HOST_PATTERNS
         from demoweb.server import DemoWeb
-        from provenance.cli.crawl import run_with_progress, summary_table
+        from provenance.vocab import CRAWL_MODES
+        from provtrack.cli.crawl import run_with_progress, summary_table
 
         started = time.monotonic()
         with DemoWeb() as web:
@@ -65,8 +67,10 @@ def register(app: typer.Typer) -> None:
             (out / "demoweb-manifest.json").write_text(json.dumps(manifest, indent=1))
             err_console.print(f"demo web: {len(manifest['hosts'])} sites behind proxy {web.url}")
             configs = [
-                CrawlConfig(seeds=seeds, out_dir=out, mode=mode, proxy=web.url)
-                for mode in ("compliant", "reproduce")
+                CrawlConfig(
+                    seeds=seeds, out_dir=out, mode=mode, proxy=web.url, demo_hosts=HOST_PATTERNS
+                )
+                for mode in CRAWL_MODES
             ]
             summaries = run_with_progress(configs)
         console.print(summary_table(summaries, title="compliant vs reproduce on the demo web"))

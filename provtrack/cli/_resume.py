@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from provenance.errors import NotFoundError
 from provenance.store import open_store
 from provenance.store.models import CrawlRun
+from provenance.vocab import RunStatus
 
 
 def resolve_resume_run(db: str, out: Path, run_id: str | None) -> CrawlRun:
@@ -22,7 +23,7 @@ def resolve_resume_run(db: str, out: Path, run_id: str | None) -> CrawlRun:
             return named
         stmt = (
             select(CrawlRun)
-            .where(CrawlRun.status != "finished")
+            .where(CrawlRun.status != RunStatus.FINISHED)
             .order_by(col(CrawlRun.started_at).desc())
         )
         run = session.exec(stmt).first()

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from provenance.cli._console import console, err_console
-from provenance.cli._store import open_crawl_store
-from provenance.cli.ops import WarcDirOption, warc_dirs
 from provenance.errors import ConfigError
+from provtrack.cli._console import console, err_console
+from provtrack.cli._store import open_crawl_store
+from provtrack.cli.ops import WarcDirOption, warc_dirs
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,7 @@
 Each works on a crawl's store named as ``provtrack crawl`` names it (``--out DIR``, or
 ``--db URL`` with ``--out`` still giving the folder that holds ``warc/``). Results go to stdout
 (``--json`` for machines), progress and summaries to stderr; failures become one line and a
-non-zero exit code in :func:`provenance.cli.app.main`.
+non-zero exit code in :func:`provtrack.cli.app.main`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from provenance.cli._console import console, err_console
-from provenance.cli._store import open_crawl_store
 from provenance.errors import ConfigError, IntegrityError
+from provtrack.cli._console import console, err_console
+from provtrack.cli._store import open_crawl_store
 
 OutOption = Annotated[
     Path, typer.Option(help="The crawl's output folder (its store and warc/ folder).")

@@ -12,14 +12,14 @@ import sys
 import typer
 
 from provenance import __version__
-from provenance.cli import crawl as crawl_cmds
-from provenance.cli import demo as demo_cmds
-from provenance.cli import ops as ops_cmds
-from provenance.cli import policy as policy_cmds
-from provenance.cli import records as record_cmds
-from provenance.cli import report as report_cmds
-from provenance.cli._console import err_console
 from provenance.errors import ProvtrackError
+from provtrack.cli import crawl as crawl_cmds
+from provtrack.cli import demo as demo_cmds
+from provtrack.cli import ops as ops_cmds
+from provtrack.cli import policy as policy_cmds
+from provtrack.cli import records as record_cmds
+from provtrack.cli import report as report_cmds
+from provtrack.cli._console import err_console
 
 app = typer.Typer(
     name="provtrack",

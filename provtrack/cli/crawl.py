@@ -9,8 +9,8 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from provenance.cli._console import console, err_console
 from provenance.errors import CrawlError
+from provtrack.cli._console import console, err_console
 
 if TYPE_CHECKING:
     from crawler.config import CrawlConfig
@@ -143,6 +143,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Crawl from SEED URLs and record every image with its provenance and signals."""
         from crawler.config import CrawlConfig
+        from demoweb.names import HOST_PATTERNS
 
         config = CrawlConfig(
             seeds=list(seeds or []),
@@ -162,9 +163,10 @@ def register(app: typer.Typer) -> None:
             frontier=frontier,
             media_workers=media_workers,
             concurrency=concurrency,
+            demo_hosts=HOST_PATTERNS,
         )
         if resume:
-            from provenance.cli._resume import resolve_resume_run
+            from provtrack.cli._resume import resolve_resume_run
 
             run = resolve_resume_run(config.db, out, run_id)
             config.run_id = run.id

@@ -1,5 +1,5 @@
 """The ``provtrack`` command line; each command group lives in its own module."""
 
-from provenance.cli.app import app, main
+from provtrack.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -9,11 +9,12 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from provenance.cli._console import console, err_console
-from provenance.cli._store import open_crawl_store
 from provenance.errors import ConfigError
+from provenance.vocab import VERDICT_ORDER as VOCAB_VERDICT_ORDER
+from provtrack.cli._console import console, err_console
+from provtrack.cli._store import open_crawl_store
 
-VERDICT_ORDER = ("violation", "requires-consent", "needs-review", "permitted")
+VERDICT_ORDER = tuple(v.value for v in VOCAB_VERDICT_ORDER)
 
 
 def _parse_types(values: list[str] | None) -> dict[str, str]:

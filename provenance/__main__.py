@@ -1,5 +1,0 @@
-"""``python -m provenance`` runs the ``provtrack`` command."""
-
-from provenance.cli import main
-
-main()

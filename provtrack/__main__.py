@@ -1,0 +1,5 @@
+"""``python -m provtrack`` runs the ``provtrack`` command."""
+
+from provtrack.cli import main
+
+main()
