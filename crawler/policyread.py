@@ -103,7 +103,9 @@ async def _rsl_snapshot(
         url, fetched.status, fetched.body, fetched.error, fetched.fetched_at, discovered_by=how
     )
     parsed = {**doc.to_dict(), "named": urls, "media_type": RSL_MEDIA_TYPE}
-    return _snapshot(SnapshotKind.RSL, host, fetched, doc.status.value, doc.status, doc.reason, parsed)
+    return _snapshot(
+        SnapshotKind.RSL, host, fetched, doc.status.value, doc.status, doc.reason, parsed
+    )
 
 
 async def read_host_documents(
