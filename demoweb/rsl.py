@@ -65,7 +65,7 @@ def licences(document: bytes) -> list[Licence]:
                     _values(lic, "permits"),
                     _values(lic, "prohibits"),
                     None if payment is None else payment.get("type", "free"),
-                    ET.tostring(lic, encoding="unicode").replace(f' xmlns:ns0="{NAMESPACE}"', ""),
+                    _as_served(lic),
                 )
             )
     return out
@@ -83,6 +83,15 @@ def applying(document: bytes, path: str) -> list[Licence]:
             elif len(pattern) == best_len and lic.content_url == best[0].content_url:
                 best.append(lic)
     return best
+
+
+def _as_served(el: ET.Element) -> str:
+    text = ET.tostring(el, encoding="unicode").strip()
+    declared = f'xmlns:ns0="{NAMESPACE}"'
+    if declared in text:
+        text = text.replace(declared, f'xmlns="{NAMESPACE}"')
+        text = text.replace("<ns0:", "<").replace("</ns0:", "</")
+    return text
 
 
 def _matches(pattern: str, path: str) -> bool:

@@ -327,10 +327,24 @@ def _license(el: Element) -> RslLicense:
             for t in payment.findall(f"{_NS}{tag}")
             if (t.text or "").strip()
         ]
-    xml = tostring(el, encoding="unicode").replace(f' xmlns:ns0="{RSL_NAMESPACE}"', "")
+    xml = _as_served(el)
     return RslLicense(
         _values(el, "permits"), _values(el, "prohibits"), kind, amounts, xml, tuple(terms)
     )
+
+
+def _as_served(el: Element) -> str:
+    """The element as XML with the RSL namespace as the default one (no ``ns0:`` prefixes).
+
+    ElementTree names the first namespace ``ns0``; when that is RSL's, the prefix is dropped
+    (unprefixed attributes stay unqualified, as written). Other namespaces keep theirs.
+    """
+    text = tostring(el, encoding="unicode").strip()
+    declared = f'xmlns:ns0="{RSL_NAMESPACE}"'
+    if declared in text:
+        text = text.replace(declared, f'xmlns="{RSL_NAMESPACE}"')
+        text = text.replace("<ns0:", "<").replace("</ns0:", "</")
+    return text
 
 
 def _content(el: Element) -> RslContent:
