@@ -117,7 +117,7 @@ LICENSE_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
   </content>
 </rsl>
 """
-RSL_LINK = f'<link rel="license" type="application/rsl+xml" href="{LICENSE_PATH}">\n'
+RSL_LINK = f'<link rel="license" type="application/rsl+xml" href="http://{NAME}{LICENSE_PATH}">\n'
 
 ROBOTS = Robots(
     groups=(
