@@ -51,7 +51,7 @@ def test_a_licence_offered_for_a_price_is_recorded_not_taken(demo_crawl: DemoCra
         assert record["decision"] == "collected"
         offered = [s for s in record["signals"] if s["kind"] == "rsl"]
         assert [s["value"] for s in offered] == ["licence offered, not taken"], image["url"]
-        assert offered[0]["extra"]["payment"] == "crawl"
+        assert '<payment type="crawl">' in offered[0]["evidence"]
         assert not offered[0]["restricts"]
 
 
