@@ -18,7 +18,7 @@ JSON shape (``schema`` = ``provtrack-report/1``; keys are only ever added):
   latest reproduce run if any: it shows what is publicly reachable).
 - ``purposes``: ``{name, description, runs}``: the declared purpose profile each run was
   evaluated under (what a crawl cannot observe: why it collects, templates, notice...).
-- ``packs``: ``{id, name, versions, jurisdictions}`` of every pack that gave a verdict.
+- ``packs``: ``{id, name, versions, jurisdictions, sources}`` of every pack that gave a verdict.
 - ``headline``: per run ``{run_id, mode, images, reachable, collected, skipped, failed,
   with_optout, optouts_by_kind, with_faces, faces_unknown, with_licence,
   with_subject_consent, faces_reachable_without_consent, minors, minors_with_faces}``.
