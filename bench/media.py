@@ -6,6 +6,10 @@ Run from the repository root::
     python -m bench.media --quick    # fewer rounds, for a smoke check
     python -m bench.media --tune     # also compare face-detector settings on LFW and photos
 
+The face detector is timed three ways in the same rounds: as shipped (BlazeFace on LiteRT),
+on its fallback runtime (OpenCV DNN) and as the cascades it replaced; the two runtimes (and
+tflite-runtime, when it can be imported) are also timed on the bare model.
+
 Everything is built from photographs that ship inside installed packages (scikit-image,
 scikit-learn, matplotlib); nothing is downloaded. Baseline and analyze() are timed in
 interleaved rounds over the same JPEG bytes so machine noise hits both alike; medians of
@@ -35,15 +39,17 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
-from provenance.media import analyze
+from demoweb import photos as demo_photos
+from provenance.media import analyze, blazeface
 from provenance.media.decode import decode_luma
 from provenance.media.faces import FaceDetector, FaceSettings
 from provenance.media.hashes import compute, hamming, pdq_hex
 
 RESULTS = Path(__file__).resolve().parent / "results" / "media.json"
 LFW_SCALE = 4
-# A cheaper detector profile, measured beside the default to show the cost/recall trade-off.
-FAST_FACES = FaceSettings(work_short_side=120, scale_factor=1.25, min_neighbors=3)
+# What the default detector is compared with, in the same run.
+CASCADES = FaceSettings(detector="cascade")
+OPENCV_DNN = FaceSettings(runtimes=("opencv-dnn",))
 
 
 def _photos() -> dict[str, np.ndarray]:
@@ -144,42 +150,86 @@ def _timed_rounds(
 
 
 def speed(images: list[tuple[str, bytes]], rounds: int) -> dict[str, Any]:
-    """Bare decode vs analyze(), interleaved; also with faces off and OpenCV on one thread."""
+    """Bare decode vs analyze(), interleaved: BlazeFace, its OpenCV runtime, cascades, no faces.
+
+    Timed with OpenCV on one thread (as in the crawler's media workers; LiteRT always runs one)
+    and with OpenCV's default threads (what a bare ``analyze()`` call gets).
+    """
     blobs = [b for _, b in images]
-    for data in blobs[:3]:  # warm-up: SDK, cascade, imports
+    opencv_dnn = FaceDetector(OPENCV_DNN)
+    cascades = FaceDetector(CASCADES)
+    for data in blobs[:3]:  # warm-up: SDK, model, cascades, imports
         analyze(data, content_type="image/jpeg")
-    fast = FaceDetector(FAST_FACES)
+        analyze(data, content_type="image/jpeg", detector=opencv_dnn)
+        analyze(data, content_type="image/jpeg", detector=cascades)
     fns: dict[str, Callable[[bytes], object]] = {
         "bare_decode": bare_decode,
         "analyze": lambda d: analyze(d, content_type="image/jpeg"),
-        "analyze_fast_faces": lambda d: analyze(d, content_type="image/jpeg", detector=fast),
+        "analyze_opencv_dnn": lambda d: analyze(d, content_type="image/jpeg", detector=opencv_dnn),
+        "analyze_cascades": lambda d: analyze(d, content_type="image/jpeg", detector=cascades),
         "analyze_no_faces": lambda d: analyze(d, content_type="image/jpeg", detect_faces=False),
     }
     threads = cv2.getNumThreads()
-    default = _timed_rounds(blobs, fns, rounds)
     cv2.setNumThreads(1)
     try:
         single = _timed_rounds(blobs, fns, rounds)
     finally:
         cv2.setNumThreads(threads)
+    default = _timed_rounds(blobs, fns, rounds)
 
     def ratios(r: dict[str, dict[str, float]]) -> dict[str, float]:
         base = r["bare_decode"]
-        return {
-            "analyze_wall": r["analyze"]["wall_ms"] / base["wall_ms"],
-            "analyze_cpu": r["analyze"]["cpu_ms"] / base["cpu_ms"],
-            "fast_faces_wall": r["analyze_fast_faces"]["wall_ms"] / base["wall_ms"],
-            "fast_faces_cpu": r["analyze_fast_faces"]["cpu_ms"] / base["cpu_ms"],
-            "no_faces_wall": r["analyze_no_faces"]["wall_ms"] / base["wall_ms"],
-            "no_faces_cpu": r["analyze_no_faces"]["cpu_ms"] / base["cpu_ms"],
-        }
+        out = {}
+        for name in fns:
+            if name != "bare_decode":
+                key = name.removeprefix("analyze_") if name != "analyze" else "analyze"
+                out[f"{key}_wall"] = r[name]["wall_ms"] / base["wall_ms"]
+                out[f"{key}_cpu"] = r[name]["cpu_ms"] / base["cpu_ms"]
+        return out
 
     return {
         "images": len(blobs),
         "rounds": rounds,
-        "opencv_default_threads": {"threads": threads, **default, "ratio": ratios(default)},
         "opencv_one_thread": {"threads": 1, **single, "ratio": ratios(single)},
+        "opencv_default_threads": {"threads": threads, **default, "ratio": ratios(default)},
     }
+
+
+def runtimes(repeat: int = 200) -> dict[str, Any]:
+    """One short-range inference (128x128) and one main canvas (176x256) on each runtime."""
+    out: dict[str, Any] = {}
+    canvases = {
+        "128x128": np.full((128, 128), 100, np.uint8),
+        "176x256": np.full((176, 256), 100, np.uint8),
+    }
+    sessions = {}
+    for runtime in blazeface.RUNTIMES:
+        session, why = blazeface.load(blazeface.SHORT_RANGE, (runtime,))
+        if session is None:
+            out[runtime] = {"error": why}
+            continue
+        sessions[runtime] = session
+    for runtime, session in sessions.items():
+        figures: dict[str, Any] = {"version": blazeface.runtime_version(runtime)}
+        for label, canvas in canvases.items():
+            session.detect(canvas)
+            samples = []
+            for _ in range(5):
+                c0 = time.process_time()
+                for _ in range(repeat // 5):
+                    session.detect(canvas)
+                samples.append((time.process_time() - c0) / (repeat // 5) * 1000)
+            figures[f"{label}_cpu_ms"] = statistics.median(samples)
+        out[runtime] = figures
+    try:
+        import tflite_runtime.interpreter as tflite  # noqa: F401 - only to record why it is not used
+    except Exception as err:
+        out["tflite-runtime"] = {"error": f"{type(err).__name__}: {err}"}
+    else:
+        out["tflite-runtime"] = {
+            "error": "importable here, not measured: provtrack does not use it"
+        }
+    return out
 
 
 def stages(images: list[tuple[str, bytes]], repeat: int = 5) -> dict[str, float]:
@@ -295,6 +345,32 @@ def scene_recall(detector: FaceDetector | None = None, per_size: int = 60) -> di
     return out
 
 
+def demo_truth(detector: FaceDetector | None = None) -> dict[str, Any]:
+    """Face counts on every demo-web photograph (incl. the group photos) as the demo web serves
+    them: original, cropped and mirrored, long side 640/320/160, against the manifest's truth."""
+    wrong = []
+    renders = 0
+    for photo_id, source in demo_photos.LIBRARY.items():
+        for size in (640, 320, 160):
+            for variant in ("original", "cropped", "mirrored"):
+                image = demo_photos.render(photo_id, variant, size)
+                facts = analyze(_jpeg(image), detector=detector)
+                found = facts.faces.count if facts.faces else 0
+                renders += 1
+                if found != source.faces:
+                    wrong.append(
+                        {
+                            "photo": photo_id,
+                            "variant": variant,
+                            "size": size,
+                            "faces": source.faces,
+                            "found": found,
+                        }
+                    )
+    groups = {pid: demo_photos.LIBRARY[pid].faces for pid in demo_photos.GROUPS}
+    return {"renders": renders, "wrong_counts": len(wrong), "wrong": wrong[:20], "groups": groups}
+
+
 def tune(images: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
     """Recall, false positives and detection time for a few candidate settings."""
     lumas = []
@@ -305,14 +381,13 @@ def tune(images: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
         lumas.append(np.asarray(luma))
     candidates = [
         FaceSettings(),
-        FaceSettings(work_short_side=144),
-        FaceSettings(work_short_side=128),
-        FaceSettings(work_short_side=120),
-        FaceSettings(scale_factor=1.2),
-        FaceSettings(work_short_side=128, scale_factor=1.2),
-        FaceSettings(min_neighbors=3),
-        FaceSettings(large_target=28),
-        FAST_FACES,
+        FaceSettings(canvas_short_side=160, canvas_long_side=224),
+        FaceSettings(canvas_short_side=192, canvas_long_side=272),
+        FaceSettings(canvas_short_side=128, canvas_long_side=176),
+        FaceSettings(large_canvas=128),
+        FaceSettings(min_score=0.5),
+        FaceSettings(verify_cascade=None),
+        CASCADES,
     ]
     blobs = [b for _, b in images]
     out = []
@@ -395,15 +470,18 @@ def main(argv: list[str] | None = None) -> int:
             "sha256": hashlib.sha256(b"".join(b for _, b in images)).hexdigest(),
         },
     }
+    result["runtimes"] = runtimes(40 if args.quick else 200)
+    print("runtimes (CPU ms per inference):", result["runtimes"])
     result["speed"] = speed(images, rounds)
-    for label in ("opencv_default_threads", "opencv_one_thread"):
+    for label in ("opencv_one_thread", "opencv_default_threads"):
         r = result["speed"][label]
+        ratio = r["ratio"]
         print(
             f"[{label}] bare decode {r['bare_decode']['wall_per_s']:.0f}/s "
             f"({r['bare_decode']['wall_ms']:.2f} ms), analyze {r['analyze']['wall_per_s']:.0f}/s "
-            f"({r['analyze']['wall_ms']:.2f} ms): ratio wall {r['ratio']['analyze_wall']:.2f}, "
-            f"cpu {r['ratio']['analyze_cpu']:.2f}; fast faces {r['ratio']['fast_faces_wall']:.2f}; "
-            f"without faces {r['ratio']['no_faces_wall']:.2f}"
+            f"({r['analyze']['wall_ms']:.2f} ms): x decode wall {ratio['analyze_wall']:.2f}, "
+            f"cpu {ratio['analyze_cpu']:.2f}; OpenCV DNN {ratio['opencv_dnn_cpu']:.2f}, "
+            f"cascades {ratio['cascades_cpu']:.2f}, no faces {ratio['no_faces_cpu']:.2f} (cpu)"
         )
     result["stages_ms"] = stages(images)
     print("stages (ms/image):", {k: round(v, 3) for k, v in result["stages_ms"].items()})
@@ -413,20 +491,25 @@ def main(argv: list[str] | None = None) -> int:
         "reduced vs full decode, max Hamming: "
         f"pHash {hf['phash']['max']}, dHash {hf['dhash']['max']}, PDQ {hf['pdq']['max']}"
     )
-    result["faces"] = face_quality()
-    result["face_detector"] = FaceDetector().describe()
-    fast = FaceDetector(FAST_FACES)
-    result["faces_fast_profile"] = {**face_quality(fast), "face_detector": fast.describe()}
-    result["faces"]["scene_recall"] = scene_recall()
-    result["faces_fast_profile"]["scene_recall"] = scene_recall(fast)
-    for label in ("faces", "faces_fast_profile"):
-        fq = result[label]
+    for label, settings in (
+        ("faces", FaceSettings()),
+        ("faces_opencv_dnn", OPENCV_DNN),
+        ("faces_cascades", CASCADES),
+    ):
+        detector = FaceDetector(settings)
+        fq = {**face_quality(detector), "face_detector": detector.describe()}
+        fq["scene_recall"] = scene_recall(detector)
+        fq["demo_web"] = demo_truth(detector)
+        result[label] = fq
         print(
             f"[{label}] LFW x{fq['lfw_scale']}: recall {fq['recall']:.2f}, false positives "
             f"{fq['false_positive_boxes']} boxes on {fq['false_positive_images']}/100 non-faces"
         )
         print("  photos:", fq["photos"])
         print("  medium faces in scenes (recall by face size):", fq["scene_recall"])
+        demo = fq["demo_web"]
+        print(f"  demo web: {demo['wrong_counts']} wrong counts in {demo['renders']} renders")
+    result["face_detector"] = result["faces"]["face_detector"]
     if args.tune:
         result["tuning"] = tune(images)
     result["load_avg_at_end"] = os.getloadavg()

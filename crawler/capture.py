@@ -60,6 +60,20 @@ def write_response(
     return WarcRef(pointer.file, pointer.offset)
 
 
+def write_removed(ctx: CrawlContext, response: Response, evidence: str) -> WarcRef:
+    """A metadata record instead of a page a purge removed: fetched, not archived."""
+    pointer = ctx.warc.write_metadata(
+        response.url,
+        {
+            "provtrack-decision": "page fetched, not archived: a purge removed it",
+            "provtrack-reasons": evidence,
+            "http-status": str(response.status),
+        },
+        datetime.now(UTC),
+    )
+    return WarcRef(pointer.file, pointer.offset)
+
+
 def _write_subresources(ctx: CrawlContext, request: Request) -> None:
     for sub in request.meta.pop("provtrack_subresources", []):
         ctx.warc.write_exchange(
@@ -80,8 +94,12 @@ class WarcCaptureMiddleware:
     """Downloader middleware: WARC every non-image exchange and redirect hop."""
 
     def __init__(self, crawler: Crawler) -> None:
+        from crawler.gate import removed_page  # the gate imports this module
+
         self.ctx = get_context(crawler)
         self.stats = crawler.stats
+        self.crawler = crawler
+        self._removed_page = removed_page
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -95,6 +113,13 @@ class WarcCaptureMiddleware:
     ) -> Response:
         role = request.meta.get("provtrack_role")
         is_redirect = 300 <= response.status < 400
+        removed = None if role == "image" else self._removed_page(self.crawler, response.url)
+        if removed is not None:
+            # neither the page nor what it fetched (a profile's feed) is archived again
+            request.meta["provtrack_warc"] = write_removed(self.ctx, response, removed.evidence)
+            request.meta.pop("provtrack_subresources", None)
+            self.stats.inc_value("provtrack/warc/removed_pages")
+            return response
         if role != "image" or is_redirect:
             ref = write_response(self.ctx, request, response)
             if not is_redirect:

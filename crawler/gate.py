@@ -187,6 +187,8 @@ class HostRegistry:
                 coordinator.release_host(host)
             raise
         for snapshot in snapshots:
+            if snapshot.body is not None and removed_page(self.crawler, snapshot.url):
+                snapshot.body = None  # a purge removed this page: its text is not kept again
             self.ctx.sink.add(snapshot)
         # other processes (and a resumed crawl) read the host's policy from the store
         self.ctx.sink.flush()
@@ -202,6 +204,13 @@ def tombstones_for(crawler: Crawler) -> TombstoneSet:
         setattr(crawler, _TOMBSTONES, registry)
         crawler.stats.set_value("provtrack/optout/registry_entries", len(registry))
     return registry
+
+
+def removed_page(crawler: Crawler, url: str) -> Signal | None:
+    """The registry's signal when a purge removed this page: it is fetched for its links but
+    never archived, and nothing it says about anyone is recorded."""
+    registry = tombstones_for(crawler)
+    return registry.check_page(url) if registry.pages else None
 
 
 class OptOutGateMiddleware:

@@ -6,6 +6,8 @@ facts; only picklable, top-level functions can cross that boundary.
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 from provenance.signals.model import Signal
@@ -13,10 +15,27 @@ from provenance.signals.model import Signal
 
 def worker_init() -> None:
     """One OpenCV thread per media worker: the pool already has a worker per core, and
-    OpenCV's own threads would only contend with the other workers and the crawler."""
+    OpenCV's own threads would only contend with the other workers and the crawler.
+
+    The face detector is loaded here, before the first image, with the worker's stderr
+    silenced: LiteRT prints an INFO line when a process creates its first interpreter, which
+    would land in the middle of the crawl's progress display. The worker is single-threaded
+    at this point, so nothing else is writing to stderr."""
     import cv2
 
+    from provenance.media.faces import default_detector
+
     cv2.setNumThreads(1)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        default_detector()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def analyze_to_dict(body: bytes, content_type: str | None, url: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from crawler.context import CrawlContext, get_context
-from crawler.gate import host_policy_for, tombstones_for
+from crawler.gate import host_policy_for, removed_page, tombstones_for
 from crawler.mediawork import analyze_to_dict, embedded_signals, worker_init
 from provenance.matching import HashSet, QueryImage, mirror_hashes
 from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, WarcRef, failure
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 # What a skip record keeps of an image whose bytes compliant mode discards.
 SKIP_KEEPS = ("status", "reason", "sha256", "byte_size", "format", "width", "height", "xmp", "c2pa")
 # What a skip for an opted-out photograph keeps: nothing embedded (creator names, places).
-OPTOUT_KEEPS = ("status", "sha256", "byte_size", "format", "width", "height")
+# what a copy of an opted-out photograph keeps: not its sha256, which only its tombstone holds
+OPTOUT_KEEPS = ("status", "byte_size", "format", "width", "height")
 
 
 def _make_executor(workers: int | None) -> Executor | None:
@@ -48,7 +49,17 @@ def _make_executor(workers: int | None) -> Executor | None:
     )
 
 
-_DETECTOR_KEYS = ("name", "opencv", "cascade", "fallback_cascade", "verify_cascade")
+_DETECTOR_KEYS = (
+    "name",
+    "model",
+    "runtime",
+    "runtime_version",
+    "fallback_reason",
+    "opencv",
+    "cascade",
+    "fallback_cascade",
+    "verify_cascade",
+)
 
 
 def compact_media(media: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +180,10 @@ class JurisdictionPipeline:
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         from crawler.policyread import attach_jurisdiction
 
+        page = getattr(item, "page_url", None)
+        if isinstance(item, ImageRecord) and page and removed_page(self.crawler, page):
+            # found on a page a purge removed: nothing that page says about anyone is read
+            item.alt, item.caption, item.snippets = None, None, []
         attach_jurisdiction(item, host_policy_for(self.crawler, getattr(item, "url", "")))
         return item
 
@@ -209,7 +224,12 @@ class StorePipeline:
                         f"{r['kind']}:{r['value']}" for r in item.reasons
                     ),
                     "http-status": str(item.http_status),
-                    "payload-sha256": str(item.media.get("sha256")),
+                    # an opted-out photograph's digest stays in its tombstone only
+                    **(
+                        {"payload-sha256": str(item.media["sha256"])}
+                        if item.media.get("sha256")
+                        else {}
+                    ),
                 },
                 fetched_at,
             )
@@ -219,6 +239,9 @@ class StorePipeline:
         registry = tombstones_for(self.crawler)
         return bool(registry) and registry.check_url(image_url) is not None
 
+    def _removed(self, page_url: str | None) -> bool:
+        return page_url is not None and removed_page(self.crawler, page_url) is not None
+
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, ImageRecord):
             self._warc_image(item)
@@ -226,10 +249,14 @@ class StorePipeline:
             self.ctx.sink.add(item)
             self.ctx.count(f"images/{item.decision}")
         elif isinstance(item, PageRecord | OccurrenceRecord):
-            if isinstance(item, OccurrenceRecord) and self._opted_out(item.image_url):
+            if isinstance(item, OccurrenceRecord) and (
+                self._opted_out(item.image_url) or self._removed(item.page_url)
+            ):
                 # a purge removed these once; the page still records that it shows the URL
                 item.alt = item.title = item.context = None
                 item.snippets = []
+            if isinstance(item, PageRecord) and self._removed(item.url):
+                item.title = None  # a purge removed this page: what it says is not kept
             self.ctx.sink.add(item)
             if isinstance(item, PageRecord):
                 self.ctx.count(f"pages/{item.decision}")

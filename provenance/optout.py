@@ -58,7 +58,14 @@ from provenance.purge import (
 )
 from provenance.signals.model import Level, Signal, SignalKind
 from provenance.store import Store
-from provenance.store.models import CrawlRun, EvidenceEntry, Image, OptOutRequest, Tombstone
+from provenance.store.models import (
+    CrawlRun,
+    EvidenceEntry,
+    Image,
+    OptOutRequest,
+    Page,
+    Tombstone,
+)
 from provenance.vocab import Decision
 from provenance.warc import read_response
 
@@ -239,25 +246,24 @@ def add_optout(
     note: str = "",
     dry_run: bool = False,
     index_dir: Path | None = None,
+    keep_pages: bool = False,
 ) -> OptOutResult:
     """Record an opt-out request for an image file, a URL or a host, and purge what matches.
 
     Exactly one of ``image``, ``url``, ``host`` must be given. With ``dry_run`` nothing is
     written and the result lists what would be purged. ``index_dir`` caches the hash index.
+    ``keep_pages`` keeps the pages the images appeared on (see :func:`purge_images`).
     """
     given = [k for k, v in (("image", image), ("url", url), ("host", host)) if v is not None]
     if len(given) != 1:
         raise ConfigError("give exactly one of --image, --url or --host")
     matcher = _Matcher(store, warc_dirs, index_dir)
     extra: list[Tombstone] = []
-    hashes: dict[str, Any] = {}
     with_hashes = True
     if image is not None:
         query = query_from_bytes(image)
-        kind, value = "image", query.original.sha256 or ""
-        hashes = {"original": query.original.to_dict()}
-        if query.mirror is not None:
-            hashes["mirror"] = query.mirror.to_dict()
+        # the request names the photo, not its digest: only its tombstones hold hashes
+        kind, value = "image", f"a photo sent with the request ({len(image)} bytes)"
         matcher.by_query(query, "same photograph as the request's image")
         matcher.expand_urls()
         stored_style = query_from_bytes(image, STORED_CROPS).original
@@ -287,8 +293,8 @@ def add_optout(
     matched = matcher.matched()
     if dry_run:
         return OptOutResult(kind, value, matched, dry_run=True)
-    preflight(store, warc_dirs, matcher.found)
-    request = _store_request(store, OptOutRequest(kind=kind, value=value, hashes=hashes, note=note))
+    preflight(store, warc_dirs, matcher.found, keep_pages=keep_pages)
+    request = _store_request(store, OptOutRequest(kind=kind, value=value, note=note))
     receipt = purge_images(
         store,
         warc_dirs,
@@ -298,6 +304,7 @@ def add_optout(
         tombstone_hashes=with_hashes,
         extra_tombstones=extra,
         matched=matched,
+        keep_pages=keep_pages,
     )
     return OptOutResult(kind, value, matched, request, receipt)
 
@@ -311,6 +318,7 @@ def purge_jurisdiction(
     note: str = "",
     dry_run: bool = False,
     index_dir: Path | None = None,
+    keep_pages: bool = False,
 ) -> OptOutResult:
     """Purge every image whose subject is inferred to be in ``code`` (and copies of it).
 
@@ -341,7 +349,7 @@ def purge_jurisdiction(
     matched = matcher.matched()
     if dry_run:
         return OptOutResult("jurisdiction", code, matched, dry_run=True)
-    preflight(store, warc_dirs, matcher.found)
+    preflight(store, warc_dirs, matcher.found, keep_pages=keep_pages)
     text = f"purge --jurisdiction {code} (subject candidates with confidence >= {min_confidence})"
     request = _store_request(
         store,
@@ -354,18 +362,19 @@ def purge_jurisdiction(
         request,
         reason=f"jurisdiction purge {code} (request {request.id})",
         matched=matched,
+        keep_pages=keep_pages,
     )
     return OptOutResult("jurisdiction", code, matched, request, receipt)
 
 
-def registry_signal(url: str, evidence: str, **extra: Any) -> Signal:
+def registry_signal(url: str, evidence: str, level: Level = Level.IMAGE, **extra: Any) -> Signal:
     """The ``optout-registry`` signal a skip rests on; it always restricts and never yields."""
     return Signal(
         kind=SignalKind.OPTOUT_REGISTRY,
         value="opted-out",
         source=REGISTRY_SOURCE,
         evidence=evidence,
-        level=Level.IMAGE,
+        level=level,
         restricts=True,
         url=url,
         extra={"non_overridable": True, **extra},
@@ -377,23 +386,28 @@ class TombstoneSet:
     """The opt-out registry as the crawler checks it, loaded once at crawl start.
 
     ``urls`` maps a URL's sha256 to its tombstone (id, request id); ``photos`` are the
-    tombstones that keep hashes; ``hosts`` maps an opted-out host to its request id.
+    tombstones that keep hashes; ``hosts`` maps an opted-out host to its request id; ``pages``
+    maps the sha256 of each page URL a purge removed (the pages the person appeared on, as
+    its receipt lists them) to the request id: such a page is still fetched for its links but
+    never archived or read for text again.
     """
 
     urls: dict[str, tuple[int, int | None]] = field(default_factory=dict)
     photos: list[tuple[int, int | None, HashSet]] = field(default_factory=list)
     hosts: dict[str, int] = field(default_factory=dict)
+    pages: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: Store) -> TombstoneSet:
-        """Read every tombstone and processed host request from the store."""
-        return cls.from_rows(store.all(Tombstone), store.all(OptOutRequest, kind="host"))
+        """Read every tombstone and processed request from the store."""
+        return cls.from_rows(store.all(Tombstone), store.all(OptOutRequest))
 
     @classmethod
     def from_rows(
-        cls, tombstones: Iterable[Tombstone], host_requests: Iterable[OptOutRequest]
+        cls, tombstones: Iterable[Tombstone], requests: Iterable[OptOutRequest]
     ) -> TombstoneSet:
-        """Build the registry from tombstone rows and host requests."""
+        """Build the registry from tombstone rows and requests (host requests block their
+        host; every purge's removed pages stay removed)."""
         out = cls()
         for t in tombstones:
             assert t.id is not None
@@ -413,13 +427,31 @@ class TombstoneSet:
                         ),
                     )
                 )
-        for r in host_requests:
-            if r.kind == "host" and r.processed_at is not None and r.id is not None:
+        for r in requests:
+            if r.processed_at is None or r.id is None:
+                continue
+            if r.kind == "host":
                 out.hosts.setdefault(r.value, r.id)
+            for url in (r.receipt or {}).get("pages_removed") or []:
+                out.pages.setdefault(url_sha256(str(url)), r.id)
         return out
 
     def __len__(self) -> int:
-        return len(self.urls) + len(self.photos) + len(self.hosts)
+        return len(self.urls) + len(self.photos) + len(self.hosts) + len(self.pages)
+
+    def check_page(self, url: str) -> Signal | None:
+        """A page (or a response a page fetched) that a purge removed: not to be archived."""
+        request_id = self.pages.get(url_sha256(url))
+        if request_id is None:
+            return None
+        return registry_signal(
+            url,
+            f"a purge removed this page: it showed a person who opted out or was purged "
+            f"(opt-out request {request_id})",
+            Level.PAGE,
+            request_id=request_id,
+            matched_by=["page-url-sha256"],
+        )
 
     def check_url(self, url: str) -> Signal | None:
         """Before download: the URL's sha256 is tombstoned, or its host opted out."""
@@ -497,13 +529,36 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def _page_skips(
+    store: Store, run_id: str, request_id: int, registry: TombstoneSet
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The run's pages skipped because of the request (a host's), and the pages it fetched
+    without archiving them because the request's purge had removed them."""
+    skipped: list[dict[str, Any]] = []
+    not_archived: list[str] = []
+    for page in store.all(Page, run_id=run_id):
+        reasons = [
+            r
+            for r in page.reasons
+            if r.get("kind") == SignalKind.OPTOUT_REGISTRY.value
+            and (r.get("extra") or {}).get("request_id") == request_id
+        ]
+        if reasons and page.decision == Decision.SKIPPED:
+            skipped.append({"url": page.url, "evidence": reasons[0].get("evidence")})
+        elif page.decision == Decision.FETCHED and registry.check_page(page.url) is not None:
+            not_archived.append(page.url)
+    return skipped, sorted(not_archived)
+
+
 def optout_report(store: Store) -> list[dict[str, Any]]:
     """The compliance proof, one entry per request.
 
     Each entry has the request, what matched (with distances), what was deleted and when (the
     receipt and the evidence entries that chain it), and for every crawl started after it was
-    processed: the records that crawl skipped because of it, and any record of the same
-    photograph or URL that it collected anyway (``collected_again``, which should be empty).
+    processed: the image records that crawl skipped because of it (``skipped``), the pages it
+    skipped (``pages_skipped``: a host request's pages) or fetched without archiving them
+    (``pages_not_archived``: pages the purge removed), and any record of the same photograph
+    or URL that it collected anyway (``collected_again``, which should be empty).
     """
     requests = sorted(store.all(OptOutRequest), key=lambda r: r.id or 0)
     runs = sorted(store.all(CrawlRun), key=lambda r: _aware(r.started_at))
@@ -525,6 +580,7 @@ def optout_report(store: Store) -> list[dict[str, Any]]:
         registry = TombstoneSet.from_rows(mine, [req])
         crawls = []
         for run in later:
+            pages_skipped, not_archived = _page_skips(store, run.id, req.id, registry)
             skipped = []
             again = []
             for image in store.all(Image, run_id=run.id):
@@ -553,6 +609,8 @@ def optout_report(store: Store) -> list[dict[str, Any]]:
                     "mode": run.mode,
                     "started_at": _iso(run.started_at),
                     "skipped": skipped,
+                    "pages_skipped": pages_skipped,
+                    "pages_not_archived": not_archived,
                     "collected_again": again,
                 }
             )

@@ -15,8 +15,10 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -40,6 +42,18 @@ class WarcPointer:
     offset: int
     record_id: str
     payload_sha256: str
+
+
+def standard_phrase(status: int) -> str:
+    """The reason phrase RFC 9110 gives a status code ("" for an unregistered code).
+
+    Used when the fetcher did not report the phrase the server sent: Scrapy's HTTP/1.1
+    handler keeps only the code (the browser reports the phrase, and it is kept as served).
+    """
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _warc_date(when: datetime) -> str:
@@ -131,7 +145,7 @@ class WarcWriter:
         date = _warc_date(fetched_at)
         resp_headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_HEADERS]
         http_headers = StatusAndHeaders(
-            f"{status} {reason}".strip(), resp_headers, protocol=protocol
+            f"{status} {reason or standard_phrase(status)}".strip(), resp_headers, protocol=protocol
         )
         warc_headers = {"WARC-Date": date}
         if ip:
@@ -147,11 +161,13 @@ class WarcWriter:
         offset = fh.tell()
         self._emit(response)
         record_id = response.rec_headers.get_header("WARC-Record-ID")
-        path = url.split("://", 1)[-1].split("/", 1)
-        target = "/" + (path[1] if len(path) > 1 else "")
-        req_headers = StatusAndHeaders(
-            f"{method} {target} {protocol}", list(request_headers), is_http_request=True
-        )
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        sent = list(request_headers)
+        if parts.netloc and not any(k.lower() == "host" for k, _ in sent):
+            # the HTTP client adds Host below the headers it reports; replay tools need it
+            sent.insert(0, ("Host", parts.netloc))
+        req_headers = StatusAndHeaders(f"{method} {target} {protocol}", sent, is_http_request=True)
         request = writer.create_warc_record(
             url,
             "request",

@@ -9,8 +9,9 @@ followed by flattened columns that spreadsheets need most:
 - ``face_count``;
 - ``site_jurisdiction_code`` / ``subject_jurisdiction_code`` and their ``_confidence``: the
   top candidate;
-- ``verdict_summary``: ``JURISDICTION:verdict`` per verdict of the latest evaluation,
-  ``;``-separated (the full verdicts with rules and reasons are in ``verdicts``).
+- ``verdict_summary``: ``PACK:verdict`` per verdict of the latest evaluation, keyed by the
+  pack id (two packs can share a jurisdiction: ``ca-pipeda`` and ``ca-bc-pipa`` are both in
+  ``CA``), ``;``-separated (the full verdicts with rules and reasons are in ``verdicts``).
 
 Text from pages is written as text; cells that a spreadsheet would run as a formula (starting
 with ``=``, ``+``, ``-``, ``@``) are prefixed with ``'`` (OWASP CSV injection advice).
@@ -22,8 +23,9 @@ import csv
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from provenance.export.dest import open_text
 from provenance.export.records import iter_exports
 from provenance.store import Store
 
@@ -73,22 +75,22 @@ def csv_row(record: dict[str, Any]) -> dict[str, Any]:
         "subject_jurisdiction_code": subj_code,
         "subject_jurisdiction_confidence": subj_conf,
         "verdict_summary": "; ".join(
-            f"{v.get('jurisdiction')}:{v.get('verdict')}" for v in record.get("verdicts") or []
+            f"{v.get('pack')}:{v.get('verdict')}" for v in record.get("verdicts") or []
         ),
     }
     row.update({k: _cell(v) for k, v in derived.items()})
     return row
 
 
-def write_csv(store: Store, path: Path, run_id: str | None = None) -> int:
-    """Write every image record of a run (or all runs) to ``path`` as CSV; return the count."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_csv(store: Store, dest: Path | TextIO, run_id: str | None = None) -> int:
+    """Write every image record of a run (or all runs) as CSV to ``dest`` (a file path, or an
+    open text stream such as standard output); return the count."""
     rows = [csv_row(r) for r in iter_exports(store, run_id)]
     columns: list[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns and k not in DERIVED)
     columns.extend(DERIVED)
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with open_text(dest, newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="raise")
         writer.writeheader()
         writer.writerows(rows)

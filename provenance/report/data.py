@@ -50,6 +50,13 @@ JSON shape (``schema`` = ``provtrack-report/1``; keys are only ever added):
   trails the report shows (``null``: all); ``trail_selection``: per category of
   :data:`TRAIL_CATEGORIES` (``failed``, ``minor``, ``violation``, ``face``, ``opt-out``,
   ``sample``) ``{images, shown}``: the URLs in it and how many of their trails are shown.
+- ``optouts``: every opt-out request and jurisdiction purge of the store with its receipt
+  (:class:`provenance.report.optouts.OptOutSummary`): ``{request_id, kind, value, note,
+  received_at, processed_at, matched, images_scrubbed, occurrences, warc_payloads_removed,
+  metadata_records_removed, pages, page_records_removed, pages_removed, snapshots_scrubbed,
+  rows_redacted, warc_files, tombstones, evidence, later_crawls}``; ``pages`` says whether
+  the pages were ``removed`` or ``kept`` (``--keep-pages``); each later crawl ``{run_id,
+  mode, images_skipped, pages_skipped, pages_not_archived, collected_again}``.
 - ``images``: the evidence trails shown, per image URL ``{key, url, host, thumbnail,
   thumbnail_note, records}``;
   ``records`` per run: ``{run_id, mode, decision, stage, reasons, overridden, page_urls,
@@ -87,6 +94,7 @@ from provenance import __version__
 from provenance.errors import NotFoundError, PolicyError
 from provenance.evaluation import GATE_KINDS, ImageFacts, RecordReader
 from provenance.export.records import ExportView
+from provenance.report.optouts import OptOutSummary, optout_summaries
 from provenance.report.thumbnails import Thumbnail, thumbnail_from_warc
 from provenance.store import Store
 from provenance.store.models import CrawlRun, Evaluation, Page, SignalRecord, VerdictOutcome
@@ -341,6 +349,7 @@ class ReportData:
     images_total: int = 0
     max_trails: int | None = None
     trail_selection: dict[str, dict[str, int]] = field(default_factory=dict)
+    optouts: list[OptOutSummary] = field(default_factory=list)
     schema: str = SCHEMA
 
     def to_dict(self) -> dict[str, Any]:
@@ -567,6 +576,7 @@ def build_report(
         images_total=len({r.url for recs in builder.records.values() for r in recs}),
         max_trails=max_trails,
         trail_selection=selection,
+        optouts=optout_summaries(store),
     )
 
 

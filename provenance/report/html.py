@@ -110,6 +110,14 @@ def report_charts(data: ReportData) -> dict[str, Markup]:
     return out
 
 
+def section_numbers(data: ReportData) -> dict[str, int]:
+    """Each section's number, by its anchor (the comparison is there with both modes only)."""
+    ids = ["intro", "headline", "verdicts"]
+    ids += ["comparison"] if data.comparison is not None else []
+    ids += ["sites", "optouts", "images", "verify"]
+    return {anchor: number for number, anchor in enumerate(ids, 1)}
+
+
 def render_html(data: ReportData) -> str:
     """The HTML report of ``data`` (one self-contained document, no script)."""
     rules: dict[tuple[str, str], RuleSummary] = {
@@ -118,6 +126,7 @@ def render_html(data: ReportData) -> str:
     template = _environment().get_template("template.html")
     return template.render(
         data=data,
+        n=section_numbers(data),
         csp=CSP,
         charts=report_charts(data),
         rules=rules,

@@ -292,6 +292,8 @@ def render_markdown(data: ReportData) -> str:
         ],
     )
 
+    lines += _optouts(data, next(section))
+
     shown, total = len(data.images), data.images_total
     if shown < total:
         lines += [
@@ -410,3 +412,51 @@ def render_markdown(data: ReportData) -> str:
             )
             lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _optouts(data: ReportData, number: int) -> list[str]:
+    """The "Opt-out requests and purges" section: each request and its receipt."""
+    lines = [
+        f"## {number}. Opt-out requests and purges",
+        "",
+        "A purge removes the photograph and what was written about the person: the pages it "
+        "appeared on (unless kept as evidence with `--keep-pages`, as the receipt says), the "
+        "alt texts, captions and profile texts in every record; a tombstone of hashes keeps "
+        "it from being collected again. Each receipt is chained in the evidence log.",
+        "",
+    ]
+    if not data.optouts:
+        return [*lines, "No opt-out request or purge is recorded in this store.", ""]
+    for o in data.optouts:
+        pages = {
+            "kept": "kept as evidence (`--keep-pages`); only the records derived from them "
+            "were redacted",
+            "removed": f"{o.page_records_removed} WARC records of pages and responses holding "
+            "the person's texts removed",
+        }.get(o.pages, "not part of this receipt (a purge from before pages were removed)")
+        lines += [
+            f"### Request {o.request_id}: {text(o.kind)} {code(o.value)}",
+            "",
+            f"- received {text(o.received_at or '?')}, processed "
+            f"{text(o.processed_at or 'not processed')}"
+            + (f"; note: {text(o.note)}" if o.note else ""),
+            f"- {o.matched} image records matched; {o.images_scrubbed} scrubbed; "
+            f"{o.occurrences} appearances lost their alt text, caption and nearby text",
+            f"- {o.warc_payloads_removed} WARC image payloads and {o.metadata_records_removed} "
+            "records of copies skipped after download removed",
+            f"- pages: {pages}; {o.snapshots_scrubbed} host-snapshot bodies removed; "
+            f"{o.rows_redacted} other records redacted; {o.tombstones} tombstones",
+        ]
+        lines += [f"- page removed: {code(u)}" for u in o.pages_removed]
+        lines += [
+            f"- WARC rewritten: {code(old)} → {code(new)}" for old, new in o.warc_files.items()
+        ]
+        lines += [f"- evidence entry {e.seq} ({text(e.kind)}): {text(e.note)}" for e in o.evidence]
+        lines += [
+            f"- later {text(c.mode)} crawl {code(c.run_id)}: {c.images_skipped} images and "
+            f"{c.pages_skipped} pages skipped, {c.pages_not_archived} pages fetched but not "
+            f"archived, {len(c.collected_again)} collected again"
+            for c in o.later_crawls
+        ] or ["- no crawl since"]
+        lines.append("")
+    return lines

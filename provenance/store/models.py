@@ -274,7 +274,9 @@ class OptOutRequest(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str  # image | url | host | jurisdiction
-    value: str  # the URL, host, jurisdiction code, or the image's sha256
+    value: str  # the URL, host or jurisdiction code; for an image, what was sent (no digest)
+    # hashes of a request's photo, as requests before the person-purge stored them; now empty:
+    # the request's tombstones (``Tombstone.request_id``) hold the photo's hashes, nothing else
     hashes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     note: str = ""
     received_at: datetime = Field(default_factory=utcnow)

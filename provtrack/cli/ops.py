@@ -26,6 +26,13 @@ DbOption = Annotated[
     str | None, typer.Option(help="Store URL (postgresql://...), if not OUT/provtrack.db.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+KeepPagesOption = Annotated[
+    bool,
+    typer.Option(
+        help="Keep the pages the images appeared on (WARC records, host-snapshot bodies) as "
+        "evidence; only the records derived from them are redacted."
+    ),
+]
 WarcDirOption = Annotated[
     list[Path] | None,
     typer.Option(
@@ -136,6 +143,24 @@ def _print_chain(index: int, chain: dict[str, Any]) -> None:
     _line(f"    WARC: {chain['warc']['file']} @ {chain['warc']['offset']}")
 
 
+def _warn_stale_outputs(out: Path) -> None:
+    """Reports and exports written before a purge still hold what it removed: say so."""
+    stale = sorted(
+        p
+        for folder in (out / "report", out / "export")
+        if folder.is_dir()
+        for p in folder.iterdir()
+    )
+    if stale:
+        err_console.print(
+            f"note: {len(stale)} report and export files in {out} were written before this "
+            "purge and still hold what it removed: write them again (provtrack report, "
+            "provtrack export) or delete them",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 def _print_optout(result: dict[str, Any]) -> None:
     verb = "would purge" if result["dry_run"] else "purged"
     head = f"{result['kind']} {result['value']}"
@@ -150,13 +175,34 @@ def _print_optout(result: dict[str, Any]) -> None:
         _line(f"  image {m['image_id']} [{m['decision']}] {m['url']}: {m['why']}{dist}")
     receipt = result["receipt"]
     if receipt:
+        _print_receipt(receipt, len(receipt["tombstones"]))
+
+
+def _print_receipt(receipt: dict[str, Any], tombstones: int) -> None:
+    """The receipt's lines: what was removed, what was done with the pages, files rewritten."""
+    _line(
+        f"  receipt: {len(receipt.get('images', []))} image rows scrubbed, "
+        f"{receipt.get('occurrences', 0)} occurrences, "
+        f"{receipt.get('warc_records_removed', 0)} WARC payloads removed, "
+        f"{receipt.get('metadata_records_removed', 0)} metadata records of skipped copies "
+        f"removed, {tombstones} tombstones, at {receipt.get('purged_at')}"
+    )
+    if receipt.get("pages") == "kept":
+        _line("  pages: kept as evidence (--keep-pages); the records derived from them redacted")
+    elif "pages" in receipt:
         _line(
-            f"  receipt: {len(receipt['images'])} rows scrubbed, {receipt['occurrences']} "
-            f"occurrences, {receipt['warc_records_removed']} WARC payloads removed, "
-            f"{len(receipt['tombstones'])} tombstones, at {receipt['purged_at']}"
+            f"  pages: {receipt.get('page_records_removed', 0)} WARC records of pages and "
+            f"responses holding the person's texts removed, "
+            f"{receipt.get('snapshots_scrubbed', 0)} host-snapshot bodies removed"
         )
-        for old, new in receipt["warc_files"].items():
-            _line(f"  WARC rewritten: {old} → {new}")
+        for url in receipt.get("pages_removed", []):
+            _line(f"    removed: {url}")
+    else:
+        _line("  pages: kept (a purge made before pages were removed too)")
+    if "rows_redacted" in receipt:
+        _line(f"  {receipt['rows_redacted']} other records redacted (the person's texts removed)")
+    for old, new in receipt.get("warc_files", {}).items():
+        _line(f"  WARC rewritten: {old} → {new}")
 
 
 def register(app: typer.Typer) -> None:
@@ -242,6 +288,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         note: Annotated[str, typer.Option(help="Who asked, reference, channel.")] = "",
         dry_run: Annotated[bool, typer.Option(help="List what would be purged.")] = False,
+        keep_pages: KeepPagesOption = False,
         out: OutOption = Path("provtrack-out"),
         db: DbOption = None,
         warc_dir: WarcDirOption = None,
@@ -265,11 +312,14 @@ def register(app: typer.Typer) -> None:
             note=note,
             dry_run=dry_run,
             index_dir=index_dir(out),
+            keep_pages=keep_pages,
         )
         if as_json:
             _print_json(result.to_dict())
         else:
             _print_optout(result.to_dict())
+        if not dry_run:
+            _warn_stale_outputs(out)
 
     @optout_app.command("report")
     def optout_report(
@@ -305,11 +355,7 @@ def register(app: typer.Typer) -> None:
                 _line(f"  matched image {m['image_id']} {m['url']}: {m['why']}{dist}")
             deleted = entry["deleted"] or {}
             if deleted:
-                _line(
-                    f"  deleted at {deleted.get('purged_at')}: {len(deleted.get('images', []))} "
-                    f"rows scrubbed, {deleted.get('warc_records_removed')} WARC payloads "
-                    f"removed, {entry['tombstones']} tombstones"
-                )
+                _print_receipt(deleted, entry["tombstones"])
             for e in entry["evidence"]:
                 _line(f"  evidence entry {e['seq']} ({e['kind']}): {e['note']}")
             if not entry["later_crawls"]:
@@ -317,10 +363,16 @@ def register(app: typer.Typer) -> None:
             for crawl in entry["later_crawls"]:
                 _line(
                     f"  later crawl {crawl['run_id']} ({crawl['mode']}): skipped "
-                    f"{len(crawl['skipped'])}, collected again {len(crawl['collected_again'])}"
+                    f"{len(crawl['skipped'])} images and {len(crawl['pages_skipped'])} pages, "
+                    f"{len(crawl['pages_not_archived'])} pages fetched but not archived, "
+                    f"collected again {len(crawl['collected_again'])}"
                 )
                 for skip in crawl["skipped"]:
                     _line(f"    skipped {skip['url']} ({skip['stage']}): {skip['evidence']}")
+                for page in crawl["pages_skipped"]:
+                    _line(f"    skipped page {page['url']}: {page['evidence']}")
+                for url in crawl["pages_not_archived"]:
+                    _line(f"    not archived: {url} (the purge removed it)")
                 for again in crawl["collected_again"]:
                     _line(f"    COLLECTED AGAIN {again['url']} (image {again['image_id']})")
 
@@ -335,6 +387,7 @@ def register(app: typer.Typer) -> None:
         ] = 0.15,
         note: Annotated[str, typer.Option(help="Why (order, reference).")] = "",
         dry_run: Annotated[bool, typer.Option(help="List what would be purged.")] = False,
+        keep_pages: KeepPagesOption = False,
         out: OutOption = Path("provtrack-out"),
         db: DbOption = None,
         warc_dir: WarcDirOption = None,
@@ -351,8 +404,11 @@ def register(app: typer.Typer) -> None:
             note=note,
             dry_run=dry_run,
             index_dir=index_dir(out),
+            keep_pages=keep_pages,
         )
         if as_json:
             _print_json(result.to_dict())
         else:
             _print_optout(result.to_dict())
+        if not dry_run:
+            _warn_stale_outputs(out)

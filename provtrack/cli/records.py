@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,9 @@ from provenance.errors import ConfigError
 from provtrack.cli._console import console, err_console
 from provtrack.cli._store import open_crawl_store
 from provtrack.cli.ops import WarcDirOption, warc_dirs
+
+STREAMED_FORMATS = ("jsonl", "csv")
+"""Export formats that can go to standard output (a WACZ is a ZIP file)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -30,22 +34,34 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option(help="Only this run (default: all runs).")
         ] = None,
         dest: Annotated[
-            Path | None, typer.Option(help="Output file (default: OUT/export/records.<format>).")
+            Path | None,
+            typer.Option(
+                help="Output file (default: OUT/export/records.<format>); - writes jsonl and "
+                "csv to standard output."
+            ),
         ] = None,
         warc_dir: WarcDirOption = None,
     ) -> None:
         """Export image records with their provenance: JSONL, CSV, or a WACZ web archive."""
+        from provenance.export.dest import is_stdout
+
         store = open_crawl_store(out, db)
+        to_stdout = is_stdout(dest)
+        if to_stdout and format not in STREAMED_FORMATS:
+            raise ConfigError(
+                f"--dest - (standard output) is for {', '.join(STREAMED_FORMATS)}; "
+                f"a {format} export needs a file name"
+            )
         if format == "jsonl":
             from provenance.export.jsonl import write_jsonl
 
             path = dest or out / "export" / "records.jsonl"
-            count = write_jsonl(store, path, run_id)
+            count = write_jsonl(store, sys.stdout if to_stdout else path, run_id)
         elif format == "csv":
             from provenance.export.csv import write_csv
 
             path = dest or out / "export" / "records.csv"
-            count = write_csv(store, path, run_id)
+            count = write_csv(store, sys.stdout if to_stdout else path, run_id)
         elif format == "wacz":
             from provenance.export.wacz import write_wacz
 
@@ -58,7 +74,8 @@ def register(app: typer.Typer) -> None:
             )
         else:
             raise ConfigError(f"unknown export format {format!r} (jsonl, csv or wacz)")
-        err_console.print(f"wrote {count} image records to {path}")
+        where = "standard output" if to_stdout else str(path)
+        err_console.print(f"wrote {count} image records to {where}", highlight=False)
 
     @app.command()
     def show(

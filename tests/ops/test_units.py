@@ -201,7 +201,7 @@ def test_rewrite_warc_replaces_one_payload_and_copies_the_rest(tmp_path: Path) -
     assert b"unit test" in removed.body
     # records before the replaced one are byte-identical
     assert after[: victim.offset] == before[: victim.offset]
-    with pytest.raises(IntegrityError, match="not a response record"):
+    with pytest.raises(IntegrityError, match="not a response or metadata record"):
         rewrite_warc(tmp_path, name, {victim.offset + 1: {}})
 
 
