@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,3 +53,9 @@ def canonical_json(data: Any) -> bytes:
 def record_digest(record: SQLModel) -> str:
     """sha256 hex of the record's canonical JSON."""
     return hashlib.sha256(canonical_json(canonical_dict(record))).hexdigest()
+
+
+def row_digest(row: Mapping[str, Any]) -> str:
+    """:func:`record_digest` of a row read without its model (a table kept for old stores)."""
+    data = {k: _normalise(v) for k, v in row.items() if k not in EXCLUDED_FIELDS}
+    return hashlib.sha256(canonical_json(data)).hexdigest()
