@@ -114,7 +114,7 @@ def test_report_command_writes_each_format_with_the_same_data(
     assert set((tmp_path / "out").iterdir()) == written
     summary = result.stdout.strip().splitlines()
     assert len(summary) == 1
-    images = len(demo_crawl.manifest["images"])  # reproduce reaches every image the web has
+    images = len(demo_crawl.runs["reproduce"].records)  # reproduce reaches every image
     assert summary[0].startswith(f"report: {images} images, 2 runs")
     again = json.loads((tmp_path / "out" / "mine.json").read_text())
     assert again.pop("generated_at")
