@@ -25,6 +25,7 @@ def test_addon_components_in_order() -> None:
     )
     assert list(ITEM_PIPELINES) == [
         "crawler.pipelines.MediaPipeline",
+        "crawler.auditpipe.AuditPipeline",  # audits: a dataset's own copy against the URL now
         "crawler.pipelines.JurisdictionPipeline",
         "crawler.pipelines.StorePipeline",
     ]

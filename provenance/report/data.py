@@ -57,6 +57,11 @@ JSON shape (``schema`` = ``provtrack-report/1``; keys are only ever added):
   rows_redacted, warc_files, tombstones, evidence, later_crawls}``; ``pages`` says whether
   the pages were ``removed`` or ``kept`` (``--keep-pages``); each later crawl ``{run_id,
   mode, images_skipped, pages_skipped, pages_not_archived, collected_again}``.
+- ``datasets``: per audit run among the report's runs, what the dataset holds that a compliant
+  collection would have left (:class:`provenance.report.dataset.DatasetSummary`): ``{run_id,
+  sources, rows, not_auditable, taken, left, unknown, images_left, left_faces,
+  left_faces_unknown, left_minors, by_signal, by_jurisdiction, presence}``; ``by_signal`` and
+  ``by_jurisdiction`` ``[{key, rows, images, faces, faces_unknown, minors}]``.
 - ``images``: the evidence trails shown, per image URL ``{key, url, host, thumbnail,
   thumbnail_note, records}``;
   ``records`` per run: ``{run_id, mode, decision, stage, reasons, overridden, page_urls,
