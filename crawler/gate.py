@@ -244,6 +244,9 @@ class OptOutGateMiddleware:
         policy = await self.hosts.get(request.url)
         if role == "page":
             decision = policy.page_decision(request.url)
+            # the robots.txt lines that decided for the page belong on its record (issue 14:
+            # they were read here and dropped, so pages[].robots was always empty)
+            request.meta["provtrack_considered"] = decision.considered
         else:
             decision = policy.image_decision_before(
                 request.url, request.meta.get("provtrack_page_signals")

@@ -237,6 +237,13 @@ class ProvenanceSpider(scrapy.Spider):
             "content_language": list(signals.content_language),
             "overridden": [s.to_dict() for s in meta.get("provtrack_overridden", [])],
             "read_status": signals.status.value,
+            # the robots.txt lines that decided for this page (issue 14: pages[].robots was
+            # always empty). Kept with the page's facts, not as page signals: they answer
+            # for the page URL, and an image's robots fact must never be taken from its page
+            "robots": [
+                s.to_dict()
+                for s in own_signals(response.url, list(meta.get("provtrack_considered", [])))
+            ],
         }
         evidence = site_evidence(
             response.url, response.body, read_headers(response), None, record.server_ip

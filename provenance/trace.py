@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from provenance.jurisdiction.cctld import host_of
 from provenance.matching import (
     PDQ_THRESHOLD,
     PHASH_THRESHOLD,
@@ -31,6 +32,8 @@ from provenance.matching import (
     query_from_bytes,
     store_index,
 )
+from provenance.signals._vocab import PROVTRACK_AGENT
+from provenance.signals.robotstxt import RobotsOutcome, RobotsSnapshot, ai_agent_panel
 from provenance.store import Store
 from provenance.store.models import (
     CrawlRun,
@@ -42,6 +45,47 @@ from provenance.store.models import (
 )
 from provenance.store.verdicts import latest_verdicts
 from provenance.vocab import SignalKind, SnapshotKind
+
+
+def robots_view(snap: HostSnapshot) -> RobotsSnapshot | None:
+    """The robots.txt snapshot re-read from the stored bytes (never fetched again), or ``None``.
+
+    Only a parsed file has lines to re-read; an unreachable or unavailable one is answered by
+    its recorded outcome (:func:`panel_for`).
+    """
+    if snap.outcome != RobotsOutcome.PARSED.value:
+        return None
+    body = snap.body
+    if body is None:
+        text = snap.parsed.get("text")
+        body = text.encode("utf-8") if isinstance(text, str) else None
+    return RobotsSnapshot.from_fetch(snap.url, snap.http_status, body, None, snap.fetched_at)
+
+
+def panel_for(
+    snap: HostSnapshot | None, parsed: RobotsSnapshot | None, url: str
+) -> list[dict[str, Any]]:
+    """robots.txt's answer for ``url`` to provtrack, ``*`` and each agent of the AI panel
+    (GPTBot, CCBot, ...), each with its deciding line: what the site told every crawler."""
+    if snap is None:
+        return []
+    names = [PROVTRACK_AGENT, "*", *ai_agent_panel()]
+    if parsed is None:
+        # not parsed: every agent gets the fetch outcome (unreachable = complete disallow)
+        return [
+            {"agent": n, "verdict": snap.outcome, "line": None, "evidence": snap.reason}
+            for n in names
+        ]
+    return [
+        {
+            "agent": name,
+            "verdict": d.verdict.value,
+            "line": d.line,
+            "evidence": d.evidence,
+            "matched_agent": d.matched_agent,
+        }
+        for name, d in parsed.evaluate_panel(url, names).items()
+    ]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -135,20 +179,23 @@ def _snapshot(snap: HostSnapshot) -> dict[str, Any]:
     }
 
 
-def _robots_lines(signals: Iterable[SignalRecord]) -> list[dict[str, Any]]:
-    """The robots.txt lines that decided for a URL (provtrack's own group, else ``*``)."""
+def _robots_lines(signals: Iterable[SignalRecord | dict[str, Any]]) -> list[dict[str, Any]]:
+    """The robots.txt lines that decided for a URL (provtrack's own group, else ``*``), from
+    signal rows or from the signal dicts a fetched page keeps in ``facts["robots"]``."""
     out = []
     for s in signals:
-        if s.kind != SignalKind.ROBOTS or s.source != "robots.txt":
+        data = s if isinstance(s, dict) else {**_signal(s), "extra": s.extra}
+        if data.get("kind") != SignalKind.ROBOTS or data.get("source") != "robots.txt":
             continue
+        extra = data.get("extra") or {}
         out.append(
             {
-                "agent": s.agent,
-                "value": s.value,
-                "line": s.extra.get("line"),
-                "evidence": s.evidence,
-                "reason": s.extra.get("reason"),
-                "restricts": s.restricts,
+                "agent": data.get("agent"),
+                "value": data.get("value"),
+                "line": extra.get("line"),
+                "evidence": data.get("evidence"),
+                "reason": extra.get("reason"),
+                "restricts": data.get("restricts"),
             }
         )
     return out
@@ -179,7 +226,7 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
         images = list(s.exec(select(Image).where(col(Image.id).in_(ids))).all())
         runs_ids = {i.run_id for i in images}
         urls = {i.url for i in images}
-        hosts = {i.host for i in images}
+        image_hosts = {i.host for i in images}
         runs = {
             r.id: r for r in s.exec(select(CrawlRun).where(col(CrawlRun.id).in_(runs_ids))).all()
         }
@@ -192,6 +239,7 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
             ).all()
         )
         page_urls = {o.page_url for o in occurrences}
+        hosts = image_hosts | {host_of(u) for u in page_urls}
         pages = {
             (p.run_id, p.url): p
             for p in s.exec(
@@ -225,6 +273,13 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
     for sig in signals:
         sig_by[(sig.run_id, sig.subject)].append(sig)
     verdicts_by = latest_verdicts(store, images)
+    robots_by = {
+        key: robots_view(kinds["robots"]) for key, kinds in snap_by.items() if "robots" in kinds
+    }
+
+    def page_panel(run_id: str, url: str) -> list[dict[str, Any]]:
+        key = (run_id, host_of(url))
+        return panel_for(snap_by.get(key, {}).get("robots"), robots_by.get(key), url)
 
     chains: dict[int, dict[str, Any]] = {}
     for image in images:
@@ -246,7 +301,13 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
                     "decision": page.decision if page else None,
                     "title": page.title if page else None,
                     "depth": page.depth if page else None,
-                    "robots": _robots_lines(sig_by.get((image.run_id, o.page_url), [])),
+                    "robots": _robots_lines(
+                        [
+                            *sig_by.get((image.run_id, o.page_url), []),
+                            *((page.facts or {}).get("robots", []) if page else []),
+                        ]
+                    ),
+                    "panel": page_panel(image.run_id, o.page_url),
                     "warc": {
                         "file": page.warc_file if page else None,
                         "offset": page.warc_offset if page else None,
@@ -275,6 +336,7 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
             "fetched_at": iso(image.fetched_at),
             "http_status": image.http_status,
             "content_type": image.content_type,
+            "response_headers": image.response_headers,
             "server_ip": image.server_ip,
             "sha256": image.sha256,
             "byte_size": image.byte_size,
@@ -285,7 +347,12 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
             "seeds": sorted({o.seed for o in occs if o.seed}),
             "pages": page_entries,
             "robots": (
-                {**_snapshot(robots), "matching_lines": _robots_lines(image_signals)}
+                {
+                    **_snapshot(robots),
+                    "matching_lines": _robots_lines(image_signals),
+                    "text": robots.parsed.get("text"),
+                    "panel": page_panel(image.run_id, image.url),
+                }
                 if robots
                 else None
             ),

@@ -21,12 +21,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import MetaData, Table
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, col, select
 
 from provenance.errors import IntegrityError
 from provenance.store import Store
-from provenance.store.canonical import record_digest
+from provenance.store.canonical import record_digest, row_digest
 from provenance.store.db import GENESIS, entry_hash, subject_of
 from provenance.store.models import (
     CrawlRun,
@@ -41,7 +43,6 @@ from provenance.store.models import (
     SignalRecord,
     Tombstone,
     VerdictOutcome,
-    VerdictRecord,
 )
 from provenance.store.verdicts import (
     VerdictRow,
@@ -60,7 +61,6 @@ TABLES: tuple[type[SQLModel], ...] = (
     Image,
     ImageOccurrence,
     SignalRecord,
-    VerdictRecord,
     Evaluation,
     VerdictOutcome,
     OptOutRequest,
@@ -153,12 +153,44 @@ def check_records(store: Store, latest: dict[str, str], report: VerifyReport) ->
                 report.problems.append(
                     f"record {subject} was altered after it was logged (digest mismatch)"
                 )
+    check_legacy_verdicts(store, latest, report, seen)
     batches = {s: d for s, d in latest.items() if parse_batch_subject(s) is not None}
     check_verdict_batches(store, batches, report)
     for subject in latest:
         if subject not in seen and subject not in batches and not subject.startswith("evidence"):
             report.problems.append(
                 f"record {subject} is in the evidence log but no longer in the store (removed)"
+            )
+
+
+def check_legacy_verdicts(
+    store: Store, latest: dict[str, str], report: VerifyReport, seen: set[str]
+) -> None:
+    """Check the rows of the ``verdict`` table that evaluations before schema 0003 wrote.
+
+    Migration 0004 drops that table when it is empty (every store evaluated since) and keeps
+    it otherwise; its model is gone, so a kept table is read by reflection and each row's
+    digest is recomputed from its columns exactly as the model's digest was.
+    """
+    if not any(subject.startswith("verdict:") for subject in latest):
+        return
+    if not sa_inspect(store.engine).has_table("verdict"):
+        return  # the entries' rows are gone: reported as removed below
+    table = Table("verdict", MetaData(), autoload_with=store.engine)
+    with store.reading() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(sa_select(table))]
+    for row in rows:
+        report.records += 1
+        subject = f"verdict:{row['id']}"
+        seen.add(subject)
+        chained = latest.get(subject)
+        if chained is None:
+            report.problems.append(
+                f"record {subject} is not in the evidence log (added outside provtrack)"
+            )
+        elif row_digest(row) != chained:
+            report.problems.append(
+                f"record {subject} was altered after it was logged (digest mismatch)"
             )
 
 

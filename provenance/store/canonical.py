@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,3 +66,9 @@ def record_digest(record: SQLModel) -> str:
         canonical_dict(record), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     ).encode()
     return hashlib.sha256(encoded).hexdigest()
+
+
+def row_digest(row: Mapping[str, Any]) -> str:
+    """:func:`record_digest` of a row read without its model (a table kept for old stores)."""
+    data = {k: _normalise(v) for k, v in row.items() if k not in EXCLUDED_FIELDS}
+    return hashlib.sha256(canonical_json(data)).hexdigest()

@@ -39,7 +39,6 @@ from provenance.store.models import (
     SignalRecord,
     Tombstone,
     VerdictOutcome,
-    VerdictRecord,
     utcnow,
 )
 
@@ -68,7 +67,6 @@ _KIND: dict[type[SQLModel], str] = {
     Image: "image",
     ImageOccurrence: "occurrence",
     SignalRecord: "signal",
-    VerdictRecord: "verdict",
     Evaluation: "evaluation",
     VerdictOutcome: "verdict-outcome",
     ImageVerdict: "verdict-batch",

@@ -50,7 +50,7 @@ class HostSnapshot(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("run_id", "host", "kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(index=True)
+    run_id: str = Field(index=True, foreign_key="crawl_run.id")
     host: str = Field(index=True)
     kind: str  # robots | ai_txt | tdmrep | terms | home
     url: str
@@ -77,7 +77,7 @@ class Page(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("run_id", "url"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(index=True)
+    run_id: str = Field(index=True, foreign_key="crawl_run.id")
     url: str
     host: str = Field(index=True)
     decision: str  # fetched | skipped | failed
@@ -107,7 +107,7 @@ class Image(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("run_id", "url"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(index=True)
+    run_id: str = Field(index=True, foreign_key="crawl_run.id")
     url: str = Field(index=True)
     host: str = Field(index=True)
     mode: str
@@ -148,7 +148,7 @@ class ImageOccurrence(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("run_id", "image_url", "page_url"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(index=True)
+    run_id: str = Field(index=True, foreign_key="crawl_run.id")
     image_url: str = Field(index=True)
     page_url: str
     alt: str | None = None
@@ -166,7 +166,7 @@ class SignalRecord(SQLModel, table=True):
     __tablename__ = "signal"
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(index=True)
+    run_id: str = Field(index=True, foreign_key="crawl_run.id")
     level: str  # host | page | image
     subject: str = Field(index=True)  # the host name, page URL or image URL
     kind: str
@@ -177,31 +177,6 @@ class SignalRecord(SQLModel, table=True):
     restricts: bool = False
     url: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-
-
-class VerdictRecord(SQLModel, table=True):
-    """A policy pack's verdict on one image record, as evaluations before schema 0003 stored it.
-
-    No longer written: an evaluation now stores an :class:`Evaluation`, each distinct
-    :class:`VerdictOutcome` once and one :class:`ImageVerdict` per image and pack. Rows written
-    before stay as they were, so ``verify`` still checks them against their evidence entries;
-    reports and exports read the new tables (re-run ``provtrack evaluate`` on an older store).
-    """
-
-    __tablename__ = "verdict"
-
-    id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(index=True)
-    image_id: int = Field(index=True)
-    pack: str
-    pack_version: str
-    jurisdiction: str
-    verdict: str
-    rules: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
-    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
-    purpose: str = ""
-    evaluation: str = Field(default="", index=True)
-    evaluated_at: datetime = Field(default_factory=utcnow)
 
 
 class Evaluation(SQLModel, table=True):
@@ -260,11 +235,13 @@ class ImageVerdict(SQLModel, table=True):
     __tablename__ = "image_verdict"
     __table_args__ = {"sqlite_with_rowid": False}
 
-    evaluation: str = Field(primary_key=True)
-    image_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    evaluation: str = Field(primary_key=True, foreign_key="evaluation.id")
+    image_id: int = Field(
+        primary_key=True, foreign_key="image.id", sa_column_kwargs={"autoincrement": False}
+    )
     pack: str = Field(primary_key=True)
     verdict: str
-    outcome_id: int
+    outcome_id: int = Field(foreign_key="verdict_outcome.id")
 
 
 class OptOutRequest(SQLModel, table=True):
@@ -292,7 +269,7 @@ class Tombstone(SQLModel, table=True):
     __tablename__ = "tombstone"
 
     id: int | None = Field(default=None, primary_key=True)
-    request_id: int | None = Field(default=None, index=True)
+    request_id: int | None = Field(default=None, index=True, foreign_key="optout_request.id")
     sha256: str | None = Field(default=None, index=True)
     phash: str | None = None
     pdq: str | None = None

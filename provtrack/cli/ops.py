@@ -64,26 +64,50 @@ def _short(value: str | None, n: int = 16) -> str:
     return "-" if not value else (value if len(value) <= n else value[:n] + "…")
 
 
-def _print_chain(index: int, chain: dict[str, Any]) -> None:
-    match = chain["match"]
-    pdq = "-" if match["pdq_distance"] is None else match["pdq_distance"]
-    phash = "-" if match["phash_distance"] is None else match["phash_distance"]
-    by = "+".join(match["matched_by"])
+def _panel_line(panel: list[dict[str, Any]]) -> str:
+    """The AI panel on one line: provtrack, ``*`` and every agent answered differently from
+    ``*`` (``GPTBot disallow (line 6)``); the JSON form lists every agent."""
+    star = next((p for p in panel if p["agent"] == "*"), None)
+
+    def one(p: dict[str, Any]) -> str:
+        return f"{p['agent']} {p['verdict']}" + (f" (line {p['line']})" if p.get("line") else "")
+
+    shown = [
+        p
+        for p in panel
+        if p["agent"] in ("provtrack", "*") or star is None or p["verdict"] != star["verdict"]
+    ]
+    rest = len(panel) - len(shown)
+    return ", ".join(one(p) for p in shown) + (f"; {rest} other agents as *" if rest else "")
+
+
+def print_trail(index: int, chain: dict[str, Any]) -> None:
+    """One image record's evidence trail as text (lookup and show): the match when there is
+    one, the fetch, headers as served, pages with their robots lines, host documents, the AI
+    panel, signals, verdicts, jurisdiction and the WARC record."""
+    match = chain.get("match")
     console.print(
         f"[bold]#{index}[/bold] {escape(chain['image_url'])}  "
         f"[dim]run {escape(chain['run_id'])} ({chain['mode']})[/dim]"
     )
-    _line(
-        f"    match: {by} — PDQ {pdq}/256 (≤ {match['thresholds']['pdq']}), pHash {phash}/64 "
-        f"(≤ {match['thresholds']['phash']}); {match['via'] or ''}"
-        + ("; identical bytes" if match["sha256_equal"] else "")
-    )
+    if match:
+        pdq = "-" if match["pdq_distance"] is None else match["pdq_distance"]
+        phash = "-" if match["phash_distance"] is None else match["phash_distance"]
+        by = "+".join(match["matched_by"])
+        _line(
+            f"    match: {by} — PDQ {pdq}/256 (≤ {match['thresholds']['pdq']}), pHash {phash}/64 "
+            f"(≤ {match['thresholds']['phash']}); {match['via'] or ''}"
+            + ("; identical bytes" if match["sha256_equal"] else "")
+        )
     _line(
         f"    image: {chain['decision']}, fetched {chain['fetched_at']}, "
         f"HTTP {chain['http_status']}, {chain['content_type']}, {chain['byte_size']} bytes, "
         f"{chain['width']}x{chain['height']}, sha256 {_short(chain['sha256'])}, "
-        f"server {chain['server_ip']}"
+        f"server {chain['server_ip']}, faces {chain['face_count']}"
     )
+    for name, values in (chain.get("response_headers") or {}).items():
+        for value in values:
+            _line(f"      header {name}: {value}")
     _line(f"    seeds: {', '.join(chain['seeds']) or '-'}")
     for page in chain["pages"]:
         _line(
@@ -94,8 +118,13 @@ def _print_chain(index: int, chain: dict[str, Any]) -> None:
         if page["alt"]:
             _line(f"      alt: {page['alt']!r}")
         for line in page["robots"]:
-            if line["agent"] == "provtrack":
-                _line(f"      robots for the page: {line['value']} — {line['evidence']!r}")
+            where = f"line {line['line']}" if line["line"] else "no line"
+            _line(
+                f"      robots.txt for the page ({line['agent'] or '*'}): {line['value']} by "
+                f"{where} {line['evidence']!r}"
+            )
+        if page.get("panel"):
+            _line(f"      AI panel for the page: {_panel_line(page['panel'])}")
     robots = chain["robots"]
     if robots:
         _line(
@@ -108,6 +137,8 @@ def _print_chain(index: int, chain: dict[str, Any]) -> None:
                 f"      for the image ({line['agent'] or '*'}): {line['value']} by {where} "
                 f"{line['evidence']!r}"
             )
+        if robots.get("panel"):
+            _line(f"      AI panel for the image: {_panel_line(robots['panel'])}")
     else:
         _line("    robots.txt: no snapshot")
     terms = chain["terms"]
@@ -236,7 +267,7 @@ def register(app: typer.Typer) -> None:
             console.print("no match: no collected image is the same photograph")
             return
         for i, (_, chain) in enumerate(result.matches, 1):
-            _print_chain(i, chain)
+            print_trail(i, chain)
         err_console.print(f"{len(result.matches)} matching image records")
 
     @app.command()

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from provenance.errors import ConfigError
-from provtrack.cli._console import console, err_console
+from provtrack.cli._console import err_console
 from provtrack.cli._store import open_crawl_store
 from provtrack.cli.ops import WarcDirOption, warc_dirs
 
@@ -84,13 +84,26 @@ def register(app: typer.Typer) -> None:
             "provtrack-out"
         ),
         db: Annotated[str | None, typer.Option(help="Store URL, if not OUT/provtrack.db.")] = None,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="One JSON document instead of the text trail.")
+        ] = False,
     ) -> None:
-        """Show everything recorded about one image: source pages, signals, evidence."""
+        """Show everything recorded about one image: its evidence trail in every run."""
         from provenance.errors import NotFoundError
-        from provenance.export.records import find_exports
+        from provenance.store.explore import image_ids_for
+        from provenance.trace import provenance_chains
+        from provtrack.cli.ops import print_trail
 
-        found = find_exports(open_crawl_store(out, db), image)
-        if not found:
+        store = open_crawl_store(out, db)
+        ids = image_ids_for(store, image)
+        if not ids:
             raise NotFoundError(f"no image record with URL or sha256 {image!r}")
-        for record in found:
-            console.print_json(json.dumps(record, ensure_ascii=False, default=str))
+        chains = provenance_chains(store, ids)
+        records = [chains[i] for i in ids if i in chains]
+        if as_json:
+            # one document even when the URL was recorded by several runs
+            print(json.dumps({"query": image, "records": records}, ensure_ascii=False, indent=2))
+            return
+        for n, chain in enumerate(records, 1):
+            print_trail(n, chain)
+        err_console.print(f"{len(records)} image records of {image}")

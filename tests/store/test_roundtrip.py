@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from provenance.store import open_store
 from provenance.store.canonical import record_digest
-from provenance.store.models import EvidenceEntry, Image, SignalRecord
+from provenance.store.models import CrawlRun, EvidenceEntry, Image, SignalRecord
 from provenance.verify import verify
 
 text = st.text(max_size=40)
@@ -52,6 +52,7 @@ def test_image_and_signal_round_trip(
         source="header:X-Robots-Tag",
         evidence=evidence,
     )
+    store.write([CrawlRun(id="r", mode="compliant")])  # rows name their run (a foreign key)
     store.write([[image, signal]])
     (stored,) = store.all(Image, run_id="r", url=url)
     assert stored.media == media
@@ -59,5 +60,5 @@ def test_image_and_signal_round_trip(
     assert record_digest(stored) == record_digest(image)
     (sig,) = store.all(SignalRecord, run_id="r", subject=url)
     assert sig.evidence == evidence
-    assert store.count(EvidenceEntry) == 2
+    assert store.count(EvidenceEntry) == 3
     assert verify(store, None).ok
