@@ -9,6 +9,11 @@ Which documents are fetched: robots.txt always (it is the one file a crawler mus
 compliant mode every other document, ai.txt and ``/.well-known/tdmrep.json`` and the home page
 and terms page included, is fetched only where robots.txt allows provtrack to fetch it; an
 unreachable robots.txt therefore stops everything. In reproduce mode all are fetched.
+
+The RSL licence (snapshot kind ``rsl``) is the one robots.txt's ``License:`` line names, else the
+one the home page links as ``application/rsl+xml``: one document per host, fetched once like
+the others (RSL asks crawlers to read it before processing content, so robots.txt's answer for
+its URL is not asked; it may live on another host).
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from provenance.signals._vocab import PROVTRACK_AGENT
 from provenance.signals.aitxt import AiTxt
 from provenance.signals.model import Signal
 from provenance.signals.page import PageSignals, page_signals
-from provenance.signals.robotstxt import RobotsSnapshot, ai_agent_panel
+from provenance.signals.robotstxt import RobotsOutcome, RobotsSnapshot, ai_agent_panel
+from provenance.signals.rsl import RSL_MEDIA_TYPE, RslDocument, robots_license_urls
 from provenance.signals.tdmrep import TdmFile
 from provenance.subjects import subject_facts
 from provenance.terms import find_terms_links, read_terms, terms_signals
@@ -82,6 +88,23 @@ def _not_fetched(kind: SnapshotKind, host: str, url: str, why: str) -> SnapshotR
         status=Status.ABSENT.value,
         reason=why,
         fetched_at=datetime.now(UTC),
+    )
+
+
+async def _rsl_snapshot(
+    host: str, urls: list[str], how: str, fetch: Callable[..., Awaitable[Fetched]]
+) -> SnapshotRecord:
+    """The host's RSL licence document (the first one named), or a record that none is."""
+    if not urls:
+        return _not_fetched(SnapshotKind.RSL, host, f"http://{host}/", "no RSL licence named")
+    url = urls[0]
+    fetched = await fetch(url)
+    doc = RslDocument.from_fetch(
+        url, fetched.status, fetched.body, fetched.error, fetched.fetched_at, discovered_by=how
+    )
+    parsed = {**doc.to_dict(), "named": urls, "media_type": RSL_MEDIA_TYPE}
+    return _snapshot(
+        SnapshotKind.RSL, host, fetched, doc.status.value, doc.status, doc.reason, parsed
     )
 
 
@@ -146,14 +169,25 @@ async def fetch_host_documents(
             )
         )
 
+    licences = (
+        robots_license_urls(robots.text, robots_url)
+        if robots.outcome is RobotsOutcome.PARSED
+        else []
+    )
     home = f"{origin}/"
     if (why := may_fetch_document(robots, home, mode)) is not None:
         snapshots.append(_not_fetched(SnapshotKind.HOME, host, home, why))
         snapshots.append(_not_fetched(SnapshotKind.TERMS, host, home, why))
+        snapshots.append(await _rsl_snapshot(host, licences, "robots.txt License", fetch))
         return snapshots
     fetched = await fetch(home)
     base = fetched.final_url or home
     text = (fetched.body or b"").decode("utf-8", "replace")
+    if licences:
+        snapshots.append(await _rsl_snapshot(host, licences, "robots.txt License", fetch))
+    else:
+        linked = page_signals(base, text, fetched.headers).rsl_links
+        snapshots.append(await _rsl_snapshot(host, list(linked), "home page link", fetch))
     links = [(link.url, link.text) for link in extract_page(base, text).links]
     candidates = find_terms_links(links, base)
     ok = fetched.status == 200

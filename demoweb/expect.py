@@ -13,8 +13,15 @@ from typing import Any
 
 from protego import Protego
 
+from demoweb import rsl as rsl_reading
 from demoweb.model import Host, Img
-from demoweb.optouts import USER_AGENT, Signal, group_for_us
+from demoweb.optouts import (
+    USER_AGENT,
+    Signal,
+    group_for_us,
+    robots_usage_value,
+    usage_restricting,
+)
 
 REASON_ORDER = (
     "robots",
@@ -25,6 +32,7 @@ REASON_ORDER = (
     "ai-txt",
     "content-usage",
     "content-signal",
+    "rsl",
     "iptc-data-mining",
     "c2pa-training-mining",
 )
@@ -76,6 +84,26 @@ def _pattern(location: str) -> re.Pattern[str]:
     return re.compile(body + ("$" if anchored else ""))
 
 
+@dataclass(frozen=True, slots=True)
+class RslDoc:
+    """The host's RSL licence document as served: where robots.txt or the home page names it."""
+
+    url: str
+    content_type: str
+    body: bytes
+
+
+def _rsl_of(host: Host) -> RslDoc | None:
+    """The RSL document robots.txt's first License line names, when the host serves it."""
+    urls = host.robots.licenses if host.robots and host.robots.status == 200 else ()
+    for url in urls[:1]:
+        path = url.split(host.name, 1)[-1] if f"//{host.name}/" in url else None
+        for res in host.resources:
+            if path is not None and res.path == path:
+                return RslDoc(url, res.content_type, res.body)
+    return None
+
+
 @dataclass(slots=True)
 class HostPolicy:
     """A host's policy files read once: robots.txt, ai.txt, tdmrep.json and terms."""
@@ -84,6 +112,7 @@ class HostPolicy:
     outcome: str  # parsed | unavailable | unreachable
     _robots: Protego | None
     _ai: Protego | None
+    rsl: RslDoc | None = None
 
     @classmethod
     def of(cls, host: Host) -> HostPolicy:
@@ -96,7 +125,13 @@ class HostPolicy:
         else:
             outcome, parser = "unreachable", None
         ai = Protego.parse(host.ai_txt) if host.ai_txt else None
-        return cls(host, outcome, parser, ai)
+        return cls(host, outcome, parser, ai, _rsl_of(host))
+
+    def rsl_prohibits(self, path: str) -> bool:
+        """Whether the host's RSL licence prohibits the demo crawl's usages for ``path``."""
+        if self.rsl is None:
+            return False
+        return any(lic.restricts for lic in rsl_reading.applying(self.rsl.body, path))
 
     def _url(self, path: str) -> str:
         return f"http://{self.host.name}{path}"
@@ -141,18 +176,33 @@ class HostPolicy:
                 return str(rule.get("tdm-reservation")) == "1"
         return False
 
-    def robots_usage_reasons(self) -> set[str]:
-        """content-usage / content-signal restrictions in the robots group that binds us."""
+    def robots_usage_reasons(self, *paths: str) -> set[str]:
+        """content-usage / content-signal restrictions in the robots group that binds us.
+
+        For each of ``paths`` (the image's and its page's), the lines of each field whose path
+        is the longest prefix of it apply (plain prefixes here; a line without a path is ``/``).
+        """
         if self.outcome != "parsed" or self.host.robots is None:
             return set()
         group = group_for_us(self.host.robots)
         reasons: set[str] = set()
-        for key, value in group.rules if group else ():
-            parts = {p.strip() for p in value.split(",")}
-            if key.lower() == "content-signal" and "ai-train=no" in parts:
-                reasons.add("content-signal")
-            if key.lower() == "content-usage" and "train-ai=n" in parts:
-                reasons.add("content-usage")
+        for field in ("content-signal", "content-usage"):
+            lines = [
+                robots_usage_value(v)
+                for k, v in (group.rules if group else ())
+                if k.lower() == field
+            ]
+            for path in paths or ("/",):
+                matching = [(p, prefs) for p, prefs in lines if path.startswith(p)]
+                longest = max((len(p) for p, _ in matching), default=-1)
+                for p, prefs in matching:
+                    if len(p) != longest:
+                        continue
+                    parts = {x.strip() for x in prefs.split(",")}
+                    if field == "content-signal" and "ai-train=no" in parts:
+                        reasons.add(field)
+                    if field == "content-usage" and usage_restricting(prefs):
+                        reasons.add(field)
         return reasons
 
 
@@ -173,9 +223,10 @@ def image_expect(
     page: dict[str, Any],
     page_signals: list[Signal],
     image_signals: list[Signal],
+    page_paths: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Compliant and reproduce expectations for one image shown on pages deciding ``page``."""
-    compliant = _compliant(policy, img, page, page_signals, image_signals)
+    compliant = _compliant(policy, img, page, page_signals, image_signals, page_paths)
     failure = FAILURES.get(img.hostile or "")
     if failure:
         reproduce = {"decision": "fail", "reasons": [failure]}
@@ -192,6 +243,7 @@ def _compliant(
     page: dict[str, Any],
     page_signals: list[Signal],
     image_signals: list[Signal],
+    page_paths: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     if page["decision"] == "skip":
         return {"decision": "unseen", "stage": None, "reasons": list(page["reasons"])}
@@ -207,7 +259,9 @@ def _compliant(
             before.add("tdm-reservation")
         if policy.ai_txt_disallows(img.path):
             before.add("ai-txt")
-        before |= policy.robots_usage_reasons()
+        before |= policy.robots_usage_reasons(img.path, *page_paths)
+        if policy.rsl_prohibits(img.path):
+            before.add("rsl")
     if before:
         return {"decision": "skip", "stage": "before-download", "reasons": ordered(before)}
     failure = FAILURES.get(img.hostile or "")

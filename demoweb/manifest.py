@@ -28,6 +28,7 @@ from demoweb.optouts import (
     terms_signals,
 )
 from demoweb.photos import LIBRARY
+from demoweb.rsl import licences as rsl_licences
 from demoweb.spec import BuiltImage, Response, Web
 
 SCHEMA = "provtrack-demoweb-manifest/1"
@@ -146,6 +147,12 @@ def _host_entry(host: Host, policy: HostPolicy, web: Web) -> dict[str, Any]:
     if host.tdmrep:
         signals += tdmrep_signals(host.tdmrep)
     signals += terms_signals(host)
+    rsl = policy.rsl
+    if rsl is not None:
+        signals += [
+            signal("rsl", lic.value, "rsl", lic.xml, restricts=lic.restricts)
+            for lic in rsl_licences(rsl.body)
+        ]
     return {
         "host": host.name,
         "seed": f"{base}/",
@@ -174,6 +181,9 @@ def _host_entry(host: Host, policy: HostPolicy, web: Web) -> dict[str, Any]:
             "status": 200 if host.tdmrep else 404,
             "rules": list(host.tdmrep) if host.tdmrep else None,
         },
+        "rsl": None
+        if rsl is None
+        else {"url": rsl.url, "status": 200, "content_type": rsl.content_type},
         "terms": None
         if host.terms is None
         else {
@@ -245,7 +255,9 @@ def _image_entry(
         },
         "signals": own,
         "hostile": img.hostile,
-        "expect": image_expect(policy, img, page_exp, page_sigs, own),
+        "expect": image_expect(
+            policy, img, page_exp, page_sigs, own, tuple(urlsplit(u).path for u in pages)
+        ),
     }
 
 

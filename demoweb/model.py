@@ -163,12 +163,14 @@ class Robots:
     status: int | Literal["timeout"] = 200
     groups: tuple[RobotsGroup, ...] = ()
     comment: str = ""
+    licenses: tuple[str, ...] = ()  # RSL "License: URL" lines, global, before the groups
 
     def body(self) -> str | None:
         """The robots.txt text served with a 200, rendered from the groups."""
         if self.status != 200:
             return None
         parts = [f"# {line}" for line in self.comment.splitlines()]
+        parts.extend(f"License: {url}" for url in self.licenses)
         for group in self.groups:
             if parts:
                 parts.append("")

@@ -20,6 +20,7 @@ SITE_HOSTS = frozenset(
         "commonsgallery.org",
         "fotoblog-berlin.de",
         "northshore-school.ca",
+        "portraitcircle.co.uk",
         "flaky-robots.net",
         "slow-robots.net",
         "broken-media.net",

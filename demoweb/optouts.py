@@ -28,6 +28,42 @@ ROBOTS_META_NAMES = frozenset(
 
 Signal = dict[str, Any]
 
+# AIPREF labels across the vocabulary drafts and what they mean now (MANIFEST.md, "Content-Usage
+# labels"); the roots mean all automated processing. provtrack's demo crawl (a face-search
+# database) falls under train-ai and ai-use.
+_AIPREF_CURRENT = {
+    "train-ai": "train-ai",
+    "ai-use": "ai-use",
+    "search": "search",
+    "ai": "train-ai",
+    "genai": "train-ai",
+    "train-genai": "train-ai",
+    "inference": "ai-use",
+    "ai-output": "ai-use",
+    "tdm": "root",
+    "all": "root",
+    "bots": "root",
+}
+_CRAWL_CATEGORIES = ("ai-use", "train-ai")
+
+
+def usage_restricting(value: str) -> set[str]:
+    """The ``label=n`` members of a Content-Usage value that forbid provtrack's demo crawl.
+
+    A category the value names is decided by those labels; one it does not name takes the
+    older drafts' root (``tdm``/``all``/``bots``). Values here are valid lowercase dictionaries.
+    """
+    prefs = {}
+    for member in value.split(","):
+        key, _, val = member.strip().partition("=")
+        prefs[key.strip()] = val.strip()
+    roots = [k for k in prefs if _AIPREF_CURRENT.get(k) == "root"]
+    out: set[str] = set()
+    for category in _CRAWL_CATEGORIES:
+        named = [k for k in prefs if _AIPREF_CURRENT.get(k) == category] or roots
+        out |= {f"{k}=n" for k in named if prefs[k] == "n"}
+    return out
+
 
 def signal(
     kind: str,
@@ -88,8 +124,9 @@ def header_signals(headers: Headers, *, image: bool) -> list[Signal]:
         elif low == "tdm-policy":
             out.append(signal("tdm-policy", value, "header", line))
         elif low == "content-usage":
+            bad = usage_restricting(value)
             out.extend(
-                signal("content-usage", d, "header", line, restricts=d == "train-ai=n")
+                signal("content-usage", d, "header", line, restricts=d in bad)
                 for d in (p.strip() for p in value.split(","))
             )
         elif low == "content-signal":
@@ -138,6 +175,12 @@ def page_signals(headers: Headers, page: Scan) -> list[Signal]:
             )
         elif name == "tdm-policy":
             out.append(signal("tdm-policy", meta.content, "meta", meta.tag))
+        elif name == "content-usage":
+            bad = usage_restricting(meta.content)
+            out.extend(
+                signal("content-usage", d, "meta", meta.tag, restricts=d in bad)
+                for d in (p.strip() for p in meta.content.split(","))
+            )
     out.extend(signal("license", href, "link", tag) for href, tag in page.licences)
     for block in page.json_ld:
         out.extend(
@@ -145,6 +188,14 @@ def page_signals(headers: Headers, page: Scan) -> list[Signal]:
             for lic in _licences_in(block)
         )
     return out
+
+
+def robots_usage_value(value: str) -> tuple[str, str]:
+    """A robots.txt ``Content-Usage: [path] prefs`` value as (path, prefs); no path is ``/``."""
+    words = value.strip().split(None, 1)
+    if words and words[0].startswith("/") and "=" not in words[0]:
+        return words[0], words[1] if len(words) > 1 else ""
+    return "/", value.strip()
 
 
 def group_for_us(robots: Robots) -> RobotsGroup | None:
@@ -198,7 +249,8 @@ def robots_signals(host: Host, outcomes: dict[str, str]) -> list[Signal]:
         for key, value in group.rules:
             if key.lower() in ("content-signal", "content-usage"):
                 kind = key.lower()
-                bad = "ai-train=no" if kind == "content-signal" else "train-ai=n"
+                _, prefs = robots_usage_value(value)
+                bad = {"ai-train=no"} if kind == "content-signal" else usage_restricting(prefs)
                 out.extend(
                     signal(
                         kind,
@@ -206,9 +258,9 @@ def robots_signals(host: Host, outcomes: dict[str, str]) -> list[Signal]:
                         "robots.txt",
                         f"{key}: {value}",
                         agent=agent,
-                        restricts=binds and d == bad,
+                        restricts=binds and d in bad,
                     )
-                    for d in (p.strip() for p in value.split(","))
+                    for d in (p.strip() for p in prefs.split(","))
                 )
     return out
 

@@ -129,6 +129,8 @@ class PolicyFacts:
     cai_disclosure_filed: bool = False
     actor_established_in_eu: bool = False
     eu_representative_designated: bool = False
+    actor_established_in_uk: bool = False
+    uk_representative_designated: bool = False
     ai_system_used_in_eu: bool = True
     lawful_basis_documented: bool = False
     compliance_procedures_documented: bool = False
@@ -221,6 +223,8 @@ FIELDS: Final[Mapping[str, FieldSpec]] = {
     "cai_disclosure_filed": FieldSpec("bool", profile=True),
     "actor_established_in_eu": FieldSpec("bool", profile=True),
     "eu_representative_designated": FieldSpec("bool", profile=True),
+    "actor_established_in_uk": FieldSpec("bool", profile=True),
+    "uk_representative_designated": FieldSpec("bool", profile=True),
     "ai_system_used_in_eu": FieldSpec("bool", profile=True),
     "lawful_basis_documented": FieldSpec("bool", profile=True),
     "compliance_procedures_documented": FieldSpec("bool", profile=True),

@@ -28,6 +28,10 @@ class PurposeProfile:
     name: str
     description: str
     values: Mapping[str, Any]
+    usage_labels: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    """Which machine-readable usage categories the collection falls under, per vocabulary
+    (``aipref``: current AIPREF labels; ``rsl``: RSL 1.0 usage tokens): an ``n`` or a
+    ``prohibits`` of one of them is an opt-out for this crawl."""
 
     def apply(self, facts: PolicyFacts) -> PolicyFacts:
         """``facts`` with this profile's values in place of its profile fields."""
@@ -58,8 +62,12 @@ def load_profiles(path: str | Path | None = None) -> dict[str, PurposeProfile]:
         if not isinstance(description, str) or not description.strip():
             raise PolicyError(str(file), body.line, str(name), "a profile needs a description")
         values: dict[str, Any] = {}
+        usage: dict[str, tuple[str, ...]] = {}
         for key, value in body.items():
             if key == "description":
+                continue
+            if key == "usage_labels":
+                usage = _usage_labels(str(file), body, str(name))
                 continue
             if key not in PROFILE_FIELDS:
                 raise PolicyError(
@@ -75,8 +83,28 @@ def load_profiles(path: str | Path | None = None) -> dict[str, PurposeProfile]:
             raise PolicyError(
                 str(file), body.line, str(name), f"profile does not set {', '.join(missing)}"
             )
-        profiles[str(name)] = PurposeProfile(str(name), description.strip(), values)
+        profiles[str(name)] = PurposeProfile(str(name), description.strip(), values, usage)
     return profiles
+
+
+USAGE_VOCABULARIES: Final = ("aipref", "rsl")
+
+
+def _usage_labels(file: str, body: _yaml.LineMap, name: str) -> dict[str, tuple[str, ...]]:
+    raw = body["usage_labels"]
+    line = body.value_lines["usage_labels"]
+    if not isinstance(raw, _yaml.LineMap):
+        raise PolicyError(file, line, name, "usage_labels must map a vocabulary to labels")
+    out: dict[str, tuple[str, ...]] = {}
+    for vocab, labels in raw.items():
+        if vocab not in USAGE_VOCABULARIES:
+            raise PolicyError(
+                file, raw.key_lines[vocab], name, f"unknown usage vocabulary {vocab!r}"
+            )
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            raise PolicyError(file, raw.value_lines[vocab], name, "labels must be a list")
+        out[str(vocab)] = tuple(labels)
+    return out
 
 
 def profile(name: str = DEFAULT_PROFILE, path: str | Path | None = None) -> PurposeProfile:

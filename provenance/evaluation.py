@@ -86,6 +86,7 @@ _KINDS = {
     SignalKind.AI_TXT: OptoutSignal.AI_TXT_DISALLOW,
     SignalKind.CONTENT_USAGE: OptoutSignal.CONTENT_USAGE_NO,
     SignalKind.CONTENT_SIGNAL: OptoutSignal.CONTENT_USAGE_NO,
+    SignalKind.RSL: OptoutSignal.RSL_PROHIBITED,
 }
 _MIN_CONFIDENCE = 0.2  # candidates below this are evidence too weak to name a jurisdiction
 _ROBOTS_STATUSES = values(RobotsStatus) - {RobotsStatus.UNKNOWN}

@@ -18,6 +18,7 @@ from provenance.signals._vocab import PROVTRACK_AGENT
 from provenance.signals.aitxt import AiTxt
 from provenance.signals.model import Signal, SignalKind
 from provenance.signals.robotstxt import RobotsSnapshot
+from provenance.signals.rsl import RslDocument
 from provenance.signals.tdmrep import TdmFile
 from provenance.terms import TermsReading, read_terms
 from provenance.vocab import CrawlMode, SnapshotKind
@@ -114,10 +115,21 @@ def policy_from_snapshots(host: str, mode: str, snapshots: list[SnapshotRecord])
             snap.url, snap.http_status, snap.body, _error(snap), snap.fetched_at
         )
     terms = read_terms_snapshot(snap) if (snap := fetched(SnapshotKind.TERMS)) is not None else None
+    rsl = None
+    if (snap := fetched(SnapshotKind.RSL)) is not None:
+        rsl = RslDocument.from_fetch(
+            snap.url,
+            snap.http_status,
+            snap.body,
+            _error(snap),
+            snap.fetched_at,
+            discovered_by=str((snap.parsed or {}).get("discovered_by") or "robots.txt License"),
+        )
     context = gate.HostContext(
         robots=robots,
         ai_txt=ai_txt,
         tdmrep=tdm,
+        rsl=rsl,
         terms=tuple((c.kind.value, c.sentence) for c in terms.clauses) if terms else (),
         terms_url=terms.url if terms else None,
     )

@@ -5,6 +5,16 @@ and again where more is said (the profile that reads "Lives in Montreal, QC"). T
 records the subject when the image is fetched, from the page it was found on; when the crawl
 ends, :func:`refine_subjects` reads every page the image appeared on and records a better
 answer, chained in the evidence log as a change, so nothing is overwritten silently.
+
+The same photograph often has several URLs on one site (a thumbnail on the home page, the
+full image in the article). It shows the same person, so after the per-URL pass every copy
+on a host gets one subject, read from the pages of all its copies (:func:`unify_copies`).
+Copies are found by the hashes the media pipeline already stores (sha256, PDQ, pHash and its
+crops, :mod:`provenance.matching`'s rule); copies on other hosts are left alone, since a
+re-post elsewhere says what that site says, not what the first one did.
+
+Age cues count only when someone is pictured: an image whose face detection ran and found no
+face gets no minor verdict from the page's words (the cues stay as evidence).
 """
 
 from __future__ import annotations
@@ -13,11 +23,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import col, func, select
 
 from provenance.jurisdiction import Candidate, detect_minor, infer_subject, subject_evidence
+from provenance.jurisdiction.minors import not_pictured
+from provenance.matching import PDQ_THRESHOLD, PHASH_THRESHOLD, HashSet
+from provenance.media.hashes import hamming
 from provenance.store import Store
 from provenance.store.models import Image, ImageOccurrence
+
+NO_FACE = "no face in the image: the page's age cues describe no one pictured here"
 
 
 def subject_facts(
@@ -46,6 +62,8 @@ def subject_facts(
     )
     candidates = [c.to_dict() for c in infer_subject(evidence)]
     minor = detect_minor(*alts, *captions, *snippets)
+    if face_count(media) == 0:
+        minor = not_pictured(minor, NO_FACE)
     summary = {
         "is_minor": minor.subject_is_minor,
         "minor": minor.to_dict(),
@@ -55,6 +73,13 @@ def subject_facts(
         "pages_read": len(texts),
     }
     return candidates, summary
+
+
+def face_count(media: dict[str, Any]) -> int | None:
+    """Faces the media pipeline found, or ``None`` when detection did not run."""
+    faces = media.get("faces")
+    count = faces.get("count") if isinstance(faces, dict) else None
+    return count if isinstance(count, int) else None
 
 
 def _fallback_only(candidates: Iterable[dict[str, Any]]) -> bool:
@@ -107,6 +132,165 @@ def refine_subjects(store: Store, run_id: str, *, batch: int = 500) -> int:
         if updated:
             store.record_changes(
                 updated, kind="image", note="subject re-read from every page showing it"
+            )
+            changed += len(updated)
+    return changed + unify_copies(store, run_id, batch=batch)
+
+
+def same_photograph(a: HashSet, b: HashSet) -> bool:
+    """Whether two stored hash sets are the same photograph (:mod:`provenance.matching`'s rule).
+
+    Equal sha256; or PDQ within :data:`PDQ_THRESHOLD` when both are of usable quality; or any
+    pHash part (whole image or a stored crop) of one within :data:`PHASH_THRESHOLD` of any part
+    of the other. Mirrors are not tried: a mirrored copy on the same site is rare and a
+    different raster.
+    """
+    if a.sha256 and a.sha256 == b.sha256:
+        return True
+    if a.pdq_usable and b.pdq_usable and a.pdq and b.pdq:
+        if hamming(a.pdq, b.pdq) <= PDQ_THRESHOLD:
+            return True
+    parts_b = [h for _, h in b.parts()]
+    return any(hamming(x, y) <= PHASH_THRESHOLD for _, x in a.parts() for y in parts_b)
+
+
+def _chunks(hashes: HashSet) -> set[str]:
+    """Bucket keys for candidate copies: the sha256 and the four 16-bit quarters of every pHash.
+
+    Two pHashes within 3 bits share a quarter (pigeonhole); copies further apart in every part
+    are missed by the buckets, a deliberate trade for a pass that stays near linear on a host
+    with tens of thousands of images. Thumbnails and full images measure 0-2 bits apart.
+    """
+    keys = {f"sha:{hashes.sha256}"} if hashes.sha256 else set()
+    for _, value in hashes.parts():
+        keys.update(f"{i}:{value[i * 4 : i * 4 + 4]}" for i in range(len(value) // 4))
+    return keys
+
+
+def _copy_groups(rows: Sequence[tuple[Image, HashSet]]) -> list[list[Image]]:
+    """Groups of two or more images on one host that are the same photograph."""
+    parent = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, (image, hashes) in enumerate(rows):
+        for key in _chunks(hashes):
+            buckets[(image.host, key)].append(i)
+    for members in buckets.values():
+        # Each member joins the first earlier representative it matches, so a bucket of one
+        # photograph under many URLs costs one comparison per URL.
+        representatives: list[int] = []
+        for j in members:
+            for r in representatives:
+                if find(r) == find(j) or same_photograph(rows[r][1], rows[j][1]):
+                    parent[find(j)] = find(r)
+                    break
+            else:
+                representatives.append(j)
+    groups: dict[int, list[Image]] = defaultdict(list)
+    for i, (image, _) in enumerate(rows):
+        groups[find(i)].append(image)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _subject_key(image: Image) -> tuple[object, ...]:
+    return (
+        image.subject.get("is_minor"),
+        tuple((c.get("code"), c.get("confidence")) for c in image.subject_jurisdiction),
+    )
+
+
+def _group_media(group: Sequence[Image]) -> dict[str, Any]:
+    """The media facts the group's subject is read from: the copy with the most to say.
+
+    Embedded place metadata (GPS, XMP location) is often stripped from thumbnails, so the copy
+    that kept it speaks for all; faces count if any copy's detector found one (a small
+    thumbnail may hide a face the full image shows), and none only if every copy that was
+    analysed found none.
+    """
+
+    def richness(image: Image) -> int:
+        media = image.media or {}
+        exif = media.get("exif") or {}
+        return int(bool(isinstance(exif, dict) and exif.get("gps"))) + int(bool(media.get("xmp")))
+
+    best = max(group, key=richness)
+    media = dict(best.media or {})
+    counts = [c for c in (face_count(i.media or {}) for i in group) if c is not None]
+    if counts:
+        media["faces"] = {**(media.get("faces") or {}), "count": max(counts)}
+    return media
+
+
+def unify_copies(store: Store, run_id: str, *, batch: int = 500) -> int:
+    """Give every copy of a photograph on one host the same subject; return how many changed.
+
+    Only groups whose copies disagree are re-read (a large crawl of distinct photos, or of one
+    photo under many URLs with nothing said, costs one hash pass). The subject is read from the
+    pages of every copy, and each copy's summary lists the copies it was read with.
+    """
+    with store.session() as session:
+        images = list(
+            session.exec(
+                select(Image).where(
+                    Image.run_id == run_id,
+                    col(Image.purged_at).is_(None),
+                    or_(col(Image.sha256).is_not(None), col(Image.phash).is_not(None)),
+                )
+            ).all()
+        )
+    rows = [
+        (
+            image,
+            HashSet.from_dict(
+                {
+                    **(image.media or {}),
+                    "sha256": image.sha256,
+                    "phash": image.phash,
+                    "pdq": image.pdq,
+                    "pdq_quality": image.pdq_quality,
+                }
+            ),
+        )
+        for image in images
+        if not _opted_out(image)
+    ]
+    disagreeing = [g for g in _copy_groups(rows) if len({_subject_key(i) for i in g}) > 1]
+    changed = 0
+    for start in range(0, len(disagreeing), batch):
+        groups = disagreeing[start : start + batch]
+        urls = [i.url for g in groups for i in g]
+        with store.session() as session:
+            occurrences = session.exec(
+                select(ImageOccurrence).where(
+                    ImageOccurrence.run_id == run_id, col(ImageOccurrence.image_url).in_(urls)
+                )
+            ).all()
+        by_url: dict[str, list[ImageOccurrence]] = defaultdict(list)
+        for occ in occurrences:
+            by_url[occ.image_url].append(occ)
+        updated: list[Image] = []
+        for group in groups:
+            texts = [
+                (o.alt, o.context, list(o.snippets or [])) for i in group for o in by_url[i.url]
+            ]
+            site = [Candidate.from_dict(c) for c in group[0].site_jurisdiction]
+            candidates, summary = subject_facts(_group_media(group), texts, site)
+            summary["copies"] = sorted(i.url for i in group)
+            for image in group:
+                image.subject_jurisdiction = candidates
+                image.subject = summary
+                updated.append(image)
+        if updated:
+            store.record_changes(
+                updated,
+                kind="image",
+                note="subject read from every copy of the same photograph on its host",
             )
             changed += len(updated)
     return changed

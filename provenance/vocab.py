@@ -31,6 +31,7 @@ class SignalKind(StrEnum):
     C2PA_TRAINING_MINING = "c2pa-training-mining"  # c2pa./cawg. training-mining assertion
     TERMS = "terms"  # a terms-of-service clause (prohibits scraping, biometric use...)
     OPTOUT_REGISTRY = "optout-registry"  # an opt-out request recorded in provtrack itself
+    RSL = "rsl"  # an RSL 1.0 licence element that applies to the URL (robots.txt License, link)
 
 
 GATE_ORDER: tuple[SignalKind, ...] = (
@@ -42,6 +43,7 @@ GATE_ORDER: tuple[SignalKind, ...] = (
     SignalKind.AI_TXT,
     SignalKind.CONTENT_USAGE,
     SignalKind.CONTENT_SIGNAL,
+    SignalKind.RSL,
     SignalKind.IPTC_DATA_MINING,
     SignalKind.C2PA_TRAINING_MINING,
 )
@@ -126,6 +128,7 @@ class SnapshotKind(StrEnum):
     TDMREP = "tdmrep"
     HOME = "home"
     TERMS = "terms"
+    RSL = "rsl"  # optional: the RSL licence robots.txt or the home page names
 
 
 class RunStatus(StrEnum):
@@ -205,6 +208,7 @@ class OptoutSignal(StrEnum):
     ROBOTS_DISALLOW = "robots_disallow"
     AI_TXT_DISALLOW = "ai_txt_disallow"
     CONTENT_USAGE_NO = "content_usage_no"
+    RSL_PROHIBITED = "rsl_prohibited"
 
 
 class ConsentEvidence(StrEnum):

@@ -15,6 +15,7 @@ from demoweb.sites import (
     nouvelles,
     paylink,
     pixgram,
+    portraitcircle,
     prairiepros,
     vidtube,
 )
@@ -30,6 +31,7 @@ SITES: tuple[Callable[[], Host], ...] = (
     commonsgallery.host,
     fotoblog.host,
     northshore.host,
+    portraitcircle.host,
     edgecases.flaky,
     edgecases.slow,
     edgecases.broken,

@@ -229,6 +229,12 @@ OTHERS: tuple[Region, ...] = (
     _r("AU-TAS", "Tasmania", free_text=False),
     _r("AU-VIC", "Victoria", free_text=False),
     _r("AU-WA", "Western Australia", free_text=False),
+    _r("BR-SP", "São Paulo (state)", ("Estado de São Paulo",), free_text=False),
+    _r("BR-RJ", "Rio de Janeiro (state)", ("Estado do Rio de Janeiro",), free_text=False),
+    _r("JP-13", "Tokyo Metropolis", ("Tōkyō-to",), free_text=False),
+    _r("JP-27", "Osaka Prefecture", ("Ōsaka-fu",), free_text=False),
+    _r("KR-11", "Seoul Special City", free_text=False),
+    _r("KR-26", "Busan Metropolitan City", free_text=False),
 )
 
 REGIONS: tuple[Region, ...] = CANADA + UNITED_STATES + GERMANY + OTHERS
@@ -294,6 +300,7 @@ COUNTRIES: tuple[Country, ...] = (
     _c("MX", "MEX", "Mexico", "Mexique", "Mexiko", "México", free_text=False),
     _c("BR", "BRA", "Brazil", "Brésil", "Brasilien", "Brasil"),
     _c("JP", "JPN", "Japan", "Japon"),
+    _c("KR", "KOR", "South Korea", "Republic of Korea", "Corée du Sud", "Südkorea"),
     _c("IN", "IND", "India", "Inde", "Indien"),
     _c("CN", "CHN", "China", "Chine", free_text=False),
 )

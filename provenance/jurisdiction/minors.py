@@ -7,6 +7,13 @@ and ``university students`` is not a cue at all. An explicit adult age (``Age 34
 evidence of an adult. The verdict is ``True`` as soon as any minor cue is present (the
 legal notes say to prefer false positives and exclude likely minors by default), ``False``
 only on an explicit adult age with no minor cue, and ``None`` (unknown) otherwise.
+
+A cue must be about the person pictured. Words for children and pupils that are the audience
+or company of someone else (``a raconté sa mission à des centaines d'élèves``, ``spoke to
+hundreds of pupils``) are kept as evidence with ``about_subject`` false and do not count;
+ages and grades always describe someone and always count. Whether anyone is pictured at all is
+the caller's to say (:func:`not_pictured`): a profile's "Grade 9 student" says nothing about a
+photograph of a rocket on that profile.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ class MinorCue:
     matched: str
     minor: bool  # True: points at a minor; False: points at an adult
     strong: bool
+    about_subject: bool = True  # False: the words name someone else's audience or company
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -40,6 +48,7 @@ class MinorCue:
             "matched": self.matched,
             "minor": self.minor,
             "strong": self.strong,
+            "about_subject": self.about_subject,
         }
 
 
@@ -100,6 +109,16 @@ _ADULT_STUDENT_BEFORE = re.compile(
 )
 _ADULT_STUDENT_AFTER = re.compile(r"^\s+(?:at|of|from)\s+(?:the\s+)?\w*\s*(?:universit|college)")
 
+# Children or pupils as the object of a preposition of address, possibly counted ("to
+# hundreds of pupils", "a des centaines d'eleves"): someone else's audience. "with", "avec",
+# "among" are left out on purpose: a photo "with the children" may well show them. Run on
+# folded text just before the cue; determiners and counts may sit in between.
+_AUDIENCE_BEFORE = re.compile(
+    r"\b(?:a|aux|pour|devant|to|for|before|addressing)"
+    r"(?:\s+(?:des|les|la|le|de|du|d'|the|a|an|some|many|several|local|young|jeunes|"
+    r"hundreds|dozens|thousands|centaines|dizaines|milliers|of|\d+)|\s*d')*\s*$"
+)
+
 _AGE_RES = tuple(re.compile(p) for p in _AGE_PATTERNS)
 _GRADE_RES = tuple((re.compile(p), limit) for p, limit in _GRADE_PATTERNS)
 _CHILDREN_RE = re.compile(_CHILDREN)
@@ -114,7 +133,7 @@ def detect_minor(*texts: str | None) -> MinorAssessment:
         if text:
             cues += _cues(text[:20000])
     unique = list(dict.fromkeys(cues))
-    minor = [c for c in unique if c.minor]
+    minor = [c for c in unique if c.minor and c.about_subject]
     adult = [c for c in unique if not c.minor]
     if minor:
         strength = "strong" if any(c.strong for c in minor) else "weak"
@@ -126,7 +145,21 @@ def detect_minor(*texts: str | None) -> MinorAssessment:
         return MinorAssessment(
             False, unique, "explicit adult age: " + "; ".join(repr(c.matched) for c in adult)
         )
-    return MinorAssessment(None, [])
+    return MinorAssessment(None, unique, _NO_CUE if not unique else _OTHERS_ONLY)
+
+
+_NO_CUE = "no age, grade or child cue found"
+_OTHERS_ONLY = "the child or pupil cues describe someone else's audience, not the person pictured"
+
+
+def not_pictured(assessment: MinorAssessment, reason: str) -> MinorAssessment:
+    """``assessment`` with its verdict withdrawn: nobody is pictured for the cues to be about.
+
+    The cues stay as evidence; ``subject_is_minor`` becomes unknown (``None``).
+    """
+    if not assessment.cues:
+        return assessment
+    return MinorAssessment(None, assessment.cues, reason)
 
 
 def detect_minor_in(texts: Iterable[str | None]) -> MinorAssessment:
@@ -151,7 +184,8 @@ def _cues(text: str) -> list[MinorCue]:
             if grade <= limit:
                 out.append(MinorCue("grade", folded.quote(*m.span()), True, True))
     for m in _CHILDREN_RE.finditer(t):
-        out.append(MinorCue("children", folded.quote(*m.span()), True, True))
+        about = not _audience(t, m.start())
+        out.append(MinorCue("children", folded.quote(*m.span()), True, True, about))
     for m in _SCHOOL_RE.finditer(t):
         out.append(MinorCue("school", folded.quote(*m.span()), True, False))
     for m in _STUDENTS_RE.finditer(t):
@@ -159,5 +193,11 @@ def _cues(text: str) -> list[MinorCue]:
         after = t[m.end() : m.end() + 40]
         if _ADULT_STUDENT_BEFORE.search(before) or _ADULT_STUDENT_AFTER.match(after):
             continue
-        out.append(MinorCue("students", folded.quote(*m.span()), True, False))
+        about = not _audience(t, m.start())
+        out.append(MinorCue("students", folded.quote(*m.span()), True, False, about))
     return out
+
+
+def _audience(text: str, start: int) -> bool:
+    """Whether the cue starting at ``start`` names someone's audience ("to pupils")."""
+    return _AUDIENCE_BEFORE.search(text[max(0, start - 48) : start]) is not None

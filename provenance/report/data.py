@@ -18,7 +18,7 @@ JSON shape (``schema`` = ``provtrack-report/1``; keys are only ever added):
   latest reproduce run if any: it shows what is publicly reachable).
 - ``purposes``: ``{name, description, runs}``: the declared purpose profile each run was
   evaluated under (what a crawl cannot observe: why it collects, templates, notice...).
-- ``packs``: ``{id, name, versions, jurisdictions}`` of every pack that gave a verdict.
+- ``packs``: ``{id, name, versions, jurisdictions, sources}`` of every pack that gave a verdict.
 - ``headline``: per run ``{run_id, mode, images, reachable, collected, skipped, failed,
   with_optout, optouts_by_kind, with_faces, faces_unknown, with_licence,
   with_subject_consent, faces_reachable_without_consent, minors, minors_with_faces}``.
@@ -151,6 +151,7 @@ class PackInfo:
     name: str
     versions: list[str]
     jurisdictions: list[str]
+    sources: list[str] = field(default_factory=list)  # the pack's own sources, as written
 
 
 @dataclass(slots=True)
@@ -637,6 +638,7 @@ def _packs(builder: _Builder, loaded: dict[str, Pack]) -> list[PackInfo]:
                 name=known.name if known else pack_id,
                 versions=sorted(versions[pack_id]),
                 jurisdictions=list(known.jurisdictions) if known else [jurisdictions[pack_id]],
+                sources=list(known.sources) if known else [],
             )
         )
     return out
@@ -862,14 +864,27 @@ def _comparison(
 def _cap_taken(
     taken: list[TakenImage], selected: set[str], max_trails: int | None
 ) -> list[TakenImage]:
-    """At most ``max_trails`` taken images: those whose evidence trail is shown first, then
-    one per stopping signal and host in turn (every kind and host stays represented)."""
+    """At most ``max_trails`` taken images: one for every stopping signal first (preferring one
+    whose evidence trail is shown), then those whose trail is shown, then one per stopping
+    signal and host in turn (every kind and host stays represented)."""
     if max_trails is None or len(taken) <= max_trails:
         return taken
-    shown = [t for t in taken if t.url in selected][:max_trails]
+    each_kind: list[TakenImage] = []
+    for kind in sorted({k for t in taken for k in t.kinds}):
+        if len(each_kind) < max_trails and not any(kind in t.kinds for t in each_kind):
+            having = [t for t in taken if kind in t.kinds]
+            each_kind.append(next((t for t in having if t.url in selected), having[0]))
+    kept = {t.url for t in each_kind}
+    shown = (
+        each_kind
+        + [t for t in taken if t.url in selected and t.url not in kept][
+            : max_trails - len(each_kind)
+        ]
+    )
+    kept |= {t.url for t in shown}
     strata: dict[tuple[Any, ...], list[TakenImage]] = defaultdict(list)
     for t in sorted(taken, key=lambda t: _sample_order(t.url)):
-        if t.url not in selected:
+        if t.url not in kept:
             strata[(tuple(t.kinds), t.host, t.compliant)].append(t)
     picked = _round_robin([strata[k] for k in sorted(strata)], max_trails - len(shown))
     return sorted([*shown, *picked], key=lambda t: (t.host, t.url))

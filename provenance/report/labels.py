@@ -12,8 +12,9 @@ OPTOUT_LABELS: dict[str, str] = {
     SignalKind.X_ROBOTS_TAG: "an X-Robots-Tag HTTP header (noimageindex, noai...)",
     SignalKind.TDM_RESERVATION: "TDMRep: text-and-data-mining rights reserved",
     SignalKind.AI_TXT: "ai.txt disallows AI use",
-    SignalKind.CONTENT_USAGE: "Content-Usage header: train-ai=n",
+    SignalKind.CONTENT_USAGE: "AIPREF Content-Usage (header, meta or robots.txt): n to AI use",
     SignalKind.CONTENT_SIGNAL: "Content-Signal: ai-train=no",
+    SignalKind.RSL: "RSL licence: prohibits the crawl's AI use of the content",
     SignalKind.IPTC_DATA_MINING: "the file's IPTC/XMP metadata prohibits data mining",
     SignalKind.C2PA_TRAINING_MINING: "the file's C2PA credentials forbid training and mining",
 }

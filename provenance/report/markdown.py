@@ -97,6 +97,14 @@ def render_markdown(data: ReportData) -> str:
         "verdict is the most severe rule that fired. Unknown facts (often: which jurisdiction the "
         "person is in) cap it at needs-review; unknown is never read as allowed.",
         "",
+        f"**Jurisdictions judged ({len(data.packs)} packs) and their sources:**",
+        "",
+        *(
+            f"- {text(p.name)} ({text(', '.join(p.jurisdictions))}): "
+            + "; ".join(text(s) for s in p.sources)
+            for p in data.packs
+        ),
+        "",
     ]
     lines += _table(["verdict", "meaning"], [(code(v), VERDICT_LABELS[v]) for v in VERDICT_ORDER])
     lines += _table(["mark", "confidence"], [(code(k), v) for k, v in CONFIDENCE_LABELS.items()])

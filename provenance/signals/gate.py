@@ -35,6 +35,7 @@ from provenance.signals.contentusage import signals_from_headers
 from provenance.signals.model import Level, Signal, SignalKind
 from provenance.signals.page import PageSignals
 from provenance.signals.robotstxt import RobotsSnapshot
+from provenance.signals.rsl import RslDocument
 from provenance.signals.tdmrep import TDMREP_FILE_SOURCE, TdmFile
 from provenance.vocab import CrawlMode
 
@@ -63,12 +64,6 @@ class GateRule:
 
 def _binds(signal: Signal) -> bool:
     return applies_to_provtrack(signal.agent)
-
-
-def _train_denied(signal: Signal) -> bool:
-    key, _, value = signal.value.partition("=")
-    inherited = signal.extra.get("inherited_by") == "train-ai"
-    return value == "n" and (key.startswith("train-") or inherited)
 
 
 RULES: tuple[GateRule, ...] = (
@@ -149,15 +144,24 @@ RULES: tuple[GateRule, ...] = (
     GateRule(
         "content-usage-no-training",
         Stage.IMAGE_BEFORE,
-        "Content-Usage says train-ai=n (or any train-*=n) on the page or in provtrack's "
-        "robots.txt group",
-        lambda s: s.kind is SignalKind.CONTENT_USAGE and _train_denied(s) and _binds(s),
+        "Content-Usage says n to a category the crawl's purpose falls under (train-ai, ai-use, "
+        "or an older draft's name for them or for all automated processing) on the page or in "
+        "provtrack's robots.txt group",
+        # contentusage sets restricts from the AIPREF vocabulary and the purpose's labels
+        lambda s: s.kind is SignalKind.CONTENT_USAGE and s.restricts and _binds(s),
     ),
     GateRule(
         "content-signal-no-training",
         Stage.IMAGE_BEFORE,
         "Content-Signal says ai-train=no on the page or in provtrack's robots.txt group",
         lambda s: s.kind is SignalKind.CONTENT_SIGNAL and s.value == "ai-train=no" and _binds(s),
+    ),
+    GateRule(
+        "rsl-prohibits",
+        Stage.IMAGE_BEFORE,
+        "the host's RSL licence prohibits a usage the crawl's purpose falls under for the "
+        "image URL (its most specific <content>)",
+        lambda s: s.kind is SignalKind.RSL and s.restricts,
     ),
     GateRule(
         "image-x-robots-tag",
@@ -202,6 +206,7 @@ class HostContext:
     tdmrep: TdmFile | None = None
     terms: Sequence[tuple[str, str]] = ()
     terms_url: str | None = None
+    rsl: RslDocument | None = None
 
     def terms_signals(self) -> list[Signal]:
         """One TERMS signal per finding; those prohibiting scraping restrict."""
@@ -313,6 +318,8 @@ def check_image_before(
         signals.extend(image_host.ai_txt.signals_for(image_url, PROVTRACK_AGENT))
     else:
         missing.append("ai.txt")
+    if image_host.rsl is not None:
+        signals.extend(image_host.rsl.signals_for(image_url))
     if page is None:
         missing.append("page")
     else:

@@ -74,6 +74,7 @@ class PageSignals:
     licenses: tuple[Signal, ...]
     images: tuple[ImageCandidate, ...]
     jsonld_status: Status = Status.ABSENT
+    rsl_links: tuple[str, ...] = ()  # <link rel="license" type="application/rsl+xml"> hrefs
 
     @property
     def signals(self) -> list[Signal]:
@@ -295,7 +296,10 @@ def page_signals(url: str, html: str | bytes, headers: Headers | None = None) ->
         *tdmrep.header_signals(headers, url=url, level=Level.PAGE),
         *tdmrep.meta_signals(metas, url=url),
     )
-    usage = tuple(contentusage.signals_from_headers(headers, url=url, level=Level.PAGE))
+    usage = (
+        *contentusage.signals_from_headers(headers, url=url, level=Level.PAGE),
+        *contentusage.signals_from_meta(metas, url=url),
+    )
     licenses = license_signals(selector, base_url=base_url, url=url)
     images = tuple(extract_images(selector, base_url))
     if truncated:
@@ -319,4 +323,18 @@ def page_signals(url: str, html: str | bytes, headers: Headers | None = None) ->
         licenses=licenses.signals,
         images=images,
         jsonld_status=licenses.jsonld_status,
+        rsl_links=_rsl_links(selector, base_url),
     )
+
+
+def _rsl_links(selector: Selector, base_url: str) -> tuple[str, ...]:
+    """Absolute hrefs of the page's RSL licence links (RSL's "embedded licenses" by link)."""
+    out: list[str] = []
+    for node in selector.xpath("//link[@href]"):
+        rel = (node.attrib.get("rel") or "").lower().split()
+        kind = (node.attrib.get("type") or "").split(";", 1)[0].strip().lower()
+        if "license" in rel and kind == "application/rsl+xml":
+            href = join_url(base_url, node.attrib.get("href") or "")
+            if href and href not in out:
+                out.append(href)
+    return tuple(out)

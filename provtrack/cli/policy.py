@@ -78,18 +78,23 @@ def register(app: typer.Typer) -> None:
             )
         table = Table(title=f"verdicts (evaluation {summary.evaluation_id})")
         table.add_column("pack")
+        table.add_column("jurisdictions")
         table.add_column("version")
+        governs = {p.id: ", ".join(p.jurisdictions) for p in loaded}
         for kind in VERDICT_ORDER:
             table.add_column(kind, justify="right")
         for pack_id, counts in sorted(summary.by_pack.items()):
             table.add_row(
                 pack_id,
+                governs.get(pack_id, "?"),
                 summary.pack_versions[pack_id],
                 *(str(counts.get(k, 0)) for k in VERDICT_ORDER),
             )
         console.print(table)
         where = db or out / "provtrack.db"
         seconds = summary.seconds.get("total", 0.0)
+        judged = sorted({j for p in loaded if p.id in summary.by_pack for j in p.jurisdictions})
+        console.print(f"{len(judged)} jurisdictions judged: {', '.join(judged)}", soft_wrap=True)
         console.print(
             f"{summary.records} image records, {summary.verdicts} verdicts "
             f"({summary.outcomes} distinct judgements) in {seconds:.1f} s → {where}",

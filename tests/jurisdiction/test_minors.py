@@ -33,6 +33,12 @@ CASES = [
     ("Grade A beef", None),
     ("depuis 15 ans", None),  # "for 15 years", not an age
     ("", None),
+    # pupils or children as someone else's audience: not the person pictured
+    ("Elle a raconté sa mission à des centaines d'élèves.", None),
+    ("The astronaut spoke to hundreds of pupils", None),
+    ("A librarian reading to the children", None),
+    ("Des élèves de 4e année écoutent l'astronaute", True),  # a grade describes them
+    ("The mayor with the children of the school", True),  # "with": they may be pictured
 ]
 
 
@@ -59,3 +65,22 @@ def test_minor_cue_wins_over_adult_age_and_both_are_shown() -> None:
 def test_several_texts_are_read_together() -> None:
     assert detect_minor(None, "Sunset", "Grade 10").subject_is_minor is True
     assert detect_minor(None, None).subject_is_minor is None
+
+
+def test_audience_cues_are_kept_as_evidence_that_does_not_count() -> None:
+    found = detect_minor("Elle a raconté sa mission à des centaines d'élèves.")
+    assert found.subject_is_minor is None
+    assert [(c.matched, c.about_subject) for c in found.cues] == [("élèves", False)]
+    assert "audience" in found.reason
+
+
+def test_nobody_pictured_withdraws_the_verdict_but_keeps_the_cues() -> None:
+    from provenance.jurisdiction.minors import not_pictured
+
+    profile = detect_minor("Noah Martin · Grade 9 student · Lives in Toronto, ON")
+    assert profile.subject_is_minor is True
+    rocket = not_pictured(profile, "no face in the image")
+    assert rocket.subject_is_minor is None
+    assert rocket.cues == profile.cues
+    assert rocket.reason == "no face in the image"
+    assert not_pictured(detect_minor("a tree"), "x").reason == detect_minor("a tree").reason

@@ -319,6 +319,8 @@ CASES: list[tuple[str, bool, str, dict[str, Any]]] = [
     ),
     # EU-DSM-TDM-OPTOUT — fires: robots.txt disallow ignored by the face-search crawl
     ("EU-DSM-TDM-OPTOUT", FIRES, "DE", {"optout_signals": ("robots_disallow",)}),
+    # EU-DSM-TDM-OPTOUT — fires: an RSL licence prohibits AI training of the image
+    ("EU-DSM-TDM-OPTOUT", FIRES, "DE", {"optout_signals": ("rsl_prohibited",)}),
     # EU-DSM-TDM-OPTOUT — does not fire: noai is not one of the listed reservations
     ("EU-DSM-TDM-OPTOUT", QUIET, "DE", {"optout_signals": ("noai",)}),
     # EU-DSM-TDM-OPTOUT — does not fire: the reservation was met by a licence
@@ -337,6 +339,8 @@ CASES: list[tuple[str, bool, str, dict[str, Any]]] = [
         "DE",
         {"tos_prohibits_scraping": True, "optout_signals": ("tdm_reservation",)},
     ),
+    # EU-DSM-TOS-ONLY — does not fire: no TDM purpose (a research group's crawl, §60d / Art. 3)
+    ("EU-DSM-TOS-ONLY", QUIET, "DE", {"tos_prohibits_scraping": True, "profile": "research"}),
     # EU-DSM-RESEARCH — fires: a research organisation
     ("EU-DSM-RESEARCH", FIRES, "DE", {"profile": "research"}),
     # EU-DSM-RESEARCH — does not fire: a commercial face-search crawl
@@ -373,6 +377,17 @@ CASES: list[tuple[str, bool, str, dict[str, Any]]] = [
     ("US-IL-BIPA-15D-DISCLOSE", FIRES, "US-IL", {}),
     # US-IL-BIPA-15D-DISCLOSE — does not fire: nothing shared
     ("US-IL-BIPA-15D-DISCLOSE", QUIET, "US-IL", {"data_shared_with_third_parties": False}),
+    # US-IL-BIPA-SINGLE-RECOVERY — fires: faceprints without release after P.A. 103-0769
+    ("US-IL-BIPA-SINGLE-RECOVERY", FIRES, "US-IL", {}),
+    # US-IL-BIPA-SINGLE-RECOVERY — does not fire: observed before 2 Aug 2024
+    ("US-IL-BIPA-SINGLE-RECOVERY", QUIET, "US-IL", {"observed_on": dt.date(2024, 6, 1)}),
+    # US-IL-BIPA-SINGLE-RECOVERY — does not fire: notice and an electronically signed release
+    (
+        "US-IL-BIPA-SINGLE-RECOVERY",
+        QUIET,
+        "US-IL",
+        {"written_release": True, "notice_given": True},
+    ),
     # US-IL-BIPA-MINOR — fires: a child's faceprint
     ("US-IL-BIPA-MINOR", FIRES, "US-IL", {"subject_is_minor": True}),
     # US-IL-BIPA-MINOR — does not fire: a child's photo, no faceprint (photographs excluded)
@@ -454,6 +469,168 @@ CASES: list[tuple[str, bool, str, dict[str, Any]]] = [
     ("AU-MINOR", FIRES, "AU", {"subject_is_minor": True}),
     # AU-MINOR — does not fire: an adult
     ("AU-MINOR", QUIET, "AU", {}),
+    # United Kingdom (uk)
+    # UK-GDPR-SCOPE — fires: the UK connection rests on 0.3 candidates
+    ("UK-GDPR-SCOPE", FIRES, "GB", weak("GB")),
+    # UK-GDPR-SCOPE — fires: a classroom demo indexes nobody for identification
+    ("UK-GDPR-SCOPE", FIRES, "GB", {"profile": "education-demo"}),
+    # UK-GDPR-SCOPE — does not fire: a person in the UK indexed for identification ([2025] UKUT 319)
+    ("UK-GDPR-SCOPE", QUIET, "GB", {}),
+    # UK-UT-MONITORING — fires: untargeted face database for foreign clients
+    ("UK-UT-MONITORING", FIRES, "GB", {}),
+    # UK-UT-MONITORING — does not fire: targeted collection
+    ("UK-UT-MONITORING", QUIET, "GB", {"scraping_is_targeted": True}),
+    # UK-UT-MONITORING — does not fire: a controller established in the UK (Art. 3(1) instead)
+    ("UK-UT-MONITORING", QUIET, "GB", {"actor_established_in_uk": True}),
+    # UK-GDPR-LAWFUL-BASIS — fires: no consent, no documented basis
+    ("UK-GDPR-LAWFUL-BASIS", FIRES, "GB", {}),
+    # UK-GDPR-LAWFUL-BASIS — does not fire: a documented lawful basis
+    ("UK-GDPR-LAWFUL-BASIS", QUIET, "GB", {"lawful_basis_documented": True}),
+    # UK-GDPR-ART9-BIOMETRIC — fires: templates without explicit consent
+    ("UK-GDPR-ART9-BIOMETRIC", FIRES, "GB", {}),
+    # UK-GDPR-ART9-BIOMETRIC — does not fire: explicit consent
+    ("UK-GDPR-ART9-BIOMETRIC", QUIET, "GB", {"consent_evidence": "explicit"}),
+    # UK-GDPR-9-2-E-NOT-SCRAPING — fires: the person posted the photo, the scraper made the template
+    ("UK-GDPR-9-2-E-NOT-SCRAPING", FIRES, "GB", {"uploader_is_subject": True}),
+    # UK-GDPR-9-2-E-NOT-SCRAPING — does not fire: nothing public was relied on
+    ("UK-GDPR-9-2-E-NOT-SCRAPING", QUIET, "GB", {"is_publicly_accessible": False}),
+    # UK-GDPR-ART14-NOTICE — fires: nobody was told
+    ("UK-GDPR-ART14-NOTICE", FIRES, "GB", {}),
+    # UK-GDPR-ART14-NOTICE — does not fire: notice given
+    ("UK-GDPR-ART14-NOTICE", QUIET, "GB", {"notice_given": True}),
+    # UK-GDPR-ART27-REP — fires: non-UK monitor without a UK representative
+    ("UK-GDPR-ART27-REP", FIRES, "GB", {}),
+    # UK-GDPR-ART27-REP — does not fire: a UK representative is designated
+    ("UK-GDPR-ART27-REP", QUIET, "GB", {"uk_representative_designated": True}),
+    # UK-GDPR-OPTOUT-BALANCE — fires: the page said noai
+    ("UK-GDPR-OPTOUT-BALANCE", FIRES, "GB", {"optout_signals": ("noai",)}),
+    # UK-GDPR-OPTOUT-BALANCE — does not fire: no signal, robots allow
+    ("UK-GDPR-OPTOUT-BALANCE", QUIET, "GB", {}),
+    # UK-GDPR-MINOR — fires: a child
+    ("UK-GDPR-MINOR", FIRES, "GB", {"subject_is_minor": True}),
+    # UK-GDPR-MINOR — does not fire: an adult
+    ("UK-GDPR-MINOR", QUIET, "GB", {}),
+    # Colorado (us-co)
+    # US-CO-SCOPE — fires: weak Colorado connection
+    ("US-CO-SCOPE", FIRES, "US-CO", weak("US-CO")),
+    # US-CO-SCOPE — does not fire: Colorado at 0.9
+    ("US-CO-SCOPE", QUIET, "US-CO", {}),
+    # US-CO-BIOMETRIC-CONSENT — fires: a template made without consent
+    ("US-CO-BIOMETRIC-CONSENT", FIRES, "US-CO", {"observed_on": dt.date(2025, 9, 1)}),
+    # US-CO-BIOMETRIC-CONSENT — does not fire: consent on record
+    ("US-CO-BIOMETRIC-CONSENT", QUIET, "US-CO", {"consent_evidence": "explicit"}),
+    # US-CO-BIOMETRIC-CONSENT — does not fire: observed before HB24-1130 took effect
+    ("US-CO-BIOMETRIC-CONSENT", QUIET, "US-CO", {"observed_on": dt.date(2025, 1, 15)}),
+    # US-CO-BIOMETRIC-NOTICE — fires: nobody was told
+    ("US-CO-BIOMETRIC-NOTICE", FIRES, "US-CO", {}),
+    # US-CO-BIOMETRIC-NOTICE — does not fire: notice given
+    ("US-CO-BIOMETRIC-NOTICE", QUIET, "US-CO", {"notice_given": True}),
+    # US-CO-BIOMETRIC-POLICY — fires: no public retention policy
+    ("US-CO-BIOMETRIC-POLICY", FIRES, "US-CO", {}),
+    # US-CO-BIOMETRIC-POLICY — does not fire: policy published
+    ("US-CO-BIOMETRIC-POLICY", QUIET, "US-CO", {"retention_policy_published": True}),
+    # US-CO-BIOMETRIC-RETENTION — fires: templates kept after the purpose ends
+    ("US-CO-BIOMETRIC-RETENTION", FIRES, "US-CO", {}),
+    # US-CO-BIOMETRIC-RETENTION — does not fire: destroyed in time
+    ("US-CO-BIOMETRIC-RETENTION", QUIET, "US-CO", {"templates_kept_after_purpose": False}),
+    # US-CO-BIOMETRIC-SALE — fires: templates shared with clients without consent
+    ("US-CO-BIOMETRIC-SALE", FIRES, "US-CO", {}),
+    # US-CO-BIOMETRIC-SALE — does not fire: nothing shared
+    ("US-CO-BIOMETRIC-SALE", QUIET, "US-CO", {"data_shared_with_third_parties": False}),
+    # US-CO-PHOTO-ONLY — fires: photos kept for research, no templates
+    ("US-CO-PHOTO-ONLY", FIRES, "US-CO", {"profile": "research"}),
+    # US-CO-PHOTO-ONLY — does not fire: templates are made
+    ("US-CO-PHOTO-ONLY", QUIET, "US-CO", {}),
+    # US-CO-MINOR — fires: a child's face
+    ("US-CO-MINOR", FIRES, "US-CO", {"subject_is_minor": True}),
+    # US-CO-MINOR — does not fire: an adult
+    ("US-CO-MINOR", QUIET, "US-CO", {}),
+    # Brazil (br)
+    # BR-LGPD-SCOPE — fires: weak Brazilian connection
+    ("BR-LGPD-SCOPE", FIRES, "BR", weak("BR")),
+    # BR-LGPD-SCOPE — does not fire: Brazil at 0.9
+    ("BR-LGPD-SCOPE", QUIET, "BR", {}),
+    # BR-LGPD-ART11-BIOMETRIC — fires: templates without specific consent
+    ("BR-LGPD-ART11-BIOMETRIC", FIRES, "BR", {}),
+    # BR-LGPD-ART11-BIOMETRIC — does not fire: specific consent
+    ("BR-LGPD-ART11-BIOMETRIC", QUIET, "BR", {"consent_evidence": "explicit"}),
+    # BR-LGPD-LAWFUL-BASIS — fires: publicly accessible is not a legal basis
+    ("BR-LGPD-LAWFUL-BASIS", FIRES, "BR", {}),
+    # BR-LGPD-LAWFUL-BASIS — does not fire: a documented legal basis
+    ("BR-LGPD-LAWFUL-BASIS", QUIET, "BR", {"lawful_basis_documented": True}),
+    # BR-ANPD-AI-TRAINING — fires: public faces collected to train a model
+    ("BR-ANPD-AI-TRAINING", FIRES, "BR", {"profile": "ai-training"}),
+    # BR-ANPD-AI-TRAINING — does not fire: not a training collection
+    ("BR-ANPD-AI-TRAINING", QUIET, "BR", {}),
+    # BR-ANPD-AI-TRAINING — does not fire: observed before the ANPD's Meta measure
+    (
+        "BR-ANPD-AI-TRAINING",
+        QUIET,
+        "BR",
+        {"profile": "ai-training", "observed_on": dt.date(2024, 5, 1)},
+    ),
+    # BR-LGPD-TRANSPARENCY — fires: no information given
+    ("BR-LGPD-TRANSPARENCY", FIRES, "BR", {}),
+    # BR-LGPD-TRANSPARENCY — does not fire: notice given
+    ("BR-LGPD-TRANSPARENCY", QUIET, "BR", {"notice_given": True}),
+    # BR-LGPD-MINOR — fires: a child
+    ("BR-LGPD-MINOR", FIRES, "BR", {"subject_is_minor": True}),
+    # BR-LGPD-MINOR — does not fire: an adult
+    ("BR-LGPD-MINOR", QUIET, "BR", {}),
+    # Japan (jp)
+    # JP-APPI-SCOPE — fires: weak Japanese connection
+    ("JP-APPI-SCOPE", FIRES, "JP", weak("JP")),
+    # JP-APPI-SCOPE — does not fire: Japan at 0.9
+    ("JP-APPI-SCOPE", QUIET, "JP", {}),
+    # JP-APPI-PURPOSE-NOTICE — fires: purpose neither notified nor published
+    ("JP-APPI-PURPOSE-NOTICE", FIRES, "JP", {}),
+    # JP-APPI-PURPOSE-NOTICE — does not fire: notice given
+    ("JP-APPI-PURPOSE-NOTICE", QUIET, "JP", {"notice_given": True}),
+    # JP-PPC-SPECIAL-CARE — fires: a training collection of faces (PPC caution, June 2023)
+    ("JP-PPC-SPECIAL-CARE", FIRES, "JP", {"profile": "ai-training"}),
+    # JP-PPC-SPECIAL-CARE — does not fire: research, not machine learning for a product
+    ("JP-PPC-SPECIAL-CARE", QUIET, "JP", {"profile": "research"}),
+    # JP-APPI-FACE-CODE — fires: face templates are individual identification codes
+    ("JP-APPI-FACE-CODE", FIRES, "JP", {}),
+    # JP-APPI-FACE-CODE — does not fire: no templates
+    ("JP-APPI-FACE-CODE", QUIET, "JP", {"profile": "education-demo"}),
+    # JP-APPI-THIRD-PARTY — fires: templates provided to clients without consent
+    ("JP-APPI-THIRD-PARTY", FIRES, "JP", {}),
+    # JP-APPI-THIRD-PARTY — does not fire: nothing provided
+    ("JP-APPI-THIRD-PARTY", QUIET, "JP", {"data_shared_with_third_parties": False}),
+    # JP-APPI-PROPER-ACQUISITION — fires: collected against the terms
+    ("JP-APPI-PROPER-ACQUISITION", FIRES, "JP", {"tos_prohibits_scraping": True}),
+    # JP-APPI-PROPER-ACQUISITION — does not fire: terms and robots allow it
+    ("JP-APPI-PROPER-ACQUISITION", QUIET, "JP", {}),
+    # JP-APPI-MINOR — fires: a child
+    ("JP-APPI-MINOR", FIRES, "JP", {"subject_is_minor": True}),
+    # JP-APPI-MINOR — does not fire: an adult
+    ("JP-APPI-MINOR", QUIET, "JP", {}),
+    # South Korea (kr)
+    # KR-PIPA-SCOPE — fires: weak Korean connection
+    ("KR-PIPA-SCOPE", FIRES, "KR", weak("KR")),
+    # KR-PIPA-SCOPE — does not fire: Korea at 0.9
+    ("KR-PIPA-SCOPE", QUIET, "KR", {}),
+    # KR-PIPA-SENSITIVE-BIOMETRIC — fires: templates without separate consent
+    ("KR-PIPA-SENSITIVE-BIOMETRIC", FIRES, "KR", {}),
+    # KR-PIPA-SENSITIVE-BIOMETRIC — does not fire: separate consent
+    ("KR-PIPA-SENSITIVE-BIOMETRIC", QUIET, "KR", {"consent_evidence": "explicit"}),
+    # KR-PIPC-PUBLIC-DATA-AI — fires: public faces used to train a model
+    ("KR-PIPC-PUBLIC-DATA-AI", FIRES, "KR", {"profile": "ai-training"}),
+    # KR-PIPC-PUBLIC-DATA-AI — does not fire: a face-search database (the Art. 23 rule applies)
+    ("KR-PIPC-PUBLIC-DATA-AI", QUIET, "KR", {}),
+    # KR-PIPA-THIRD-PARTY — fires: faces provided to clients without consent
+    ("KR-PIPA-THIRD-PARTY", FIRES, "KR", {}),
+    # KR-PIPA-THIRD-PARTY — does not fire: nothing shared
+    ("KR-PIPA-THIRD-PARTY", QUIET, "KR", {"data_shared_with_third_parties": False}),
+    # KR-PIPA-SOURCE-NOTICE — fires: nobody was told
+    ("KR-PIPA-SOURCE-NOTICE", FIRES, "KR", {}),
+    # KR-PIPA-SOURCE-NOTICE — does not fire: notice given
+    ("KR-PIPA-SOURCE-NOTICE", QUIET, "KR", {"notice_given": True}),
+    # KR-PIPA-MINOR-14 — fires: a child
+    ("KR-PIPA-MINOR-14", FIRES, "KR", {"subject_is_minor": True}),
+    # KR-PIPA-MINOR-14 — does not fire: an adult
+    ("KR-PIPA-MINOR-14", QUIET, "KR", {}),
     # Children (children)
     # KIDS-DEFAULT — fires: a face whose age is unknown
     ("KIDS-DEFAULT", FIRES, "US-NY", {"subject_is_minor": None}),

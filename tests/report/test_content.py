@@ -16,20 +16,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from provenance.vocab import GATE_ORDER
 from tests.conftest import DemoCrawl
 
-GATE_KINDS = {
-    "robots",
-    "terms",
-    "meta-robots",
-    "x-robots-tag",
-    "tdm-reservation",
-    "ai-txt",
-    "content-usage",
-    "content-signal",
-    "iptc-data-mining",
-    "c2pa-training-mining",
-}
+GATE_KINDS = {k.value for k in GATE_ORDER}
 
 
 def _optout_kinds(record: dict[str, Any]) -> set[str]:

@@ -25,6 +25,7 @@ from provenance.signals.gate import (
 from provenance.signals.model import Level, Signal, SignalKind
 from provenance.signals.page import page_signals
 from provenance.signals.robotstxt import RobotsSnapshot
+from provenance.signals.rsl import RslDocument
 from provenance.signals.tdmrep import TdmFile
 
 SITE = "https://photos.example"
@@ -41,8 +42,12 @@ def host(
     ai_status: int | None = 200,
     tdm: Any = None,
     terms: tuple[tuple[str, str], ...] = (),
+    rsl: str | None = None,
 ) -> HostContext:
     return HostContext(
+        rsl=None
+        if rsl is None
+        else RslDocument.from_fetch(f"{SITE}/license.xml", 200, rsl.encode(), None),
         robots=RobotsSnapshot.from_fetch(
             f"{SITE}/robots.txt", robots_status, robots.encode(), robots_error
         ),
@@ -124,7 +129,40 @@ def meta(name: str, content: str) -> str:
     return f'<html><head><meta name="{name}" content="{content}"></head><body></body></html>'
 
 
+def rsl_doc(element: str, url: str = "/img/") -> str:
+    """An RSL document with one <content> and one <license> holding ``element``."""
+    return (
+        '<rsl xmlns="https://rslstandard.org/rsl">'
+        f'<content url="{url}"><license>{element}</license></content></rsl>'
+    )
+
+
 BEFORE_CASES = [
+    # rsl-prohibits: the host's RSL licence prohibits the crawl's usages for the image URL
+    (
+        "rsl prohibits ai-all",
+        {"rsl": rsl_doc('<prohibits type="usage">ai-all</prohibits>')},
+        ["rsl-prohibits"],
+    ),
+    # ... not for a usage the face-search crawl is not (search)
+    ("rsl prohibits search", {"rsl": rsl_doc('<prohibits type="usage">search</prohibits>')}, []),
+    # ... nor for another path
+    (
+        "rsl prohibits elsewhere",
+        {"rsl": rsl_doc('<prohibits type="usage">all</prohibits>', "/private/")},
+        [],
+    ),
+    # ... a paid permission is recorded (licence offered, not taken), never an opt-out
+    (
+        "rsl permits for payment",
+        {
+            "rsl": rsl_doc(
+                '<permits type="usage">ai-train</permits><payment type="crawl">'
+                '<amount currency="USD">1</amount></payment>'
+            )
+        },
+        [],
+    ),
     # terms-prohibit-scraping: the terms cover the host's images as well as its pages
     (
         "image host terms no scraping",
