@@ -62,6 +62,8 @@ def get_context(crawler: Crawler) -> CrawlContext:
         config.run_id,
         flush_every=crawler.settings.getint("PROVTRACK_FLUSH_EVERY", 200),
         before_flush=warc.flush,
+        # batches are written off the reactor thread (provenance/store/writer.py)
+        background=crawler.settings.getbool("PROVTRACK_BACKGROUND_WRITES", True),
     )
     ctx = CrawlContext(config=config, store=store, warc=warc, sink=sink, warc_dir=warc_dir)
     if config.frontier:

@@ -117,7 +117,9 @@ def _make_crawler(
         summary.finish_reason = reason
         summary.stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
         ctx = get_context(crawler)
-        ctx.sink.flush()
+        # the last records, then the background writer's thread ends: it holds the store, and
+        # a store still referenced at exit keeps its last writes in SQLite's WAL file only
+        ctx.sink.close()
         summary.counts["subjects_refined"] = refine_subjects(ctx.store, config.run_id)
         run = ctx.store.get_run(config.run_id)
         if run is not None:

@@ -1,8 +1,13 @@
 """Buffered hand-over of crawler records to the store, in batches, with their evidence entries.
 
 Records are written in the order they are produced; a batch is one transaction, so a crawl
-killed mid-way loses at most the records of the batch in flight, and those are redone on
+killed mid-way loses at most the records of the batches in flight, and those are redone on
 resume (writes are idempotent on each record's natural key).
+
+With ``background=True`` (the crawler's setting) a full batch is handed to
+:class:`~provenance.store.writer.BackgroundWriter` and the reactor goes on while it is
+written; :meth:`RecordSink.flush` still returns only once everything queued is in the store,
+so its callers (a host's policy documents, the end of the run) see what they flushed.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from provenance.records import (
     SnapshotRecord,
 )
 from provenance.store import Store
+from provenance.store.db import WriteResult
 from provenance.store.mapping import (
     dataset_entry_rows,
     image_rows,
@@ -27,6 +33,7 @@ from provenance.store.mapping import (
     page_rows,
     snapshot_rows,
 )
+from provenance.store.writer import BackgroundWriter
 
 Record = SnapshotRecord | PageRecord | ImageRecord | OccurrenceRecord | DatasetEntryRecord
 
@@ -50,6 +57,7 @@ class RecordSink:
         flush_every: int = 200,
         max_age: float = 2.0,
         before_flush: Callable[[], None] | None = None,
+        background: bool = False,
     ):
         self.store = store
         self.before_flush = before_flush
@@ -59,6 +67,10 @@ class RecordSink:
         self._rows: list[list[SQLModel]] = []
         self._oldest: float | None = None
         self.written = 0
+        self._writer = BackgroundWriter(store, on_written=self._count) if background else None
+
+    def _count(self, result: WriteResult) -> None:
+        self.written += result.inserted
 
     def add(self, record: Record) -> None:
         """Queue one record (and its signal rows); flush when the batch is full or old."""
@@ -67,14 +79,28 @@ class RecordSink:
         if self._oldest is None:
             self._oldest = time.monotonic()
         if len(self._rows) >= self.flush_every or time.monotonic() - self._oldest > self.max_age:
-            self.flush()
+            self._submit()
 
-    def flush(self) -> None:
-        """Write everything queued in one transaction."""
+    def _submit(self) -> None:
+        """Write the queued rows: on the background writer when there is one."""
         if not self._rows:
             return
         rows, self._rows, self._oldest = self._rows, [], None
         if self.before_flush is not None:
             self.before_flush()  # the WARC records these rows point at reach the disk first
-        result = self.store.write(rows)
-        self.written += result.inserted
+        if self._writer is not None:
+            self._writer.submit(rows)
+        else:
+            self._count(self.store.write(rows))
+
+    def flush(self) -> None:
+        """Write everything queued and wait until it is in the store."""
+        self._submit()
+        if self._writer is not None:
+            self._writer.drain()
+
+    def close(self) -> None:
+        """Flush, then stop the background writer (if any)."""
+        self.flush()
+        if self._writer is not None:
+            self._writer.close()

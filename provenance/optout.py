@@ -44,6 +44,7 @@ from provenance.matching import (
     QueryImage,
     compare,
     find_matches,
+    find_photo,
     query_from_bytes,
     store_index,
 )
@@ -55,6 +56,7 @@ from provenance.purge import (
     purge_images,
     tombstone_from_hashes,
     url_sha256,
+    warc_folders,
 )
 from provenance.signals.model import Level, Signal, SignalKind
 from provenance.store import Store
@@ -161,6 +163,21 @@ class _Matcher:
         rows = _images(self.store, [c.key for c in found])
         return [c.key for c in found if self.add(rows[c.key], why, c)]
 
+    def by_photo(self, data: bytes, why: str) -> list[int]:
+        """Rows that are the same photograph as the file ``data`` (a screenshot included:
+        the lookup rule, regions confirmed on keypoints); return the newly added ids."""
+        from provenance.trace import warc_pixels
+
+        found = find_photo(
+            self.store,
+            data,
+            collected_only=False,
+            index=self.index,
+            pixels=warc_pixels(self.store, warc_folders(self.warc_dirs)),
+        )
+        rows = _images(self.store, [c.key for c in found])
+        return [c.key for c in found if self.add(rows[c.key], why, c)]
+
     def query_of(self, image: Image) -> QueryImage | None:
         """The query for a stored row: its WARC payload when still there, else its hashes."""
         folder = locate(self.warc_dirs, image.warc_file) if image.warc_file else None
@@ -261,10 +278,10 @@ def add_optout(
     extra: list[Tombstone] = []
     with_hashes = True
     if image is not None:
-        query = query_from_bytes(image)
         # the request names the photo, not its digest: only its tombstones hold hashes
         kind, value = "image", f"a photo sent with the request ({len(image)} bytes)"
-        matcher.by_query(query, "same photograph as the request's image")
+        # a screenshot or a tilted copy finds the photograph too (the lookup rule)
+        matcher.by_photo(image, "same photograph as the request's image")
         matcher.expand_urls()
         stored_style = query_from_bytes(image, STORED_CROPS).original
         extra.append(tombstone_from_hashes(stored_style))

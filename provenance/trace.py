@@ -15,23 +15,27 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
 
+from provenance.errors import IntegrityError
 from provenance.jurisdiction.cctld import host_of
 from provenance.matching import (
     PDQ_THRESHOLD,
     PHASH_THRESHOLD,
     Comparison,
+    PixelSource,
     QueryImage,
-    find_matches,
-    query_from_bytes,
+    find_photo,
+    nearest_non_matches,
+    query_parts,
     store_index,
 )
+from provenance.purge import locate
 from provenance.signals._vocab import PROVTRACK_AGENT
 from provenance.signals.robotstxt import RobotsOutcome, RobotsSnapshot, ai_agent_panel
 from provenance.store import Store
@@ -45,6 +49,7 @@ from provenance.store.models import (
 )
 from provenance.store.verdicts import latest_verdicts
 from provenance.vocab import SignalKind, SnapshotKind
+from provenance.warc import read_response
 
 
 def robots_view(snap: HostSnapshot) -> RobotsSnapshot | None:
@@ -99,11 +104,14 @@ def iso(value: datetime | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class LookupResult:
-    """The query's hashes, how many stored images the index holds, and each match with its chain."""
+    """The query's hashes, how many stored images the index holds, each match with its chain,
+    the photo regions found in the query and the nearest non-matches (``--near``)."""
 
     query: QueryImage
     compared: int
     matches: list[tuple[Comparison, dict[str, Any]]]
+    parts: list[str] = field(default_factory=list)
+    near: list[tuple[Comparison, dict[str, Any]]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``provtrack lookup --json``)."""
@@ -112,11 +120,41 @@ class LookupResult:
                 "sha256": self.query.original.sha256,
                 "hashes": self.query.original.to_dict(),
                 "mirror": self.query.mirror.to_dict() if self.query.mirror else None,
+                "parts": self.parts,
             },
             "thresholds": {"pdq": PDQ_THRESHOLD, "phash": PHASH_THRESHOLD},
             "compared": self.compared,
             "matches": [chain for _, chain in self.matches],
+            "near": [
+                {
+                    "image_id": c.key,
+                    "image_url": row.get("image_url"),
+                    "run_id": row.get("run_id"),
+                    "distances": c.to_dict(),
+                }
+                for c, row in self.near
+            ],
         }
+
+
+def warc_pixels(store: Store, warc_dirs: list[Path]) -> PixelSource:
+    """The stored bytes of an image id, read from its WARC record (digests checked), or
+    ``None`` when the record keeps none (skipped, purged) or cannot be read."""
+
+    def read(image_id: int) -> bytes | None:
+        with store.session() as s:
+            row = s.get(Image, image_id)
+        if row is None or row.purged_at is not None or not row.warc_file:
+            return None
+        folder = locate(warc_dirs, row.warc_file)
+        if folder is None or row.warc_offset is None:
+            return None
+        try:
+            return read_response(folder, row.warc_file, row.warc_offset).body
+        except IntegrityError:
+            return None
+
+    return read
 
 
 def lookup(
@@ -124,32 +162,33 @@ def lookup(
     data: bytes,
     *,
     index_dir: Path | None = None,
-    pdq_threshold: int = PDQ_THRESHOLD,
-    phash_threshold: int = PHASH_THRESHOLD,
+    warc_dirs: list[Path] | None = None,
+    near: int = 0,
 ) -> LookupResult:
     """Every collected image that is the same photograph as ``data``, with its provenance chain.
 
-    The stored hashes are searched through the multi-index hash index
-    (:func:`provenance.matching.store_index`, cached in ``index_dir`` when given). Raises
-    :class:`~provenance.errors.ConfigError` when ``data`` is not a decodable image.
+    The file is read as it is and through each photo region found in it (a screenshot's
+    photo); the stored hashes are searched through the multi-index hash index
+    (:func:`provenance.matching.store_index`, cached in ``index_dir`` when given) and matches
+    through a region are confirmed on keypoints against the stored bytes in ``warc_dirs``
+    (:func:`provenance.matching.find_photo`). ``near`` lists that many closest non-matches.
+    Raises :class:`~provenance.errors.ConfigError` when ``data`` is not a decodable image.
     """
-    query = query_from_bytes(data)
+    parts = query_parts(data)
     photo_index = store_index(store, index_dir)
-    compared = photo_index.images
-    found = find_matches(
-        store,
-        query,
-        index=photo_index,
-        pdq_threshold=pdq_threshold,
-        phash_threshold=phash_threshold,
-    )
-    chains = provenance_chains(store, [c.key for c in found])
+    pixels = warc_pixels(store, warc_dirs) if warc_dirs else None
+    found = find_photo(store, data, index=photo_index, pixels=pixels, parts=parts)
+    closest = nearest_non_matches(store, parts, {c.key for c in found}, near)
+    chains = provenance_chains(store, [c.key for c in found] + [c.key for c in closest])
     result = []
     for comparison in found:
         chain = chains[comparison.key]
         chain["match"] = comparison.to_dict()
         result.append((comparison, chain))
-    return LookupResult(query, compared, result)
+    near_rows = [(c, chains.get(c.key, {})) for c in closest]
+    return LookupResult(
+        parts[0].query, photo_index.images, result, [p.name for p in parts], near_rows
+    )
 
 
 def _signal(row: SignalRecord) -> dict[str, Any]:

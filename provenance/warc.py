@@ -284,3 +284,21 @@ def repair_tail(path: Path) -> int:
         with path.open("r+b") as fh:
             fh.truncate(good)
     return size - good
+
+
+def raw_record(directory: Path, file: str, offset: int) -> bytes:
+    """The record at ``file:offset`` exactly as stored (one gzip member: a valid .warc.gz),
+    after checking its digests."""
+    path = directory / file
+    try:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            iterator = ArchiveIterator(fh, check_digests="raise")
+            record = next(iter(iterator))
+            record.content_stream().read()
+            iterator.read_to_end()
+            length = int(iterator.member_info[1])
+            fh.seek(offset)
+            return fh.read(length)
+    except (OSError, StopIteration, ValueError, Exception) as err:
+        raise IntegrityError(f"WARC record {file}@{offset} is unreadable: {err}") from err

@@ -19,7 +19,12 @@ from sqlmodel import SQLModel
 EXCLUDED_FIELDS = frozenset({"warc_file", "warc_offset"})
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _normalise(value: Any) -> Any:
+    if isinstance(value, _PLAIN):  # most values: returned as they are, checked first
+        return value
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
@@ -51,8 +56,16 @@ def canonical_json(data: Any) -> bytes:
 
 
 def record_digest(record: SQLModel) -> str:
-    """sha256 hex of the record's canonical JSON."""
-    return hashlib.sha256(canonical_json(canonical_dict(record))).hexdigest()
+    """sha256 hex of the record's canonical JSON.
+
+    ``canonical_dict`` has normalised every value already, and normalising is idempotent, so
+    the JSON is encoded directly: the same bytes as ``canonical_json(canonical_dict(record))``
+    (tests/store hold it) without walking every nested media dict a second time.
+    """
+    encoded = json.dumps(
+        canonical_dict(record), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def row_digest(row: Mapping[str, Any]) -> str:

@@ -20,6 +20,7 @@ from provtrack.cli import ops as ops_cmds
 from provtrack.cli import policy as policy_cmds
 from provtrack.cli import records as record_cmds
 from provtrack.cli import report as report_cmds
+from provtrack.cli import serve as serve_cmds
 from provtrack.cli._console import err_console
 
 app = typer.Typer(
@@ -49,6 +50,7 @@ record_cmds.register(app)
 policy_cmds.register(app)
 report_cmds.register(app)
 ops_cmds.register(app)
+serve_cmds.register(app)
 
 
 def main() -> None:

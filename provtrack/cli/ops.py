@@ -245,6 +245,9 @@ def register(app: typer.Typer) -> None:
         out: OutOption = Path("provtrack-out"),
         db: DbOption = None,
         as_json: JsonOption = False,
+        near: Annotated[
+            int, typer.Option("--near", help="Also list the N closest non-matches.")
+        ] = 0,
     ) -> None:
         """Find every collected image that is the same photograph, with its provenance chain."""
         from provenance.trace import lookup as run_lookup
@@ -253,7 +256,13 @@ def register(app: typer.Typer) -> None:
             data = image_file.read_bytes()
         except OSError as err:
             raise ConfigError(f"cannot read {image_file}: {err.strerror or err}") from err
-        result = run_lookup(open_crawl_store(out, db), data, index_dir=index_dir(out))
+        result = run_lookup(
+            open_crawl_store(out, db),
+            data,
+            index_dir=index_dir(out),
+            warc_dirs=[out / "warc"],
+            near=near,
+        )
         if as_json:
             _print_json(result.to_dict())
             return
@@ -263,11 +272,14 @@ def register(app: typer.Typer) -> None:
             f"(quality {q.pdq_quality}), pHash {q.phash}; compared with {result.compared} "
             "indexed images (the query, its mirror and its centred crops)"
         )
+        if len(result.parts) > 1:
+            _line(f"photo regions found in the file: {', '.join(result.parts[1:])}")
         if not result.matches:
             console.print("no match: no collected image is the same photograph")
-            return
         for i, (_, chain) in enumerate(result.matches, 1):
             print_trail(i, chain)
+        for c, row in result.near:
+            _line(f"near (no match): image {c.key} {row.get('image_url')} — {c.describe()}")
         err_console.print(f"{len(result.matches)} matching image records")
 
     @app.command()
