@@ -61,3 +61,10 @@ class ProvtrackAddon:
         settings.set("TELNETCONSOLE_ENABLED", False, priority="addon")
         settings.set("REDIRECT_MAX_TIMES", 5, priority="addon")
         settings.set("COOKIES_ENABLED", False, priority="addon")
+        # Every HTTPS peer is verified (Scrapy verifies none by default): a record that says
+        # what a host served must know it was that host (crawler/tls.py).
+        settings.set(
+            "DOWNLOADER_CLIENTCONTEXTFACTORY",
+            "crawler.tls.VerifyingContextFactory",
+            priority="addon",
+        )

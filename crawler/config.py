@@ -66,6 +66,10 @@ class CrawlConfig:
     extra_settings: dict[str, object] = field(default_factory=dict)
     # full-match regular expressions of the demo web's host names (reproduce may touch them)
     demo_hosts: tuple[str, ...] = ()
+    # CA certificates (PEM files) trusted for every host, besides the platform's (a user's
+    # intercepting proxy); and the demo web's CA, trusted for demo-web host names only
+    ca_certs: list[Path] = field(default_factory=list)
+    demo_ca: Path | None = None
     audit: AuditPlan | None = None  # mode audit: the datasets to read instead of seeds
 
     def __post_init__(self) -> None:
@@ -90,6 +94,9 @@ class CrawlConfig:
             raise ConfigError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
         if (self.mode == CrawlMode.AUDIT) != (self.audit is not None):
             raise ConfigError("mode audit reads an AuditPlan, and only mode audit does")
+        for path in [*self.ca_certs, *([self.demo_ca] if self.demo_ca else [])]:
+            if not Path(path).is_file():
+                raise ConfigError(f"CA certificate file {path} does not exist")
         if self.mode == CrawlMode.AUDIT:
             return  # no seeds: the datasets name the URLs, each checked by the gate
         if not self.seeds:

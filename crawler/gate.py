@@ -29,6 +29,7 @@ from crawler.capture import header_map
 from crawler.config import USER_AGENT_TOKEN, host_of
 from crawler.context import CrawlContext, get_context
 from crawler.policyread import read_host_documents
+from crawler.tls import certificate_facts
 from provenance.hostpolicy import HostPolicy, policy_from_snapshots
 from provenance.optout import TombstoneSet
 from provenance.signals._fetch import NOT_CAPTURED_ERROR
@@ -76,6 +77,7 @@ class Fetched:
     truncated: bool = False
     warc: Any = None
     read_from: str | None = None  # an audited archive's capture, or "live" (today's web)
+    tls: dict[str, Any] | None = None  # the certificate the host showed (HTTPS only)
 
     @property
     def sha256(self) -> str | None:
@@ -154,6 +156,7 @@ class HostRegistry:
             server_ip=str(response.ip_address) if response.ip_address else None,
             truncated=truncated,
             warc=response.meta.get("provtrack_warc"),
+            tls=certificate_facts(response.certificate),
         )
 
     def _stored(self, host: str) -> HostPolicy | None:

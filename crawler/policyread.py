@@ -77,6 +77,9 @@ def _snapshot(
             "fetch_error": fetched.error,
             "headers": fetched.headers,
             **({"read_from": fetched.read_from} if fetched.read_from else {}),
+            # the certificate the host showed over HTTPS, as fetched (subject, issuer,
+            # SHA-256 fingerprint, validity): which server said this, provably
+            **({"tls": fetched.tls} if fetched.tls else {}),
         },
         signals=signals or [],
         warc=fetched.warc,

@@ -23,7 +23,7 @@ from crawler.capture import header_map, header_pairs
 from crawler.config import host_of
 from crawler.context import CrawlContext, get_context
 from crawler.distributed import HEARTBEAT_SECONDS
-from crawler.extract import PageExtract, extract_page
+from crawler.extract import PageExtract, candidate_facts, extract_page, fetches
 from crawler.gate import GateSkipped
 from crawler.policyread import read_headers, read_page
 from crawler.render import render_meta
@@ -169,7 +169,14 @@ class ProvenanceSpider(scrapy.Spider):
                 yield request
 
     def _page_request(
-        self, url: str, *, depth: int, chain: list[str], seed: str, render: bool = False
+        self,
+        url: str,
+        *,
+        depth: int,
+        chain: list[str],
+        seed: str,
+        render: bool = False,
+        scope: list[str] | None = None,
     ) -> Request | None:
         config = self.ctx.config
         if not render:
@@ -183,6 +190,8 @@ class ProvenanceSpider(scrapy.Spider):
             "provtrack_chain": chain,
             "provtrack_seed": seed,
         }
+        if scope:
+            meta["provtrack_scope"] = scope
         if render or self._render_by_host(url):
             meta.update(render_meta())
             self.rendered_pages.add(url)
@@ -229,6 +238,12 @@ class ProvenanceSpider(scrapy.Spider):
         depth: int = meta["provtrack_depth"]
         chain: list[str] = meta["provtrack_chain"]
         seed: str = meta["provtrack_seed"]
+        # A seed that redirects (http -> https, apex -> www) brings its target host into scope:
+        # it is the site the user named. Carried in the requests' meta, so every process of a
+        # distributed crawl knows it.
+        extra: list[str] = list(meta.get("provtrack_scope", []))
+        if depth == 0 and meta.get("redirect_urls") and host_of(response.url) not in extra:
+            extra.append(host_of(response.url))
         if self.ctx.coordinator is not None:
             self.ctx.coordinator.busy()
         if not isinstance(response, TextResponse):
@@ -238,7 +253,12 @@ class ProvenanceSpider(scrapy.Spider):
         if self._needs_render(response, page) and response.url not in self.rendered_pages:
             self.crawler.stats.inc_value("provtrack/pages/render_detected")
             request = self._page_request(
-                response.url, depth=depth, chain=chain, seed=seed, render=True
+                response.url,
+                depth=depth,
+                chain=chain,
+                seed=seed,
+                render=True,
+                scope=extra,
             )
             if request is not None:
                 yield request
@@ -259,6 +279,9 @@ class ProvenanceSpider(scrapy.Spider):
                 s.to_dict()
                 for s in own_signals(response.url, list(meta.get("provtrack_considered", [])))
             ],
+            # every image candidate the page offers (srcset widths, <picture> sources, share
+            # images, JSON-LD), with the ones the crawl requests marked
+            "image_candidates": candidate_facts(signals.images),
         }
         evidence = site_evidence(
             response.url, response.body, read_headers(response), None, record.server_ip
@@ -281,7 +304,7 @@ class ProvenanceSpider(scrapy.Spider):
             ],
         }
         for candidate in signals.images:
-            if candidate.attribute != "src" and not candidate.largest:
+            if not fetches(candidate):
                 continue
             nearby = page.nearby.get(candidate.url)
             snippets = [t for t in (nearby, *page.profile_snippets) if t]
@@ -306,12 +329,12 @@ class ProvenanceSpider(scrapy.Spider):
 
         if depth >= self.ctx.config.max_depth:
             return
-        scope = self.ctx.config.scope_hosts
+        scope = self.ctx.config.scope_hosts | set(extra)
         for link in page.links:
             if host_of(link.url) not in scope:
                 continue
             request = self._page_request(
-                link.url, depth=depth + 1, chain=[*chain, link.url], seed=seed
+                link.url, depth=depth + 1, chain=[*chain, link.url], seed=seed, scope=extra
             )
             if request is not None:
                 yield request

@@ -223,3 +223,16 @@ class Host:
     phones: tuple[str, ...] = ()
     js_rendered: bool = False
     resources: tuple[Resource, ...] = field(default=())
+    scheme: Literal["http", "https"] = "http"
+    """``https``: pages live at ``https://NAME``; every ``http://`` URL of the host (and of its
+    aliases) answers 301 to the same path over HTTPS. ``http`` hosts serve both schemes."""
+    aliases: tuple[str, ...] = ()
+    """Other names of the site (the apex of a ``www`` host): every URL there, robots.txt
+    included, answers 301 to the same path on ``NAME`` (after the http->https hop)."""
+    seed_host: str | None = None
+    """The name a user types for the site (an alias); ``None``: ``NAME`` itself."""
+
+    @property
+    def origin(self) -> str:
+        """``scheme://name``: where the host's pages and images are served."""
+        return f"{self.scheme}://{self.name}"

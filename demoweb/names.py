@@ -24,6 +24,9 @@ SITE_HOSTS = frozenset(
         "flaky-robots.net",
         "slow-robots.net",
         "broken-media.net",
+        "www.lumen-social.com",
+        "lumen-social.com",
+        "media.lumencdn.net",
     }
 )
 SCALE_HOST_PATTERN = r"bulk-\d{3,}\.example"

@@ -17,6 +17,7 @@ from demoweb.sites import (
     pixgram,
     portraitcircle,
     prairiepros,
+    realweb,
     vidtube,
 )
 
@@ -35,6 +36,8 @@ SITES: tuple[Callable[[], Host], ...] = (
     edgecases.flaky,
     edgecases.slow,
     edgecases.broken,
+    realweb.social,
+    realweb.cdn,
 )
 
 

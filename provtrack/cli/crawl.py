@@ -140,6 +140,20 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="Processes for image analysis (0 = inline).")
         ] = None,
         concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 16,
+        ca_cert: Annotated[
+            list[Path] | None,
+            typer.Option(
+                help="Also trust this CA (PEM) for every HTTPS host, e.g. an intercepting "
+                "proxy's (repeatable; the platform's roots stay trusted)."
+            ),
+        ] = None,
+        demo_ca: Annotated[
+            Path | None,
+            typer.Option(
+                help="The demo web's CA (python -m demoweb serve --ca-out FILE): trusted for "
+                "demo-web host names only."
+            ),
+        ] = None,
     ) -> None:
         """Crawl from SEED URLs and record every image with its provenance and signals."""
         from crawler.config import CrawlConfig
@@ -164,6 +178,8 @@ def register(app: typer.Typer) -> None:
             media_workers=media_workers,
             concurrency=concurrency,
             demo_hosts=HOST_PATTERNS,
+            ca_certs=list(ca_cert or []),
+            demo_ca=demo_ca,
         )
         if resume:
             from provtrack.cli._resume import resolve_resume_run

@@ -23,12 +23,18 @@ def register(app: typer.Typer) -> None:
     def demoweb_serve(
         port: Annotated[int, typer.Option(help="Port for the proxy (0 picks a free one).")] = 8118,
         scale: Annotated[int, typer.Option(help="Add a procedural web with this many images.")] = 0,
+        ca_out: Annotated[
+            Path | None, typer.Option(help="Write the CA its HTTPS hosts are signed by here.")
+        ] = None,
     ) -> None:
         """Serve the demo web as an HTTP proxy; try `curl -x http://127.0.0.1:PORT http://maplebook.ca/`."""
         from demoweb.server import DemoWeb
 
         with DemoWeb(port=port, scale=scale) as web:
             err_console.print(f"demo web proxy listening on {web.url} (Ctrl-C to stop)")
+            if ca_out is not None:
+                web.ca.write_ca(ca_out)
+                err_console.print(f"its HTTPS CA: {ca_out} (provtrack crawl --demo-ca {ca_out})")
             err_console.print(f"try: curl -x {web.url} http://maplebook.ca/robots.txt")
             try:
                 while True:
@@ -65,10 +71,17 @@ def register(app: typer.Typer) -> None:
             seeds: list[str] = list(manifest["seeds"])
             out.mkdir(parents=True, exist_ok=True)
             (out / "demoweb-manifest.json").write_text(json.dumps(manifest, indent=1))
+            # the CA the demo web made at start: trusted for its HTTPS hosts, and only for them
+            demo_ca = web.ca.write_ca(out / "demoweb-ca.pem")
             err_console.print(f"demo web: {len(manifest['hosts'])} sites behind proxy {web.url}")
             configs = [
                 CrawlConfig(
-                    seeds=seeds, out_dir=out, mode=mode, proxy=web.url, demo_hosts=HOST_PATTERNS
+                    seeds=seeds,
+                    out_dir=out,
+                    mode=mode,
+                    proxy=web.url,
+                    demo_hosts=HOST_PATTERNS,
+                    demo_ca=demo_ca,
                 )
                 for mode in CRAWL_MODES
             ]
