@@ -212,6 +212,10 @@ def _host_entry(host: Host, policy: HostPolicy, web: Web, ca: DemoCA | None) -> 
             "url": f"{base}/robots.txt",
             "status": 404 if robots is None else robots.status,
             "body": robots.body() if robots else None,
+            "content_type": None
+            if robots is None or robots.status != 200
+            else ("text/html; charset=utf-8" if robots.soft_404 else "text/plain; charset=utf-8"),
+            "first_status": robots.first_status if robots else None,
             "outcome": policy.outcome,
             "agents": outcomes,
         },

@@ -164,11 +164,17 @@ class Robots:
     groups: tuple[RobotsGroup, ...] = ()
     comment: str = ""
     licenses: tuple[str, ...] = ()  # RSL "License: URL" lines, global, before the groups
+    soft_404: str | None = None
+    """An HTML "page not found" served with 200 as ``text/html`` instead of any rules."""
+    first_status: int | None = None
+    """The status the very first request for robots.txt gets (403): later ones get the file."""
 
     def body(self) -> str | None:
         """The robots.txt text served with a 200, rendered from the groups."""
         if self.status != 200:
             return None
+        if self.soft_404 is not None:
+            return self.soft_404
         parts = [f"# {line}" for line in self.comment.splitlines()]
         parts.extend(f"License: {url}" for url in self.licenses)
         for group in self.groups:

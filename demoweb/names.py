@@ -27,6 +27,8 @@ SITE_HOSTS = frozenset(
         "www.lumen-social.com",
         "lumen-social.com",
         "media.lumencdn.net",
+        "softpage-robots.net",
+        "gated-robots.net",
     }
 )
 SCALE_HOST_PATTERN = r"bulk-\d{3,}\.example"

@@ -89,6 +89,7 @@ class DemoWeb:
         self._connections: set[asyncio.Task[Any]] = set()
         self._clock = _Clock()
         self._ca: DemoCA | None = None
+        self._answered: set[tuple[str, str]] = set()  # routes whose first answer was given
         self.requests_served = 0
 
     @property
@@ -306,7 +307,12 @@ class DemoWeb:
             return _error(502, f"demoweb: {host or 'no host'} is not on the demo web\n")
         if method not in ("GET", "HEAD"):
             return _error(405, "Method Not Allowed\n", (("Allow", "GET, HEAD"),))
-        return web.lookup(host, path, scheme)
+        response = web.lookup(host, path, scheme)
+        if response.first is not None and (host, path) not in self._answered:
+            # a route that refuses its first request (robots.txt 403, then 200 ever after)
+            self._answered.add((host, path))
+            return response.first
+        return response
 
     async def _send(
         self, writer: asyncio.StreamWriter, response: Response, with_body: bool, keep_alive: bool

@@ -34,6 +34,7 @@ class Response:
     headers: Headers
     body: bytes
     hang: bool = False
+    first: Response | None = None  # what the first request of the server's life gets instead
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), if sent."""
@@ -183,8 +184,13 @@ def _policy_routes(host: Host) -> dict[str, Response]:
         if robots.status == "timeout":
             routes["/robots.txt"] = Response(0, (), b"", hang=True)
         elif robots.status == 200:
+            kind = HTML if robots.soft_404 is not None else TEXT
+            first = None
+            if robots.first_status is not None:
+                refusal = f"<html><title>{robots.first_status}</title><h1>Forbidden</h1></html>\n"
+                first = Response(robots.first_status, (("Content-Type", HTML),), refusal.encode())
             routes["/robots.txt"] = Response(
-                200, (("Content-Type", TEXT),), (robots.body() or "").encode()
+                200, (("Content-Type", kind),), (robots.body() or "").encode(), first=first
             )
         else:
             body = f"<html><title>{robots.status}</title><h1>Try again later</h1></html>\n"

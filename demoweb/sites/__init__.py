@@ -38,6 +38,8 @@ SITES: tuple[Callable[[], Host], ...] = (
     edgecases.broken,
     realweb.social,
     realweb.cdn,
+    realweb.soft_404,
+    realweb.gated,
 )
 
 

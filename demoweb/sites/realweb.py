@@ -6,6 +6,8 @@
 - Its photos live on ``media.lumencdn.net`` (HTTPS), a CDN with its own robots.txt (which
   closes ``/img/private/``) and its own headers (long caching, CORS, one ``X-Robots-Tag``).
   The CDN's robots.txt and headers decide for the image, the social site's for its pages.
+- ``softpage-robots.net`` answers robots.txt with a soft 404 (200, ``text/html``, no rule);
+  ``gated-robots.net`` answers its first robots.txt request 403, later ones 200 with rules.
 - The pages embed images the ways real pages do: ``srcset`` with width descriptors,
   ``<picture><source>``, lazy loading (``data-src`` behind a ``data:`` placeholder,
   ``loading=lazy``), ``og:image`` / ``twitter:image`` and a JSON-LD ``image``.
@@ -13,7 +15,7 @@
 
 from __future__ import annotations
 
-from demoweb.html import Chrome, esc, json_ld
+from demoweb.html import Chrome, esc, figure, json_ld
 from demoweb.model import Host, Img, Jurisdiction, Page, Robots, RobotsGroup
 
 SOCIAL = "www.lumen-social.com"
@@ -195,4 +197,70 @@ def cdn() -> Host:
             groups=(RobotsGroup(("*",), (("Allow", "/img/"), ("Disallow", "/img/private/"))),),
         ),
         scheme="https",
+    )
+
+
+SOFT_404 = (
+    '<!DOCTYPE html>\n<html lang="en"><head><title>Page not found</title></head>\n'
+    "<body><h1>Oops! We can't find that page.</h1>\n"
+    '<p>The page you are looking for may have moved. <a href="/">Go home</a></p>\n'
+    "</body></html>\n"
+)
+
+
+def _plain_site(
+    name: str, description: str, robots: Robots, images: tuple[Img, ...], inner: str
+) -> Host:
+    chrome = Chrome(name=name, lang="en", nav=(("/", "Home"),), footer=f"<p>{esc(name)}</p>")
+    home = chrome.page(
+        name,
+        f"<h1>{esc(name)}</h1>\n{figure(images[0], images[0].alt)}\n"
+        f'<p><a href="{inner}">More photos</a></p>',
+    )
+    more = chrome.page(
+        f"More · {name}", "<h1>More</h1>\n" + "\n".join(figure(i, i.alt) for i in images[1:])
+    )
+    return Host(
+        name=name,
+        description=description,
+        source_type="other",
+        jurisdiction=_NOWHERE,
+        pages=(Page("/", home), Page(inner, more)),
+        images=images,
+        robots=robots,
+    )
+
+
+def soft_404() -> Host:
+    """softpage-robots.net: robots.txt answers 200 text/html with a "page not found" page."""
+    return _plain_site(
+        "softpage-robots.net",
+        "robots.txt is a soft 404: 200, text/html, a 'page not found' page without one rule "
+        "(read as a file without rules: nothing restricted, recorded as unparseable)",
+        Robots(soft_404=SOFT_404),
+        (
+            Img("/img/pier.jpg", photo="rocket", variant="resized", size=360, alt="The pier"),
+            Img("/img/friends.jpg", photo="lfw-066", size=360, alt="Friends at the pier"),
+            Img("/img/boats.jpg", photo="coffee", variant="cropped", size=360, alt="Coffee"),
+        ),
+        "/photos",
+    )
+
+
+def gated() -> Host:
+    """gated-robots.net: robots.txt refuses its first request (403), then serves its rules."""
+    return _plain_site(
+        "gated-robots.net",
+        "robots.txt answers 403 to the first request the server ever gets for it, then 200 "
+        "with rules closing /members/ (403 read as complete disallow; fetched again once)",
+        Robots(
+            groups=(RobotsGroup(("*",), (("Disallow", "/members/"),)),),
+            first_status=403,
+        ),
+        (
+            Img("/img/hall.jpg", photo="brick", variant="resized", size=360, alt="The hall"),
+            Img("/img/members/ada.jpg", photo="lfw-067", size=360, alt="Ada, member"),
+            Img("/img/members/ray.jpg", photo="lfw-068", size=360, alt="Ray, member"),
+        ),
+        "/members/",
     )

@@ -189,3 +189,27 @@ def test_chromium_renders_https_pages_with_the_demo_ca_and_not_without(
         pages = conn.execute("SELECT decision, error FROM page").fetchall()
     assert [p[0] for p in pages] == ["failed"], pages
     assert "CERT" in (pages[0][1] or "").upper(), pages
+
+
+def test_robots_refused_once_then_served_decides_by_its_rules(demo_crawl: DemoCrawl) -> None:
+    """gated-robots.net refuses the first robots.txt request of the server's life (403): the
+    crawl that met it asked again and kept both answers; every crawl ends with the rules."""
+    attempts = []
+    for run in demo_crawl.runs.values():
+        robots = run.view.snapshots[(run.run_id, "gated-robots.net")]["robots"]
+        assert robots.outcome == "parsed", run.mode
+        assert robots.http_status == 200, run.mode
+        attempts += robots.parsed.get("attempts", [])
+    assert [a["http_status"] for a in attempts] == [403]
+
+
+@pytest.mark.parametrize("mode", ["compliant", "reproduce"])
+def test_soft_404_robots_is_a_file_without_rules(demo_crawl: DemoCrawl, mode: str) -> None:
+    run = demo_crawl.runs[mode]
+    robots = run.view.snapshots[(run.run_id, "softpage-robots.net")]["robots"]
+    assert robots.outcome == "parsed"
+    assert robots.status == "unparseable"
+    assert "html" in robots.reason
+    truth = _hosts(demo_crawl.manifest)["softpage-robots.net"]["robots"]
+    assert truth["content_type"].startswith("text/html")
+    assert set(truth["agents"].values()) == {"allow"}

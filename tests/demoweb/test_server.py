@@ -56,6 +56,8 @@ def test_policy_files(proxy: Proxy, hosts: dict[str, dict[str, Any]]) -> None:
         if robots["status"] == "timeout":
             continue
         got = proxy.fetch(robots["url"])
+        if robots["first_status"] is not None and got.status == robots["first_status"]:
+            got = proxy.fetch(robots["url"])  # refused once in the server's life, then served
         assert got.status == robots["status"], name
         if robots["body"] is not None:
             assert got.body.decode() == robots["body"]
@@ -226,3 +228,24 @@ def test_malformed_requests_get_400_and_a_closed_connection(demo: DemoWeb) -> No
         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     )
     assert chunked.startswith(b"HTTP/1.1 400 ")
+
+
+def test_robots_soft_404_and_first_request_refused(proxy: Proxy) -> None:
+    soft = proxy.fetch("http://softpage-robots.net/robots.txt")
+    assert soft.status == 200
+    assert soft.headers["Content-Type"].startswith("text/html")
+    assert b"find that page" in soft.body
+    assert b"Disallow" not in soft.body
+
+
+def test_gated_robots_refuses_only_its_first_request() -> None:
+    """A server of its own: "first" is counted over the server's life, whatever the scheme."""
+    with DemoWeb() as web:
+        client = Proxy(web.port, web.ca.ca_pem)
+        first = client.fetch("http://gated-robots.net/robots.txt")
+        assert first.status == 403
+        for url in ("http://gated-robots.net/robots.txt", "https://gated-robots.net/robots.txt"):
+            later = client.fetch(url)
+            assert later.status == 200, url
+            assert b"Disallow: /members/" in later.body
+        assert client.fetch("http://gated-robots.net/").status == 200

@@ -124,7 +124,9 @@ def test_matching_line_agrees_with_protego_on_the_corpus() -> None:
         # 4xx: unavailable, no restriction, recorded as such (RFC 9309 §2.3.1.3)
         (404, None, RobotsOutcome.UNAVAILABLE, Verdict.UNAVAILABLE, Status.ABSENT),
         (410, None, RobotsOutcome.UNAVAILABLE, Verdict.UNAVAILABLE, Status.ABSENT),
-        (403, None, RobotsOutcome.UNAVAILABLE, Verdict.UNAVAILABLE, Status.ABSENT),
+        # 401/403 refuse the crawler: the RFC's 4xx permission is a MAY; read fail closed
+        (403, None, RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
+        (401, None, RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
         # a redirect chain the crawler gave up on (RFC 9309 §2.3.1.2)
         (301, None, RobotsOutcome.UNAVAILABLE, Verdict.UNAVAILABLE, Status.ABSENT),
         # 5xx / 429 / network error / timeout: complete disallow (§2.3.1.4); the body of a 5xx
