@@ -51,6 +51,11 @@ class DemoWebProcess:
     url: str
     ca: Path
 
+    @property
+    def proxy_args(self) -> list[str]:
+        """``--proxy URL --demo-ca FILE``: reach the demo web and trust its HTTPS hosts."""
+        return ["--proxy", self.url, "--demo-ca", str(self.ca)]
+
 
 def start_demoweb(scale: int = 0) -> DemoWebProcess:
     """Start the demo web proxy on a free port and wait for its listening line."""

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from provenance.errors import CrawlError, InputError
 from provtrack.cli._console import console, err_console
+from provtrack.cli.crawl import CaCertOption, DemoCaOption
 
 if TYPE_CHECKING:
     from crawler.config import CrawlConfig
@@ -131,9 +132,12 @@ def register(app: typer.Typer) -> None:
         chunk_rows: Annotated[
             int, typer.Option(help="Rows read (and, with --frontier, claimed) at a time.")
         ] = 1000,
+        ca_cert: CaCertOption = None,
+        demo_ca: DemoCaOption = None,
     ) -> None:
         """Audit the image URLs of a dataset (or a web archive) as a compliant collection."""
         from crawler.config import CrawlConfig
+        from demoweb.names import HOST_PATTERNS
         from provenance.dataset.manifest import Columns
         from provenance.dataset.plan import AuditPlan
         from provenance.store import open_store
@@ -165,6 +169,10 @@ def register(app: typer.Typer) -> None:
             media_workers=media_workers,
             concurrency=concurrency,
             audit=plan,
+            ca_certs=list(ca_cert or []),
+            demo_ca=demo_ca,
+            # the demo web's names, so that its CA (and only for them) can be trusted
+            demo_hosts=HOST_PATTERNS if demo_ca else (),
         )
         if resume:
             from provtrack.cli._resume import resolve_resume_run

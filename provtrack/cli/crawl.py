@@ -17,6 +17,22 @@ if TYPE_CHECKING:
     from crawler.runner import CrawlSummary
 
 
+CaCertOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        help="Also trust this CA (PEM) for every HTTPS host, e.g. an intercepting proxy's "
+        "(repeatable; the platform's roots stay trusted)."
+    ),
+]
+DemoCaOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="The demo web's CA (python -m demoweb serve --ca-out FILE): trusted for demo-web "
+        "host names only."
+    ),
+]
+
+
 def _describe(counts: dict[str, int]) -> str:
     return (
         f"pages {counts.get('pages_fetched', 0)} fetched / {counts.get('pages_skipped', 0)} skipped"
@@ -140,20 +156,8 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="Processes for image analysis (0 = inline).")
         ] = None,
         concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 16,
-        ca_cert: Annotated[
-            list[Path] | None,
-            typer.Option(
-                help="Also trust this CA (PEM) for every HTTPS host, e.g. an intercepting "
-                "proxy's (repeatable; the platform's roots stay trusted)."
-            ),
-        ] = None,
-        demo_ca: Annotated[
-            Path | None,
-            typer.Option(
-                help="The demo web's CA (python -m demoweb serve --ca-out FILE): trusted for "
-                "demo-web host names only."
-            ),
-        ] = None,
+        ca_cert: CaCertOption = None,
+        demo_ca: DemoCaOption = None,
     ) -> None:
         """Crawl from SEED URLs and record every image with its provenance and signals."""
         from crawler.config import CrawlConfig
