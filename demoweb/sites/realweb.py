@@ -60,7 +60,7 @@ DAN_NOAI = Img(
 # the CDN's robots.txt closes /img/private/
 PRIVATE = Img("/img/private/eve/480.jpg", photo="lfw-064", size=400, alt="Eve, followers only")
 # only in the post page's head: og:image, twitter:image, JSON-LD image
-OG_CARD = Img("/img/cards/ana-og.jpg", photo="lfw-060", variant="cropped", size=420, alt="")
+OG_CARD = Img("/img/cards/ana-og.jpg", photo="lfw-060", variant="resized", size=420, alt="")
 TWITTER_CARD = Img("/img/cards/ana-tw.jpg", photo="lfw-060", variant="mirrored", size=400, alt="")
 JSONLD_IMAGE = Img(
     "/img/u/ana/post-full.jpg",
