@@ -17,6 +17,7 @@ from demoweb.sites import (
     pixgram,
     portraitcircle,
     prairiepros,
+    robotscases,
     vidtube,
 )
 
@@ -35,6 +36,7 @@ SITES: tuple[Callable[[], Host], ...] = (
     edgecases.flaky,
     edgecases.slow,
     edgecases.broken,
+    *robotscases.SITES,
 )
 
 
