@@ -99,6 +99,8 @@ def _xmp(img: Img) -> dict[str, Any] | None:
         "state": x.state,
         "country_code": x.country_code,
         "extended": x.extended,
+        "data_mining_form": x.data_mining_form if x.data_mining else None,
+        "unsafe_dtd": x.unsafe_dtd,
     }
 
 

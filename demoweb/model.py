@@ -69,19 +69,25 @@ class Xmp:
 
     ``data_mining`` is the PLUS vocabulary token (``DMI-PROHIBITED-AIMLTRAINING``); it is
     written as the full vocabulary URI in the form ``data_mining_form`` says, so readers meet
-    the element, attribute and ``rdf:resource`` spellings. With ``extended`` the DataMining
-    property (and a large history) live in Extended XMP segments, not in the main packet.
+    every RDF/XML spelling: element text, attribute, ``rdf:resource``, a nested node with
+    ``rdf:about``, ``rdf:li`` in an ``rdf:Bag``, ``rdf:parseType="Resource"`` with
+    ``rdf:value``. With ``unsafe_dtd`` the packet declares a DTD with entities (never to be
+    expanded); its DataMining value is written literally all the same. With ``extended`` the
+    DataMining property (and a large history) live in Extended XMP segments, not in the main packet.
     """
 
     creator: str | None = None
     rights: str | None = None
     data_mining: str | None = None
-    data_mining_form: Literal["element", "attribute", "resource"] = "element"
+    data_mining_form: Literal["element", "attribute", "resource", "about", "bag", "parse-type"] = (
+        "element"
+    )
     digital_source_type: str | None = None
     city: str | None = None
     state: str | None = None
     country_code: str | None = None
     extended: bool = False
+    unsafe_dtd: bool = False  # the packet declares a DTD with entities: safe parsers refuse it
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,8 @@ SITE_HOSTS = frozenset(
         "utf16be-robots.net",
         "gzip-robots.net",
         "huge-robots.net",
+        # plus:DataMining in every RDF/XML form (demoweb/sites/xmpforms.py)
+        "xmp-forms.net",
     }
 )
 SCALE_HOST_PATTERN = r"bulk-\d{3,}\.example"

@@ -19,6 +19,7 @@ from demoweb.sites import (
     prairiepros,
     robotscases,
     vidtube,
+    xmpforms,
 )
 
 SITES: tuple[Callable[[], Host], ...] = (
@@ -37,6 +38,7 @@ SITES: tuple[Callable[[], Host], ...] = (
     edgecases.slow,
     edgecases.broken,
     *robotscases.SITES,
+    xmpforms.host,
 )
 
 

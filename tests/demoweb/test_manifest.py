@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from demoweb.manifest import SCHEMA, build_manifest
-from demoweb.sites import robotscases
+from demoweb.sites import robotscases, xmpforms
 from provenance.signals.model import SignalKind
 
 SOURCE_TYPES = {
@@ -55,6 +55,7 @@ HOSTS = {
     "broken-media.net",
 }
 ROBOTS_CASES = robotscases.CASE_HOSTS
+XMP_FORMS = frozenset({xmpforms.NAME})
 
 
 def _all_signals(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,11 +70,12 @@ def _all_signals(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 def test_top_level_shape(manifest: dict[str, Any]) -> None:
     assert manifest["schema"] == SCHEMA
     assert manifest["user_agent"] == "provtrack"
-    assert {h["host"] for h in manifest["hosts"]} == HOSTS | ROBOTS_CASES
+    assert {h["host"] for h in manifest["hosts"]} == HOSTS | ROBOTS_CASES | XMP_FORMS
     assert manifest["seeds"] == [f"http://{h['host']}/" for h in manifest["hosts"]]
-    content = [i for i in manifest["images"] if i["host"] not in ROBOTS_CASES]
+    content = [i for i in manifest["images"] if i["host"] not in ROBOTS_CASES | XMP_FORMS]
     assert 95 <= len(content) <= 145
-    assert len(manifest["images"]) - len(content) == 2 * len(ROBOTS_CASES) - 1
+    cases = len(manifest["images"]) - len(content)
+    assert cases == 2 * len(ROBOTS_CASES) - 1 + len(xmpforms.IMAGES)
     per_host: dict[str, int] = {}
     for image in manifest["images"]:
         per_host[image["host"]] = per_host.get(image["host"], 0) + 1
