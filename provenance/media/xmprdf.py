@@ -19,10 +19,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element, tostring
 
-from rdflib import RDF, BNode, Graph, Literal, URIRef
-from rdflib.term import Node
+if TYPE_CHECKING:  # rdflib is imported on the first packet that names an opt-out property
+    from rdflib import Graph
+    from rdflib.term import Node
 
 PLUS = "http://ns.useplus.org/ldf/xmp/1.0/"
 TDM = "http://www.w3.org/ns/tdmrep/"
@@ -44,6 +46,8 @@ def packet_graph(root: Element) -> Graph | None:
     The ``rdf:RDF`` element is serialized again from defusedxml's tree (namespaces declared
     on it), so rdflib parses exactly what the safe parser accepted.
     """
+    from rdflib import Graph
+
     graph = Graph()
     found = False
     for rdf in _rdf_roots(root):
@@ -64,6 +68,8 @@ def may_carry_opt_outs(packet: bytes) -> bool:
 def _node_values(graph: Graph, node: Node, depth: int = 0) -> Iterator[str]:
     """A property value as strings: a literal, a URI (resource or ``rdf:about``), or what a
     blank node holds (``rdf:value``, container members ``rdf:_1``..., in order)."""
+    from rdflib import RDF, BNode, Literal, URIRef
+
     if isinstance(node, Literal | URIRef):
         yield str(node)
         return
@@ -78,6 +84,8 @@ def _node_values(graph: Graph, node: Node, depth: int = 0) -> Iterator[str]:
 
 def graph_values(graphs: list[Graph], namespace: str, name: str) -> list[str]:
     """Every value of one property in the packets' graphs, whatever RDF/XML form wrote it."""
+    from rdflib import URIRef
+
     predicate = URIRef(namespace + name)
     out: list[str] = []
     for graph in graphs:
