@@ -41,8 +41,10 @@ MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 KEEP_BYTES = 512 * 1024
 """Bytes of a policy document kept and parsed (RFC 9309 §2.5: at least 500 KiB)."""
-DOWNLOAD_CUT = 4 * 1024 * 1024
-"""Raw bytes downloaded at most: well past what is parsed, so the cut is always after it."""
+DOWNLOAD_CUT = 1024 * 1024
+"""Raw bytes downloaded at most: twice what is parsed, so the cut always falls after it. Not
+more: on a loaded machine a 4 MB policy download outlasted the 5 s policy timeout, and a
+timeout makes the host unreachable."""
 DECODED_CUT = 4 * 1024 * 1024
 """Bytes a gzip/deflate policy body is decoded to at most (a 4 MB gzip could hold 4 GB)."""
 _ROLE = "policy"
