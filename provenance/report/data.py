@@ -29,10 +29,17 @@ JSON shape (``schema`` = ``provtrack-report/1``; keys are only ever added):
   evidence that the person pictured consented (the policy facts' ``consent_evidence`` is
   ``explicit``).
 - ``verdicts``: per pack ``{pack, name, versions, jurisdiction, jurisdictions, counts,
-  jurisdiction_unknown, rules}``; ``counts`` maps run id → verdict → records;
+  jurisdiction_unknown, outside, capped, rules}``
+  (:class:`provenance.report.verdicts.PackSummary`); ``counts`` maps run id → verdict →
+  records; ``outside`` run id → records the pack does not apply to (placed outside its
+  jurisdiction), so that ``counts`` plus ``outside`` is the run's records;
   ``jurisdiction_unknown`` run id → records whose verdict was capped because no inferred
-  jurisdiction placed them in or out; ``rules``: ``{id, verdict, citation, explanation,
-  confidence, fired, undecided}`` with ``fired``/``undecided`` run id → records.
+  jurisdiction placed them in or out; ``capped`` run id → the verdict a fired rule would
+  have given → needs-review records; ``rules``: ``{id, verdict, citation, explanation,
+  confidence, fired, undecided, capped, capped_because, fired_on}`` with
+  ``fired``/``undecided``/``capped`` run id → records, ``capped_because`` why in words, and
+  ``fired_on`` run id → ``[{facts, records}]``: the firings by the facts the rule reads
+  that a reader can check (minor, face, consent evidence...), most frequent first.
 - ``comparison`` (``null`` without both a compliant and a reproduce run):
   ``{compliant_run, reproduce_run, rows, taken, taken_by_kind, taken_with_faces,
   taken_minors, compliant_only}``; ``rows``: ``{key, label, compliant, reproduce}``;
@@ -45,7 +52,10 @@ JSON shape (``schema`` = ``provtrack-report/1``; keys are only ever added):
 - ``sites``: per host ``{host, source_type, source_type_evidence, site_jurisdiction,
   site_jurisdiction_confidence, site_jurisdiction_evidence, robots, robots_evidence,
   terms_url, terms_outcome, terms_clauses, reachable, collected, skipped, unseen, failed,
-  faces, minors, most_severe, most_severe_packs}``; ``collected`` maps mode → count.
+  faces, minors, most_severe, most_severe_packs, signals}``; ``collected`` maps mode →
+  count; ``signals`` the host-level signals (of the run the host facts come from)
+  ``{kind, value, source, evidence, agent, url, restricts}``, which the image trails name
+  without repeating their evidence.
 - ``images_total``: the image URLs the runs recorded; ``max_trails``: the most evidence
   trails the report shows (``null``: all); ``trail_selection``: per category of
   :data:`TRAIL_CATEGORIES` (``failed``, ``minor``, ``violation``, ``face``, ``opt-out``,
@@ -63,14 +73,17 @@ JSON shape (``schema`` = ``provtrack-report/1``; keys are only ever added):
   left_faces_unknown, left_minors, by_signal, by_jurisdiction, presence}``; ``by_signal`` and
   ``by_jurisdiction`` ``[{key, rows, images, faces, faces_unknown, minors}]``.
 - ``images``: the evidence trails shown, per image URL ``{key, url, host, thumbnail,
-  thumbnail_note, records}``;
+  thumbnail_note, category, records}`` (``category``: why it is shown, a name of
+  :data:`TRAIL_CATEGORIES`);
   ``records`` per run: ``{run_id, mode, decision, stage, reasons, overridden, page_urls,
   page_titles, referrer_chains, seeds, alt_texts, titles, fetched_at, http_status,
   content_type, server_ip, byte_size, sha256, format, width, height, phash, dhash, pdq,
   pdq_quality, face_count, exif, xmp, c2pa, signals, site_jurisdiction,
   subject_jurisdiction, is_minor, minor_reason, consent_evidence, licence, verdicts,
   most_severe, warc_file, warc_offset, purged}``; each verdict ``{pack, pack_version,
-  jurisdiction, verdict, reasons, fired, undecided, evaluation, purpose}`` with ``fired``
+  jurisdiction, verdict, would_be, capped_because, reasons, fired, undecided, evaluation,
+  purpose}`` (``would_be``: the more severe verdict a fired rule gave when the verdict was
+  capped at needs-review, else ``null``) with ``fired``
   ``{id, verdict, confidence}`` and ``undecided`` ``{id, would_yield, unknown_fields,
   confidence}``: a rule's citation and explanation are in ``verdicts[].rules``, once.
 
@@ -84,7 +97,7 @@ import dataclasses
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,21 +115,27 @@ from provenance.export.records import ExportView
 from provenance.report.dataset import DatasetSummary, dataset_summaries
 from provenance.report.optouts import OptOutSummary, optout_summaries
 from provenance.report.thumbnails import Thumbnail, thumbnail_from_warc
+from provenance.report.verdicts import (
+    SEVERITY,
+    VERDICT_ORDER,
+    FactKey,
+    PackSummary,
+    cap_reason,
+    fact_key,
+    verdict_summaries,
+    would_be,
+)
 from provenance.store import Store
 from provenance.store.models import CrawlRun, Evaluation, Page, SignalRecord, VerdictOutcome
 from provenance.store.verdicts import iter_verdict_rows, latest_evaluations, load_outcomes
-from provenance.vocab import VERDICT_ORDER as VOCAB_VERDICT_ORDER
 from provenance.vocab import CrawlMode, Decision, SignalKind, SnapshotKind
 
 SCHEMA = "provtrack-report/1"
-VERDICT_ORDER = tuple(v.value for v in VOCAB_VERDICT_ORDER)
-SEVERITY = {v: len(VERDICT_ORDER) - i for i, v in enumerate(VERDICT_ORDER)}
 # the compliant gate's order (demoweb/MANIFEST.md): how reasons are listed and charted
 OPTOUT_KINDS = GATE_KINDS
 DEFAULT_MAX_TRAILS = 1000  # evidence trails shown; figures always cover every record
 _TRAIL_CHUNK = 400  # trails assembled per export view (bounds the images held at once)
 _MODE_ORDER: dict[str, int] = {CrawlMode.REPRODUCE: 0, CrawlMode.COMPLIANT: 1, CrawlMode.AUDIT: 2}
-_UNKNOWN_JURISDICTION = "jurisdiction unknown"
 
 Progress = Callable[[str, int, int], None]
 T = TypeVar("T")
@@ -180,33 +199,6 @@ class Headline:
     faces_reachable_without_consent: int = 0
     minors: int = 0
     minors_with_faces: int = 0
-
-
-@dataclass(slots=True)
-class RuleSummary:
-    """One rule of a pack: how often it fired or stayed undecided, per run."""
-
-    id: str
-    verdict: str
-    citation: str
-    explanation: str
-    confidence: str
-    fired: dict[str, int] = field(default_factory=dict)
-    undecided: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class PackSummary:
-    """One pack's verdict counts per run and the rules behind them."""
-
-    pack: str
-    name: str
-    versions: list[str]
-    jurisdiction: str
-    jurisdictions: list[str]
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    jurisdiction_unknown: dict[str, int] = field(default_factory=dict)
-    rules: list[RuleSummary] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -274,6 +266,20 @@ class SiteRow:
     minors: int = 0
     most_severe: str | None = None
     most_severe_packs: list[str] = field(default_factory=list)
+    signals: list[HostSignal] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class HostSignal:
+    """A signal the host gave for all its pages and images (robots.txt, terms, ai.txt...)."""
+
+    kind: str
+    value: str
+    source: str
+    evidence: str
+    agent: str | None
+    url: str | None
+    restricts: bool
 
 
 @dataclass(slots=True)
@@ -333,6 +339,7 @@ class ImageTrail:
     thumbnail: str | None
     thumbnail_note: str
     records: list[RecordTrail]
+    category: str = "sample"  # why its trail is shown: a name of TRAIL_CATEGORIES
 
 
 @dataclass(slots=True)
@@ -416,11 +423,14 @@ def _reason(r: dict[str, Any]) -> dict[str, Any]:
 def _verdict(v: dict[str, Any]) -> dict[str, Any]:
     fired = [r for r in v["rules"] if "verdict" in r]
     undecided = [r for r in v["rules"] if "verdict" not in r]
+    worse = would_be(v["verdict"], fired)
     return {
         "pack": v["pack"],
         "pack_version": v["pack_version"],
         "jurisdiction": v["jurisdiction"],
         "verdict": v["verdict"],
+        "would_be": worse,
+        "capped_because": (cap_reason(v["reasons"]) or "") if worse else "",
         "reasons": list(v["reasons"]),
         "fired": [{k: r.get(k) for k in ("id", "verdict", "confidence")} for r in fired],
         "undecided": [
@@ -443,8 +453,9 @@ class _Builder:
         self.records: dict[str, list[ImageFacts]] = {r.id: [] for r in runs}
         self.evaluations: dict[str, Evaluation] = {}
         self.outcomes: dict[int, VerdictOutcome] = {}
-        # run → outcome id → image records that received it
-        self.outcome_counts: dict[str, Counter[int]] = {r.id: Counter() for r in runs}
+        # run → (outcome id, described facts) → image records that received it
+        self.fact_counts: dict[str, Counter[tuple[int, FactKey]]] = {r.id: Counter() for r in runs}
+        self.fact_keys: dict[int, FactKey] = {}  # image id → its described facts
         # image id → (most severe verdict, the packs that gave it)
         self.worst: dict[int, tuple[str, frozenset[str]]] = {}
         self.verdicts: Counter[str] = Counter()
@@ -455,8 +466,11 @@ class _Builder:
             self.store, None if every_run else [r.id for r in self.runs], with_chains=with_chains
         )
         total = self.reader.count()
+        keys: dict[FactKey, FactKey] = {}  # one tuple per distinct key
         for index, rec in enumerate(self.reader.records(details=True)):
             self.records[rec.run_id].append(rec)
+            key = fact_key(rec.facts)
+            self.fact_keys[rec.image_id] = keys.setdefault(key, key)
             if index % 10_000 == 0:
                 self._step("reading records", index, total)
         self._step("reading verdicts", 0, 1)
@@ -476,7 +490,7 @@ class _Builder:
             if run_id not in mine:
                 continue
             assert run_id is not None
-            self.outcome_counts[run_id][outcome_id] += 1
+            self.fact_counts[run_id][(outcome_id, self.fact_keys[image_id])] += 1
             self.verdicts[run_id] += 1
             if image_id != current:
                 self._keep_worst(current, worst, packs)
@@ -564,7 +578,7 @@ def build_report(
     )
     selected, selection = select_trails(builder, max_trails)
     if comparison is not None:
-        comparison.taken = _cap_taken(comparison.taken, selected, max_trails)
+        comparison.taken = _cap_taken(comparison.taken, set(selected), max_trails)
     images = _images(builder, selected, warc_dir, thumbnails)
     return ReportData(
         generated_at=_iso(datetime.now(UTC)) or "",
@@ -576,7 +590,12 @@ def build_report(
         purposes=_purposes(runs),
         packs=_packs(builder, loaded),
         headline=[_headline(run, builder.records[run.id]) for run in runs],
-        verdicts=_verdict_summaries(builder, loaded),
+        verdicts=verdict_summaries(
+            builder.fact_counts,
+            builder.outcomes,
+            {run.id: len(builder.records[run.id]) for run in runs},
+            loaded,
+        ),
         comparison=comparison,
         sites=_sites(builder, primary, compliant, reproduce),
         images=images,
@@ -632,8 +651,8 @@ def _purposes(runs: Sequence[CrawlRun]) -> list[PurposeNote]:
 def _packs(builder: _Builder, loaded: dict[str, Pack]) -> list[PackInfo]:
     versions: dict[str, set[str]] = defaultdict(set)
     jurisdictions: dict[str, str] = {}
-    for counts in builder.outcome_counts.values():
-        for outcome_id in counts:
+    for counts in builder.fact_counts.values():
+        for outcome_id, _ in counts:
             o = builder.outcomes[outcome_id]
             versions[o.pack].add(o.pack_version)
             jurisdictions.setdefault(o.pack, o.jurisdiction)
@@ -679,57 +698,6 @@ def _headline(run: CrawlRun, records: list[ImageFacts]) -> Headline:
         h.minors_with_faces += minor and face
     h.optouts_by_kind = {k: kinds[k] for k in OPTOUT_KINDS if kinds[k]}
     return h
-
-
-def _verdict_summaries(builder: _Builder, loaded: dict[str, Pack]) -> list[PackSummary]:
-    packs: dict[str, PackSummary] = {}
-    versions: dict[str, set[str]] = defaultdict(set)
-    rules: dict[str, dict[str, RuleSummary]] = defaultdict(dict)
-    for run_id, counted in builder.outcome_counts.items():
-        for outcome_id, n in sorted(counted.items()):
-            v = builder.outcomes[outcome_id]
-            pack_id = v.pack
-            known = loaded.get(pack_id)
-            summary = packs.setdefault(
-                pack_id,
-                PackSummary(
-                    pack=pack_id,
-                    name=known.name if known else pack_id,
-                    versions=[],
-                    jurisdiction=v.jurisdiction,
-                    jurisdictions=list(known.jurisdictions) if known else [v.jurisdiction],
-                ),
-            )
-            versions[pack_id].add(v.pack_version)
-            counts = summary.counts.setdefault(run_id, dict.fromkeys(VERDICT_ORDER, 0))
-            counts[v.verdict] = counts.get(v.verdict, 0) + n
-            if any(r.startswith(_UNKNOWN_JURISDICTION) for r in v.reasons):
-                summary.jurisdiction_unknown[run_id] = (
-                    summary.jurisdiction_unknown.get(run_id, 0) + n
-                )
-            for rule in v.rules:
-                fired = "verdict" in rule
-                entry = rules[pack_id].setdefault(
-                    rule["id"],
-                    RuleSummary(
-                        id=rule["id"],
-                        verdict=rule.get("verdict") or rule.get("would_yield") or "",
-                        citation=rule.get("citation", ""),
-                        explanation=rule.get("explanation", ""),
-                        confidence=rule.get("confidence", ""),
-                    ),
-                )
-                bucket = entry.fired if fired else entry.undecided
-                bucket[run_id] = bucket.get(run_id, 0) + n
-    for pack_id, summary in packs.items():
-        summary.versions = sorted(versions[pack_id])
-        order = {r.id: i for i, r in enumerate(loaded[pack_id].rules)} if pack_id in loaded else {}
-        summary.rules = sorted(
-            rules[pack_id].values(), key=lambda r: (order.get(r.id, len(order)), r.id)
-        )
-        for run_id in builder.records:
-            summary.counts.setdefault(run_id, dict.fromkeys(VERDICT_ORDER, 0))
-    return [packs[p] for p in sorted(packs, key=lambda p: (packs[p].jurisdiction, p))]
 
 
 class _PageStop(NamedTuple):
@@ -934,8 +902,9 @@ TRAIL_CATEGORIES = (
 
 def select_trails(
     builder: _Builder, max_trails: int | None
-) -> tuple[set[str], dict[str, dict[str, int]]]:
-    """The image URLs whose evidence trail the report shows, and how many per category.
+) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """The image URLs whose evidence trail the report shows (with the category each is shown
+    for), and how many per category.
 
     Every URL gets the first category of :data:`TRAIL_CATEGORIES` that applies to any of
     its records, and a stratum within it (host, and the failure or opt-out kind). Within a
@@ -972,7 +941,7 @@ def select_trails(
         for name, _ in TRAIL_CATEGORIES
         if counts[name]
     }
-    return selected, selection
+    return {u: category_of[u] for u in selected}, selection
 
 
 def _choose(strata: dict[tuple[Any, ...], list[str]], cap: int) -> set[str]:
@@ -1041,27 +1010,46 @@ def _robots_summary(
     return summary, own[1] if own is not None else ""
 
 
-def _host_robots(store: Store, run_ids: Sequence[str]) -> dict[tuple[str, str], tuple[str, str]]:
-    """Each (run, host)'s first robots signal for provtrack: its value and evidence."""
+def _host_signals(store: Store, run_ids: Sequence[str]) -> dict[tuple[str, str], list[HostSignal]]:
+    """Each (run, host)'s host-level signals in recorded order, duplicates dropped."""
     stmt = (
         sa_select(
             col(SignalRecord.run_id),
             col(SignalRecord.subject),
+            col(SignalRecord.kind),
             col(SignalRecord.value),
+            col(SignalRecord.source),
             col(SignalRecord.evidence),
+            col(SignalRecord.agent),
+            col(SignalRecord.url),
+            col(SignalRecord.restricts),
         )
-        .where(
-            col(SignalRecord.run_id).in_(list(run_ids)),
-            col(SignalRecord.level) == "host",
-            col(SignalRecord.kind) == SignalKind.ROBOTS,
-            col(SignalRecord.agent) == "provtrack",
-        )
+        .where(col(SignalRecord.run_id).in_(list(run_ids)), col(SignalRecord.level) == "host")
         .order_by(col(SignalRecord.id))
     )
-    out: dict[tuple[str, str], tuple[str, str]] = {}
+    out: dict[tuple[str, str], list[HostSignal]] = defaultdict(list)
+    seen: set[tuple[Any, ...]] = set()
     with store.reading() as conn:
-        for run_id, host, value, evidence in conn.execute(stmt):
-            out.setdefault((run_id, host), (value, evidence))
+        for row in conn.execute(stmt):
+            run_id, host, kind, value, source, evidence, agent, url, restricts = row
+            if tuple(row) in seen:
+                continue
+            seen.add(tuple(row))
+            out[(run_id, host)].append(
+                HostSignal(kind, value, source, evidence, agent, url, bool(restricts))
+            )
+    return out
+
+
+def _host_robots(
+    signals: dict[tuple[str, str], list[HostSignal]],
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """Each (run, host)'s first robots signal for provtrack: its value and evidence."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for key, found in signals.items():
+        for sig in found:
+            if sig.kind == SignalKind.ROBOTS and sig.agent == "provtrack":
+                out.setdefault(key, (sig.value, sig.evidence))
     return out
 
 
@@ -1089,7 +1077,8 @@ def _sites(
     hosts: dict[str, SiteRow] = {}
     reader = builder.reader
     run_ids = [r.id for r in builder.runs]
-    robots = _host_robots(builder.store, run_ids)
+    host_signals = _host_signals(builder.store, run_ids)
+    robots = _host_robots(host_signals)
     # host facts come from the richest run that has them: reproduce reads every host's terms
     order = [r for r in (reproduce, compliant) if r is not None] + [
         r for r in builder.runs if r not in (reproduce, compliant)
@@ -1117,6 +1106,7 @@ def _sites(
                 terms_url=terms.url if terms else None,
                 terms_outcome=terms.outcome if terms else None,
                 terms_clauses=clauses,
+                signals=host_signals.get((run_id, host), []),
             )
     pages = _page_jurisdictions(builder.store, run_ids)
     for run in order:
@@ -1171,9 +1161,10 @@ def _set_jurisdiction(row: SiteRow, candidates: list[dict[str, Any]]) -> None:
 
 
 def _images(
-    builder: _Builder, selected: set[str], warc_dir: Path, thumbnails: bool
+    builder: _Builder, selected: Mapping[str, str], warc_dir: Path, thumbnails: bool
 ) -> list[ImageTrail]:
-    """The evidence trails of the selected image URLs, each with its thumbnail."""
+    """The evidence trails of the selected image URLs (URL → the category it is shown for),
+    each with its thumbnail."""
     chosen = [rec for run in builder.runs for rec in builder.records[run.id] if rec.url in selected]
     facts = {(rec.run_id, rec.image_id): rec.facts for rec in chosen}
     total = len(chosen)
@@ -1187,7 +1178,7 @@ def _images(
             rec = view.image_export(image)
             url = rec["image_url"]
             trail = by_url.setdefault(
-                url, ImageTrail(image_key(url), url, rec["host"], None, "", [])
+                url, ImageTrail(image_key(url), url, rec["host"], None, "", [], selected[url])
             )
             trail.records.append(
                 _record_trail(runs[image.run_id], rec, view, facts[(image.run_id, image.id or 0)])
