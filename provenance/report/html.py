@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from provenance.report import charts
 from provenance.report.data import (
     OPTOUT_KINDS,
     TRAIL_CATEGORIES,
+    ImageTrail,
     ReportData,
     SiteRow,
 )
@@ -153,21 +155,69 @@ def section_numbers(data: ReportData) -> dict[str, int]:
     return {anchor: number for number, anchor in enumerate(ids, 1)}
 
 
-def render_html(data: ReportData) -> str:
-    """The HTML report of ``data`` (one self-contained document, no script)."""
+TRAILS_PER_PAGE = 40
+"""Evidence trails per page of their own: the main report stays small (a trail with its
+thumbnail, two runs and sixteen packs is some 15 kB) and a page of trails stays readable."""
+
+
+@dataclass(slots=True)
+class TrailPage:
+    """One page of evidence trails beside the main report."""
+
+    number: int
+    name: str
+    images: list[ImageTrail]
+
+
+def trail_pages(data: ReportData, stem: str, per_page: int = TRAILS_PER_PAGE) -> list[TrailPage]:
+    """The trails on pages named ``STEM-trails-N.html``, in the order of the contents (by why
+    each is shown, then host and URL); none when they fit on one page of the report."""
+    if len(data.images) <= per_page:
+        return []
+    order = {name: i for i, (name, _) in enumerate(TRAIL_CATEGORIES)}
+    ordered = sorted(data.images, key=lambda t: (order.get(t.category, len(order)), t.host, t.url))
+    return [
+        TrailPage(n, f"{stem}-trails-{n}.html", ordered[start : start + per_page])
+        for n, start in enumerate(range(0, len(ordered), per_page), 1)
+    ]
+
+
+def _context(data: ReportData) -> dict[str, Any]:
+    """What both templates read."""
+    return {
+        "data": data,
+        "n": section_numbers(data),
+        "csp": CSP,
+        "verdict_order": VERDICT_ORDER,
+        "confidence_labels": CONFIDENCE_LABELS,
+        "sites_by_host": {s.host: s for s in data.sites},
+    }
+
+
+def render_html(data: ReportData, pages: Sequence[TrailPage] = ()) -> str:
+    """The HTML report of ``data`` (a self-contained document, no script); with ``pages``,
+    its last section links to the trails on them instead of holding them."""
+    where = {img.key: f"{page.name}#{img.key}" for page in pages for img in page.images}
     template = _environment().get_template("template.html")
     return template.render(
-        data=data,
-        n=section_numbers(data),
-        csp=CSP,
+        **_context(data),
         charts=report_charts(data),
         optout_labels=OPTOUT_LABELS,
         verdict_labels=VERDICT_LABELS,
-        verdict_order=VERDICT_ORDER,
-        confidence_labels=CONFIDENCE_LABELS,
         hosts=len(data.sites),
         seeds=sorted({s for r in data.runs for s in r.seeds}),
-        shown={img.key for img in data.images},
-        sites_by_host={s.host: s for s in data.sites},
+        trail_href={img.key: where.get(img.key, f"#{img.key}") for img in data.images},
         trail_categories=TRAIL_CATEGORIES,
+        pages=list(pages),
+        per_page=TRAILS_PER_PAGE,
     )
+
+
+def render_html_files(data: ReportData, name: str = "report.html") -> dict[str, str]:
+    """The report as files by name: ``name`` and, when the trails need them, their pages."""
+    pages = trail_pages(data, Path(name).stem)
+    files = {name: render_html(data, pages)}
+    template = _environment().get_template("trails.html")
+    for page in pages:
+        files[page.name] = template.render(**_context(data), page=page, pages=pages, main=name)
+    return files

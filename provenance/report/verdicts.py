@@ -25,7 +25,7 @@ VERDICT_ORDER = tuple(v.value for v in VOCAB_VERDICT_ORDER)
 SEVERITY = {v: len(VERDICT_ORDER) - i for i, v in enumerate(VERDICT_ORDER)}
 UNKNOWN_JURISDICTION = "jurisdiction unknown"
 _UNKNOWN_APPLICABILITY = "applicability unknown: depends on "
-_MAX_GROUPS = 4  # fact groups spelled out per rule and run; the rest are summed
+_MAX_GROUPS = 3  # fact groups spelled out per rule and run; the rest are summed
 
 FactKey = tuple[Any, ...]
 
@@ -119,8 +119,8 @@ class RuleSummary:
     """One rule of a pack: how often it fired or stayed undecided, per run, and why.
 
     ``capped``: firings whose record got a milder verdict (the pack's jurisdiction could not
-    be placed), ``capped_because`` the reason in words; ``fired_on``: the firings by the
-    described facts the rule reads, most frequent first.
+    be placed), ``capped_because`` the reason in words; ``fired_all``: the described facts
+    every firing shared, ``fired_on``: the firings by those that differ, most frequent first.
     """
 
     id: str
@@ -132,6 +132,7 @@ class RuleSummary:
     undecided: dict[str, int] = field(default_factory=dict)
     capped: dict[str, int] = field(default_factory=dict)
     capped_because: str = ""
+    fired_all: dict[str, str] = field(default_factory=dict)
     fired_on: dict[str, list[FiredGroup]] = field(default_factory=dict)
 
     def why(self, run_id: str) -> str:
@@ -139,9 +140,12 @@ class RuleSummary:
         fired = self.fired.get(run_id, 0)
         parts: list[str] = []
         groups = self.fired_on.get(run_id, [])
-        if fired and groups:
+        shared = self.fired_all.get(run_id, "")
+        if fired and (groups or shared):
+            head = f"fired on {fired}" + (f", all {shared}" if shared else "")
             parts.append(
-                f"fired on {fired}: " + "; ".join(f"{g.records} {g.facts}" for g in groups)
+                head
+                + (": " + "; ".join(f"{g.records} {g.facts}" for g in groups) if groups else "")
             )
         capped = self.capped.get(run_id, 0)
         if capped:
@@ -243,20 +247,27 @@ def _add(
         tally.groups[(v.pack, entry.id, run_id)][key] += n
 
 
-def _fired_on(fields: Sequence[str], groups: Counter[FactKey]) -> list[FiredGroup]:
-    """A rule's firings grouped by the described facts among ``fields``, most first."""
+def _fired_on(fields: Sequence[str], groups: Counter[FactKey]) -> tuple[str, list[FiredGroup]]:
+    """A rule's firings by the described facts among ``fields``: the facts they all share,
+    and the groups by the facts that differ, most first (the rest summed)."""
     index = [i for i, name in enumerate(_DESCRIBED_NAMES) if name in fields]
     if not index:
-        return []
+        return "", []
+    values = {i: {key[i] for key, n in groups.items() if n} for i in index}
+    common = [i for i in index if len(values[i]) == 1]
+    differ = [i for i in index if len(values[i]) > 1]
+    shared = ", ".join(DESCRIBED[i][1](next(iter(values[i]))) for i in common)
+    if not differ:
+        return shared, []
     projected: Counter[str] = Counter()
     for key, n in groups.items():
-        projected[", ".join(DESCRIBED[i][1](key[i]) for i in index)] += n
+        projected[", ".join(DESCRIBED[i][1](key[i]) for i in differ)] += n
     ordered = projected.most_common()
     out = [FiredGroup(facts, n) for facts, n in ordered[:_MAX_GROUPS]]
     rest = sum(n for _, n in ordered[_MAX_GROUPS:])
     if rest:
         out.append(FiredGroup("with other facts", rest))
-    return out
+    return shared, out
 
 
 def verdict_summaries(
@@ -287,7 +298,9 @@ def verdict_summaries(
         for rule in summary.rules:
             for run_id in rule.fired:
                 groups = tally.groups[(pack_id, rule.id, run_id)]
-                rule.fired_on[run_id] = _fired_on(fields.get(rule.id, ()), groups)
+                shared, split = _fired_on(fields.get(rule.id, ()), groups)
+                rule.fired_all[run_id] = shared
+                rule.fired_on[run_id] = split
         for run_id, total in records.items():
             counts = summary.counts.setdefault(run_id, dict.fromkeys(VERDICT_ORDER, 0))
             summary.outside[run_id] = total - sum(counts.values())
