@@ -48,12 +48,7 @@ def print_trail(index: int, chain: dict[str, Any]) -> None:
         f"[dim]run {escape(chain['run_id'])} ({chain['mode']})[/dim]"
     )
     _match(chain.get("match"))
-    say(
-        f"    image: {chain['decision']}, fetched {chain['fetched_at']}, "
-        f"HTTP {chain['http_status']}, {chain['content_type']}, {chain['byte_size']} bytes, "
-        f"{chain['width']}x{chain['height']}, sha256 {short(chain['sha256'])}, "
-        f"server {chain['server_ip']}, faces {chain['face_count']}"
-    )
+    say("    image: " + ", ".join(_image_facts(chain)))
     for name, values in (chain.get("response_headers") or {}).items():
         for value in values:
             say(f"      header {name}: {value}")
@@ -72,6 +67,29 @@ def print_trail(index: int, chain: dict[str, Any]) -> None:
     site = ", ".join(f"{c['code']} {c['confidence']}" for c in chain["site_jurisdiction"])
     say(f"    jurisdiction: site {site or '-'}; subject {subj or '-'}")
     say(f"    WARC: {chain['warc']['file']} @ {chain['warc']['offset']}")
+
+
+def _image_facts(chain: dict[str, Any]) -> list[str]:
+    """The record's fetch and bytes, each fact only when it was recorded (a skipped image
+    has no status, type, size or hash: "unknown" is said once, for the faces)."""
+    parts = [str(chain["decision"])]
+    if chain.get("fetched_at"):
+        parts.append(f"fetched {chain['fetched_at']}")
+    if chain.get("http_status") is not None:
+        parts.append(f"HTTP {chain['http_status']}")
+    if chain.get("content_type"):
+        parts.append(str(chain["content_type"]))
+    if chain.get("byte_size") is not None:
+        parts.append(f"{chain['byte_size']} bytes")
+    if chain.get("width") and chain.get("height"):
+        parts.append(f"{chain['width']}x{chain['height']}")
+    if chain.get("sha256"):
+        parts.append(f"sha256 {short(chain['sha256'])}")
+    if chain.get("server_ip"):
+        parts.append(f"server {chain['server_ip']}")
+    faces = chain.get("face_count")
+    parts.append("faces unknown (not examined)" if faces is None else f"faces {faces}")
+    return parts
 
 
 def _match(match: dict[str, Any] | None) -> None:
