@@ -42,7 +42,7 @@ from provenance.terms import find_terms_links, read_terms, terms_signals
 from provenance.vocab import SnapshotKind
 
 if TYPE_CHECKING:
-    from crawler.gate import Fetched
+    from crawler.policyfetch import Fetched
 
 
 ROOT_PANEL = ("provtrack", "*")
@@ -77,6 +77,8 @@ def _snapshot(
             **parsed,
             "fetch_error": fetched.error,
             "headers": fetched.headers,
+            # every response on the way to the document (RFC 9309 §2.3.1.2 redirects)
+            "redirects": [hop.to_dict() for hop in fetched.chain],
             **({"read_from": fetched.read_from} if fetched.read_from else {}),
             # the certificate the host showed over HTTPS, as fetched (subject, issuer,
             # SHA-256 fingerprint, validity): which server said this, provably
@@ -185,7 +187,12 @@ async def fetch_host_documents(
     robots_url = f"{origin}/robots.txt"
     fetched, attempts = await _fetch_robots(robots_url, fetch)
     robots = RobotsSnapshot.from_fetch(
-        robots_url, fetched.status, fetched.body, fetched.error, fetched.fetched_at
+        robots_url,
+        fetched.status,
+        fetched.body,
+        fetched.error,
+        fetched.fetched_at,
+        truncated=fetched.truncated,
     )
     parsed = robots.to_dict()
     if attempts:

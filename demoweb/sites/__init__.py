@@ -18,7 +18,9 @@ from demoweb.sites import (
     portraitcircle,
     prairiepros,
     realweb,
+    robotscases,
     vidtube,
+    xmpforms,
 )
 
 SITES: tuple[Callable[[], Host], ...] = (
@@ -40,6 +42,8 @@ SITES: tuple[Callable[[], Host], ...] = (
     realweb.cdn,
     realweb.soft_404,
     realweb.gated,
+    *robotscases.SITES,
+    xmpforms.host,
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from demoweb.manifest import SCHEMA, build_manifest
+from demoweb.sites import robotscases, xmpforms
 from provenance.signals.model import SignalKind
 
 SOURCE_TYPES = {
@@ -58,6 +59,8 @@ HOSTS = {
     "gated-robots.net",
 }
 SMALL = {"flaky-robots.net", "slow-robots.net", "softpage-robots.net", "gated-robots.net"}
+ROBOTS_CASES = robotscases.CASE_HOSTS
+XMP_FORMS = frozenset({xmpforms.NAME})
 
 
 def _all_signals(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -72,7 +75,7 @@ def _all_signals(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 def test_top_level_shape(manifest: dict[str, Any]) -> None:
     assert manifest["schema"] == SCHEMA
     assert manifest["user_agent"] == "provtrack"
-    assert {h["host"] for h in manifest["hosts"]} == HOSTS
+    assert {h["host"] for h in manifest["hosts"]} == HOSTS | ROBOTS_CASES | XMP_FORMS
     # the seed is the name a user types: the apex over http, even for an HTTPS www site;
     # a host that serves only files (the image CDN) is no seed
     seeds = [h["seed"] for h in manifest["hosts"] if h["seed"]]
@@ -81,7 +84,10 @@ def test_top_level_shape(manifest: dict[str, Any]) -> None:
         names = [host["host"], *(a["host"] for a in host["aliases"])]
         assert host["seed"] is None or host["seed"] in {f"http://{n}/" for n in names}
     assert {h["host"] for h in manifest["hosts"] if not h["seed"]} == {"media.lumencdn.net"}
-    assert 95 <= len(manifest["images"]) <= 160
+    content = [i for i in manifest["images"] if i["host"] not in ROBOTS_CASES | XMP_FORMS]
+    assert 95 <= len(content) <= 160
+    cases = len(manifest["images"]) - len(content)
+    assert cases == 2 * len(ROBOTS_CASES) - 1 + len(xmpforms.IMAGES)
     per_host: dict[str, int] = {}
     for image in manifest["images"]:
         per_host[image["host"]] = per_host.get(image["host"], 0) + 1
@@ -94,6 +100,7 @@ def test_host_entries(manifest: dict[str, Any]) -> None:
         assert host["source_type"] in SOURCE_TYPES
         assert host["robots"]["outcome"] in {"parsed", "unavailable", "unreachable"}
         assert host["robots"]["status"] in {200, 404, 503, "timeout"}
+        assert len(host["robots"]["redirects"]) <= 6
         assert set(host["robots"]["agents"].values()) <= {"allow", "disallow"}
         assert {"provtrack", "*", "GPTBot", "CCBot", "Googlebot"} <= host["robots"]["agents"].keys()
         juris = host["site_jurisdiction"]
