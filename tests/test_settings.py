@@ -6,6 +6,7 @@ provenance crawl are refused with one line naming them; the rest is set at a pri
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,12 @@ def test_a_config_survives_the_trip_through_plain_settings(tmp_path: Path) -> No
     again = CrawlConfig.from_settings(settings)
     assert again.to_settings() == config.to_settings()
     assert again.audit == plan
+    # every field is a plain setting (a new field needs its PROVTRACK_* name), except Scrapy's
+    # own (concurrency) and what only the CLI's process uses
+    not_settings = {"concurrency", "log_file", "extra_settings", "db_url", "out_dir", "audit"}
+    covered = {f.name for f in fields(CrawlConfig)} - not_settings
+    assert all(getattr(again, name) == getattr(config, name) for name in covered)
+    assert len(config.to_settings()) == len(covered) + 3  # PROVTRACK_STORE, _OUT, _AUDIT
 
 
 def test_reproduce_without_allowed_hosts_refuses_to_start() -> None:
