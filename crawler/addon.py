@@ -52,6 +52,8 @@ DOWNLOADER_MIDDLEWARES = {
     # a project's own requests (and its media pipelines'): marked for the gate, then recorded
     "crawler.traffic.TrafficMiddleware": 90,
     "crawler.gate.OptOutGateMiddleware": 100,
+    # policy documents: download cut and bounded gzip, before Scrapy's decompression (590)
+    "crawler.policyfetch.PolicyBodyMiddleware": 595,
     # just outside Scrapy's redirect middleware (600): a redirect loop is recorded too
     "crawler.traffic.RedirectLimitMiddleware": 601,
     # archive audits only: the archive answers what the gate lets through
