@@ -84,10 +84,7 @@ class VerifyingContextFactory:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        config = crawler.settings.get("PROVTRACK_CONFIG")
-        if not isinstance(config, CrawlConfig):
-            raise RuntimeError("PROVTRACK_CONFIG must hold a crawler.config.CrawlConfig")
-        return cls(config)
+        return cls(CrawlConfig.from_settings(crawler.settings))
 
     def trust_for(self, host: str) -> _PlatformPlus | _Only:
         """The roots a host's certificate must chain to."""
