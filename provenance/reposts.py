@@ -38,7 +38,16 @@ from provenance.lookup import HashIndex
 from provenance.lookup.geometry import confirm
 from provenance.lookup.geometry import decode as decode_image
 from provenance.lookup.index import Method
-from provenance.lookup.keypoints import QUERY_FEATURES, KeypointIndex, Keypoints, describe
+from provenance.lookup.keypoints import (
+    QUERY_FEATURES,
+    RELAXED_INLIERS,
+    RELAXED_LIMIT,
+    RELAXED_VOTES,
+    Candidate,
+    KeypointIndex,
+    Keypoints,
+    describe,
+)
 from provenance.lookup.regions import photo_regions
 from provenance.matching import (
     QUERY_CROPS,
@@ -193,6 +202,7 @@ def _keypoint_matches(
     cost of a lookup for nothing).
     """
     found: dict[int, Comparison] = {}
+    looked: list[tuple[QueryPart, str, PILImage.Image, Keypoints]] = []
     for part in parts:
         if part.image is None or (part.name != "whole" and (known or found)):
             continue
@@ -201,22 +211,34 @@ def _keypoint_matches(
                 break  # the photograph is found; its mirrored copies are only looked for
                 # when nothing else matched (describing the mirror costs another third)
             shown = part.image if orientation == "original" else _mirrored(part.image)
-            _confirm_candidates(part, orientation, shown, keypoints, hashsets, pixels, known, found)
+            described = describe(shown, QUERY_FEATURES)
+            looked.append((part, orientation, shown, described))
+            cands = keypoints.candidates(described)
+            _confirm(cands, part, orientation, shown, hashsets, pixels, known, found)
+    if not known and not found:  # nothing at all: a second look with more candidates
+        for part, orientation, shown, described in looked:
+            cands = keypoints.candidates(
+                described,
+                min_votes=RELAXED_VOTES,
+                min_inliers=RELAXED_INLIERS,
+                limit=RELAXED_LIMIT,
+            )
+            _confirm(cands, part, orientation, shown, hashsets, pixels, known, found)
     return list(found.values())
 
 
-def _confirm_candidates(
+def _confirm(
+    candidates: list[Candidate],
     part: QueryPart,
     orientation: str,
     shown: PILImage.Image,
-    keypoints: KeypointIndex,
     hashsets: HashSource,
     pixels: PixelSource,
     known: set[int],
     found: dict[int, Comparison],
 ) -> None:
     """Check the keypoint candidates of one part in one orientation; add the confirmed."""
-    for cand in keypoints.candidates(describe(shown, QUERY_FEATURES)):
+    for cand in candidates:
         key = cand.image_id
         if key in known or key in found:
             continue

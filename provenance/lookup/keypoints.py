@@ -65,6 +65,10 @@ MIN_INLIERS = 5
 RANSAC_FRACTION = 0.02
 """RANSAC reprojection error, as a fraction of the stored frame's longer side."""
 MAX_CANDIDATES = 6
+RELAXED_VOTES, RELAXED_INLIERS, RELAXED_LIMIT = 3, 4, 12
+"""The second look, when nothing matched a query at all: fewer votes suffice (a texture among
+textures, a face among faces loses votes to look-alike corners of other images). Only more
+candidates, never a looser check: each still needs the placement rule."""
 
 FORMAT = "provtrack-keypoints"
 FORMAT_VERSION = 1
@@ -277,7 +281,13 @@ class KeypointIndex:
         return pair // len(self), pair % len(self)
 
     def candidates(
-        self, query: Keypoints, *, method: Method = "index", limit: int = MAX_CANDIDATES
+        self,
+        query: Keypoints,
+        *,
+        method: Method = "index",
+        limit: int = MAX_CANDIDATES,
+        min_votes: int = MIN_VOTES,
+        min_inliers: int = MIN_INLIERS,
     ) -> list[Candidate]:
         """Stored images the query's keypoints place consistently, most inliers first.
 
@@ -295,10 +305,10 @@ class KeypointIndex:
         for o, q, r in zip(
             np.split(owners, bounds), np.split(q_of, bounds), np.split(rows, bounds), strict=True
         ):
-            if np.unique(q).size < MIN_VOTES:
+            if np.unique(q).size < min_votes:
                 continue
             found = _fit(query.xy[q], self.xy[r])
-            if found is not None and found[0] >= MIN_INLIERS:
+            if found is not None and found[0] >= min_inliers:
                 inliers, scale, rotation = found
                 out.append(Candidate(int(o[0]), int(np.unique(q).size), inliers, scale, rotation))
         out.sort(key=lambda c: (-c.inliers, -c.votes, c.image_id))
