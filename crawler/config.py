@@ -67,6 +67,8 @@ class CrawlConfig:
     # full-match regular expressions of the demo web's host names (reproduce may touch them)
     demo_hosts: tuple[str, ...] = ()
     audit: AuditPlan | None = None  # mode audit: the datasets to read instead of seeds
+    # the User-Agent header; None: provtrack, its version and its URL (crawler.settings)
+    user_agent: str | None = None
 
     def __post_init__(self) -> None:
         if not self.run_id:
@@ -88,6 +90,10 @@ class CrawlConfig:
         """Refuse configurations that are wrong or that cross the ethics line."""
         if self.mode not in MODES:
             raise ConfigError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
+        if self.user_agent is not None:
+            from crawler.politeness import check_user_agent
+
+            self.user_agent = check_user_agent(self.user_agent)
         if (self.mode == CrawlMode.AUDIT) != (self.audit is not None):
             raise ConfigError("mode audit reads an AuditPlan, and only mode audit does")
         if self.mode == CrawlMode.AUDIT:

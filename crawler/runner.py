@@ -98,6 +98,12 @@ def _make_crawler(
                         "proxy": config.proxy,
                         "render": config.render,
                         "frontier": config.frontier,
+                        # politeness as set: per-host concurrency, AutoThrottle (Crawl-delays
+                        # honoured per host are in the stats and each robots snapshot)
+                        "concurrent_per_host": crawler.settings.getint(
+                            "CONCURRENT_REQUESTS_PER_DOMAIN"
+                        ),
+                        "autothrottle": crawler.settings.getbool("AUTOTHROTTLE_ENABLED"),
                         **(
                             {
                                 "audit": config.audit.describe(),

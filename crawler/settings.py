@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.config import USER_AGENT_TOKEN, CrawlConfig
+from crawler.politeness import politeness_settings
 from crawler.render import playwright_settings
 from provenance import __version__
 
@@ -19,7 +20,7 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "ADDONS": {"crawler.addon.ProvtrackAddon": 0},
         "PROVTRACK_CONFIG": config,
-        "USER_AGENT": USER_AGENT,
+        "USER_AGENT": config.user_agent or USER_AGENT,
         "CONCURRENT_REQUESTS": config.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrency,
         # items are processed per response; most responses yield one record, and Scrapy starts
@@ -56,5 +57,7 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
                 "SCHEDULER_DUPEFILTER_KEY": f"provtrack:{config.run_id}:dupefilter",
             }
         )
+    # per-host concurrency and AutoThrottle off the demo web; Crawl-delay everywhere
+    settings.update(politeness_settings(config))
     settings.update(config.extra_settings)
     return settings

@@ -23,9 +23,10 @@ from crawler.capture import header_map, header_pairs
 from crawler.config import host_of
 from crawler.context import CrawlContext, get_context
 from crawler.distributed import HEARTBEAT_SECONDS
-from crawler.extract import PageExtract, extract_page
+from crawler.extract import PageExtract
 from crawler.gate import GateSkipped
-from crawler.policyread import read_headers, read_page
+from crawler.pageread import THREAD_BYTES, read_page_facts
+from crawler.policyread import read_headers
 from crawler.render import render_meta
 from crawler.safety import RefusedAddress, RefusedHost
 from provenance.jurisdiction import infer_site, site_evidence
@@ -224,7 +225,7 @@ class ProvenanceSpider(scrapy.Spider):
 
     # -- pages --------------------------------------------------------------------------
 
-    def parse_page(self, response: Response) -> Iterator[Item | Request]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Item | Request]:
         meta = response.meta
         depth: int = meta["provtrack_depth"]
         chain: list[str] = meta["provtrack_chain"]
@@ -234,7 +235,12 @@ class ProvenanceSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             yield self._page_record(response, Decision.FAILED, error="not an HTML page")
             return
-        page = extract_page(response.url, response.text)
+        # a large page (50,000 links) is read in a thread: the reactor keeps downloading
+        page, signals, threaded = await read_page_facts(
+            response, self.crawler.settings.getint("PROVTRACK_PAGE_THREAD_BYTES", THREAD_BYTES)
+        )
+        if threaded:
+            self.crawler.stats.inc_value("provtrack/pages/read_in_thread")
         if self._needs_render(response, page) and response.url not in self.rendered_pages:
             self.crawler.stats.inc_value("provtrack/pages/render_detected")
             request = self._page_request(
@@ -243,7 +249,6 @@ class ProvenanceSpider(scrapy.Spider):
             if request is not None:
                 yield request
                 return
-        signals = read_page(response)
         record = self._page_record(response, Decision.FETCHED, page=page)
         record.signals = signals.signals
         record.lang = signals.lang or page.lang

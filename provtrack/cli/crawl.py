@@ -140,6 +140,13 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="Processes for image analysis (0 = inline).")
         ] = None,
         concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 16,
+        user_agent: Annotated[
+            str | None,
+            typer.Option(
+                help="User-Agent header: keep the 'provtrack' token and give a contact URL or "
+                "e-mail (default: provtrack/VERSION and provtrack's URL)."
+            ),
+        ] = None,
     ) -> None:
         """Crawl from SEED URLs and record every image with its provenance and signals."""
         from crawler.config import CrawlConfig
@@ -164,6 +171,7 @@ def register(app: typer.Typer) -> None:
             media_workers=media_workers,
             concurrency=concurrency,
             demo_hosts=HOST_PATTERNS,
+            user_agent=user_agent,
         )
         if resume:
             from provtrack.cli._resume import resolve_resume_run
