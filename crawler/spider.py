@@ -26,10 +26,9 @@ from crawler.distributed import HEARTBEAT_SECONDS
 from crawler.extract import PageExtract
 from crawler.gate import GateSkipped
 from crawler.pageread import THREAD_BYTES, read_page_facts
-from crawler.policyread import read_headers
 from crawler.render import render_meta
 from crawler.safety import RefusedAddress, RefusedHost
-from provenance.jurisdiction import infer_site, site_evidence
+from provenance.jurisdiction import infer_site
 from provenance.records import (
     ImageRecord,
     OccurrenceRecord,
@@ -236,10 +235,14 @@ class ProvenanceSpider(scrapy.Spider):
             yield self._page_record(response, Decision.FAILED, error="not an HTML page")
             return
         # a large page (50,000 links) is read in a thread: the reactor keeps downloading
-        page, signals, threaded = await read_page_facts(
-            response, self.crawler.settings.getint("PROVTRACK_PAGE_THREAD_BYTES", THREAD_BYTES)
+        facts = await read_page_facts(
+            response,
+            self.ctx.config.scope_hosts,
+            str(response.ip_address) if response.ip_address else None,
+            self.crawler.settings.getint("PROVTRACK_PAGE_THREAD_BYTES", THREAD_BYTES),
         )
-        if threaded:
+        page, signals = facts.page, facts.signals
+        if facts.threaded:
             self.crawler.stats.inc_value("provtrack/pages/read_in_thread")
         if self._needs_render(response, page) and response.url not in self.rendered_pages:
             self.crawler.stats.inc_value("provtrack/pages/render_detected")
@@ -265,9 +268,7 @@ class ProvenanceSpider(scrapy.Spider):
                 for s in own_signals(response.url, list(meta.get("provtrack_considered", [])))
             ],
         }
-        evidence = site_evidence(
-            response.url, response.body, read_headers(response), None, record.server_ip
-        )
+        evidence = facts.evidence
         record.site_jurisdiction = [c.to_dict() for c in infer_site(evidence)]
         if self.ctx.hosts is not None and (policy := self.ctx.hosts.ready(record.host)):
             policy.add_site_evidence(evidence)
@@ -311,10 +312,7 @@ class ProvenanceSpider(scrapy.Spider):
 
         if depth >= self.ctx.config.max_depth:
             return
-        scope = self.ctx.config.scope_hosts
-        for link in page.links:
-            if host_of(link.url) not in scope:
-                continue
+        for link in facts.links:  # in scope only
             request = self._page_request(
                 link.url, depth=depth + 1, chain=[*chain, link.url], seed=seed
             )
