@@ -316,7 +316,6 @@ class StorePipeline:
             self.ctx.sink.add(item)
             for entry in item.entries:
                 self.ctx.sink.add(entry)
-            self.ctx.count(f"images/{item.decision}")
         elif isinstance(item, DatasetEntryRecord):
             self.ctx.sink.add(item)  # an audited row that could not be fetched (its problem)
         elif isinstance(item, PageRecord | OccurrenceRecord):
@@ -329,8 +328,7 @@ class StorePipeline:
             if isinstance(item, PageRecord) and self._removed(item.url):
                 item.title = None  # a purge removed this page: what it says is not kept
             self.ctx.sink.add(item)
-            if isinstance(item, PageRecord):
-                self.ctx.count(f"pages/{item.decision}")
+        self.ctx.tally(item)  # the run's summary and progress (crawler/lifecycle.py)
         return item
 
     def close_spider(self, spider: Spider | None = None) -> None:
