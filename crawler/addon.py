@@ -68,7 +68,12 @@ ITEM_PIPELINES = {
     "crawler.pipelines.JurisdictionPipeline": 200,
     "crawler.pipelines.StorePipeline": 900,
 }
-EXTENSIONS = {"crawler.lifecycle.RunLifecycle": 0}
+EXTENSIONS = {
+    # the opt-out registry, read from the store once (the gate, the pipelines and the capture
+    # ask it), and the run's lifecycle
+    "crawler.optouts.OptOutRegistry": 0,
+    "crawler.lifecycle.RunLifecycle": 0,
+}
 
 _PROJECT = SETTINGS_PRIORITIES["project"]
 

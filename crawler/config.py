@@ -161,8 +161,6 @@ class CrawlConfig:
         if self.mode not in MODES:
             raise ConfigError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
         if self.user_agent is not None:
-            from crawler.politeness import check_user_agent
-
             self.user_agent = check_user_agent(self.user_agent)
         if (self.mode == CrawlMode.AUDIT) != (self.audit is not None):
             raise ConfigError("mode audit reads an AuditPlan, and only mode audit does")
@@ -247,3 +245,22 @@ def plan_from_plain(data: Any) -> AuditPlan:
         keep_bytes=bool(data.get("keep_bytes")),
         chunk_rows=int(data.get("chunk_rows", 1000)),
     )
+
+
+_CONTACT = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
+_TOKEN = re.compile(rf"(?:^|[\s(;]){USER_AGENT_TOKEN}(?:/|\b)", re.IGNORECASE)
+
+
+def check_user_agent(user_agent: str) -> str:
+    """A user-agent string a site owner can act on, or :class:`ConfigError` saying why not."""
+    text = user_agent.strip()
+    if not _TOKEN.search(text):
+        raise ConfigError(
+            f"--user-agent must keep the {USER_AGENT_TOKEN!r} product token (robots.txt rules "
+            f"are read for it), e.g. '{USER_AGENT_TOKEN}/1.0 (+https://example.org/crawler)'"
+        )
+    if not _CONTACT.search(text):
+        raise ConfigError(
+            "--user-agent must carry a contact: an http(s):// URL or an e-mail address"
+        )
+    return text

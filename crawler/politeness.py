@@ -15,14 +15,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.config import USER_AGENT_TOKEN, CrawlConfig
-from provenance.errors import ConfigError
+from crawler.config import CrawlConfig
 
 if TYPE_CHECKING:
     from scrapy.core.downloader import Slot
@@ -34,23 +32,6 @@ PER_HOST = 2
 MAX_CRAWL_DELAY = 120.0
 """Longest Crawl-delay honoured as written; a larger one is honoured at this value, and said."""
 _DELAYS = "_provtrack_crawl_delays"
-_CONTACT = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
-_TOKEN = re.compile(rf"(?:^|[\s(;]){USER_AGENT_TOKEN}(?:/|\b)", re.IGNORECASE)
-
-
-def check_user_agent(user_agent: str) -> str:
-    """A user-agent string a site owner can act on, or :class:`ConfigError` saying why not."""
-    text = user_agent.strip()
-    if not _TOKEN.search(text):
-        raise ConfigError(
-            f"--user-agent must keep the {USER_AGENT_TOKEN!r} product token (robots.txt rules "
-            f"are read for it), e.g. '{USER_AGENT_TOKEN}/1.0 (+https://example.org/crawler)'"
-        )
-    if not _CONTACT.search(text):
-        raise ConfigError(
-            "--user-agent must carry a contact: an http(s):// URL or an e-mail address"
-        )
-    return text
 
 
 def leaves_demo_web(config: CrawlConfig) -> bool:

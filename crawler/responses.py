@@ -17,10 +17,10 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.capture import header_map, header_pairs
 from crawler.config import host_of
 from crawler.extract import PageExtract, extract_page
 from crawler.gate import GateSkipped
+from crawler.headers import header_map, header_pairs
 from crawler.policyread import read_headers, read_page
 from crawler.safety import RefusedAddress, RefusedHost
 from provenance.jurisdiction import Evidence, infer_site, site_evidence
@@ -31,7 +31,7 @@ from provenance.signals.scope import own_signals
 from provenance.vocab import Decision, FailureReason, SkipStage, http_failure
 
 if TYPE_CHECKING:
-    from crawler.gate import HostRegistry
+    from crawler.context import HostPolicies
 
 
 def classify_failure(exc: BaseException) -> tuple[str, str]:
@@ -117,7 +117,7 @@ class ReadPage:
 
 def read_page_record(
     response: Response,
-    hosts: HostRegistry | None,
+    hosts: HostPolicies | None,
     page: PageExtract | None = None,
     signals: PageSignals | None = None,
     evidence: list[Evidence] | None = None,
