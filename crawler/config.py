@@ -73,6 +73,8 @@ class CrawlConfig:
     ca_certs: list[Path] = field(default_factory=list)
     demo_ca: Path | None = None
     audit: AuditPlan | None = None  # mode audit: the datasets to read instead of seeds
+    # the User-Agent header; None: provtrack, its version and its URL (crawler.settings)
+    user_agent: str | None = None
 
     def __post_init__(self) -> None:
         if not self.run_id:
@@ -128,6 +130,7 @@ class CrawlConfig:
             demo_ca=Path(settings["PROVTRACK_DEMO_CA"])
             if settings.get("PROVTRACK_DEMO_CA")
             else None,
+            user_agent=settings.get("PROVTRACK_USER_AGENT") or None,
             audit=plan_from_plain(plan) if plan else None,
         )
         return config
@@ -159,6 +162,7 @@ class CrawlConfig:
             "PROVTRACK_DEMO_HOSTS": list(self.demo_hosts),
             "PROVTRACK_CA_CERTS": [str(p) for p in self.ca_certs],
             "PROVTRACK_DEMO_CA": str(self.demo_ca) if self.demo_ca else None,
+            "PROVTRACK_USER_AGENT": self.user_agent,
             "PROVTRACK_AUDIT": plan_to_plain(self.audit) if self.audit else None,
         }
 
@@ -166,6 +170,8 @@ class CrawlConfig:
         """Refuse configurations that are wrong or that cross the ethics line."""
         if self.mode not in MODES:
             raise ConfigError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
+        if self.user_agent is not None:
+            self.user_agent = check_user_agent(self.user_agent)
         if (self.mode == CrawlMode.AUDIT) != (self.audit is not None):
             raise ConfigError("mode audit reads an AuditPlan, and only mode audit does")
         for path in [*self.ca_certs, *([self.demo_ca] if self.demo_ca else [])]:
@@ -252,3 +258,22 @@ def plan_from_plain(data: Any) -> AuditPlan:
         keep_bytes=bool(data.get("keep_bytes")),
         chunk_rows=int(data.get("chunk_rows", 1000)),
     )
+
+
+_CONTACT = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
+_TOKEN = re.compile(rf"(?:^|[\s(;]){USER_AGENT_TOKEN}(?:/|\b)", re.IGNORECASE)
+
+
+def check_user_agent(user_agent: str) -> str:
+    """A user-agent string a site owner can act on, or :class:`ConfigError` saying why not."""
+    text = user_agent.strip()
+    if not _TOKEN.search(text):
+        raise ConfigError(
+            f"--user-agent must keep the {USER_AGENT_TOKEN!r} product token (robots.txt rules "
+            f"are read for it), e.g. '{USER_AGENT_TOKEN}/1.0 (+https://example.org/crawler)'"
+        )
+    if not _CONTACT.search(text):
+        raise ConfigError(
+            "--user-agent must carry a contact: an http(s):// URL or an e-mail address"
+        )
+    return text
