@@ -119,6 +119,18 @@ def spki_pins(paths: list[Path]) -> list[str]:
     return pins
 
 
+def error_kind(err: BaseException) -> str:
+    """The name a failure is counted under: ``SSLError`` when a TLS handshake failed (Twisted
+    wraps it in ``DownloadFailedError``/``ResponseNeverReceived``), else the exception's own."""
+    reasons = getattr(err, "reasons", None) or []
+    texts = [str(err), *(str(getattr(r, "value", r)) for r in reasons)]
+    if isinstance(err, SSL.Error) or any(
+        "certificate verify failed" in t or "SSL routines" in t for t in texts
+    ):
+        return "SSLError"
+    return type(err).__name__
+
+
 def certificate_facts(certificate: Any) -> dict[str, Any] | None:
     """The facts of the peer certificate a response came with (``Response.certificate``)."""
     if certificate is None:

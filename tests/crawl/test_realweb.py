@@ -17,7 +17,7 @@ import pytest
 from crawler.config import CrawlConfig
 from crawler.tls import VerifyingContextFactory
 from demoweb.names import HOST_PATTERNS
-from tests.conftest import CrawlResult, DemoWebProcess, crawl_demo, have_chromium
+from tests.conftest import CrawlResult, DemoWebProcess, crawl_demo, have_chromium, run_cli
 from tests.crawl.conftest import DemoCrawl
 
 SOCIAL = "www.lumen-social.com"
@@ -155,13 +155,32 @@ def _snapshot(out: Path, host: str) -> tuple[str, str]:
     return row[0], row[1] or ""
 
 
+def _crawl_untrusted(out: Path, mode: str, web: DemoWebProcess, *extra: str) -> str:
+    """A crawl of the HTTPS site without the demo web's CA: it reaches nothing and says why."""
+    result = run_cli(
+        *("crawl", "https://www.lumen-social.com/", "--mode", mode, "--out", str(out)),
+        *("--proxy", web.url, *extra),
+        check=False,
+    )
+    assert result.returncode != 0
+    line = result.stderr.strip().splitlines()[-1]
+    assert "certificate verified" in line, line
+    assert "--ca-cert" in line, line
+    return line
+
+
 def test_without_the_demo_ca_https_fails_closed(tmp_path: Path, demoweb: DemoWebProcess) -> None:
-    """An unverifiable certificate is an unreachable robots.txt: a complete disallow."""
-    result = _crawl(tmp_path / "out", "compliant", demoweb, "--max-pages", "5")
-    outcome, error = _snapshot(result.out, SOCIAL)
+    """An unverifiable certificate is an unreachable robots.txt (a complete disallow), and a
+    crawl that met nothing else ends with one line naming the cause, non-zero."""
+    out = tmp_path / "out"
+    _crawl_untrusted(out, "compliant", demoweb, "--max-pages", "5")
+    outcome, error = _snapshot(out, SOCIAL)
     assert outcome == "unreachable"
-    assert "certificate verify failed" in error.lower() or "ssl" in error.lower(), error
-    assert result.records == []  # the home page was not fetched, so no image was seen
+    assert "certificate verify failed" in error.lower(), error
+    with sqlite3.connect(out / "provtrack.db") as conn:
+        assert conn.execute("SELECT count(*) FROM image").fetchone() == (0,)
+        pages = conn.execute("SELECT decision FROM page").fetchall()
+    assert pages == [("skipped",)]
 
 
 def test_ca_cert_trusts_an_intercepting_proxys_ca(tmp_path: Path, demoweb: DemoWebProcess) -> None:
@@ -185,8 +204,9 @@ def test_chromium_renders_https_pages_with_the_demo_ca_and_not_without(
         rendered = conn.execute("SELECT decision, rendered FROM page").fetchall()
     assert rendered == [("fetched", 1)]
     assert {r["image_url"] for r in trusted.records} >= {f"https://{CDN}/img/u/ana/960.jpg"}
-    refused = _crawl(tmp_path / "refused", "reproduce", demoweb, *options)
-    with sqlite3.connect(refused.out / "provtrack.db") as conn:
+    refused = tmp_path / "refused"
+    _crawl_untrusted(refused, "reproduce", demoweb, *options)
+    with sqlite3.connect(refused / "provtrack.db") as conn:
         pages = conn.execute("SELECT decision, error FROM page").fetchall()
     assert [p[0] for p in pages] == ["failed"], pages
     assert "CERT" in (pages[0][1] or "").upper(), pages
@@ -214,3 +234,23 @@ def test_soft_404_robots_is_a_file_without_rules(demo_crawl: DemoCrawl, mode: st
     truth = _hosts(demo_crawl.manifest)["softpage-robots.net"]["robots"]
     assert truth["content_type"].startswith("text/html")
     assert set(truth["agents"].values()) == {"allow"}
+
+
+@pytest.mark.parametrize("mode", ["compliant", "reproduce"])
+def test_the_apex_reads_the_www_robots_txt_through_its_redirects(
+    demo_crawl: DemoCrawl, mode: str
+) -> None:
+    """http://lumen-social.com/robots.txt -> https://lumen-social.com/robots.txt ->
+    https://www.lumen-social.com/robots.txt: the apex's snapshot holds the chain as the
+    manifest lists it, the file at its end, and that host's certificate."""
+    run = demo_crawl.runs[mode]
+    truth = _hosts(demo_crawl.manifest)[SOCIAL]
+    (alias,) = truth["aliases"]
+    robots = run.view.snapshots[(run.run_id, alias["host"])]["robots"]
+    assert robots.outcome == "parsed"
+    hops = [(h["url"], h["status"]) for h in robots.parsed["redirects"]]
+    assert hops == [(h["url"], h["status"]) for h in alias["robots"]]
+    assert robots.final_url == f"https://{SOCIAL}/robots.txt"
+    assert robots.body is not None
+    assert b"Disallow: /settings/" in robots.body
+    assert robots.parsed["tls"]["sha256"] == truth["tls"]["sha256"]
