@@ -85,6 +85,30 @@ def summary_table(summaries: list[CrawlSummary], title: str = "crawl summary") -
     return table
 
 
+def _run_and_report(config: CrawlConfig, out: Path, run_id: str | None, *, resume: bool) -> None:
+    """Run the crawl (with ``resume``: the run ``run_id``, or the last unfinished one, its
+    seeds and mode), print its summary (paths under ``out`` as given), and raise
+    ``CrawlError`` when it ended early or reached no page."""
+    if resume:
+        from provtrack.cli._resume import resolve_resume_run
+
+        run = resolve_resume_run(config.db, out, run_id)
+        config.run_id = run.id
+        config.seeds = config.seeds or list(run.seeds)
+        config.mode = run.mode
+    config.validate()
+    summaries = run_with_progress([config])
+    console.print(summary_table(summaries))
+    console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
+    summary = summaries[0]
+    if summary.finish_reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
+        raise CrawlError(
+            f"crawl {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
+        )
+    if not any(summary.counts.get(k) for k in ("pages_fetched", "pages_skipped", "pages_failed")):
+        raise CrawlError(f"crawl {summary.run_id} reached no page (is the proxy up?)")
+
+
 def register(app: typer.Typer) -> None:
     """Add the crawl command to the app."""
 
@@ -165,27 +189,4 @@ def register(app: typer.Typer) -> None:
             concurrency=concurrency,
             demo_hosts=HOST_PATTERNS,
         )
-        if resume:
-            from provtrack.cli._resume import resolve_resume_run
-
-            run = resolve_resume_run(config.db, out, run_id)
-            config.run_id = run.id
-            config.seeds = config.seeds or list(run.seeds)
-            config.mode = run.mode
-        config.validate()
-        summaries = run_with_progress([config])
-        console.print(summary_table(summaries))
-        console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
-        summary = summaries[0]
-        if summary.finish_reason not in (
-            "finished",
-            "closespider_pagecount",
-            "closespider_itemcount",
-        ):
-            raise CrawlError(
-                f"crawl {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
-            )
-        if not any(
-            summary.counts.get(k) for k in ("pages_fetched", "pages_skipped", "pages_failed")
-        ):
-            raise CrawlError(f"crawl {summary.run_id} reached no page (is the proxy up?)")
+        _run_and_report(config, out, run_id if resume else None, resume=resume)
