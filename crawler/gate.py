@@ -15,26 +15,32 @@ allow-all, where RFC 9309 says complete disallow.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
 
-from crawler.capture import header_map
 from crawler.config import USER_AGENT_TOKEN, host_of
 from crawler.context import CrawlContext, get_context
+from crawler.headers import header_map
+from crawler.optouts import registry_of
+from crawler.policyfetch import (
+    KEEP_BYTES,
+    Fetched,
+    follow_redirects,
+    policy_request_meta,
+    response_truncated,
+)
 from crawler.policyread import read_host_documents
+from crawler.politeness import honour_crawl_delay
 from provenance.hostpolicy import HostPolicy, policy_from_snapshots
-from provenance.optout import TombstoneSet
 from provenance.signals._fetch import NOT_CAPTURED_ERROR
 from provenance.signals.model import Signal
 from provenance.store.mapping import snapshot_record
-from provenance.vocab import SnapshotKind
+from provenance.vocab import CrawlMode, SnapshotKind
 
 if TYPE_CHECKING:
     from typing import Self
@@ -44,8 +50,6 @@ if TYPE_CHECKING:
 
 POLICY_PRIORITY = 1000
 SNAPSHOT_KINDS = frozenset(SnapshotKind)
-_TOMBSTONES = "_provtrack_tombstones"
-MAX_POLICY_BYTES = 512 * 1024  # RFC 9309 asks parsers to handle at least 500 KiB
 
 
 class GateSkipped(IgnoreRequest):
@@ -59,27 +63,6 @@ class GateSkipped(IgnoreRequest):
         self.considered = considered or list(reasons)
         kinds = ", ".join(sorted({f"{s.kind.value}:{s.value}" for s in reasons}))
         super().__init__(f"skipped {url}: {kinds}")
-
-
-@dataclass(slots=True)
-class Fetched:
-    """A policy document's fetch outcome: response facts, or the error that stopped it."""
-
-    url: str
-    fetched_at: datetime
-    status: int | None = None
-    body: bytes | None = None
-    headers: dict[str, list[str]] = field(default_factory=dict)
-    final_url: str | None = None
-    server_ip: str | None = None
-    error: str | None = None
-    truncated: bool = False
-    warc: Any = None
-    read_from: str | None = None  # an audited archive's capture, or "live" (today's web)
-
-    @property
-    def sha256(self) -> str | None:
-        return hashlib.sha256(self.body).hexdigest() if self.body is not None else None
 
 
 class HostRegistry:
@@ -106,6 +89,10 @@ class HostRegistry:
         self._pending[host] = future
         try:
             policy = await self._load(url, host)
+            if self.ctx.config.mode == CrawlMode.COMPLIANT:
+                honour_crawl_delay(
+                    self.crawler, host, policy.context.robots.crawl_delay(USER_AGENT_TOKEN)
+                )
         except BaseException as err:
             future.set_exception(err)
             del self._pending[host]
@@ -116,20 +103,21 @@ class HostRegistry:
         return policy
 
     async def fetch(self, url: str, *, timeout: float | None = None) -> Fetched:
-        """Download one policy document through the downloader (WARC-captured, not gated)."""
+        """Download one policy document, following its redirects (RFC 9309 §2.3.1.2)."""
+        fetched = await follow_redirects(url, lambda hop: self._fetch_one(hop, timeout))
+        if fetched.redirected:
+            self.crawler.stats.inc_value("provtrack/policy/redirected")
+        return fetched
+
+    async def _fetch_one(self, url: str, timeout: float | None) -> Fetched:
+        """One hop through the downloader (address guard, WARC capture; not gated)."""
         started = datetime.now(UTC)
         request = Request(
             url,
             callback=NO_CALLBACK,
             dont_filter=True,
             priority=POLICY_PRIORITY,
-            meta={
-                "provtrack_role": "policy",
-                "handle_httpstatus_all": True,
-                "dont_retry": True,
-                "download_timeout": timeout or self.ctx.config.policy_timeout,
-                "download_maxsize": MAX_POLICY_BYTES * 4,
-            },
+            meta=policy_request_meta(timeout or self.ctx.config.policy_timeout),
         )
         try:
             assert self.crawler.engine is not None
@@ -141,14 +129,14 @@ class HostRegistry:
             error = text if text.startswith(NOT_CAPTURED_ERROR) else f"{type(err).__name__}: {err}"
             return Fetched(url=url, fetched_at=started, error=error)
         body = response.body
-        truncated = len(body) > MAX_POLICY_BYTES
+        truncated = len(body) > KEEP_BYTES or response_truncated(response)
         return Fetched(
             url=url,
             # an archive's document is dated when it was captured, not when it was read
             fetched_at=response.meta.get("provtrack_fetched_at") or started,
             read_from=response.meta.get("provtrack_read_from"),
             status=response.status,
-            body=body[:MAX_POLICY_BYTES],
+            body=body[:KEEP_BYTES],
             headers=header_map(response.headers),
             final_url=response.url,
             server_ip=str(response.ip_address) if response.ip_address else None,
@@ -194,30 +182,13 @@ class HostRegistry:
                 coordinator.release_host(host)
             raise
         for snapshot in snapshots:
-            if snapshot.body is not None and removed_page(self.crawler, snapshot.url):
+            if snapshot.body is not None and registry_of(self.crawler).removed_page(snapshot.url):
                 snapshot.body = None  # a purge removed this page: its text is not kept again
             self.ctx.sink.add(snapshot)
         # other processes (and a resumed crawl) read the host's policy from the store
         self.ctx.sink.flush()
         self.crawler.stats.inc_value("provtrack/hosts")
         return policy
-
-
-def tombstones_for(crawler: Crawler) -> TombstoneSet:
-    """The opt-out registry of this crawl, read from the store once, at crawl start."""
-    registry: TombstoneSet | None = getattr(crawler, _TOMBSTONES, None)
-    if registry is None:
-        registry = TombstoneSet.load(get_context(crawler).store)
-        setattr(crawler, _TOMBSTONES, registry)
-        crawler.stats.set_value("provtrack/optout/registry_entries", len(registry))
-    return registry
-
-
-def removed_page(crawler: Crawler, url: str) -> Signal | None:
-    """The registry's signal when a purge removed this page: it is fetched for its links but
-    never archived, and nothing it says about anyone is recorded."""
-    registry = tombstones_for(crawler)
-    return registry.check_page(url) if registry.pages else None
 
 
 class OptOutGateMiddleware:
@@ -230,11 +201,10 @@ class OptOutGateMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.ctx = get_context(crawler)
-        if self.ctx.hosts is None:
-            self.ctx.hosts = HostRegistry(crawler, self.ctx)
-        self.hosts = self.ctx.hosts
+        self.hosts = HostRegistry(crawler, self.ctx)
+        self.ctx.hosts = self.hosts  # the spider and the pipelines ask it for ready policies
         self.mode = self.ctx.config.mode
-        self.registry = tombstones_for(crawler)
+        self.registry = registry_of(crawler).tombstones
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

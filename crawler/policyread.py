@@ -41,7 +41,7 @@ from provenance.terms import find_terms_links, read_terms, terms_signals
 from provenance.vocab import SnapshotKind
 
 if TYPE_CHECKING:
-    from crawler.gate import Fetched
+    from crawler.policyfetch import Fetched
 
 
 ROOT_PANEL = ("provtrack", "*")
@@ -76,6 +76,8 @@ def _snapshot(
             **parsed,
             "fetch_error": fetched.error,
             "headers": fetched.headers,
+            # every response on the way to the document (RFC 9309 §2.3.1.2 redirects)
+            "redirects": [hop.to_dict() for hop in fetched.chain],
             **({"read_from": fetched.read_from} if fetched.read_from else {}),
         },
         signals=signals or [],
@@ -148,13 +150,20 @@ async def fetch_host_documents(
     robots_url = f"{origin}/robots.txt"
     fetched = await fetch(robots_url)
     robots = RobotsSnapshot.from_fetch(
-        robots_url, fetched.status, fetched.body, fetched.error, fetched.fetched_at
+        robots_url,
+        fetched.status,
+        fetched.body,
+        fetched.error,
+        fetched.fetched_at,
+        truncated=fetched.truncated,
     )
     parsed = robots.to_dict()
     # the AI/scraper panel, plus every agent the file itself names (Googlebot, ...)
     names = [PROVTRACK_AGENT, "*", *ai_agent_panel(), *robots.agents_named]
     panel = robots.evaluate_panel(f"{origin}/", list(dict.fromkeys(names)))
     parsed["root_panel"] = {name: d.verdict.value for name, d in panel.items()}
+    # the group for provtrack's Crawl-delay (seconds), honoured per host in compliant mode
+    parsed["crawl_delay"] = robots.crawl_delay(PROVTRACK_AGENT)
     # provtrack's and '*''s answers share the group-level Content-Signal lines: keep each once
     root_signals = list(
         {

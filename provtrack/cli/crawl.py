@@ -85,30 +85,6 @@ def summary_table(summaries: list[CrawlSummary], title: str = "crawl summary") -
     return table
 
 
-def _run_and_report(config: CrawlConfig, out: Path, run_id: str | None, *, resume: bool) -> None:
-    """Run the crawl (with ``resume``: the run ``run_id``, or the last unfinished one, its
-    seeds and mode), print its summary (paths under ``out`` as given), and raise
-    ``CrawlError`` when it ended early or reached no page."""
-    if resume:
-        from provtrack.cli._resume import resolve_resume_run
-
-        run = resolve_resume_run(config.db, out, run_id)
-        config.run_id = run.id
-        config.seeds = config.seeds or list(run.seeds)
-        config.mode = run.mode
-    config.validate()
-    summaries = run_with_progress([config])
-    console.print(summary_table(summaries))
-    console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
-    summary = summaries[0]
-    if summary.finish_reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
-        raise CrawlError(
-            f"crawl {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
-        )
-    if not any(summary.counts.get(k) for k in ("pages_fetched", "pages_skipped", "pages_failed")):
-        raise CrawlError(f"crawl {summary.run_id} reached no page (is the proxy up?)")
-
-
 def register(app: typer.Typer) -> None:
     """Add the crawl command to the app."""
 
@@ -164,9 +140,17 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="Processes for image analysis (0 = inline).")
         ] = None,
         concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 16,
+        user_agent: Annotated[
+            str | None,
+            typer.Option(
+                help="User-Agent header: keep the 'provtrack' token and give a contact URL or "
+                "e-mail (default: provtrack/VERSION and provtrack's URL)."
+            ),
+        ] = None,
     ) -> None:
         """Crawl from SEED URLs and record every image with its provenance and signals."""
         from crawler.config import CrawlConfig
+        from crawler.reachability import unreachable_cause
         from demoweb.names import HOST_PATTERNS
 
         config = CrawlConfig(
@@ -188,5 +172,36 @@ def register(app: typer.Typer) -> None:
             media_workers=media_workers,
             concurrency=concurrency,
             demo_hosts=HOST_PATTERNS,
+            user_agent=user_agent,
         )
-        _run_and_report(config, out, run_id if resume else None, resume=resume)
+        if resume:
+            from provtrack.cli._resume import resolve_resume_run
+
+            run = resolve_resume_run(config.db, out, run_id)
+            config.run_id = run.id
+            config.seeds = config.seeds or list(run.seeds)
+            config.mode = run.mode
+        config.validate()
+        summaries = run_with_progress([config])
+        console.print(summary_table(summaries))
+        console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
+        summary = summaries[0]
+        # nothing answered at all: not "finished with every page disallowed", a crawl that
+        # could not reach anything (a forgotten --proxy, a proxy that is down)
+        cause = unreachable_cause(
+            summary.stats, config.seeds, proxy=config.proxy, is_demo_host=config.is_demo_host
+        )
+        if cause is not None:
+            raise CrawlError(f"crawl {summary.run_id} reached nothing: {cause}")
+        if summary.finish_reason not in (
+            "finished",
+            "closespider_pagecount",
+            "closespider_itemcount",
+        ):
+            raise CrawlError(
+                f"crawl {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
+            )
+        if not any(
+            summary.counts.get(k) for k in ("pages_fetched", "pages_skipped", "pages_failed")
+        ):
+            raise CrawlError(f"crawl {summary.run_id} reached no page (is the proxy up?)")
