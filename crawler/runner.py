@@ -22,9 +22,12 @@ from crawler.context import get_context
 from crawler.settings import build_settings
 from crawler.spider import ProvenanceSpider
 from provenance.records import DatasetEntryRecord, ImageRecord, PageRecord
+from provenance.store.lock import StoreLock, describe_lock, lock_store
 from provenance.store.models import CrawlRun
 from provenance.subjects import refine_subjects
 from provenance.vocab import CrawlMode, RunStatus
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, dict[str, int]], None]
 
@@ -41,6 +44,7 @@ class CrawlSummary:
     skipped_by: dict[str, int] = field(default_factory=dict)
     finish_reason: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def _make_crawler(
@@ -158,8 +162,42 @@ def run_crawls(
     # Scraped items are logged at DEBUG with their whole repr: keep the log file to INFO.
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.INFO)
-    process = CrawlerProcess(install_root_handler=False)
     summaries = [CrawlSummary(c.run_id, c.mode, datetime.now(UTC)) for c in configs]
+    # held before the first request and until every crawl has recorded its end (refused, exit
+    # 7, while a purge holds the store; a resume first checks no crawl of the store is alive)
+    locks = _hold_stores(configs, summaries)
+    try:
+        _run(configs, summaries, progress)
+    finally:
+        for lock in locks:
+            lock.release()
+    return summaries
+
+
+def _hold_stores(configs: list[CrawlConfig], summaries: list[CrawlSummary]) -> list[StoreLock]:
+    locks: list[StoreLock] = []
+    try:
+        for config, summary in zip(configs, summaries, strict=True):
+            command = ("crawl --resume" if config.resume else "crawl") + f" ({config.mode})"
+            lock = lock_store(
+                config.db, exclusive=config.resume, command=command, run_id=config.run_id
+            )
+            locks.append(lock)
+            lock.downgrade(command)
+            summary.notes.extend(describe_lock(lock))
+            for line in summary.notes:
+                log.warning("%s", line)
+    except BaseException:
+        for lock in locks:
+            lock.release()
+        raise
+    return locks
+
+
+def _run(
+    configs: list[CrawlConfig], summaries: list[CrawlSummary], progress: ProgressCallback | None
+) -> None:
+    process = CrawlerProcess(install_root_handler=False)
 
     def chain(index: int) -> Any:
         if index >= len(configs):
@@ -172,4 +210,3 @@ def run_crawls(
 
     chain(0)
     process.start()
-    return summaries

@@ -53,7 +53,7 @@ from provenance.store.verdicts import (
     parse_batch_subject,
 )
 from provenance.vocab import Decision
-from provenance.warc import read_response
+from provenance.warc import StoredResponse, read_response
 
 TABLES: tuple[type[SQLModel], ...] = (
     CrawlRun,
@@ -254,8 +254,110 @@ def check_verdict_batches(store: Store, batches: dict[str, str], report: VerifyR
                 )
 
 
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _purge_outputs(store: Store) -> dict[str, set[str]]:
+    """Per processed opt-out request id, the WARC files its purge wrote."""
+    out: dict[str, set[str]] = {}
+    with store.session() as s:
+        for request in s.exec(select(OptOutRequest)).all():
+            if request.processed_at is not None:
+                files = (request.receipt or {}).get("warc_files", {})
+                out[str(request.id)] = {str(n) for n in files.values()}
+    return out
+
+
+def _replaced_files(purges: dict[str, set[str]], store: Store) -> dict[str, str]:
+    """WARC files a purge replaced (they must be gone), each with the request that did."""
+    replaced: dict[str, str] = {}
+    with store.session() as s:
+        for request in s.exec(select(OptOutRequest)).all():
+            for old in (request.receipt or {}).get("warc_files", {}):
+                replaced[str(old)] = str(request.id)
+    return replaced
+
+
+def _check_content(
+    row: Image | Page | HostSnapshot,
+    stored: StoredResponse,
+    where: str,
+    purge_files: set[str],
+    purges: dict[str, set[str]],
+) -> str | None:
+    """What is wrong with the record a row points at, compared with the row, or None.
+
+    A response must hold the bytes whose sha256 the row keeps (an image's payload, a page's
+    body, a policy document as read); a metadata record must be one provtrack writes there:
+    a purge's (by a request the store holds, in a file that purge wrote), a skipped image's
+    (naming the image's digest and status) or a removed page's.
+    """
+    name = subject_of(row)
+    if stored.rec_type == "response":
+        url = getattr(row, "url", None)
+        if isinstance(row, HostSnapshot):
+            if stored.url not in {row.url, row.final_url}:
+                return f"{name}: WARC record at {where} is for {stored.url}, not {row.url}"
+            if row.sha256 and not stored.truncated:
+                body = stored.body[: row.byte_size] if row.truncated else stored.body
+                if _sha(body) != row.sha256:
+                    return (
+                        f"{name}: WARC record at {where} ({row.kind} of {row.host}) does not "
+                        "match the snapshot's sha256: the archived document was rewritten"
+                    )
+            return None
+        if url and stored.url != url:
+            return f"{name}: WARC record at {where} is for {stored.url}, not {url}"
+        # a record written without its payload (an audit's, WARC-Truncated) has no bytes to
+        # compare; its digests were checked
+        if stored.truncated:
+            return None
+        if isinstance(row, Image):
+            if (
+                row.decision == Decision.COLLECTED
+                and row.sha256
+                and _sha(stored.body) != row.sha256
+            ):
+                return f"{name}: WARC payload at {where} does not match the image's sha256"
+            return None
+        if row.sha256 and _sha(stored.body) != row.sha256:
+            return (
+                f"{name}: WARC record at {where} does not match the page's sha256: "
+                "the archived page was rewritten"
+            )
+        return None
+    if stored.rec_type != "metadata":
+        return f"{name}: WARC record at {where} is a {stored.rec_type} record, not a response"
+    fields = stored.fields()
+    request = fields.get("opt-out-request")
+    if "provtrack-purge" in fields:
+        if request not in purges:
+            return (
+                f"{name}: WARC record at {where} says opt-out request {request} removed it, "
+                "and the store holds no such processed request"
+            )
+        if where.split("@", 1)[0] not in purge_files:
+            return (
+                f"{name}: WARC record at {where} says a purge removed it, in a file no purge wrote"
+            )
+        return None
+    decision = fields.get("provtrack-decision", "")
+    if isinstance(row, Image) and decision.startswith("skipped after download"):
+        digest = fields.get("payload-sha256")
+        if row.sha256 and digest and digest != row.sha256:
+            return f"{name}: WARC metadata at {where} names another payload sha256 than the row"
+        if fields.get("http-status") != str(row.http_status):
+            return f"{name}: WARC metadata at {where} names another HTTP status than the row"
+        return None
+    if isinstance(row, Page | HostSnapshot) and decision.startswith("page fetched, not archived"):
+        return None  # a later crawl fetched a page (or a host's document) a purge removed
+    return f"{name}: WARC record at {where} is a metadata record provtrack does not write there"
+
+
 def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) -> None:
-    """Read back every WARC pointer, checking digests and image payload hashes.
+    """Read back every WARC pointer, checking digests and that each record holds what its row
+    says; then name WARC files of the folders that no row points at.
 
     A distributed crawl writes one WARC folder per process: a pointer's file is looked up
     in each folder given.
@@ -267,38 +369,39 @@ def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) ->
         pointed.extend(
             s.exec(select(HostSnapshot).where(col(HostSnapshot.warc_file).is_not(None))).all()
         )
+    purges = _purge_outputs(store)
+    purge_files = set().union(*purges.values()) if purges else set()
     # file order, so that the first problem named is the first altered record in the archive
     pointed.sort(key=lambda r: (r.warc_file or "", r.warc_offset or 0))
-    if pointed:
-        for row in pointed:
-            file, offset = row.warc_file, row.warc_offset
-            assert file is not None
-            assert offset is not None
-            report.warc_records += 1
-            folder = next((d for d in warc_dirs if (d / file).exists()), warc_dirs[0])
-            try:
-                stored = read_response(folder, file, offset)
-            except IntegrityError as err:
-                report.problems.append(f"{subject_of(row)}: {err}")
+    for row in pointed:
+        file, offset = row.warc_file, row.warc_offset
+        assert file is not None
+        assert offset is not None
+        report.warc_records += 1
+        folder = next((d for d in warc_dirs if (d / file).exists()), warc_dirs[0])
+        try:
+            stored = read_response(folder, file, offset)
+        except IntegrityError as err:
+            report.problems.append(f"{subject_of(row)}: {err}")
+            continue
+        problem = _check_content(row, stored, f"{file}@{offset}", purge_files, purges)
+        if problem:
+            report.problems.append(problem)
+    referenced = {r.warc_file for r in pointed}
+    replaced = _replaced_files(purges, store)
+    for folder in warc_dirs:
+        for path in sorted(folder.glob("*.warc*")):
+            if path.name in referenced:
                 continue
-            url = getattr(row, "url", None)
-            # a record written without its payload (an audit's, WARC-Truncated) has no bytes to
-            # compare; its digests were checked above
-            if (
-                isinstance(row, Image)
-                and row.decision == Decision.COLLECTED
-                and row.sha256
-                and not stored.truncated
-            ):
-                if hashlib.sha256(stored.body).hexdigest() != row.sha256:
-                    report.problems.append(
-                        f"{subject_of(row)}: WARC payload at {file}@{offset} "
-                        "does not match the image's sha256"
-                    )
-            elif url and stored.url != url and not isinstance(row, HostSnapshot):
+            if path.name in replaced:
                 report.problems.append(
-                    f"{subject_of(row)}: WARC record at {file}@{offset} "
-                    f"is for {stored.url}, not {url}"
+                    f"WARC file {path} was replaced by the purge of opt-out request "
+                    f"{replaced[path.name]} and is still on disk: it holds what was purged"
+                )
+            else:
+                report.problems.append(
+                    f"WARC file {path} holds records no row of this store points at: the "
+                    "store is not this archive's, or its rows were removed"
                 )
 
 
@@ -312,4 +415,6 @@ def verify(store: Store, warc_dir: Path | Sequence[Path] | None) -> VerifyReport
     dirs = [d for d in dirs if d.is_dir()]
     if dirs:
         check_warc(store, dirs, report)
+    if report.entries == 0:
+        report.problems.append("the store holds no evidence entries: an empty store proves nothing")
     return report

@@ -46,6 +46,8 @@ def _run(config: CrawlConfig) -> CrawlSummary:
 
         (summary,) = run_crawls([config], progress=update)
         progress.update(task, description=_describe(summary.counts))
+    for note in summary.notes:
+        err_console.print(note, highlight=False, soft_wrap=True)
     return summary
 
 
@@ -167,8 +169,10 @@ def register(app: typer.Typer) -> None:
             audit=plan,
         )
         if resume:
+            from provenance.store.lock import lock_store
             from provtrack.cli._resume import resolve_resume_run
 
+            lock_store(config.db, exclusive=True, command="audit --resume").release()
             run = resolve_resume_run(config.db, out, run_id)
             config.run_id = run.id
         config.validate()

@@ -9,6 +9,8 @@ non-zero exit code in :func:`provtrack.cli.app.main`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,8 +18,9 @@ import typer
 from rich.markup import escape
 
 from provenance.errors import ConfigError, IntegrityError
+from provenance.store import Store
 from provtrack.cli._console import console, err_console
-from provtrack.cli._store import open_crawl_store
+from provtrack.cli._store import hold_alone, open_crawl_reader, open_crawl_store
 
 OutOption = Annotated[
     Path, typer.Option(help="The crawl's output folder (its store and warc/ folder).")
@@ -236,6 +239,17 @@ def _print_receipt(receipt: dict[str, Any], tombstones: int) -> None:
         _line(f"  WARC rewritten: {old} → {new}")
 
 
+@contextmanager
+def _holding(out: Path, db: str | None, command: str, dry_run: bool) -> Iterator[Store]:
+    """The store for an opt-out or a purge: held alone while it rewrites (a live crawl makes
+    it refuse, exit 7), read-only for a dry run."""
+    if dry_run:
+        yield open_crawl_reader(out, db)
+        return
+    with hold_alone(out, db, command):
+        yield open_crawl_store(out, db)
+
+
 def register(app: typer.Typer) -> None:
     """Add lookup, verify, optout (add, report) and purge to the app."""
 
@@ -257,7 +271,7 @@ def register(app: typer.Typer) -> None:
         except OSError as err:
             raise ConfigError(f"cannot read {image_file}: {err.strerror or err}") from err
         result = run_lookup(
-            open_crawl_store(out, db),
+            open_crawl_reader(out, db),
             data,
             index_dir=index_dir(out),
             warc_dirs=[out / "warc"],
@@ -292,7 +306,7 @@ def register(app: typer.Typer) -> None:
         """Recompute the evidence chain, record digests and WARC digests; exit 5 on a problem."""
         from provenance.verify import verify as run_verify
 
-        report = run_verify(open_crawl_store(out, db), warc_dirs(out, warc_dir))
+        report = run_verify(open_crawl_reader(out, db), warc_dirs(out, warc_dir))
         if as_json:
             _print_json(
                 {
@@ -346,17 +360,18 @@ def register(app: typer.Typer) -> None:
                 data = image.read_bytes()
             except OSError as err:
                 raise ConfigError(f"cannot read {image}: {err.strerror or err}") from err
-        result = add_optout(
-            open_crawl_store(out, db),
-            warc_dirs(out, warc_dir),
-            image=data,
-            url=url,
-            host=host,
-            note=note,
-            dry_run=dry_run,
-            index_dir=index_dir(out),
-            keep_pages=keep_pages,
-        )
+        with _holding(out, db, "optout add", dry_run) as store:
+            result = add_optout(
+                store,
+                warc_dirs(out, warc_dir),
+                image=data,
+                url=url,
+                host=host,
+                note=note,
+                dry_run=dry_run,
+                index_dir=index_dir(out),
+                keep_pages=keep_pages,
+            )
         if as_json:
             _print_json(result.to_dict())
         else:
@@ -373,7 +388,7 @@ def register(app: typer.Typer) -> None:
         """The compliance proof: each request, what matched, what was deleted, later skips."""
         from provenance.optout import optout_report as build
 
-        report = build(open_crawl_store(out, db))
+        report = build(open_crawl_reader(out, db))
         if as_json:
             _print_json(report)
             return
@@ -439,16 +454,17 @@ def register(app: typer.Typer) -> None:
         """Purge every image whose subject is inferred to be in a jurisdiction (and its copies)."""
         from provenance.optout import purge_jurisdiction
 
-        result = purge_jurisdiction(
-            open_crawl_store(out, db),
-            warc_dirs(out, warc_dir),
-            jurisdiction,
-            min_confidence=min_confidence,
-            note=note,
-            dry_run=dry_run,
-            index_dir=index_dir(out),
-            keep_pages=keep_pages,
-        )
+        with _holding(out, db, "purge", dry_run) as store:
+            result = purge_jurisdiction(
+                store,
+                warc_dirs(out, warc_dir),
+                jurisdiction,
+                min_confidence=min_confidence,
+                note=note,
+                dry_run=dry_run,
+                index_dir=index_dir(out),
+                keep_pages=keep_pages,
+            )
         if as_json:
             _print_json(result.to_dict())
         else:

@@ -11,7 +11,7 @@ import typer
 
 from provenance.errors import ConfigError
 from provtrack.cli._console import err_console
-from provtrack.cli._store import open_crawl_store
+from provtrack.cli._store import open_crawl_reader
 from provtrack.cli.ops import WarcDirOption, warc_dirs
 
 STREAMED_FORMATS = ("jsonl", "csv", "parquet")
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         """Export image records with their provenance: JSONL, CSV, or a WACZ web archive."""
         from provenance.export.dest import is_stdout
 
-        store = open_crawl_store(out, db)
+        store = open_crawl_reader(out, db)
         to_stdout = is_stdout(dest)
         if to_stdout and format not in STREAMED_FORMATS:
             raise ConfigError(
@@ -110,7 +110,7 @@ def register(app: typer.Typer) -> None:
         from provenance.trace import provenance_chains
         from provtrack.cli.ops import print_trail
 
-        store = open_crawl_store(out, db)
+        store = open_crawl_reader(out, db)
         ids = image_ids_for(store, image)
         if not ids:
             raise NotFoundError(f"no image record with URL or sha256 {image!r}")

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from provtrack.cli._console import console, err_console
-from provtrack.cli._store import open_crawl_store
+from provtrack.cli._store import open_crawl_reader
 
 
 def _store_label(out: Path, db: str | None) -> str:
@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         from provenance.report import build_report, default_paths, parse_formats, write_reports
 
         formats = parse_formats(format or ["html"])
-        store = open_crawl_store(out, db)
+        store = open_crawl_reader(out, db)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
