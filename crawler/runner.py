@@ -22,6 +22,8 @@ from crawler.context import get_context
 from crawler.settings import build_settings
 from crawler.spider import ProvenanceSpider
 from provenance.records import DatasetEntryRecord, ImageRecord, PageRecord
+from provenance.store import open_store
+from provenance.store.checkpoints import Signer, sign_head, signer_for
 from provenance.store.lock import StoreLock, describe_lock, lock_store
 from provenance.store.models import CrawlRun
 from provenance.subjects import refine_subjects
@@ -45,6 +47,7 @@ class CrawlSummary:
     finish_reason: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    signer: Signer | None = field(default=None, repr=False)
 
 
 def _make_crawler(
@@ -53,6 +56,7 @@ def _make_crawler(
     progress: ProgressCallback | None,
     *,
     first: bool,
+    signer: Signer | None = None,
 ) -> Crawler:
     # The first crawl of the process installs the (asyncio) reactor; later ones reuse it.
     spider: type[ProvenanceSpider] = ProvenanceSpider
@@ -135,6 +139,8 @@ def _make_crawler(
                 "reason": reason,
             }
             ctx.store.record_changes([run], kind="run", note=f"crawl {reason}")
+        # the run's end signs the chain's head (provenance/store/checkpoints.py)
+        sign_head(ctx.store, f"run {config.run_id} {reason}", signer)
 
     # The receivers are closures: pydispatcher holds receivers weakly unless told otherwise.
     crawler.signals.connect(item_scraped, signal=signals.item_scraped, weak=False)
@@ -185,6 +191,9 @@ def _hold_stores(configs: list[CrawlConfig], summaries: list[CrawlSummary]) -> l
             locks.append(lock)
             lock.downgrade(command)
             summary.notes.extend(describe_lock(lock))
+            # the store's signing key, found (or made) before anything is crawled: a store
+            # whose key is not at hand is refused here rather than left unsigned at the end
+            summary.signer = signer_for(open_store(config.db))
             for line in summary.notes:
                 log.warning("%s", line)
     except BaseException:
@@ -203,7 +212,13 @@ def _run(
         if index >= len(configs):
             return None
         summaries[index].started_at = datetime.now(UTC)
-        crawler = _make_crawler(configs[index], summaries[index], progress, first=index == 0)
+        crawler = _make_crawler(
+            configs[index],
+            summaries[index],
+            progress,
+            first=index == 0,
+            signer=summaries[index].signer,
+        )
         deferred = process.crawl(crawler)
         deferred.addCallback(lambda _: chain(index + 1))
         return deferred

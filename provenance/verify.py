@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import MetaData, Table
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
@@ -29,8 +30,10 @@ from sqlmodel import SQLModel, col, select
 from provenance.errors import IntegrityError
 from provenance.store import Store
 from provenance.store.canonical import record_digest, row_digest
+from provenance.store.checkpoints import check_checkpoints
 from provenance.store.db import GENESIS, entry_hash, subject_of
 from provenance.store.models import (
+    Checkpoint,
     CrawlRun,
     DatasetEntry,
     Evaluation,
@@ -42,6 +45,7 @@ from provenance.store.models import (
     OptOutRequest,
     Page,
     SignalRecord,
+    SigningKey,
     Tombstone,
     VerdictOutcome,
 )
@@ -67,21 +71,60 @@ TABLES: tuple[type[SQLModel], ...] = (
     VerdictOutcome,
     OptOutRequest,
     Tombstone,
+    SigningKey,
 )
 
 
 @dataclass(slots=True)
 class VerifyReport:
-    """What verify checked and the problems it found (first one first)."""
+    """What verify checked and the problems it found (first one first).
+
+    ``ok`` says the chain, records and archive hold together; ``signed`` that every entry is
+    also covered by a valid checkpoint (``unsigned`` counts those after the last one). The
+    command fails on either: entries nobody signed may have been appended by anyone.
+    """
 
     entries: int = 0
     records: int = 0
     warc_records: int = 0
     problems: list[str] = field(default_factory=list)
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    checkpoints: int = 0
+    signed_to: int = 0
+    last_checkpoint: str = ""
+    hashes: dict[int, str] = field(default_factory=dict)
+    key_entries: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def unsigned(self) -> int:
+        return max(0, self.head_seq - self.signed_to)
+
+    @property
+    def head(self) -> str:
+        """The chain's head as ``N:HASH`` (what to record elsewhere)."""
+        return f"{self.head_seq}:{self.head_hash}"
+
+    def unsigned_problem(self) -> str | None:
+        """The line naming the entries no checkpoint signs, if any."""
+        if not self.unsigned:
+            return None
+        first, last = self.signed_to + 1, self.head_seq
+        if not self.signed_to:
+            return (
+                f"no valid signed checkpoint covers the evidence log (entries 1-{last} "
+                "unsigned): a store written before checkpoints, or one whose signatures "
+                "were removed"
+            )
+        return (
+            f"evidence entries {first}-{last} ({self.unsigned}) come after the last signed "
+            f"checkpoint (entry {self.signed_to}): unsigned, appended after the last signature "
+            "(a forged row with a recomputed entry, or a writer that did not finish)"
+        )
 
 
 def _iter_entries(store: Store, batch: int = 5000) -> Iterator[EvidenceEntry]:
@@ -102,11 +145,17 @@ def _iter_entries(store: Store, batch: int = 5000) -> Iterator[EvidenceEntry]:
         last = rows[-1].seq
 
 
-def check_chain(store: Store, report: VerifyReport) -> dict[str, str]:
-    """Walk the chain; return the latest digest per subject."""
+def check_chain(store: Store, report: VerifyReport, keep: set[int] | None = None) -> dict[str, str]:
+    """Walk the chain; return the latest digest per subject.
+
+    The report gets the head (the last entry that links), the hash at each entry number in
+    ``keep`` (checkpoints and an expected head are checked against them) and the entry that
+    chained each signing key.
+    """
     prev = GENESIS
     expected_seq = 1
     latest: dict[str, str] = {}
+    keep = keep or set()
     for entry in _iter_entries(store):
         report.entries += 1
         if entry.seq != expected_seq:
@@ -132,6 +181,11 @@ def check_chain(store: Store, report: VerifyReport) -> dict[str, str]:
             return latest
         latest[entry.subject] = entry.digest
         prev = entry.entry_hash
+        report.head_seq, report.head_hash = entry.seq, entry.entry_hash
+        if entry.seq in keep:
+            report.hashes[entry.seq] = entry.entry_hash
+        if entry.subject.startswith("signing_key:"):
+            report.key_entries.setdefault(entry.subject.split(":", 1)[1], entry.seq)
         expected_seq += 1
     return latest
 
@@ -405,10 +459,55 @@ def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) ->
                 )
 
 
-def verify(store: Store, warc_dir: Path | Sequence[Path] | None) -> VerifyReport:
-    """Run all checks; the report's first problem names the first thing that broke."""
+def _checkpointed(store: Store) -> set[int]:
+    with store.session() as s:
+        return {int(n) for n in s.exec(select(Checkpoint.seq)).all()}
+
+
+def check_signatures(
+    store: Store,
+    report: VerifyReport,
+    expect_head: tuple[int, str] | None,
+    trusted: Ed25519PublicKey | None,
+) -> None:
+    """Checkpoints against the recomputed chain, and a head recorded elsewhere."""
+    found = check_checkpoints(store, report.hashes, report.head_seq, report.key_entries, trusted)
+    report.checkpoints = found.checked
+    report.signed_to = found.signed_to
+    if found.last is not None:
+        report.last_checkpoint = f"{found.last.signed_at} ({found.last.reason})"
+    report.problems.extend(found.problems)
+    if expect_head is not None:
+        seq, digest = expect_head
+        if seq > report.head_seq:
+            report.problems.append(
+                f"the head {seq}:{digest[:16]}... recorded elsewhere is beyond the evidence "
+                f"log, which ends at entry {report.head_seq}: the log was truncated"
+            )
+        elif report.hashes.get(seq) != digest:
+            report.problems.append(
+                f"the head {seq}:{digest[:16]}... recorded elsewhere is not a prefix of this "
+                f"chain: entry {seq} is now {report.hashes.get(seq, '?')[:16]}... (rewritten)"
+            )
+
+
+def verify(
+    store: Store,
+    warc_dir: Path | Sequence[Path] | None,
+    *,
+    expect_head: tuple[int, str] | None = None,
+    trusted_key: Ed25519PublicKey | None = None,
+) -> VerifyReport:
+    """Run all checks; the report's first problem names the first thing that broke.
+
+    ``expect_head`` is a head (entry number, hash) recorded outside the store, which must
+    still be in the chain; ``trusted_key`` the public key the checkpoints must be signed by
+    (by default the store's first key).
+    """
     report = VerifyReport()
-    latest = check_chain(store, report)
+    keep = _checkpointed(store) | ({expect_head[0]} if expect_head else set())
+    latest = check_chain(store, report, keep)
+    check_signatures(store, report, expect_head, trusted_key)
     if report.ok:
         check_records(store, latest, report)
     dirs = [warc_dir] if isinstance(warc_dir, Path) else list(warc_dir or [])

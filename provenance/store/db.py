@@ -38,6 +38,7 @@ from provenance.store.models import (
     OptOutRequest,
     Page,
     SignalRecord,
+    SigningKey,
     Tombstone,
     VerdictOutcome,
     utcnow,
@@ -75,6 +76,7 @@ _KIND: dict[type[SQLModel], str] = {
     ImageVerdict: "verdict-batch",
     OptOutRequest: "optout",
     Tombstone: "tombstone",
+    SigningKey: "key",
 }
 
 

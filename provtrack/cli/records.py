@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from provenance.errors import ConfigError
+from provenance.store import Store
 from provtrack.cli._console import err_console
 from provtrack.cli._store import open_crawl_reader
 from provtrack.cli.ops import WarcDirOption, warc_dirs
@@ -17,6 +18,19 @@ from provtrack.cli.ops import WarcDirOption, warc_dirs
 STREAMED_FORMATS = ("jsonl", "csv", "parquet")
 """Export formats that can go to standard output (a WACZ is a ZIP file; a parquet stream is
 written row group by row group, its footer last)."""
+
+
+def _write_public_key(store: Store, path: Path) -> Path | None:
+    """The store's public key beside an export (``records.jsonl.public-key.pem``), so that
+    whoever receives it can check the store's signed checkpoints later."""
+    from provenance.store.checkpoints import load_public, public_pem, store_keys
+
+    keys = store_keys(store)
+    if not keys:
+        return None
+    dest = path.with_name(path.name + ".public-key.pem")
+    dest.write_bytes(b"".join(public_pem(load_public(k.public_key)) for k in keys))
+    return dest
 
 
 def register(app: typer.Typer) -> None:
@@ -92,6 +106,10 @@ def register(app: typer.Typer) -> None:
             raise ConfigError(f"unknown export format {format!r} (jsonl, csv, parquet or wacz)")
         where = "standard output" if to_stdout else str(path)
         err_console.print(f"wrote {count} {noun} to {where}", highlight=False)
+        if not to_stdout and format != "wacz":  # a WACZ carries it inside
+            key = _write_public_key(store, path)
+            if key is not None:
+                err_console.print(f"the store's public key: {key}", highlight=False)
 
     @app.command()
     def show(
