@@ -54,11 +54,12 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
-from provenance.errors import IntegrityError, NotFoundError
+from provenance.errors import BusyError, IntegrityError, NotFoundError
 from provenance.matching import HashSet
 from provenance.redaction import PersonTexts
 from provenance.store import Store
 from provenance.store.db import ChainWriter, subject_of
+from provenance.store.lock import holders_of
 from provenance.store.models import (
     HostSnapshot,
     Image,
@@ -213,7 +214,7 @@ def remove_replaced_files(store: Store, warc_dirs: WarcDirs) -> list[str]:
     removed = []
     for name in sorted(replaced - referenced):
         for folder in warc_folders(warc_dirs):
-            if (folder / name).exists():
+            if (folder / name).exists() and not holders_of(folder / name):
                 (folder / name).unlink()
                 removed.append(name)
     return removed
@@ -338,11 +339,20 @@ def preflight(
         return
     plan = _plan(store, _unpurged(store, ids), keep_pages=keep_pages)
     for name in plan.removals:
-        if locate(warc_dirs, name) is None:
+        folder = locate(warc_dirs, name)
+        if folder is None:
             where = ", ".join(str(d) for d in warc_folders(warc_dirs)) or "no WARC folder"
             raise NotFoundError(
                 f"WARC file {name} is not in {where}: pass the crawl's --out folder "
                 "(nothing was purged)"
+            )
+        # the store lock keeps this store's crawls out; a process of any other store (or none)
+        # may still have the file open: it is never rewritten and deleted under it
+        holders = holders_of(folder / name)
+        if holders:
+            raise BusyError(
+                f"WARC file {folder / name} is open by process {', '.join(map(str, holders))}: "
+                "a purge never deletes a file another process has open (nothing was purged)"
             )
 
 
@@ -408,7 +418,8 @@ def purge_images(
     for old in rewritten:
         folder = folders[old]
         assert folder is not None
-        (folder / old).unlink(missing_ok=True)
+        if not holders_of(folder / old):  # opened since the preflight: removed by a later purge
+            (folder / old).unlink(missing_ok=True)
     return receipt
 
 

@@ -459,6 +459,15 @@ def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) ->
                 )
 
 
+def _points_at_warc(store: Store) -> bool:
+    with store.session() as s:
+        return any(
+            s.exec(select(model.id).where(col(model.warc_file).is_not(None)).limit(1)).first()
+            is not None
+            for model in (Image, Page, HostSnapshot)
+        )
+
+
 def _checkpointed(store: Store) -> set[int]:
     with store.session() as s:
         return {int(n) for n in s.exec(select(Checkpoint.seq)).all()}
@@ -511,9 +520,16 @@ def verify(
     if report.ok:
         check_records(store, latest, report)
     dirs = [warc_dir] if isinstance(warc_dir, Path) else list(warc_dir or [])
+    given = dirs
     dirs = [d for d in dirs if d.is_dir()]
     if dirs:
         check_warc(store, dirs, report)
+    elif given and _points_at_warc(store):  # None: the caller asked for no archive check
+        where = ", ".join(str(d) for d in given)
+        report.problems.append(
+            f"records point at WARC files but there is no WARC folder ({where}): the archive "
+            "was not checked (pass --warc-dir)"
+        )
     if report.entries == 0:
         report.problems.append("the store holds no evidence entries: an empty store proves nothing")
     return report

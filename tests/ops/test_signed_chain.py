@@ -341,3 +341,8 @@ def test_a_purge_still_verifies_signed(crawl_copy: Path) -> None:
     assert "pass" in result.stdout
     (reason,) = _one(crawl_copy, "SELECT reason FROM checkpoint ORDER BY id DESC LIMIT 1")
     assert str(reason).startswith("opt-out request ")
+
+
+def test_a_missing_warc_folder_is_not_a_pass(crawl_copy: Path) -> None:
+    (crawl_copy / "warc").rename(crawl_copy / "elsewhere")
+    _verify_fails(crawl_copy, "records point at WARC files but there is no WARC folder")

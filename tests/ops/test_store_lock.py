@@ -192,3 +192,36 @@ def test_purge_during_a_live_crawl_is_refused_then_runs(
     done = run_cli("optout", "add", "--url", url, "--out", str(out))
     assert re.search(r"purged [1-9][0-9]* image records", done.stdout), done.stdout
     assert "pass" in run_cli("verify", "--out", str(out)).stdout
+
+
+def test_a_warc_file_another_process_has_open_is_never_purged(crawl_copy: Path) -> None:
+    conn = sqlite3.connect(crawl_copy / "provtrack.db")
+    url, file = conn.execute(
+        "SELECT url, warc_file FROM image WHERE decision='collected' ORDER BY id LIMIT 1"
+    ).fetchone()
+    conn.close()
+    path = crawl_copy / "warc" / file
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; f = open(sys.argv[1], 'rb'); print('open', flush=True); "
+            "time.sleep(120)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout is not None
+        assert reader.stdout.readline().strip() == "open"
+        refused = run_cli("optout", "add", "--url", url, "--out", str(crawl_copy), check=False)
+        assert refused.returncode == 7, refused.stderr
+        assert f"is open by process {reader.pid}" in refused.stderr
+        assert path.exists()
+    finally:
+        reader.kill()
+        reader.wait()
+    run_cli("optout", "add", "--url", url, "--out", str(crawl_copy))
+    assert not path.exists()
+    assert "pass" in run_cli("verify", "--out", str(crawl_copy)).stdout
