@@ -338,6 +338,7 @@ def preflight(
     if not ids:
         return
     plan = _plan(store, _unpurged(store, ids), keep_pages=keep_pages)
+    paths: list[Path] = []
     for name in plan.removals:
         folder = locate(warc_dirs, name)
         if folder is None:
@@ -346,14 +347,15 @@ def preflight(
                 f"WARC file {name} is not in {where}: pass the crawl's --out folder "
                 "(nothing was purged)"
             )
-        # the store lock keeps this store's crawls out; a process of any other store (or none)
-        # may still have the file open: it is never rewritten and deleted under it
-        holders = holders_of(folder / name)
-        if holders:
-            raise BusyError(
-                f"WARC file {folder / name} is open by process {', '.join(map(str, holders))}: "
-                "a purge never deletes a file another process has open (nothing was purged)"
-            )
+        paths.append(folder / name)
+    # the store lock keeps this store's crawls out; a process of any other store (or none)
+    # may still have a file open: it is never rewritten and deleted under it
+    holders = holders_of(*paths)
+    if holders:
+        raise BusyError(
+            f"a WARC file this purge rewrites is open by process {', '.join(map(str, holders))}"
+            ": a purge never deletes a file another process has open (nothing was purged)"
+        )
 
 
 def purge_images(
@@ -415,11 +417,12 @@ def purge_images(
             assert folder is not None
             (folder / done.new_name).unlink(missing_ok=True)
         raise
-    for old in rewritten:
-        folder = folders[old]
-        assert folder is not None
-        if not holders_of(folder / old):  # opened since the preflight: removed by a later purge
-            (folder / old).unlink(missing_ok=True)
+    replaced = [folder / old for old, folder in folders.items() if folder and old in rewritten]
+    still_open = holders_of(*replaced)
+    for path in replaced:
+        # a file opened since the preflight stays, for a later purge to remove
+        if not still_open or not holders_of(path):
+            path.unlink(missing_ok=True)
     return receipt
 
 

@@ -305,22 +305,25 @@ def lock_store(url: str, *, exclusive: bool, command: str, run_id: str = "") -> 
     return _lock_postgres(sa_url, url, exclusive, me)
 
 
-def holders_of(path: Path) -> list[int]:
-    """Pids of the other processes (of this user) that have ``path`` open (Linux /proc).
+def holders_of(*paths: Path) -> list[int]:
+    """Pids of the other processes (of this user) that have one of ``paths`` open (Linux
+    /proc; one scan for all the paths).
 
-    A purge deletes the WARC files it replaced only when no process has them open, whatever
+    A purge rewrites and deletes WARC files only when no process has them open, whatever
     store that process writes to; elsewhere than Linux the answer is empty.
     """
-    try:
-        target = path.resolve()
-        stat = target.stat()
-    except OSError:
+    wanted: set[tuple[int, int]] = set()
+    for path in paths:
+        try:
+            stat = path.resolve().stat()
+        except OSError:
+            continue
+        wanted.add((stat.st_dev, stat.st_ino))
+    proc = Path("/proc")
+    if not wanted or not proc.is_dir():
         return []
     me = os.getpid()
     pids: list[int] = []
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return []
     for entry in proc.iterdir():
         if not entry.name.isdigit() or int(entry.name) == me:
             continue
@@ -330,7 +333,7 @@ def holders_of(path: Path) -> list[int]:
                     st = fd.stat()
                 except OSError:
                     continue
-                if st.st_ino == stat.st_ino and st.st_dev == stat.st_dev:
+                if (st.st_dev, st.st_ino) in wanted:
                     pids.append(int(entry.name))
                     break
         except OSError:

@@ -217,7 +217,7 @@ def test_a_warc_file_another_process_has_open_is_never_purged(crawl_copy: Path) 
         assert reader.stdout.readline().strip() == "open"
         refused = run_cli("optout", "add", "--url", url, "--out", str(crawl_copy), check=False)
         assert refused.returncode == 7, refused.stderr
-        assert f"is open by process {reader.pid}" in refused.stderr
+        assert f"is open by process {reader.pid}" in refused.stderr, refused.stderr
         assert path.exists()
     finally:
         reader.kill()
