@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 DOWNLOADER_MIDDLEWARES = {
     "crawler.safety.AddressGuardMiddleware": 50,
     "crawler.gate.OptOutGateMiddleware": 100,
+    # policy documents: download cut and bounded gzip, before Scrapy's decompression (590)
+    "crawler.policyfetch.PolicyBodyMiddleware": 595,
     # archive audits only: the archive answers what the gate lets through
     "crawler.replay.ArchiveReplayMiddleware": 900,
     # next to the downloader: sees every hop and the body as served
