@@ -16,6 +16,7 @@ Three checks, each naming the first failure it meets:
 from __future__ import annotations
 
 import hashlib
+import zlib
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -312,6 +313,23 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_DECODED_LIMIT = 8 << 20
+
+
+def _bodies(body: bytes) -> list[bytes]:
+    """An archived policy document as stored and, when it is gzip or zlib data, as decoded
+    (bounded): a policy fetch is read decoded, and its record may hold the bytes as sent."""
+    forms = [body]
+    for wbits in (16 + zlib.MAX_WBITS, zlib.MAX_WBITS):
+        try:
+            decoded = zlib.decompressobj(wbits).decompress(body, _DECODED_LIMIT)
+        except zlib.error:
+            continue
+        if decoded:
+            forms.append(decoded)
+    return forms
+
+
 def _purge_outputs(store: Store) -> dict[str, set[str]]:
     """Per processed opt-out request id, the WARC files its purge wrote."""
     out: dict[str, set[str]] = {}
@@ -354,8 +372,9 @@ def _check_content(
             if stored.url not in {row.url, row.final_url}:
                 return f"{name}: WARC record at {where} is for {stored.url}, not {row.url}"
             if row.sha256 and not stored.truncated:
-                body = stored.body[: row.byte_size] if row.truncated else stored.body
-                if _sha(body) != row.sha256:
+                forms = _bodies(stored.body)
+                cut = [b[: row.byte_size] if row.truncated else b for b in forms]
+                if row.sha256 not in {_sha(b) for b in cut}:
                     return (
                         f"{name}: WARC record at {where} ({row.kind} of {row.host}) does not "
                         "match the snapshot's sha256: the archived document was rewritten"
