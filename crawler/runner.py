@@ -1,16 +1,16 @@
 """Running one or more crawls in this process, with a progress callback and a closing summary.
 
 Scrapy is embedded (no ``startproject`` app): each crawl is a :class:`Crawler` built from
-:func:`crawler.settings.build_settings`; several crawls run one after another on one reactor
-(the demo crawls the demo web in both modes).
+:func:`crawler.settings.build_settings`, the same plain settings a project would write, so the
+add-on runs the crawl exactly as under ``scrapy crawl`` (its :class:`RunLifecycle` writes the
+run and its summary); several crawls run one after another on one reactor (the demo crawls the
+demo web in both modes).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
@@ -19,133 +19,55 @@ from scrapy.utils.log import configure_logging
 
 from crawler.config import CrawlConfig
 from crawler.context import get_context
+from crawler.lifecycle import CrawlSummary, RunLifecycle
 from crawler.settings import build_settings
 from crawler.spider import ProvenanceSpider
-from provenance.records import DatasetEntryRecord, ImageRecord, PageRecord
+from provenance.errors import CrawlError
 from provenance.store import open_store
-from provenance.store.checkpoints import Signer, sign_head, signer_for
+from provenance.store.checkpoints import signer_for
 from provenance.store.lock import StoreLock, describe_lock, lock_store
-from provenance.store.models import CrawlRun
-from provenance.subjects import refine_subjects
-from provenance.vocab import CrawlMode, RunStatus
+from provenance.vocab import CrawlMode
 
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, dict[str, int]], None]
+PROGRESS_SECONDS = 0.25
 
-
-@dataclass(slots=True)
-class CrawlSummary:
-    """What one crawl did, for the closing summary and the run record."""
-
-    run_id: str
-    mode: str
-    started_at: datetime
-    finished_at: datetime | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-    skipped_by: dict[str, int] = field(default_factory=dict)
-    finish_reason: str = ""
-    stats: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    signer: Signer | None = field(default=None, repr=False)
+__all__ = ["CrawlSummary", "ProgressCallback", "run_crawls"]
 
 
 def _make_crawler(
-    config: CrawlConfig,
-    summary: CrawlSummary,
-    progress: ProgressCallback | None,
-    *,
-    first: bool,
-    signer: Signer | None = None,
+    config: CrawlConfig, progress: ProgressCallback | None, *, first: bool
 ) -> Crawler:
-    # The first crawl of the process installs the (asyncio) reactor; later ones reuse it.
+    """A crawler of provtrack's spider (or the audit's) with the add-on: the add-on owns the
+    run; this only shows its counts while it runs."""
     spider: type[ProvenanceSpider] = ProvenanceSpider
     if config.mode == CrawlMode.AUDIT:
         from crawler.audit import AuditSpider
 
         spider = AuditSpider
+    # The first crawl of the process installs the (asyncio) reactor; later ones reuse it.
     crawler = Crawler(spider, build_settings(config), init_reactor=first)
+    if progress is None:
+        return crawler
+    loop: list[Any] = []
 
-    def item_scraped(item: Any, **_: Any) -> None:
-        counts = summary.counts
-        if isinstance(item, ImageRecord):
-            key = f"images_{item.decision}"
-            counts[key] = counts.get(key, 0) + 1
-            if item.entries:
-                counts["rows"] = counts.get("rows", 0) + len(item.entries)
-            faces = item.media.get("faces") if isinstance(item.media, dict) else None
-            if isinstance(faces, dict) and faces.get("count"):
-                counts["images_with_faces"] = counts.get("images_with_faces", 0) + 1
-            # compliant: what each image was skipped for; reproduce: what it overrode
-            for reason in {str(r.get("kind")) for r in (*item.reasons, *item.overridden)}:
-                summary.skipped_by[reason] = summary.skipped_by.get(reason, 0) + 1
-        elif isinstance(item, PageRecord):
-            key = f"pages_{item.decision}"
-            counts[key] = counts.get(key, 0) + 1
-        elif isinstance(item, DatasetEntryRecord):
-            counts["rows"] = counts.get("rows", 0) + 1
-            counts["rows_refused"] = counts.get("rows_refused", 0) + 1
-        if progress is not None:
-            progress(config.run_id, counts)
+    def opened(**_: Any) -> None:
+        from twisted.internet import task
 
-    def spider_opened(**_: Any) -> None:
-        ctx = get_context(crawler)
-        ctx.store.write(
-            [
-                CrawlRun(
-                    id=config.run_id,
-                    mode=config.mode,
-                    purpose=config.purpose,
-                    seeds=config.seeds,
-                    allowed_hosts=config.allow_hosts,
-                    user_agent=str(crawler.settings.get("USER_AGENT")),
-                    settings={
-                        "max_pages": config.max_pages,
-                        "max_images": config.max_images,
-                        "max_depth": config.max_depth,
-                        "proxy": config.proxy,
-                        "render": config.render,
-                        "frontier": config.frontier,
-                        **(
-                            {
-                                "audit": config.audit.describe(),
-                                "columns": config.audit.describe()["columns"],
-                            }
-                            if config.audit
-                            else {}
-                        ),
-                    },
-                    started_at=summary.started_at,
-                )
-            ]
-        )
+        counters = get_context(crawler).counters
+        call = task.LoopingCall(lambda: progress(config.run_id, counters))
+        call.start(PROGRESS_SECONDS, now=True)
+        loop.append(call)
 
-    def spider_closed(reason: str, **_: Any) -> None:
-        summary.finished_at = datetime.now(UTC)
-        summary.finish_reason = reason
-        summary.stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-        ctx = get_context(crawler)
-        # the last records, then the background writer's thread ends: it holds the store, and
-        # a store still referenced at exit keeps its last writes in SQLite's WAL file only
-        ctx.sink.close()
-        summary.counts["subjects_refined"] = refine_subjects(ctx.store, config.run_id)
-        run = ctx.store.get_run(config.run_id)
-        if run is not None:
-            run.finished_at = summary.finished_at
-            run.status = RunStatus.FINISHED if reason == "finished" else RunStatus.INTERRUPTED
-            run.summary = {
-                "counts": summary.counts,
-                "skipped_by": summary.skipped_by,
-                "reason": reason,
-            }
-            ctx.store.record_changes([run], kind="run", note=f"crawl {reason}")
-        # the run's end signs the chain's head (provenance/store/checkpoints.py)
-        sign_head(ctx.store, f"run {config.run_id} {reason}", signer)
+    def closed(**_: Any) -> None:
+        for call in loop:
+            if call.running:
+                call.stop()
 
     # The receivers are closures: pydispatcher holds receivers weakly unless told otherwise.
-    crawler.signals.connect(item_scraped, signal=signals.item_scraped, weak=False)
-    crawler.signals.connect(spider_opened, signal=signals.spider_opened, weak=False)
-    crawler.signals.connect(spider_closed, signal=signals.spider_closed, weak=False)
+    crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
+    crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
     return crawler
 
 
@@ -168,34 +90,37 @@ def run_crawls(
     # Scraped items are logged at DEBUG with their whole repr: keep the log file to INFO.
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.INFO)
-    summaries = [CrawlSummary(c.run_id, c.mode, datetime.now(UTC)) for c in configs]
     # held before the first request and until every crawl has recorded its end (refused, exit
     # 7, while a purge holds the store; a resume first checks no crawl of the store is alive)
-    locks = _hold_stores(configs, summaries)
+    notes: list[str] = []
+    locks = _hold_stores(configs, notes)
     try:
-        _run(configs, summaries, progress)
+        summaries = _run(configs, progress)
     finally:
         for lock in locks:
             lock.release()
+    for summary in summaries:
+        summary.notes.extend(notes)
     return summaries
 
 
-def _hold_stores(configs: list[CrawlConfig], summaries: list[CrawlSummary]) -> list[StoreLock]:
+def _hold_stores(configs: list[CrawlConfig], notes: list[str]) -> list[StoreLock]:
+    """Each crawl's store held shared (a resume: checked alone first), and its signing key
+    found or made before anything is crawled: a store whose key is not at hand is refused
+    here rather than left unsigned at the end (provenance/store/checkpoints.py)."""
     locks: list[StoreLock] = []
     try:
-        for config, summary in zip(configs, summaries, strict=True):
+        for config in configs:
             command = ("crawl --resume" if config.resume else "crawl") + f" ({config.mode})"
             lock = lock_store(
                 config.db, exclusive=config.resume, command=command, run_id=config.run_id
             )
             locks.append(lock)
             lock.downgrade(command)
-            summary.notes.extend(describe_lock(lock))
-            # the store's signing key, found (or made) before anything is crawled: a store
-            # whose key is not at hand is refused here rather than left unsigned at the end
-            summary.signer = signer_for(open_store(config.db))
-            for line in summary.notes:
+            for line in describe_lock(lock):
                 log.warning("%s", line)
+                notes.append(line)
+            signer_for(open_store(config.db))
     except BaseException:
         for lock in locks:
             lock.release()
@@ -203,25 +128,31 @@ def _hold_stores(configs: list[CrawlConfig], summaries: list[CrawlSummary]) -> l
     return locks
 
 
-def _run(
-    configs: list[CrawlConfig], summaries: list[CrawlSummary], progress: ProgressCallback | None
-) -> None:
+def _run(configs: list[CrawlConfig], progress: ProgressCallback | None) -> list[CrawlSummary]:
     process = CrawlerProcess(install_root_handler=False)
+    summaries: list[CrawlSummary] = []
+    errors: list[str] = []
 
     def chain(index: int) -> Any:
         if index >= len(configs):
             return None
-        summaries[index].started_at = datetime.now(UTC)
-        crawler = _make_crawler(
-            configs[index],
-            summaries[index],
-            progress,
-            first=index == 0,
-            signer=summaries[index].signer,
-        )
+        crawler = _make_crawler(configs[index], progress, first=index == 0)
+
+        def done(_: Any) -> Any:
+            lifecycle = crawler.get_extension(RunLifecycle)
+            if lifecycle is not None:
+                summaries.append(lifecycle.summary)
+            return chain(index + 1)
+
+        def failed(failure: Any) -> None:
+            errors.append(str(failure.value) or failure.type.__name__)
+
         deferred = process.crawl(crawler)
-        deferred.addCallback(lambda _: chain(index + 1))
+        deferred.addCallbacks(done, failed)
         return deferred
 
     chain(0)
     process.start()
+    if len(summaries) != len(configs):
+        raise CrawlError(errors[0] if errors else "a crawl did not finish (see its log)")
+    return summaries
