@@ -89,7 +89,10 @@ class Owned:
 
 def _owned_values(config: CrawlConfig) -> dict[str, tuple[Any, Owned]]:
     return {
-        "USER_AGENT": (USER_AGENT, Owned("USER_AGENT", f"keep the {USER_AGENT_TOKEN!r} token")),
+        "USER_AGENT": (
+            config.user_agent or USER_AGENT,
+            Owned("USER_AGENT", f"keep the {USER_AGENT_TOKEN!r} token"),
+        ),
         "DOWNLOAD_MAXSIZE": (
             config.max_image_bytes,
             Owned("DOWNLOAD_MAXSIZE", "set PROVTRACK_MAX_BYTES instead"),

@@ -69,6 +69,8 @@ class CrawlConfig:
     # full-match regular expressions of the demo web's host names (reproduce may touch them)
     demo_hosts: tuple[str, ...] = ()
     audit: AuditPlan | None = None  # mode audit: the datasets to read instead of seeds
+    # the User-Agent header; None: provtrack, its version and its URL (crawler.settings)
+    user_agent: str | None = None
 
     def __post_init__(self) -> None:
         if not self.run_id:
@@ -120,6 +122,7 @@ class CrawlConfig:
             policy_timeout=settings.getfloat("PROVTRACK_POLICY_TIMEOUT", 5.0),
             download_timeout=settings.getfloat("PROVTRACK_DOWNLOAD_TIMEOUT", 20.0),
             demo_hosts=tuple(settings.getlist("PROVTRACK_DEMO_HOSTS")),
+            user_agent=settings.get("PROVTRACK_USER_AGENT") or None,
             audit=plan_from_plain(plan) if plan else None,
         )
         return config
@@ -149,6 +152,7 @@ class CrawlConfig:
             "PROVTRACK_POLICY_TIMEOUT": self.policy_timeout,
             "PROVTRACK_DOWNLOAD_TIMEOUT": self.download_timeout,
             "PROVTRACK_DEMO_HOSTS": list(self.demo_hosts),
+            "PROVTRACK_USER_AGENT": self.user_agent,
             "PROVTRACK_AUDIT": plan_to_plain(self.audit) if self.audit else None,
         }
 
@@ -156,6 +160,8 @@ class CrawlConfig:
         """Refuse configurations that are wrong or that cross the ethics line."""
         if self.mode not in MODES:
             raise ConfigError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
+        if self.user_agent is not None:
+            self.user_agent = check_user_agent(self.user_agent)
         if (self.mode == CrawlMode.AUDIT) != (self.audit is not None):
             raise ConfigError("mode audit reads an AuditPlan, and only mode audit does")
         if self.mode == CrawlMode.AUDIT:
@@ -239,3 +245,22 @@ def plan_from_plain(data: Any) -> AuditPlan:
         keep_bytes=bool(data.get("keep_bytes")),
         chunk_rows=int(data.get("chunk_rows", 1000)),
     )
+
+
+_CONTACT = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
+_TOKEN = re.compile(rf"(?:^|[\s(;]){USER_AGENT_TOKEN}(?:/|\b)", re.IGNORECASE)
+
+
+def check_user_agent(user_agent: str) -> str:
+    """A user-agent string a site owner can act on, or :class:`ConfigError` saying why not."""
+    text = user_agent.strip()
+    if not _TOKEN.search(text):
+        raise ConfigError(
+            f"--user-agent must keep the {USER_AGENT_TOKEN!r} product token (robots.txt rules "
+            f"are read for it), e.g. '{USER_AGENT_TOKEN}/1.0 (+https://example.org/crawler)'"
+        )
+    if not _CONTACT.search(text):
+        raise ConfigError(
+            "--user-agent must carry a contact: an http(s):// URL or an e-mail address"
+        )
+    return text

@@ -35,11 +35,12 @@ from crawler.policyfetch import (
     response_truncated,
 )
 from crawler.policyread import read_host_documents
+from crawler.politeness import honour_crawl_delay
 from provenance.hostpolicy import HostPolicy, policy_from_snapshots
 from provenance.signals._fetch import NOT_CAPTURED_ERROR
 from provenance.signals.model import Signal
 from provenance.store.mapping import snapshot_record
-from provenance.vocab import SnapshotKind
+from provenance.vocab import CrawlMode, SnapshotKind
 
 if TYPE_CHECKING:
     from typing import Self
@@ -88,6 +89,10 @@ class HostRegistry:
         self._pending[host] = future
         try:
             policy = await self._load(url, host)
+            if self.ctx.config.mode == CrawlMode.COMPLIANT:
+                honour_crawl_delay(
+                    self.crawler, host, policy.context.robots.crawl_delay(USER_AGENT_TOKEN)
+                )
         except BaseException as err:
             future.set_exception(err)
             del self._pending[host]

@@ -142,9 +142,17 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="Processes for image analysis (0 = inline).")
         ] = None,
         concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 16,
+        user_agent: Annotated[
+            str | None,
+            typer.Option(
+                help="User-Agent header: keep the 'provtrack' token and give a contact URL or "
+                "e-mail (default: provtrack/VERSION and provtrack's URL)."
+            ),
+        ] = None,
     ) -> None:
         """Crawl from SEED URLs and record every image with its provenance and signals."""
         from crawler.config import CrawlConfig
+        from crawler.reachability import unreachable_cause
         from demoweb.names import HOST_PATTERNS
 
         config = CrawlConfig(
@@ -166,6 +174,7 @@ def register(app: typer.Typer) -> None:
             media_workers=media_workers,
             concurrency=concurrency,
             demo_hosts=HOST_PATTERNS,
+            user_agent=user_agent,
         )
         if resume:
             from provenance.store.lock import lock_store
@@ -183,6 +192,13 @@ def register(app: typer.Typer) -> None:
         console.print(summary_table(summaries))
         console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
         summary = summaries[0]
+        # nothing answered at all: not "finished with every page disallowed", a crawl that
+        # could not reach anything (a forgotten --proxy, a proxy that is down)
+        cause = unreachable_cause(
+            summary.stats, config.seeds, proxy=config.proxy, is_demo_host=config.is_demo_host
+        )
+        if cause is not None:
+            raise CrawlError(f"crawl {summary.run_id} reached nothing: {cause}")
         if summary.finish_reason not in (
             "finished",
             "closespider_pagecount",
