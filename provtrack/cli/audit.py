@@ -48,6 +48,8 @@ def _run(config: CrawlConfig) -> CrawlSummary:
 
         (summary,) = run_crawls([config], progress=update)
         progress.update(task, description=_describe(summary.counts))
+    for note in summary.notes:
+        err_console.print(note, highlight=False, soft_wrap=True)
     return summary
 
 
@@ -218,8 +220,11 @@ def _config(
         demo_hosts=HOST_PATTERNS if demo_ca else (),
     )
     if resume:
+        from provenance.store.lock import lock_store
         from provtrack.cli._resume import resolve_resume_run
 
+        # refused (exit 7) while a crawl of the store is alive, before any run is chosen
+        lock_store(config.db, exclusive=True, command="audit --resume").release()
         config.run_id = resolve_resume_run(config.db, out, run_id).id
     config.validate()
     return config
