@@ -19,6 +19,7 @@ from scrapy.utils.log import configure_logging
 
 from crawler.config import CrawlConfig
 from crawler.context import get_context
+from crawler.safety import RESOLVER
 from crawler.settings import build_settings
 from crawler.spider import ProvenanceSpider
 from provenance.records import DatasetEntryRecord, ImageRecord, PageRecord
@@ -158,7 +159,9 @@ def run_crawls(
     # Scraped items are logged at DEBUG with their whole repr: keep the log file to INFO.
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.INFO)
-    process = CrawlerProcess(install_root_handler=False)
+    # the reactor's name resolver is the process's: the guard's, so connections go to the
+    # addresses it checked (crawler/resolver.py)
+    process = CrawlerProcess({"TWISTED_DNS_RESOLVER": RESOLVER}, install_root_handler=False)
     summaries = [CrawlSummary(c.run_id, c.mode, datetime.now(UTC)) for c in configs]
 
     def chain(index: int) -> Any:

@@ -27,7 +27,7 @@ from crawler.extract import PageExtract, extract_page
 from crawler.gate import GateSkipped
 from crawler.policyread import read_headers, read_page
 from crawler.render import render_meta
-from crawler.safety import RefusedAddress, RefusedHost
+from crawler.safety import RefusedAddress, RefusedHost, UnresolvedHost
 from provenance.jurisdiction import infer_site, site_evidence
 from provenance.records import (
     ImageRecord,
@@ -58,6 +58,8 @@ def classify_failure(fail: Failure) -> tuple[str, str]:
         return FailureReason.NOT_CAPTURED, message
     if isinstance(exc, RefusedHost):
         return FailureReason.REFUSED_HOST, message
+    if isinstance(exc, UnresolvedHost):
+        return FailureReason.DNS_ERROR, message
     if isinstance(exc, HttpError):
         status = exc.response.status
         return http_failure(status), f"HTTP {status}"

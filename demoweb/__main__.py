@@ -29,13 +29,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "--manifest", type=Path, default=None, help="also write the served web's manifest here"
     )
+    serve.add_argument(
+        "--key-file",
+        type=Path,
+        default=None,
+        help="write the handshake key here (provtrack crawl --demoweb-key reads it)",
+    )
     manifest = commands.add_parser("manifest", help="print the ground-truth manifest as JSON")
     manifest.add_argument("--scale", type=int, default=0, help="include N procedural images")
     args = parser.parse_args(argv)
     if args.scale < 0:
         parser.error("--scale must be >= 0")
     if args.command == "serve":
-        serve_forever(args.port, args.scale, manifest_path=args.manifest)
+        try:
+            serve_forever(
+                args.port, args.scale, manifest_path=args.manifest, key_path=args.key_file
+            )
+        except (RuntimeError, ValueError) as err:
+            print(f"demoweb: {err}", file=sys.stderr)
+            return 1
     else:
         json.dump(build_manifest(args.scale), sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from provenance.errors import ConfigError
 from provtrack.cli._console import console, err_console
 
 
@@ -23,11 +24,23 @@ def register(app: typer.Typer) -> None:
     def demoweb_serve(
         port: Annotated[int, typer.Option(help="Port for the proxy (0 picks a free one).")] = 8118,
         scale: Annotated[int, typer.Option(help="Add a procedural web with this many images.")] = 0,
+        key_file: Annotated[
+            Path | None,
+            typer.Option(help="Write the handshake key here, for `crawl --demoweb-key`."),
+        ] = None,
     ) -> None:
         """Serve the demo web as an HTTP proxy; try `curl -x http://127.0.0.1:PORT http://maplebook.ca/`."""
+        from demoweb.handshake import write_key
         from demoweb.server import DemoWeb
 
-        with DemoWeb(port=port, scale=scale) as web:
+        try:
+            web = DemoWeb(port=port, scale=scale).start()
+        except (ValueError, RuntimeError) as err:
+            raise ConfigError(f"demoweb: {err}") from err
+        with web:
+            if key_file is not None:
+                write_key(key_file, web.url, web.secret)
+                err_console.print(f"handshake key written to {key_file}")
             err_console.print(f"demo web proxy listening on {web.url} (Ctrl-C to stop)")
             err_console.print(f"try: curl -x {web.url} http://maplebook.ca/robots.txt")
             try:
@@ -53,6 +66,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the demo web, crawl it in both modes, compare them, evaluate, write the report."""
         from crawler.config import CrawlConfig
+        from crawler.demoproof import DemoKey
         from demoweb.names import HOST_PATTERNS
         from demoweb.server import DemoWeb
         from provenance.vocab import CRAWL_MODES
@@ -68,7 +82,12 @@ def register(app: typer.Typer) -> None:
             err_console.print(f"demo web: {len(manifest['hosts'])} sites behind proxy {web.url}")
             configs = [
                 CrawlConfig(
-                    seeds=seeds, out_dir=out, mode=mode, proxy=web.url, demo_hosts=HOST_PATTERNS
+                    seeds=seeds,
+                    out_dir=out,
+                    mode=mode,
+                    proxy=web.url,
+                    demo_hosts=HOST_PATTERNS,
+                    demo_key=DemoKey(web.url, web.secret),
                 )
                 for mode in CRAWL_MODES
             ]
