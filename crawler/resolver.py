@@ -60,6 +60,7 @@ class AddressBook:
         self._pending: dict[str, asyncio.Future[tuple[str, ...]]] = {}
         self._peers: dict[tuple[str, int], tuple[str, ...]] = {}
         self.dns_server: tuple[str, int] | None = None
+        self.proxied = False  # the crawl goes through a proxy: names are the proxy's to resolve
         self.timeout = 10.0
         self.lookups = 0
 

@@ -24,6 +24,7 @@ from crawler.settings import build_settings
 from crawler.spider import ProvenanceSpider
 from provenance.records import DatasetEntryRecord, ImageRecord, PageRecord
 from provenance.store.models import CrawlRun
+from provenance.store.tallies import run_tallies
 from provenance.subjects import refine_subjects
 from provenance.vocab import CrawlMode, RunStatus
 
@@ -121,6 +122,10 @@ def _make_crawler(
         # the last records, then the background writer's thread ends: it holds the store, and
         # a store still referenced at exit keeps its last writes in SQLite's WAL file only
         ctx.sink.close()
+        if config.resume:
+            # this process saw only the rest of the run: the store holds all of it
+            counts, summary.skipped_by = run_tallies(ctx.store, config.run_id)
+            summary.counts.update(counts)
         summary.counts["subjects_refined"] = refine_subjects(ctx.store, config.run_id)
         run = ctx.store.get_run(config.run_id)
         if run is not None:

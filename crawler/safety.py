@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
+    from crawler.config import CrawlConfig
+
 RESOLVER = "crawler.resolver.GuardedResolver"
 """Scrapy's ``TWISTED_DNS_RESOLVER`` for a provtrack crawl (the runner and add-on set it)."""
 
@@ -55,6 +57,26 @@ def _proxy_peer(proxy: str) -> tuple[str, int]:
     return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
 
 
+async def resolve_or_refuse(crawler: Crawler, host: str) -> None:
+    """Resolve a canonical host through the address book; refuse it as a recorded failure."""
+    try:
+        await BOOK.resolve(host)
+    except Refusal as refusal:
+        if refusal.dns:
+            crawler.stats.inc_value("provtrack/refused/dns")
+            raise UnresolvedHost(refusal.reason) from refusal
+        crawler.stats.inc_value("provtrack/refused/address")
+        raise RefusedAddress(f"refused {refusal.reason}") from refusal
+
+
+def resolves_late(config: CrawlConfig) -> bool:
+    """Whether names are resolved only next to the downloader, after the archive replay.
+
+    An archive audit answers requests from the archive (which reaches no network); only what
+    it lacks goes live (``--fetch-missing``), and only that is resolved and checked."""
+    return bool(config.audit is not None and config.audit.archives)
+
+
 class AddressGuardMiddleware:
     """Downloader middleware: route through the proxy and refuse forbidden targets."""
 
@@ -65,6 +87,7 @@ class AddressGuardMiddleware:
         timeout = min(crawler.settings.getfloat("DNS_TIMEOUT", 60), config.download_timeout)
         BOOK.configure(dns_server=config.dns_server, timeout=timeout)
         self.proxy: tuple[str, int] | None = None
+        BOOK.proxied = bool(config.proxy)
         if config.proxy:
             self.proxy = _proxy_peer(config.proxy)
             BOOK.allow_peer(*self.proxy)
@@ -87,14 +110,8 @@ class AddressGuardMiddleware:
         if reason is not None:
             raise self._refuse(reason)
         host = canonical_host(raw)  # readable: local_name_refusal refuses what is not
-        if not config.proxy and request.url.startswith("http"):
-            try:
-                await BOOK.resolve(host)
-            except Refusal as refusal:
-                if refusal.dns:
-                    self.crawler.stats.inc_value("provtrack/refused/dns")
-                    raise UnresolvedHost(refusal.reason) from refusal
-                raise self._refuse(refusal.reason) from refusal
+        if not config.proxy and request.url.startswith("http") and not resolves_late(config):
+            await resolve_or_refuse(self.crawler, host)
         if config.mode == CrawlMode.REPRODUCE and not config.may_reproduce(host):
             self.crawler.stats.inc_value("provtrack/refused/host")
             raise RefusedHost(f"reproduce mode is not allowed on {host}")
@@ -107,12 +124,19 @@ class PeerCheckMiddleware:
 
     It runs before the WARC capture, so a response from a refused peer is never archived.
     Through a proxy the peer must be the proxy; without one it must be an address the guard
-    checked for the host. Responses read from an audited archive have no peer.
+    checked for the host. Responses read from an audited archive have no peer. In an archive
+    audit, the requests the archive could not answer are resolved here (:func:`resolves_late`).
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.ctx = get_context(crawler)
+        self.late = resolves_late(self.ctx.config) and not self.ctx.config.proxy
+
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if self.late and request.url.startswith("http"):
+            host = canonical_host(urlsplit(request.url).hostname or "")
+            await resolve_or_refuse(self.crawler, host)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -17,7 +17,7 @@ import pytest
 
 from provenance.store import open_store
 from provenance.store.models import Image, Page
-from tests.conftest import REPO, DemoWebProcess, run_cli
+from tests.conftest import REPO, DemoWebProcess, have_chromium, run_cli
 from tests.crawl.guardnet import SPELLINGS, DnsStub, counting_server
 
 STUB_NAMES = {
@@ -225,3 +225,37 @@ def test_a_bad_dns_server_is_one_line(tmp_path: Path, spec: str) -> None:
     assert result.returncode != 0
     assert "DNS server" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_browser_never_reaches_a_spelling_of_this_machine(tmp_path: Path) -> None:
+    """A rendered page's own script, style and XHR requests pass the same guard (the
+    Playwright abort hook): through the proxy, none for this machine is sent."""
+    if not have_chromium():
+        pytest.skip("Debian's chromium is not installed (scripts/run installs it)")
+    spelled = [f"http://{s}:9" for s in SPELLINGS]
+    fetches = "".join(f"fetch('{u}/xhr').catch(() => 0);" for u in spelled)
+    styles = "".join(f'<link rel="stylesheet" href="{u}/style.css">' for u in spelled)
+    page = f"<html><head>{styles}</head><body><script>{fetches}</script></body></html>"
+
+    def pages(host: str, path: str) -> tuple[int, dict[str, str], bytes]:
+        if host.split(":")[0] == "public.example" and path == "/":
+            return 200, {"Content-Type": "text/html"}, page.encode()
+        return 404, {}, b"not here"
+
+    with counting_server(pages) as proxy:
+        run_cli(
+            "crawl",
+            "http://public.example/",
+            "--out",
+            str(tmp_path),
+            "--render",
+            "always",
+            "--max-depth",
+            "0",
+            "--proxy",
+            f"http://127.0.0.1:{proxy.port}",
+        )
+        hosts = {host.split(":")[0] for host, _ in proxy.requests}
+    assert hosts == {"public.example"}, proxy.requests
+    (fetched,) = open_store(str(tmp_path / "provtrack.db")).all(Page, host="public.example")
+    assert fetched.rendered
