@@ -90,6 +90,12 @@ def _write_subresources(ctx: CrawlContext, request: Request) -> None:
         ctx.count("warc/subresources")
 
 
+def _is_image(response: Response) -> bool:
+    from provenance.media.sniff import sniff
+
+    return sniff(response.body[:1024]) is not None
+
+
 class WarcCaptureMiddleware:
     """Downloader middleware: WARC every non-image exchange and redirect hop."""
 
@@ -112,6 +118,8 @@ class WarcCaptureMiddleware:
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Response:
         role = request.meta.get("provtrack_role")
+        if role != "image" and request.meta.get("provtrack_foreign") and _is_image(response):
+            role = "image"  # a project's request for an image: written after the gate
         is_redirect = 300 <= response.status < 400
         removed = None if role == "image" else self._removed_page(self.crawler, response.url)
         if removed is not None:

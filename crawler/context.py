@@ -1,7 +1,9 @@
 """Per-crawl shared state: config, store, WARC writer, record sink and host policies.
 
 Scrapy components are built separately by ``from_crawler``; they meet here, on one object
-attached to the crawler, instead of passing each other around.
+attached to the crawler, instead of passing each other around. The configuration is read from
+the crawler's plain ``PROVTRACK_*`` settings (:meth:`CrawlConfig.from_settings`), the same
+for ``provtrack crawl`` and for a project's ``settings.py``.
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crawler.config import CrawlConfig
 from crawler.distributed import Coordinator
 from crawler.sink import RecordSink
+from provenance.records import DatasetEntryRecord, ImageRecord, PageRecord
 from provenance.store import Store, open_store
 from provenance.warc import WarcWriter, repair_tail
 
@@ -38,19 +41,38 @@ class CrawlContext:
     coordinator: Coordinator | None = None
     counters: dict[str, int] = field(default_factory=dict)
 
+    skipped_by: dict[str, int] = field(default_factory=dict)
+
     def count(self, key: str, n: int = 1) -> None:
         """Bump a progress counter (mirrored into Scrapy stats by the caller)."""
         self.counters[key] = self.counters.get(key, 0) + n
 
+    def tally(self, item: object) -> None:
+        """Count one record handed to the store (the run's summary and progress line)."""
+        if isinstance(item, ImageRecord):
+            self.count(f"images_{item.decision}")
+            if item.entries:
+                self.count("rows", len(item.entries))
+            faces = item.media.get("faces") if isinstance(item.media, dict) else None
+            if isinstance(faces, dict) and faces.get("count"):
+                self.count("images_with_faces")
+            # compliant: what each image was skipped for; reproduce: what it overrode
+            for reason in {str(r.get("kind")) for r in (*item.reasons, *item.overridden)}:
+                self.skipped_by[reason] = self.skipped_by.get(reason, 0) + 1
+        elif isinstance(item, PageRecord):
+            self.count(f"pages_{item.decision}")
+        elif isinstance(item, DatasetEntryRecord):
+            self.count("rows")
+            self.count("rows_refused")
+
 
 def get_context(crawler: Crawler) -> CrawlContext:
-    """The crawl's context, created on first use from the ``PROVTRACK_CONFIG`` setting."""
+    """The crawl's context, created on first use from the ``PROVTRACK_*`` settings."""
     ctx: CrawlContext | None = getattr(crawler, _ATTR, None)
     if ctx is not None:
         return ctx
-    config: Any = crawler.settings.get("PROVTRACK_CONFIG")
-    if not isinstance(config, CrawlConfig):
-        raise RuntimeError("PROVTRACK_CONFIG must hold a crawler.config.CrawlConfig")
+    config = CrawlConfig.from_settings(crawler.settings)
+    config.out_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(config.db)
     warc_dir = config.out_dir / "warc"
     if config.resume and warc_dir.is_dir():

@@ -15,10 +15,8 @@ allow-all, where RFC 9309 says complete disallow.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
@@ -28,6 +26,13 @@ from scrapy.http.request import NO_CALLBACK
 from crawler.capture import header_map
 from crawler.config import USER_AGENT_TOKEN, host_of
 from crawler.context import CrawlContext, get_context
+from crawler.policyfetch import (
+    KEEP_BYTES,
+    Fetched,
+    follow_redirects,
+    policy_request_meta,
+    response_truncated,
+)
 from crawler.policyread import read_host_documents
 from provenance.hostpolicy import HostPolicy, policy_from_snapshots
 from provenance.optout import TombstoneSet
@@ -45,7 +50,6 @@ if TYPE_CHECKING:
 POLICY_PRIORITY = 1000
 SNAPSHOT_KINDS = frozenset(SnapshotKind)
 _TOMBSTONES = "_provtrack_tombstones"
-MAX_POLICY_BYTES = 512 * 1024  # RFC 9309 asks parsers to handle at least 500 KiB
 
 
 class GateSkipped(IgnoreRequest):
@@ -59,27 +63,6 @@ class GateSkipped(IgnoreRequest):
         self.considered = considered or list(reasons)
         kinds = ", ".join(sorted({f"{s.kind.value}:{s.value}" for s in reasons}))
         super().__init__(f"skipped {url}: {kinds}")
-
-
-@dataclass(slots=True)
-class Fetched:
-    """A policy document's fetch outcome: response facts, or the error that stopped it."""
-
-    url: str
-    fetched_at: datetime
-    status: int | None = None
-    body: bytes | None = None
-    headers: dict[str, list[str]] = field(default_factory=dict)
-    final_url: str | None = None
-    server_ip: str | None = None
-    error: str | None = None
-    truncated: bool = False
-    warc: Any = None
-    read_from: str | None = None  # an audited archive's capture, or "live" (today's web)
-
-    @property
-    def sha256(self) -> str | None:
-        return hashlib.sha256(self.body).hexdigest() if self.body is not None else None
 
 
 class HostRegistry:
@@ -116,20 +99,21 @@ class HostRegistry:
         return policy
 
     async def fetch(self, url: str, *, timeout: float | None = None) -> Fetched:
-        """Download one policy document through the downloader (WARC-captured, not gated)."""
+        """Download one policy document, following its redirects (RFC 9309 §2.3.1.2)."""
+        fetched = await follow_redirects(url, lambda hop: self._fetch_one(hop, timeout))
+        if fetched.redirected:
+            self.crawler.stats.inc_value("provtrack/policy/redirected")
+        return fetched
+
+    async def _fetch_one(self, url: str, timeout: float | None) -> Fetched:
+        """One hop through the downloader (address guard, WARC capture; not gated)."""
         started = datetime.now(UTC)
         request = Request(
             url,
             callback=NO_CALLBACK,
             dont_filter=True,
             priority=POLICY_PRIORITY,
-            meta={
-                "provtrack_role": "policy",
-                "handle_httpstatus_all": True,
-                "dont_retry": True,
-                "download_timeout": timeout or self.ctx.config.policy_timeout,
-                "download_maxsize": MAX_POLICY_BYTES * 4,
-            },
+            meta=policy_request_meta(timeout or self.ctx.config.policy_timeout),
         )
         try:
             assert self.crawler.engine is not None
@@ -141,14 +125,14 @@ class HostRegistry:
             error = text if text.startswith(NOT_CAPTURED_ERROR) else f"{type(err).__name__}: {err}"
             return Fetched(url=url, fetched_at=started, error=error)
         body = response.body
-        truncated = len(body) > MAX_POLICY_BYTES
+        truncated = len(body) > KEEP_BYTES or response_truncated(response)
         return Fetched(
             url=url,
             # an archive's document is dated when it was captured, not when it was read
             fetched_at=response.meta.get("provtrack_fetched_at") or started,
             read_from=response.meta.get("provtrack_read_from"),
             status=response.status,
-            body=body[:MAX_POLICY_BYTES],
+            body=body[:KEEP_BYTES],
             headers=header_map(response.headers),
             final_url=response.url,
             server_ip=str(response.ip_address) if response.ip_address else None,

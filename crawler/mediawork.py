@@ -80,12 +80,17 @@ def worker_init(parent: int | None = None) -> None:
         os.close(devnull)
 
 
-def analyze_to_dict(body: bytes, content_type: str | None, url: str) -> dict[str, Any]:
+def analyze_to_dict(
+    body: bytes, content_type: str | None, url: str, detect_faces: bool = True
+) -> dict[str, Any]:
     """Every media fact of one image as plain data, with the embedded signals under
-    ``"_signals"`` (computed here, in the worker, from the facts object it already has)."""
+    ``"_signals"`` (computed here, in the worker, from the facts object it already has).
+
+    ``detect_faces=False`` leaves the face detector out (the ``faces`` section says so), for
+    an image whose record cannot keep faces (see ``MediaPipeline``)."""
     from provenance.media import analyze, signals
 
-    facts = analyze(body, content_type=content_type)
+    facts = analyze(body, content_type=content_type, detect_faces=detect_faces)
     out = facts.to_dict()
     out["_signals"] = [s.to_dict() for s in signals(facts, url)]
     return out

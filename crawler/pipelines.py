@@ -114,11 +114,33 @@ class MediaPipeline:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=False)
 
-    async def _analyze(self, body: bytes, content_type: str | None, url: str) -> dict[str, Any]:
+    async def _analyze(
+        self, body: bytes, content_type: str | None, url: str, faces: bool = True
+    ) -> dict[str, Any]:
         if self.executor is None:
-            return analyze_to_dict(body, content_type, url)
+            return analyze_to_dict(body, content_type, url, faces)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, analyze_to_dict, body, content_type, url)
+        return await loop.run_in_executor(
+            self.executor, analyze_to_dict, body, content_type, url, faces
+        )
+
+    def _faces_kept(self, item: ImageRecord) -> bool:
+        """Whether the image's record can keep what the face detector finds.
+
+        In compliant mode an image its own response headers refuse (X-Robots-Tag,
+        ``tdm-reservation``) is skipped after download whatever its bytes hold: embedded
+        signals only add reasons to a refusal, never lift it (``gate.evaluate``). A skip keeps
+        no faces (``SKIP_KEEPS``), so detecting them (about two thirds of the media workers'
+        time per image) would be thrown away. Every other mode and image is analysed in full:
+        reproduce keeps what it overrode, an audit keeps the faces of what it would leave.
+        """
+        if self.ctx.config.mode != CrawlMode.COMPLIANT:
+            return True
+        policy = host_policy_for(self.crawler, item.url)
+        if policy is None:
+            return True
+        headers_only = policy.image_decision_after(item.url, item.response_headers, [])
+        return headers_only.allowed or not headers_only.reasons
 
     async def _registry_hit(self, url: str, body: bytes, media: dict[str, Any]) -> Signal | None:
         """The opt-out registry's signal when the image is a tombstoned photograph."""
@@ -142,7 +164,10 @@ class MediaPipeline:
         if not isinstance(item, ImageRecord) or item.body is None:
             return item
         stats = self.crawler.stats
-        media = await self._analyze(item.body, item.content_type, item.url)
+        faces = self._faces_kept(item)
+        if not faces:
+            stats.inc_value("provtrack/media/faces_not_needed")
+        media = await self._analyze(item.body, item.content_type, item.url, faces=faces)
         embedded = embedded_signals(media)
         item.media = compact_media(media)
         if media.get("status") != "ok":
@@ -293,7 +318,6 @@ class StorePipeline:
             self.ctx.sink.add(item)
             for entry in item.entries:
                 self.ctx.sink.add(entry)
-            self.ctx.count(f"images/{item.decision}")
         elif isinstance(item, DatasetEntryRecord):
             self.ctx.sink.add(item)  # an audited row that could not be fetched (its problem)
         elif isinstance(item, PageRecord | OccurrenceRecord):
@@ -306,8 +330,7 @@ class StorePipeline:
             if isinstance(item, PageRecord) and self._removed(item.url):
                 item.title = None  # a purge removed this page: what it says is not kept
             self.ctx.sink.add(item)
-            if isinstance(item, PageRecord):
-                self.ctx.count(f"pages/{item.decision}")
+        self.ctx.tally(item)  # the run's summary and progress (crawler/lifecycle.py)
         return item
 
     def close_spider(self, spider: Spider | None = None) -> None:

@@ -41,7 +41,7 @@ from provenance.terms import find_terms_links, read_terms, terms_signals
 from provenance.vocab import SnapshotKind
 
 if TYPE_CHECKING:
-    from crawler.gate import Fetched
+    from crawler.policyfetch import Fetched
 
 
 ROOT_PANEL = ("provtrack", "*")
@@ -76,6 +76,8 @@ def _snapshot(
             **parsed,
             "fetch_error": fetched.error,
             "headers": fetched.headers,
+            # every response on the way to the document (RFC 9309 §2.3.1.2 redirects)
+            "redirects": [hop.to_dict() for hop in fetched.chain],
             **({"read_from": fetched.read_from} if fetched.read_from else {}),
         },
         signals=signals or [],
@@ -148,7 +150,12 @@ async def fetch_host_documents(
     robots_url = f"{origin}/robots.txt"
     fetched = await fetch(robots_url)
     robots = RobotsSnapshot.from_fetch(
-        robots_url, fetched.status, fetched.body, fetched.error, fetched.fetched_at
+        robots_url,
+        fetched.status,
+        fetched.body,
+        fetched.error,
+        fetched.fetched_at,
+        truncated=fetched.truncated,
     )
     parsed = robots.to_dict()
     # the AI/scraper panel, plus every agent the file itself names (Googlebot, ...)

@@ -1,16 +1,16 @@
 """Running one or more crawls in this process, with a progress callback and a closing summary.
 
 Scrapy is embedded (no ``startproject`` app): each crawl is a :class:`Crawler` built from
-:func:`crawler.settings.build_settings`; several crawls run one after another on one reactor
-(the demo crawls the demo web in both modes).
+:func:`crawler.settings.build_settings`, the same plain settings a project would write, so the
+add-on runs the crawl exactly as under ``scrapy crawl`` (its :class:`RunLifecycle` writes the
+run and its summary); several crawls run one after another on one reactor (the demo crawls the
+demo web in both modes).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
@@ -19,129 +19,51 @@ from scrapy.utils.log import configure_logging
 
 from crawler.config import CrawlConfig
 from crawler.context import get_context
+from crawler.lifecycle import CrawlSummary, RunLifecycle
 from crawler.safety import RESOLVER
 from crawler.settings import build_settings
 from crawler.spider import ProvenanceSpider
-from provenance.records import DatasetEntryRecord, ImageRecord, PageRecord
-from provenance.store.models import CrawlRun
-from provenance.store.tallies import run_tallies
-from provenance.subjects import refine_subjects
-from provenance.vocab import CrawlMode, RunStatus
+from provenance.errors import CrawlError
+from provenance.vocab import CrawlMode
 
 ProgressCallback = Callable[[str, dict[str, int]], None]
+PROGRESS_SECONDS = 0.25
 
-
-@dataclass(slots=True)
-class CrawlSummary:
-    """What one crawl did, for the closing summary and the run record."""
-
-    run_id: str
-    mode: str
-    started_at: datetime
-    finished_at: datetime | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-    skipped_by: dict[str, int] = field(default_factory=dict)
-    finish_reason: str = ""
-    stats: dict[str, Any] = field(default_factory=dict)
+__all__ = ["CrawlSummary", "ProgressCallback", "run_crawls"]
 
 
 def _make_crawler(
-    config: CrawlConfig,
-    summary: CrawlSummary,
-    progress: ProgressCallback | None,
-    *,
-    first: bool,
+    config: CrawlConfig, progress: ProgressCallback | None, *, first: bool
 ) -> Crawler:
-    # The first crawl of the process installs the (asyncio) reactor; later ones reuse it.
+    """A crawler of provtrack's spider (or the audit's) with the add-on: the add-on owns the
+    run; this only shows its counts while it runs."""
     spider: type[ProvenanceSpider] = ProvenanceSpider
     if config.mode == CrawlMode.AUDIT:
         from crawler.audit import AuditSpider
 
         spider = AuditSpider
+    # The first crawl of the process installs the (asyncio) reactor; later ones reuse it.
     crawler = Crawler(spider, build_settings(config), init_reactor=first)
+    if progress is None:
+        return crawler
+    loop: list[Any] = []
 
-    def item_scraped(item: Any, **_: Any) -> None:
-        counts = summary.counts
-        if isinstance(item, ImageRecord):
-            key = f"images_{item.decision}"
-            counts[key] = counts.get(key, 0) + 1
-            if item.entries:
-                counts["rows"] = counts.get("rows", 0) + len(item.entries)
-            faces = item.media.get("faces") if isinstance(item.media, dict) else None
-            if isinstance(faces, dict) and faces.get("count"):
-                counts["images_with_faces"] = counts.get("images_with_faces", 0) + 1
-            # compliant: what each image was skipped for; reproduce: what it overrode
-            for reason in {str(r.get("kind")) for r in (*item.reasons, *item.overridden)}:
-                summary.skipped_by[reason] = summary.skipped_by.get(reason, 0) + 1
-        elif isinstance(item, PageRecord):
-            key = f"pages_{item.decision}"
-            counts[key] = counts.get(key, 0) + 1
-        elif isinstance(item, DatasetEntryRecord):
-            counts["rows"] = counts.get("rows", 0) + 1
-            counts["rows_refused"] = counts.get("rows_refused", 0) + 1
-        if progress is not None:
-            progress(config.run_id, counts)
+    def opened(**_: Any) -> None:
+        from twisted.internet import task
 
-    def spider_opened(**_: Any) -> None:
-        ctx = get_context(crawler)
-        ctx.store.write(
-            [
-                CrawlRun(
-                    id=config.run_id,
-                    mode=config.mode,
-                    purpose=config.purpose,
-                    seeds=config.seeds,
-                    allowed_hosts=config.allow_hosts,
-                    user_agent=str(crawler.settings.get("USER_AGENT")),
-                    settings={
-                        "max_pages": config.max_pages,
-                        "max_images": config.max_images,
-                        "max_depth": config.max_depth,
-                        "proxy": config.proxy,
-                        "render": config.render,
-                        "frontier": config.frontier,
-                        **(
-                            {
-                                "audit": config.audit.describe(),
-                                "columns": config.audit.describe()["columns"],
-                            }
-                            if config.audit
-                            else {}
-                        ),
-                    },
-                    started_at=summary.started_at,
-                )
-            ]
-        )
+        counters = get_context(crawler).counters
+        call = task.LoopingCall(lambda: progress(config.run_id, counters))
+        call.start(PROGRESS_SECONDS, now=True)
+        loop.append(call)
 
-    def spider_closed(reason: str, **_: Any) -> None:
-        summary.finished_at = datetime.now(UTC)
-        summary.finish_reason = reason
-        summary.stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-        ctx = get_context(crawler)
-        # the last records, then the background writer's thread ends: it holds the store, and
-        # a store still referenced at exit keeps its last writes in SQLite's WAL file only
-        ctx.sink.close()
-        if config.resume:
-            # this process saw only the rest of the run: the store holds all of it
-            counts, summary.skipped_by = run_tallies(ctx.store, config.run_id)
-            summary.counts.update(counts)
-        summary.counts["subjects_refined"] = refine_subjects(ctx.store, config.run_id)
-        run = ctx.store.get_run(config.run_id)
-        if run is not None:
-            run.finished_at = summary.finished_at
-            run.status = RunStatus.FINISHED if reason == "finished" else RunStatus.INTERRUPTED
-            run.summary = {
-                "counts": summary.counts,
-                "skipped_by": summary.skipped_by,
-                "reason": reason,
-            }
-            ctx.store.record_changes([run], kind="run", note=f"crawl {reason}")
+    def closed(**_: Any) -> None:
+        for call in loop:
+            if call.running:
+                call.stop()
 
     # The receivers are closures: pydispatcher holds receivers weakly unless told otherwise.
-    crawler.signals.connect(item_scraped, signal=signals.item_scraped, weak=False)
-    crawler.signals.connect(spider_opened, signal=signals.spider_opened, weak=False)
-    crawler.signals.connect(spider_closed, signal=signals.spider_closed, weak=False)
+    crawler.signals.connect(opened, signal=signals.spider_opened, weak=False)
+    crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
     return crawler
 
 
@@ -167,17 +89,29 @@ def run_crawls(
     # the reactor's name resolver is the process's: the guard's, so connections go to the
     # addresses it checked (crawler/resolver.py)
     process = CrawlerProcess({"TWISTED_DNS_RESOLVER": RESOLVER}, install_root_handler=False)
-    summaries = [CrawlSummary(c.run_id, c.mode, datetime.now(UTC)) for c in configs]
+    summaries: list[CrawlSummary] = []
+    errors: list[str] = []
 
     def chain(index: int) -> Any:
         if index >= len(configs):
             return None
-        summaries[index].started_at = datetime.now(UTC)
-        crawler = _make_crawler(configs[index], summaries[index], progress, first=index == 0)
+        crawler = _make_crawler(configs[index], progress, first=index == 0)
+
+        def done(_: Any) -> Any:
+            lifecycle = crawler.get_extension(RunLifecycle)
+            if lifecycle is not None:
+                summaries.append(lifecycle.summary)
+            return chain(index + 1)
+
+        def failed(failure: Any) -> None:
+            errors.append(str(failure.value) or failure.type.__name__)
+
         deferred = process.crawl(crawler)
-        deferred.addCallback(lambda _: chain(index + 1))
+        deferred.addCallbacks(done, failed)
         return deferred
 
     chain(0)
     process.start()
+    if len(summaries) != len(configs):
+        raise CrawlError(errors[0] if errors else "a crawl did not finish (see its log)")
     return summaries

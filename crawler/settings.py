@@ -1,41 +1,36 @@
-"""Scrapy settings for one provtrack crawl, built from its :class:`CrawlConfig`."""
+"""Scrapy settings for one ``provtrack crawl``/``audit``, built from its :class:`CrawlConfig`.
+
+They are what a project's ``settings.py`` would hold: ``ADDONS`` and plain ``PROVTRACK_*``
+values (the add-on sets what a provenance crawl must hold: User-Agent, caps, timeouts), plus
+the tuning of provtrack's own spider (concurrency, rendering, a shared frontier).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from crawler.config import USER_AGENT_TOKEN, CrawlConfig
+from crawler.addon import USER_AGENT
+from crawler.config import CrawlConfig
 from crawler.render import playwright_settings
-from provenance import __version__
 
-USER_AGENT = (
-    f"{USER_AGENT_TOKEN}/{__version__} (+https://github.com/provtrack/provtrack; "
-    "consent and provenance research crawler)"
-)
+__all__ = ["USER_AGENT", "build_settings"]
 
 
 def build_settings(config: CrawlConfig) -> dict[str, Any]:
     """Settings for an embedded crawl (no ``startproject`` app): the add-on does the rest."""
     settings: dict[str, Any] = {
         "ADDONS": {"crawler.addon.ProvtrackAddon": 0},
-        "PROVTRACK_CONFIG": config,
-        "USER_AGENT": USER_AGENT,
+        **config.to_settings(),
         "CONCURRENT_REQUESTS": config.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrency,
         # items are processed per response; most responses yield one record, and Scrapy starts
         # this many worker tasks for every response's output
         "CONCURRENT_ITEMS": 8,
-        "DOWNLOAD_TIMEOUT": config.download_timeout,
-        "DOWNLOAD_MAXSIZE": config.max_image_bytes,
-        "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": 1,
         "LOG_LEVEL": "INFO",
         "LOG_FILE": str(config.log_file) if config.log_file else None,
         "LOG_FILE_APPEND": True,
         "HTTPERROR_ALLOW_ALL": False,
-        "REMOTE_CONTROL_ENABLED": False,
-        "TELNETCONSOLE_ENABLED": False,
-        "ROBOTSTXT_OBEY": False,
         "DEPTH_LIMIT": 0,
         "REFERER_ENABLED": True,
         "STATS_DUMP": False,

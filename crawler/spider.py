@@ -7,37 +7,32 @@ reason, so that nothing the crawl met goes unrecorded.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.capture import header_map, header_pairs
 from crawler.config import host_of
 from crawler.context import CrawlContext, get_context
 from crawler.distributed import HEARTBEAT_SECONDS
 from crawler.extract import PageExtract, extract_page
 from crawler.gate import GateSkipped
-from crawler.policyread import read_headers, read_page
 from crawler.render import render_meta
-from crawler.safety import RefusedAddress, RefusedHost, UnresolvedHost
-from provenance.jurisdiction import infer_site, site_evidence
-from provenance.records import (
-    ImageRecord,
-    OccurrenceRecord,
-    PageRecord,
-    failure,
+from crawler.responses import (
+    classify_failure,
+    failed_image_record,
+    failed_page_record,
+    image_record,
+    page_record,
+    read_page_record,
+    shown_images,
 )
-from provenance.signals._fetch import NOT_CAPTURED_ERROR
-from provenance.signals.scope import own_signals
-from provenance.vocab import Decision, FailureReason, SkipStage, http_failure
+from provenance.records import ImageRecord, OccurrenceRecord, PageRecord
+from provenance.vocab import Decision
 
 if TYPE_CHECKING:
     from typing import Self
@@ -45,45 +40,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 Item = PageRecord | ImageRecord | OccurrenceRecord
-
-
-def classify_failure(fail: Failure) -> tuple[str, str]:
-    """Map a download failure to a stable reason value and its message."""
-    exc = fail.value
-    message = str(exc) or type(exc).__name__
-    name = type(exc).__name__
-    if isinstance(exc, RefusedAddress):
-        return FailureReason.REFUSED_ADDRESS, message
-    if message.startswith(NOT_CAPTURED_ERROR):
-        return FailureReason.NOT_CAPTURED, message
-    if isinstance(exc, RefusedHost):
-        return FailureReason.REFUSED_HOST, message
-    if isinstance(exc, UnresolvedHost):
-        return FailureReason.DNS_ERROR, message
-    if isinstance(exc, HttpError):
-        status = exc.response.status
-        return http_failure(status), f"HTTP {status}"
-    if isinstance(exc, IgnoreRequest) and "redirection" in message:
-        return FailureReason.REDIRECT_LOOP, message
-    if "max size" in message or "maxsize" in message.lower() or name == "DownloadCancelledError":
-        return FailureReason.TOO_LARGE, message
-    if "Timeout" in name or "timed out" in message.lower():
-        return FailureReason.TIMEOUT, message
-    if name in ("DNSLookupError", "CannotResolveHostError"):
-        return FailureReason.DNS_ERROR, message
-    return FailureReason.FETCH_FAILED, f"{name}: {message}"
-
-
-def _unique(signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Signal dicts without repeats (the page's and the image's robots line may be one)."""
-    seen: set[tuple[object, ...]] = set()
-    out: list[dict[str, Any]] = []
-    for signal in signals:
-        key = (signal.get("kind"), signal.get("value"), signal.get("evidence"), signal.get("url"))
-        if key not in seen:
-            seen.add(key)
-            out.append(signal)
-    return out
+__all__ = ["Item", "ProvenanceSpider", "classify_failure"]
 
 
 class ProvenanceSpider(scrapy.Spider):
@@ -245,63 +202,25 @@ class ProvenanceSpider(scrapy.Spider):
             if request is not None:
                 yield request
                 return
-        signals = read_page(response)
-        record = self._page_record(response, Decision.FETCHED, page=page)
-        record.signals = signals.signals
-        record.lang = signals.lang or page.lang
-        record.title = signals.title or page.title
-        record.facts = {
-            "content_language": list(signals.content_language),
-            "overridden": [s.to_dict() for s in meta.get("provtrack_overridden", [])],
-            "read_status": signals.status.value,
-            # the robots.txt lines that decided for this page (issue 14: pages[].robots was
-            # always empty). Kept with the page's facts, not as page signals: they answer
-            # for the page URL, and an image's robots fact must never be taken from its page
-            "robots": [
-                s.to_dict()
-                for s in own_signals(response.url, list(meta.get("provtrack_considered", [])))
-            ],
-        }
-        evidence = site_evidence(
-            response.url, response.body, read_headers(response), None, record.server_ip
-        )
-        record.site_jurisdiction = [c.to_dict() for c in infer_site(evidence)]
-        if self.ctx.hosts is not None and (policy := self.ctx.hosts.ready(record.host)):
-            policy.add_site_evidence(evidence)
-        yield record
+        read = read_page_record(response, self.ctx.hosts, page)
+        yield read.record
         self.crawler.stats.inc_value("provtrack/pages/fetched")
 
         image_meta = {
             "provtrack_depth": depth,
             "provtrack_chain": chain,
             "provtrack_seed": seed,
-            "provtrack_page_signals": signals,
+            "provtrack_page_signals": read.signals,
             # reproduce mode: a page fetched against an opt-out (robots.txt disallowing the
             # page, terms) made its images reachable; their records say so
             "provtrack_page_overridden": [
                 s.to_dict() for s in meta.get("provtrack_overridden", [])
             ],
         }
-        for candidate in signals.images:
-            if candidate.attribute != "src" and not candidate.largest:
-                continue
-            nearby = page.nearby.get(candidate.url)
-            snippets = [t for t in (nearby, *page.profile_snippets) if t]
-            # a record page's labelled fields (Residence: ...) speak of the one person it shows
-            caption = page.captions.get(candidate.url) or "; ".join(page.labelled_fields) or None
-            yield OccurrenceRecord(
-                image_url=candidate.url,
-                page_url=response.url,
-                alt=candidate.alt,
-                title=candidate.title,
-                context=caption,
-                snippets=snippets,
-                seed=seed,
-                referrer_chain=chain,
-            )
-            subject = {"alt": candidate.alt, "caption": caption, "snippets": snippets}
+        for occurrence, subject in shown_images(read, seed=seed, chain=chain):
+            yield occurrence
             request = self._image_request(
-                candidate.url, response.url, {**image_meta, "provtrack_subject": subject}
+                occurrence.image_url, response.url, {**image_meta, "provtrack_subject": subject}
             )
             if request is not None:
                 yield request
@@ -326,109 +245,24 @@ class ProvenanceSpider(scrapy.Spider):
         page: PageExtract | None = None,
         error: str | None = None,
     ) -> PageRecord:
-        meta = response.meta
-        return PageRecord(
-            url=response.url,
-            host=host_of(response.url),
-            decision=decision,
-            fetched_at=meta.get("provtrack_fetched_at") or datetime.now(UTC),
-            depth=meta.get("provtrack_depth", 0),
-            seed=meta.get("provtrack_seed"),
-            referrer_chain=list(meta.get("provtrack_chain", [])),
-            http_status=response.status,
-            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
-            title=page.title if page else None,
-            lang=page.lang if page else None,
-            rendered=bool(meta.get("playwright")),
-            server_ip=str(response.ip_address) if response.ip_address else None,
-            sha256=hashlib.sha256(response.body).hexdigest(),
-            error=error,
-            warc=meta.get("provtrack_warc"),
-        )
+        return page_record(response, decision, page=page, error=error)
 
     def page_failed(self, fail: Failure) -> Iterator[Item]:
         request: Request = fail.request  # type: ignore[attr-defined]
-        meta = request.meta
-        url = meta["redirect_urls"][0] if meta.get("redirect_urls") else request.url
-        base = PageRecord(
-            url=url,
-            host=host_of(url),
-            decision=Decision.FAILED,
-            fetched_at=datetime.now(UTC),
-            depth=meta.get("provtrack_depth", 0),
-            seed=meta.get("provtrack_seed"),
-            referrer_chain=list(meta.get("provtrack_chain", [])),
-        )
-        if isinstance(fail.value, GateSkipped):
-            base.decision = Decision.SKIPPED
-            base.reasons = [s.to_dict() for s in fail.value.reasons]
-            base.signals = list(fail.value.considered)
-            self.crawler.stats.inc_value("provtrack/pages/skipped")
-        else:
-            value, message = classify_failure(fail)
-            base.reasons = [failure(value, message)]
-            base.error = message
-            if isinstance(fail.value, HttpError):
-                base.http_status = fail.value.response.status
-                base.warc = fail.value.response.meta.get("provtrack_warc")
-            self.crawler.stats.inc_value("provtrack/pages/failed")
-        yield base
+        record = failed_page_record(request, fail.value or Exception(fail.getErrorMessage()))
+        outcome = "skipped" if isinstance(fail.value, GateSkipped) else "failed"
+        self.crawler.stats.inc_value(f"provtrack/pages/{outcome}")
+        yield record
 
     # -- images -------------------------------------------------------------------------
 
     def parse_image(self, response: Response) -> Iterator[Item]:
-        meta = response.meta
-        url = meta["redirect_urls"][0] if meta.get("redirect_urls") else response.url
-        yield ImageRecord(
-            url=url,
-            host=host_of(response.url),
-            mode=self.ctx.config.mode,
-            decision=Decision.COLLECTED,
-            fetched_at=meta.get("provtrack_fetched_at") or datetime.now(UTC),
-            overridden=_unique(
-                [
-                    *meta.get("provtrack_page_overridden", []),
-                    *(s.to_dict() for s in meta.get("provtrack_overridden", [])),
-                ]
-            ),
-            http_status=response.status,
-            content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1") or None,
-            request_headers=header_pairs(response.request.headers) if response.request else [],
-            response_headers=header_map(response.headers),
-            server_ip=str(response.ip_address) if response.ip_address else None,
-            body=response.body,
-            page_url=meta.get("provtrack_page_url"),
-            signals=own_signals(url, list(meta.get("provtrack_considered", []))),
-            **meta.get("provtrack_subject", {}),
-        )
+        yield image_record(response, self.ctx.config.mode)
 
     def image_failed(self, fail: Failure) -> Iterator[Item]:
         request: Request = fail.request  # type: ignore[attr-defined]
-        meta = request.meta
-        url = (
-            meta.get("redirect_urls", [request.url])[0]
-            if meta.get("redirect_urls")
-            else request.url
-        )
-        record = ImageRecord(
-            url=url,
-            host=host_of(url),
-            mode=self.ctx.config.mode,
-            decision=Decision.FAILED,
-            fetched_at=datetime.now(UTC),
-            page_url=meta.get("provtrack_page_url"),
-        )
-        if isinstance(fail.value, GateSkipped):
-            record.decision = Decision.SKIPPED
-            record.stage = SkipStage.BEFORE_DOWNLOAD
-            record.reasons = [s.to_dict() for s in fail.value.reasons]
-            record.signals = own_signals(url, list(fail.value.considered))
-            self.crawler.stats.inc_value("provtrack/images/skipped")
-        else:
-            value, message = classify_failure(fail)
-            record.reasons = [failure(value, message)]
-            record.error = message
-            if isinstance(fail.value, HttpError):
-                record.http_status = fail.value.response.status
-            self.crawler.stats.inc_value("provtrack/images/failed")
+        exc = fail.value or Exception(fail.getErrorMessage())
+        record = failed_image_record(request, exc, self.ctx.config.mode)
+        outcome = "skipped" if isinstance(fail.value, GateSkipped) else "failed"
+        self.crawler.stats.inc_value(f"provtrack/images/{outcome}")
         yield record

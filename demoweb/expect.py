@@ -120,7 +120,7 @@ class HostPolicy:
         robots = host.robots
         if robots is None:
             outcome, parser = "unavailable", None
-        elif robots.status == 200:
+        elif robots.status == 200 and not robots.gives_up:
             outcome, parser = "parsed", Protego.parse(robots.body() or "")
         else:
             outcome, parser = "unreachable", None

@@ -121,9 +121,15 @@ _NAMESPACES = (
 )
 
 
-def _packet(attributes: list[str], elements: list[str], *, wrapper: bool = True) -> bytes:
+UNSAFE_DTD = '<!DOCTYPE x:xmpmeta [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>\n'
+"""A DTD with nested entities (a small billion-laughs): safe XML parsers refuse the packet."""
+
+
+def _packet(
+    attributes: list[str], elements: list[str], *, wrapper: bool = True, dtd: bool = False
+) -> bytes:
     desc_attrs = " ".join(['rdf:about=""', *_NAMESPACES, *attributes])
-    body = (
+    body = (UNSAFE_DTD if dtd else "") + (
         '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="demoweb">\n'
         ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
         f"  <rdf:Description {desc_attrs}>\n"
@@ -148,6 +154,19 @@ def data_mining_xml(xmp: Xmp) -> tuple[list[str], list[str]]:
         return [f"plus:DataMining={quoteattr(uri)}"], []
     if xmp.data_mining_form == "resource":
         return [], [f"<plus:DataMining rdf:resource={quoteattr(uri)}/>"]
+    if xmp.data_mining_form == "about":
+        return [], [
+            f"<plus:DataMining><rdf:Description rdf:about={quoteattr(uri)}/></plus:DataMining>"
+        ]
+    if xmp.data_mining_form == "bag":
+        return [], [
+            f"<plus:DataMining><rdf:Bag><rdf:li>{escape(uri)}</rdf:li></rdf:Bag></plus:DataMining>"
+        ]
+    if xmp.data_mining_form == "parse-type":
+        return [], [
+            '<plus:DataMining rdf:parseType="Resource">'
+            f"<rdf:value>{escape(uri)}</rdf:value></plus:DataMining>"
+        ]
     return [], [f"<plus:DataMining>{escape(uri)}</plus:DataMining>"]
 
 
@@ -185,7 +204,8 @@ def xmp_packets(xmp: Xmp) -> tuple[bytes, bytes | None]:
         )
     dm_attrs, dm_elements = data_mining_xml(xmp)
     if not xmp.extended:
-        return _packet(attributes + dm_attrs, elements + dm_elements), None
+        packet = _packet(attributes + dm_attrs, elements + dm_elements, dtd=xmp.unsafe_dtd)
+        return packet, None
     # Extended XMP carries what does not fit a 64 KB segment: here a long editing history,
     # and the DataMining prohibition with it, so a reader that ignores Extended XMP misses it.
     history = f"<photoshop:History>{escape(_history(1800))}</photoshop:History>"

@@ -29,7 +29,7 @@ from demoweb.optouts import (
 )
 from demoweb.photos import LIBRARY
 from demoweb.rsl import licences as rsl_licences
-from demoweb.spec import BuiltImage, Response, Web
+from demoweb.spec import BuiltImage, Response, Web, robots_chain
 
 SCHEMA = "provtrack-demoweb-manifest/1"
 
@@ -99,6 +99,8 @@ def _xmp(img: Img) -> dict[str, Any] | None:
         "state": x.state,
         "country_code": x.country_code,
         "extended": x.extended,
+        "data_mining_form": x.data_mining_form if x.data_mining else None,
+        "unsafe_dtd": x.unsafe_dtd,
     }
 
 
@@ -137,6 +139,28 @@ def _page_images(web: Web, url: str, js_images: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(absolute(url, r) for r in refs))
 
 
+def _robots_served(host: Host, web: Web) -> dict[str, Any]:
+    """How robots.txt is served: its redirect chain, encoding, size, and why a crawler gives up."""
+    robots = host.robots
+    chain = robots_chain(host)
+    hops = [
+        {"url": url, "status": response.status, "location": response.header("Location")}
+        for url, response in chain
+    ]
+    final = chain[-1][1] if chain else None
+    served = final.body if final is not None and final.status == 200 else b""
+    return {
+        "redirects": [h for h in hops if h["location"] is not None],
+        "final_url": None
+        if robots is not None and robots.gives_up
+        else (chain[-1][0] if chain else f"http://{host.name}/robots.txt"),
+        "gives_up": robots.gives_up if robots else None,
+        "encoding": robots.encoding if robots else None,
+        "size": len(served) if final is not None and final.status == 200 else None,
+        "truncated": bool(robots and robots.pad_to),
+    }
+
+
 def _host_entry(host: Host, policy: HostPolicy, web: Web) -> dict[str, Any]:
     outcomes = policy.agent_outcomes()
     robots = host.robots
@@ -170,6 +194,7 @@ def _host_entry(host: Host, policy: HostPolicy, web: Web) -> dict[str, Any]:
             "body": robots.body() if robots else None,
             "outcome": policy.outcome,
             "agents": outcomes,
+            **_robots_served(host, web),
         },
         "ai_txt": {
             "url": f"{base}/ai.txt",

@@ -6,8 +6,10 @@ from them, so what is served and what is written down cannot drift apart.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import urlsplit
 
 Headers = tuple[tuple[str, str], ...]
 """Extra response headers, in the order they are sent. Each name appears at most once."""
@@ -67,19 +69,25 @@ class Xmp:
 
     ``data_mining`` is the PLUS vocabulary token (``DMI-PROHIBITED-AIMLTRAINING``); it is
     written as the full vocabulary URI in the form ``data_mining_form`` says, so readers meet
-    the element, attribute and ``rdf:resource`` spellings. With ``extended`` the DataMining
-    property (and a large history) live in Extended XMP segments, not in the main packet.
+    every RDF/XML spelling: element text, attribute, ``rdf:resource``, a nested node with
+    ``rdf:about``, ``rdf:li`` in an ``rdf:Bag``, ``rdf:parseType="Resource"`` with
+    ``rdf:value``. With ``unsafe_dtd`` the packet declares a DTD with entities (never to be
+    expanded); its DataMining value is written literally all the same. With ``extended`` the
+    DataMining property (and a large history) live in Extended XMP segments, not in the main packet.
     """
 
     creator: str | None = None
     rights: str | None = None
     data_mining: str | None = None
-    data_mining_form: Literal["element", "attribute", "resource"] = "element"
+    data_mining_form: Literal["element", "attribute", "resource", "about", "bag", "parse-type"] = (
+        "element"
+    )
     digital_source_type: str | None = None
     city: str | None = None
     state: str | None = None
     country_code: str | None = None
     extended: bool = False
+    unsafe_dtd: bool = False  # the packet declares a DTD with entities: safe parsers refuse it
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,27 +164,88 @@ class RobotsGroup:
     rules: tuple[tuple[str, str], ...]  # ("Disallow", "/"), ("Content-Signal", "ai-train=no")
 
 
+RobotsEncoding = Literal["utf-8", "utf-8-bom", "utf-16-le", "utf-16-be", "gzip"]
+"""How robots.txt's text is served: plain UTF-8, with a BOM, UTF-16 with a BOM, or gzip
+(``Content-Encoding: gzip``)."""
+
+MAX_ROBOTS_REDIRECTS = 5
+"""Redirects a crawler follows for robots.txt (RFC 9309 §2.3.1.2); a sixth gives up."""
+ROBOTS_PARSED_BYTES = 500 * 1024
+"""What RFC 9309 §2.5 asks a parser to read of robots.txt at least (500 KiB)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Robots:
-    """What ``/robots.txt`` answers: a body with groups, a status, or a hang (``timeout``)."""
+    """What ``/robots.txt`` answers: a body with groups, a status, or a hang (``timeout``).
+
+    ``redirects``: absolute URLs; ``/robots.txt`` redirects to the first, each to the next,
+    and the last serves the file (with ``loop``, the last redirects back to ``/robots.txt``).
+    ``pad_to``: the file is padded with comment lines to that many bytes after its groups,
+    then ``tail`` follows: rules past the 500 KiB a parser reads, which must not count.
+    """
 
     status: int | Literal["timeout"] = 200
     groups: tuple[RobotsGroup, ...] = ()
     comment: str = ""
     licenses: tuple[str, ...] = ()  # RSL "License: URL" lines, global, before the groups
+    redirects: tuple[str, ...] = ()
+    loop: bool = False
+    encoding: RobotsEncoding = "utf-8"
+    pad_to: int = 0
+    tail: tuple[RobotsGroup, ...] = ()
+
+    @property
+    def gives_up(self) -> str | None:
+        """Why a crawler must give up on the redirect chain (then: complete disallow)."""
+        if self.loop:
+            return "redirect loop"
+        if self.redirects and ip_literal(self.redirects[-1]):
+            return "redirect to a loopback or private address: refused"
+        if len(self.redirects) > MAX_ROBOTS_REDIRECTS:
+            return f"more than {MAX_ROBOTS_REDIRECTS} redirects"
+        return None
 
     def body(self) -> str | None:
-        """The robots.txt text served with a 200, rendered from the groups."""
+        """The text that decides: what a crawler parses of the file served with a 200.
+
+        For a padded file, only what precedes the padding (well within 500 KiB); the file as
+        served is :meth:`served_text`.
+        """
         if self.status != 200:
             return None
-        parts = [f"# {line}" for line in self.comment.splitlines()]
-        parts.extend(f"License: {url}" for url in self.licenses)
-        for group in self.groups:
-            if parts:
-                parts.append("")
-            parts.extend(f"User-agent: {agent}" for agent in group.agents)
-            parts.extend(f"{name}: {value}" for name, value in group.rules)
-        return "\n".join(parts) + "\n"
+        return _render(self.comment, self.licenses, self.groups)
+
+    def served_text(self) -> str | None:
+        """The whole text served (padding and tail included)."""
+        head = self.body()
+        if head is None or not self.pad_to:
+            return head
+        line = "# " + "padding that only fills the file up; nothing here is a rule " * 2 + "\n"
+        fill = max(0, self.pad_to - len(head.encode()))
+        count = fill // len(line) + 1
+        tail = _render("", (), self.tail)
+        return head + line * count + "\n" + tail
+
+
+def ip_literal(url: str) -> bool:
+    """Whether a URL's host is an IP address (the demo web serves none; a guard refuses them)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _render(comment: str, licenses: tuple[str, ...], groups: tuple[RobotsGroup, ...]) -> str:
+    parts = [f"# {line}" for line in comment.splitlines()]
+    parts.extend(f"License: {url}" for url in licenses)
+    for group in groups:
+        if parts:
+            parts.append("")
+        parts.extend(f"User-agent: {agent}" for agent in group.agents)
+        parts.extend(f"{name}: {value}" for name, value in group.rules)
+    return "\n".join(parts) + "\n"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,20 @@ SITE_HOSTS = frozenset(
         "flaky-robots.net",
         "slow-robots.net",
         "broken-media.net",
+        # robots.txt served as the real web serves it (demoweb/sites/robotscases.py)
+        "moved-robots.net",
+        "hops-robots.net",
+        "robots-mirror.net",
+        "deep-robots.net",
+        "loop-robots.net",
+        "guarded-robots.net",
+        "bom-robots.net",
+        "utf16-robots.net",
+        "utf16be-robots.net",
+        "gzip-robots.net",
+        "huge-robots.net",
+        # plus:DataMining in every RDF/XML form (demoweb/sites/xmpforms.py)
+        "xmp-forms.net",
     }
 )
 SCALE_HOST_PATTERN = r"bulk-\d{3,}\.example"

@@ -226,6 +226,8 @@ def robots_signals(host: Host, outcomes: dict[str, str]) -> list[Signal]:
         return [
             signal("robots", "unreachable", "robots.txt", f"HTTP {robots.status}", restricts=True)
         ]
+    if robots.gives_up:
+        return [signal("robots", "unreachable", "robots.txt", robots.gives_up, restricts=True)]
     ours = group_for_us(robots)
     out: list[Signal] = []
     for group in robots.groups:

@@ -34,7 +34,11 @@ MAX_BODY = 1024 * 1024
 
 _REASONS = {
     200: "OK",
+    301: "Moved Permanently",
     302: "Found",
+    303: "See Other",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
     400: "Bad Request",
     404: "Not Found",
     405: "Method Not Allowed",

@@ -8,7 +8,10 @@ This module imports nothing from crawler, provenance or policies.
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import io
+import itertools
 import json
 import struct
 from dataclasses import dataclass, field
@@ -18,12 +21,13 @@ from PIL import Image
 
 from demoweb import imagefiles, photos
 from demoweb.htmlscan import Scan, absolute, scan
-from demoweb.model import Headers, Host, Img, Resource
+from demoweb.model import Headers, Host, Img, Resource, Robots, ip_literal
 from demoweb.scale import ScaleWeb
 from demoweb.sites import all_hosts
 
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
+UTF16 = "text/plain; charset=utf-16"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,21 +167,69 @@ def _build_image(host: Host, img: Img) -> BuiltImage:
     return BuiltImage(host.name, url, img, Response(200, headers, data), fmt, width, height)
 
 
+REDIRECT_STATUSES = (301, 302, 307, 308, 303)
+"""The statuses a robots.txt redirect chain uses, hop by hop (every kind a crawler meets)."""
+
+
+def _robots_file(robots: Robots) -> Response:
+    """robots.txt's 200 response, encoded as declared."""
+    text = robots.served_text() or ""
+    content_type = TEXT
+    extra: Headers = ()
+    if robots.encoding == "utf-8-bom":
+        data = codecs.BOM_UTF8 + text.encode("utf-8")
+    elif robots.encoding == "utf-16-le":
+        data, content_type = codecs.BOM_UTF16_LE + text.encode("utf-16-le"), UTF16
+    elif robots.encoding == "utf-16-be":
+        data, content_type = codecs.BOM_UTF16_BE + text.encode("utf-16-be"), UTF16
+    elif robots.encoding == "gzip":
+        data = gzip.compress(text.encode("utf-8"), mtime=0)
+        extra = (("Content-Encoding", "gzip"),)
+    else:
+        data = text.encode("utf-8")
+    return Response(200, (("Content-Type", content_type), *extra), data)
+
+
+def robots_chain(host: Host) -> list[tuple[str, Response]]:
+    """Every (absolute URL, response) of the host's robots.txt, redirects included, in order.
+
+    The URLs may be on other demo hosts (a redirect across hosts): :func:`build_web` routes
+    each to its own host.
+    """
+    robots = host.robots
+    if robots is None:
+        return []
+    first = f"http://{host.name}/robots.txt"
+    if robots.status == "timeout":
+        return [(first, Response(0, (), b"", hang=True))]
+    if robots.status != 200:
+        body = f"<html><title>{robots.status}</title><h1>Try again later</h1></html>\n"
+        return [
+            (
+                first,
+                Response(
+                    int(robots.status),
+                    (("Content-Type", HTML), ("Retry-After", "3600")),
+                    body.encode(),
+                ),
+            )
+        ]
+    chain = [first, *robots.redirects]
+    out = [
+        (here, _redirect(there, REDIRECT_STATUSES[i % len(REDIRECT_STATUSES)]))
+        for i, (here, there) in enumerate(itertools.pairwise(chain))
+    ]
+    if robots.loop:
+        out.append((chain[-1], _redirect(first, 302)))
+    elif ip_literal(chain[-1]):
+        pass  # the last hop points at an address the crawler must refuse: nothing served there
+    else:
+        out.append((chain[-1], _robots_file(robots)))
+    return out
+
+
 def _policy_routes(host: Host) -> dict[str, Response]:
     routes: dict[str, Response] = {}
-    robots = host.robots
-    if robots is not None:
-        if robots.status == "timeout":
-            routes["/robots.txt"] = Response(0, (), b"", hang=True)
-        elif robots.status == 200:
-            routes["/robots.txt"] = Response(
-                200, (("Content-Type", TEXT),), (robots.body() or "").encode()
-            )
-        else:
-            body = f"<html><title>{robots.status}</title><h1>Try again later</h1></html>\n"
-            routes["/robots.txt"] = Response(
-                int(robots.status), (("Content-Type", HTML), ("Retry-After", "3600")), body.encode()
-            )
     if host.ai_txt is not None:
         routes["/ai.txt"] = Response(200, (("Content-Type", TEXT),), host.ai_txt.encode())
     if host.tdmrep is not None:
@@ -240,6 +292,16 @@ def build_web(scale: int = 0) -> Web:
             if built.response is not None:
                 table[img.path] = built.response
         web.routes[host.name] = table
+    for host in hosts:
+        for url, response in robots_chain(host):
+            parts = urlsplit(url)
+            target = web.routes.get(parts.hostname or "")
+            if target is None:
+                raise ValueError(f"{host.name}: robots.txt redirects to {url}, off the demo web")
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if path in target and path != "/robots.txt":
+                raise ValueError(f"{host.name}: robots.txt chain reuses {url}")
+            target[path] = response
     if scale:
         web.scale = ScaleWeb(scale)
     return web

@@ -93,6 +93,7 @@ def read_robots(snapshot: SnapshotRecord) -> RobotsSnapshot:
         _error(snapshot)
         or (None if snapshot.http_status is not None else snapshot.reason or "no response"),
         snapshot.fetched_at,
+        truncated=bool(snapshot.truncated),
     )
 
 

@@ -17,7 +17,9 @@ from demoweb.sites import (
     pixgram,
     portraitcircle,
     prairiepros,
+    robotscases,
     vidtube,
+    xmpforms,
 )
 
 SITES: tuple[Callable[[], Host], ...] = (
@@ -35,6 +37,8 @@ SITES: tuple[Callable[[], Host], ...] = (
     edgecases.flaky,
     edgecases.slow,
     edgecases.broken,
+    *robotscases.SITES,
+    xmpforms.host,
 )
 
 

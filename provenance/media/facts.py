@@ -98,6 +98,13 @@ class XmpFacts:
     location_created: tuple[dict[str, str], ...] = ()
     location_shown: tuple[dict[str, str], ...] = ()
     provenance: str | None = None  # dcterms:provenance, a pointer to a C2PA manifest
+    # TDMRep in XMP (namespace http://www.w3.org/ns/tdmrep/): "1" reserves TDM rights
+    tdm_reservation: str | None = None
+    tdm_policy: str | None = None
+    tdm_evidence: str | None = None
+    # a packet the safe parser refused (a DTD, entities): never expanded; its literal opt-out
+    # values were read from the raw text, and this says so
+    unsafe: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

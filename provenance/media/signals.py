@@ -35,7 +35,23 @@ def signals(facts: MediaFacts, url: str | None = None) -> list[Signal]:
                 extra={
                     "uri": xmp.data_mining_uri,
                     "other_constraints": xmp.other_constraints,
+                    "unsafe_packet": xmp.unsafe,
                 },
+            )
+        )
+    if xmp.tdm_reservation is not None:
+        # TDMRep written into the file (namespace http://www.w3.org/ns/tdmrep/): "1" reserves
+        # text and data mining rights, as the header and tdmrep.json do
+        out.append(
+            Signal(
+                kind=SignalKind.TDM_RESERVATION,
+                value=xmp.tdm_reservation,
+                source="xmp",
+                evidence=xmp.tdm_evidence or f"tdm:reservation={xmp.tdm_reservation}",
+                level=Level.IMAGE,
+                restricts=xmp.tdm_reservation.strip() == "1",
+                url=where,
+                extra={"tdm_policy": xmp.tdm_policy, "unsafe_packet": xmp.unsafe},
             )
         )
     c2pa = facts.c2pa

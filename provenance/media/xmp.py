@@ -16,6 +16,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
+from provenance.media import xmprdf
 from provenance.media._text import TextLog
 from provenance.media.facts import XmpFacts
 from provenance.observation import Status
@@ -31,6 +32,7 @@ NS = {
     "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
     "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
     "xmpNote": "http://ns.adobe.com/xmp/note/",
+    "tdm": "http://www.w3.org/ns/tdmrep/",
 }
 _START = re.compile(rb"<\?xpacket|<x:xmpmeta|<x:xapmeta|<rdf:RDF")
 _END = re.compile(rb"</x:xmpmeta\s*>|</x:xapmeta\s*>|</rdf:RDF\s*>")
@@ -178,6 +180,8 @@ def read_xmp(
     size = sum(len(p) for p in packets)
     roots: list[Element] = []
     errors: list[str] = []
+    parsed: list[tuple[bytes, Element]] = []
+    refused: list[tuple[bytes, str]] = []
     for label, packet in (("main", main), ("extended", extended)):
         if packet is None:
             continue
@@ -185,27 +189,24 @@ def read_xmp(
             root = parse_packet(packet)
         except ValueError as err:
             errors.append(f"{label} packet: {err}")
+            refused.append((packet, str(err)))
             continue
         if root is not None:
             roots.append(root)
+            parsed.append((packet, root))
+    opt_outs = _opt_outs(packets, parsed, refused, log)
     if not roots:
         return XmpFacts(
-            status=Status.UNPARSEABLE, reason="; ".join(errors), packet_size=size, extended=False
+            status=Status.UNPARSEABLE,
+            reason="; ".join(errors),
+            packet_size=size,
+            extended=False,
+            **opt_outs,
         )
 
     creators: list[object] = []
     for value, _ in _values(roots, "dc", "creator"):
         creators.extend(value if isinstance(value, list) else [value])
-    dm_uri = dm_evidence = dm_norm = None
-    for value, _ in _values(roots, "plus", "DataMining"):
-        raw = value if isinstance(value, str) else None
-        if isinstance(value, list) and value and isinstance(value[0], str):
-            raw = value[0]
-        dm_uri = log.take("xmp.data_mining_uri", raw)
-        if dm_uri is not None:
-            dm_norm = dm_uri.rstrip("/").rsplit("/", 1)[-1].strip().upper()
-            dm_evidence = _evidence(packets, "plus", "DataMining", dm_uri)
-            break
 
     def prop(path: str, prefix: str, name: str) -> str | None:
         return log.take(f"xmp.{path}", _first_text(roots, prefix, name))
@@ -228,9 +229,6 @@ def read_xmp(
         creator=log.take_all("xmp.creator", [c for c in creators if isinstance(c, str)]),
         rights=prop("rights", "dc", "rights"),
         credit=prop("credit", "photoshop", "Credit"),
-        data_mining=dm_norm,
-        data_mining_uri=dm_uri,
-        data_mining_evidence=dm_evidence,
         other_constraints=prop("other_constraints", "plus", "OtherConstraints"),
         digital_source_type=prop("digital_source_type", "Iptc4xmpExt", "DigitalSourceType"),
         usage_terms=prop("usage_terms", "xmpRights", "UsageTerms"),
@@ -242,4 +240,63 @@ def read_xmp(
         location_created=loc_created,
         location_shown=loc_shown,
         provenance=prop("provenance", "dcterms", "provenance"),
+        **opt_outs,
     )
+
+
+def _tree_values(roots: list[Element], prefix: str, name: str) -> list[str]:
+    """The hand-walked reading, kept for a packet rdflib refuses as RDF (not as XML)."""
+    out: list[str] = []
+    for value, _ in _values(roots, prefix, name):
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list) and value and isinstance(value[0], str):
+            out.append(value[0])
+    return out
+
+
+def _opt_outs(
+    packets: list[bytes],
+    parsed: list[tuple[bytes, Element]],
+    refused: list[tuple[bytes, str]],
+    log: TextLog,
+) -> dict[str, Any]:
+    """plus:DataMining and tdm: values: from the RDF graph of each safely parsed packet, or,
+    for a packet the parser refused, from its raw text (never expanded; the record says so)."""
+    roots = [root for _, root in parsed]
+    graphs = [
+        graph
+        for packet, root in parsed
+        if xmprdf.may_carry_opt_outs(packet) and (graph := xmprdf.packet_graph(root)) is not None
+    ]
+    found: dict[str, tuple[str, str]] = {}
+    for (namespace, name), prefix in zip(
+        xmprdf.OPT_OUT_PROPERTIES, ("plus", "tdm", "tdm"), strict=True
+    ):
+        values = xmprdf.graph_values(graphs, namespace, name)
+        if not values and prefix == "plus":
+            values = _tree_values(roots, prefix, name)
+        if values:
+            found[name] = (values[0], _evidence(packets, prefix, name, values[0]))
+    for packet, _ in refused:
+        for name, hit in xmprdf.raw_values(packet).items():
+            found.setdefault(name, hit)
+    out: dict[str, Any] = {}
+    if refused:
+        why = "; ".join(sorted({error for _, error in refused}))
+        out["unsafe"] = (
+            f"packet refused ({why}): never expanded; plus:DataMining and tdm: values read "
+            "from its raw text"
+        )
+    if "DataMining" in found:
+        uri = log.take("xmp.data_mining_uri", found["DataMining"][0])
+        if uri is not None:
+            out["data_mining_uri"] = uri
+            out["data_mining"] = uri.rstrip("/").rsplit("/", 1)[-1].strip().upper()
+            out["data_mining_evidence"] = found["DataMining"][1]
+    if "reservation" in found:
+        out["tdm_reservation"] = log.take("xmp.tdm_reservation", found["reservation"][0])
+        out["tdm_evidence"] = found["reservation"][1]
+    if "policy" in found:
+        out["tdm_policy"] = log.take("xmp.tdm_policy", found["policy"][0])
+    return out

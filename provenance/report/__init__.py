@@ -13,6 +13,7 @@ the three renderers only format it, so the three files always agree.
 
 from __future__ import annotations
 
+import glob
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -82,13 +83,31 @@ def render(data: ReportData, fmt: str) -> str:
 
 
 def write_reports(data: ReportData, paths: Mapping[str, Path]) -> dict[str, Path]:
-    """Write each format to its path (folders created) and return the paths written."""
+    """Write each format to its path (folders created) and return the paths written.
+
+    The HTML report's evidence trails go on pages of their own beside it
+    (``STEM-trails-N.html``) when there are more than fit on one; pages of an earlier report
+    at that path that this one does not have are removed, so a folder never mixes two.
+    """
     written: dict[str, Path] = {}
     for fmt, path in paths.items():
-        text = render(data, fmt)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        if fmt == "html":
+            from provenance.report.html import render_html_files
+
+            files = render_html_files(data, path.name)
+            for stale in path.parent.glob(f"{glob.escape(path.stem)}-trails-*.html"):
+                if stale.name not in files:
+                    stale.unlink()
+            for name, text in files.items():
+                _write(path.parent / name, text)
+        else:
+            _write(path, render(data, fmt))
         written[fmt] = path
     return written
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -173,7 +173,7 @@ def dataset_markdown(summaries: Sequence[DatasetSummary]) -> list[str]:
     """The section as Markdown lines (nothing when no audited dataset is in the report)."""
     if not summaries:
         return []
-    from provenance.report.markdown import code
+    from provenance.report.mdtext import code
 
     lines = [f"## {TITLE}", ""]
     for s in summaries:

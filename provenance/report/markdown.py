@@ -4,74 +4,70 @@ Figures are the same ``ReportData`` the HTML and JSON reports render, so the thr
 Text from the web is escaped so that it stays text whatever renders the file: inside code
 spans when it is an identifier (URL, hash, header value), with Markdown and HTML
 metacharacters escaped otherwise, and never spread over several lines (a newline would end
-a table row).
+a table row). No Python value ever reaches the file: an absent value leaves its phrase out
+(see :mod:`provenance.report.metadata` for the embedded metadata).
+
+One function per section, in the report's order; the evidence trails and the opt-out
+receipts are in :mod:`provenance.report.markdown_trails`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator
 
-from provenance.report.data import OPTOUT_KINDS, TRAIL_CATEGORIES, VERDICT_ORDER, ReportData
+from provenance.report.data import OPTOUT_KINDS, ReportData
 from provenance.report.dataset import dataset_markdown
 from provenance.report.labels import CONFIDENCE_LABELS, OPTOUT_LABELS, VERDICT_LABELS
+from provenance.report.markdown_trails import optouts_section, trails_section
+from provenance.report.mdtext import code, table, text
+from provenance.report.verdicts import VERDICT_ORDER, PackSummary, capped_note
 
-# inline metacharacters: text never starts a line here, so list/heading marks cannot trigger
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-_WS = re.compile(r"\s+")
-
-
-def text(value: object) -> str:
-    """Web or record text made inert for Markdown: one line, HTML and Markdown escaped."""
-    s = _WS.sub(" ", "" if value is None else str(value)).strip()
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
-
-
-def code(value: object) -> str:
-    """A code span holding ``value`` verbatim (on one line); ``text`` if it holds a backtick."""
-    s = _WS.sub(" ", "" if value is None else str(value)).strip()
-    if not s:
-        return ""
-    if "`" in s:
-        return text(s)
-    # a pipe ends a table cell even inside a code span in GFM tables
-    return "`" + s.replace("|", "\\|") + "`"
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[object]], right: int = 0) -> list[str]:
-    """A GFM table; the last ``right`` columns are right-aligned numbers."""
-    aligns = ["---"] * (len(header) - right) + ["---:"] * right
-    out = ["| " + " | ".join(header) + " |", "| " + " | ".join(aligns) + " |"]
-    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return [*out, ""]
+__all__ = ["code", "render_markdown", "table", "text"]
 
 
 def render_markdown(data: ReportData) -> str:
     """The Markdown report of ``data``."""
-    head = data.headline_of(data.primary_run)
-    section = iter(range(1, 10))
-    lines: list[str] = [
+    section: Iterator[int] = iter(range(1, 10))
+    lines = _front(data)
+    lines += _intro(data, next(section))
+    lines += _headline(data, next(section))
+    lines += dataset_markdown(data.datasets)
+    lines += _verdicts(data, next(section))
+    if data.comparison is not None:
+        lines += _comparison(data, next(section))
+    lines += _sites(data, next(section))
+    lines += optouts_section(data, next(section))
+    lines += trails_section(data, next(section))
+    return "\n".join(lines) + "\n"
+
+
+def _front(data: ReportData) -> list[str]:
+    """Title and the list of what the report covers (store, runs, packs)."""
+    lines = [
         "# Publicly available is not consent: provtrack report",
         "",
         f"- generated at: {code(data.generated_at)} by provtrack {text(data.provtrack_version)}",
         f"- store: {code(data.store)}; WARC folder: {code(data.warc_dir)}",
     ]
     for run in data.runs:
+        evaluations = ", ".join(code(e) for e in run.evaluations) or "none"
         lines.append(
             f"- {text(run.mode)} run {code(run.run_id)}: {text(run.status)}, "
-            f"{text(run.started_at)} to {text(run.finished_at or '?')}, {run.records} image "
-            f"records, purpose {code(run.purpose)}, evaluation "
-            f"{', '.join(code(e) for e in run.evaluations)} ({run.verdicts} verdicts)"
+            f"{text(run.started_at or '?')} to {text(run.finished_at or '?')}, {run.records} "
+            f"image records, purpose {code(run.purpose)}, evaluation {evaluations} "
+            f"({run.verdicts} verdicts)"
         )
     lines.append(
         "- policy packs: "
         + ", ".join(f"{code(p.id)} {text('/'.join(p.versions))}" for p in data.packs)
     )
-    lines += [f"- schema: {code(data.schema)}", ""]
+    return [*lines, f"- schema: {code(data.schema)}", ""]
 
-    lines += [
-        f"## {next(section)}. What this report is about",
+
+def _intro(data: ReportData, number: int) -> list[str]:
+    """Section 1: what was crawled, the Clearview finding, how to read a verdict."""
+    lines = [
+        f"## {number}. What this report is about",
         "",
         f"provtrack started from {len({s for r in data.runs for s in r.seeds})} home pages "
         f"({len(data.sites)} hosts in all), followed links within those sites and recorded every "
@@ -96,7 +92,8 @@ def render_markdown(data: ReportData) -> str:
         "",
         "**Reading a verdict.** Each policy pack encodes one jurisdiction's rules; a record's "
         "verdict is the most severe rule that fired. Unknown facts (often: which jurisdiction the "
-        "person is in) cap it at needs-review; unknown is never read as allowed.",
+        "person is in) cap it at needs-review, and the report says what it would have been; "
+        "unknown is never read as allowed.",
         "",
         f"**Jurisdictions judged ({len(data.packs)} packs) and their sources:**",
         "",
@@ -107,11 +104,17 @@ def render_markdown(data: ReportData) -> str:
         ),
         "",
     ]
-    lines += _table(["verdict", "meaning"], [(code(v), VERDICT_LABELS[v]) for v in VERDICT_ORDER])
-    lines += _table(["mark", "confidence"], [(code(k), v) for k, v in CONFIDENCE_LABELS.items()])
+    lines += table(["verdict", "meaning"], [(code(v), VERDICT_LABELS[v]) for v in VERDICT_ORDER])
+    return lines + table(
+        ["mark", "confidence"], [(code(k), v) for k, v in CONFIDENCE_LABELS.items()]
+    )
 
-    lines += [
-        f"## {next(section)}. Headline figures",
+
+def _headline(data: ReportData, number: int) -> list[str]:
+    """Section 2: the headline sentence and the figures of every run."""
+    head = data.headline_of(data.primary_run)
+    lines = [
+        f"## {number}. Headline figures",
         "",
         f"**{head.faces_reachable_without_consent}** images of faces were publicly reachable "
         f"({head.mode} run); {head.with_subject_consent} came with the consent of the person "
@@ -119,39 +122,44 @@ def render_markdown(data: ReportData) -> str:
         f"theirs); {head.minors} are of minors.",
         "",
     ]
+    hs = data.headline
     rows: list[tuple[str, list[int]]] = [
-        ("image records", [h.images for h in data.headline]),
-        ("publicly reachable", [h.reachable for h in data.headline]),
-        ("collected (bytes kept)", [h.collected for h in data.headline]),
-        ("skipped for an opt-out", [h.skipped for h in data.headline]),
-        ("failed (broken or hostile file)", [h.failed for h in data.headline]),
-        ("carrying an opt-out", [h.with_optout for h in data.headline]),
+        ("image records", [h.images for h in hs]),
+        ("publicly reachable", [h.reachable for h in hs]),
+        ("collected (bytes kept)", [h.collected for h in hs]),
+        ("skipped for an opt-out", [h.skipped for h in hs]),
+        ("failed (broken or hostile file)", [h.failed for h in hs]),
+        ("carrying an opt-out", [h.with_optout for h in hs]),
         *(
-            (
-                f"  {code(k)}: {OPTOUT_LABELS[k]}",
-                [h.optouts_by_kind.get(k, 0) for h in data.headline],
-            )
+            (f"  {code(k)}: {OPTOUT_LABELS[k]}", [h.optouts_by_kind.get(k, 0) for h in hs])
             for k in OPTOUT_KINDS
         ),
-        ("showing faces", [h.with_faces for h in data.headline]),
-        ("face unknown (bytes never examined)", [h.faces_unknown for h in data.headline]),
-        ("with a copyright licence (not consent)", [h.with_licence for h in data.headline]),
-        ("with consent of the person pictured", [h.with_subject_consent for h in data.headline]),
-        (
-            "faces reachable without that consent",
-            [h.faces_reachable_without_consent for h in data.headline],
-        ),
-        ("of minors", [h.minors for h in data.headline]),
-        ("of minors, face visible", [h.minors_with_faces for h in data.headline]),
+        ("showing faces", [h.with_faces for h in hs]),
+        ("face unknown (bytes never examined)", [h.faces_unknown for h in hs]),
+        ("with a copyright licence (not consent)", [h.with_licence for h in hs]),
+        ("with consent of the person pictured", [h.with_subject_consent for h in hs]),
+        ("faces reachable without that consent", [h.faces_reachable_without_consent for h in hs]),
+        ("of minors", [h.minors for h in hs]),
+        ("of minors, face visible", [h.minors_with_faces for h in hs]),
     ]
-    lines += _table(
-        ["figure", *(f"{text(h.mode)} {code(h.run_id)}" for h in data.headline)],
+    return lines + table(
+        ["figure", *(f"{text(h.mode)} {code(h.run_id)}" for h in hs)],
         [(label, *values) for label, values in rows],
-        right=len(data.headline),
+        right=len(hs),
     )
 
-    lines += dataset_markdown(data.datasets)
-    lines += [f"## {next(section)}. Verdicts per jurisdiction", ""]
+
+def _verdicts(data: ReportData, number: int) -> list[str]:
+    """Section 3: per pack, its counts (adding up to the records) and its rules explained."""
+    lines = [
+        f"## {number}. Verdicts per jurisdiction",
+        "",
+        "Counts are image records; each pack's row adds up to the run's records, those placed "
+        "outside the pack's jurisdiction included. A rule that fired on a record whose "
+        "jurisdiction could not be placed is capped at needs-review: the last column says what "
+        "it would have been, and each rule's row explains its counts.",
+        "",
+    ]
     for p in data.purposes:
         lines += [
             f"Purpose profile {code(p.name)} (runs {', '.join(code(r) for r in p.runs)}): "
@@ -159,94 +167,110 @@ def render_markdown(data: ReportData) -> str:
             "",
         ]
     for pack in data.verdicts:
+        lines += _pack(data, pack)
+    return lines
+
+
+def _pack(data: ReportData, pack: PackSummary) -> list[str]:
+    """One pack's heading, counts table and rules table."""
+    lines = [
+        f"### {text(pack.name)} ({code(pack.pack)} {text(', '.join(pack.versions))}; "
+        f"{text(', '.join(pack.jurisdictions))})",
+        "",
+    ]
+    lines += table(
+        ["run", *VERDICT_ORDER, "outside this jurisdiction", "records", "of the needs-review"],
+        [
+            (
+                f"{text(run.mode)} {code(run.run_id)}",
+                *(pack.counts.get(run.run_id, {}).get(v, 0) for v in VERDICT_ORDER),
+                pack.outside.get(run.run_id, 0),
+                run.records,
+                text(capped_note(pack, run.run_id)),
+            )
+            for run in data.runs
+        ],
+    )
+    return lines + table(
+        [
+            "rule",
+            "verdict",
+            "citation",
+            "explanation",
+            "conf.",
+            *(f"fired / undecided ({text(r.mode)})" for r in data.runs),
+            "why these counts",
+        ],
+        [
+            (
+                code(rule.id),
+                rule.verdict,
+                text(rule.citation),
+                text(rule.explanation),
+                code(rule.confidence),
+                *(
+                    f"{rule.fired.get(r.run_id, 0)} / {rule.undecided.get(r.run_id, 0)}"
+                    for r in data.runs
+                ),
+                "<br>".join(
+                    f"{text(r.mode)}: {text(why)}" for r in data.runs if (why := rule.why(r.run_id))
+                ),
+            )
+            for rule in pack.rules
+        ],
+    )
+
+
+def _comparison(data: ReportData, number: int) -> list[str]:
+    """Section 4 (both modes only): what the Clearview-style crawl took that the other left."""
+    cmp = data.comparison
+    assert cmp is not None
+    lines = [
+        f"## {number}. Compliant versus Clearview-style",
+        "",
+        f"The reproduce run {code(cmp.reproduce_run)} collected **{cmp.taken_total}** images "
+        f"that the compliant run {code(cmp.compliant_run)} did not ({cmp.taken_with_faces} "
+        f"showing faces, {cmp.taken_minors} of minors).",
+        "",
+    ]
+    if len(cmp.taken) < cmp.taken_total:
         lines += [
-            f"### {text(pack.name)} ({code(pack.pack)} {text(', '.join(pack.versions))}; "
-            f"{text(', '.join(pack.jurisdictions))})",
+            f"The last table lists {len(cmp.taken)} of these {cmp.taken_total} images (those "
+            "whose evidence trail is below first, then one per stopping signal, host and "
+            "compliant outcome in turn); the counts cover all of them, and `provtrack export` "
+            "lists every record.",
             "",
         ]
-        lines += _table(
-            ["run", *VERDICT_ORDER, "jurisdiction unknown"],
-            [
-                (
-                    f"{text(run.mode)} {code(run.run_id)}",
-                    *(pack.counts.get(run.run_id, {}).get(v, 0) for v in VERDICT_ORDER),
-                    pack.jurisdiction_unknown.get(run.run_id, 0),
-                )
-                for run in data.runs
-            ],
-            right=len(VERDICT_ORDER) + 1,
-        )
-        lines += _table(
-            [
-                "rule",
-                "verdict",
-                "citation",
-                "explanation",
-                "conf.",
-                *(f"fired / undecided ({text(r.mode)})" for r in data.runs),
-            ],
-            [
-                (
-                    code(rule.id),
-                    rule.verdict,
-                    text(rule.citation),
-                    text(rule.explanation),
-                    code(rule.confidence),
-                    *(
-                        f"{rule.fired.get(r.run_id, 0)} / {rule.undecided.get(r.run_id, 0)}"
-                        for r in data.runs
-                    ),
-                )
-                for rule in pack.rules
-            ],
-            right=len(data.runs),
-        )
+    lines += table(
+        ["figure", "compliant", "reproduce"],
+        [(row.label, row.compliant, row.reproduce) for row in cmp.rows],
+        right=2,
+    )
+    lines += table(
+        ["signal that stopped the compliant crawl", "images"],
+        [(f"{code(k)}: {OPTOUT_LABELS.get(k, k)}", v) for k, v in cmp.taken_by_kind.items()],
+        right=1,
+    )
+    return lines + table(
+        ["image", "compliant crawl", "faces", "signals", "evidence"],
+        [
+            (
+                code(t.url),
+                text(t.compliant + (f" ({t.stage})" if t.stage else "")),
+                "?" if t.faces is None else t.faces,
+                ", ".join(code(k) for k in t.kinds),
+                "; ".join(f"{code(r['kind'])} {text(r['evidence'])}" for r in t.reasons)
+                + f" (from the {text(t.reasons_from)})",
+            )
+            for t in cmp.taken
+        ],
+    )
 
-    if data.comparison is not None:
-        cmp = data.comparison
-        lines += [
-            f"## {next(section)}. Compliant versus Clearview-style",
-            "",
-            f"The reproduce run {code(cmp.reproduce_run)} collected **{cmp.taken_total}** images "
-            f"that the compliant run {code(cmp.compliant_run)} did not ({cmp.taken_with_faces} "
-            f"showing faces, {cmp.taken_minors} of minors).",
-            "",
-        ]
-        if len(cmp.taken) < cmp.taken_total:
-            lines += [
-                f"The last table lists {len(cmp.taken)} of these {cmp.taken_total} images (those "
-                "whose evidence trail is below first, then one per stopping signal, host and "
-                "compliant outcome in turn); the counts cover all of them, and `provtrack export` "
-                "lists every record.",
-                "",
-            ]
-        lines += _table(
-            ["figure", "compliant", "reproduce"],
-            [(row.label, row.compliant, row.reproduce) for row in cmp.rows],
-            right=2,
-        )
-        lines += _table(
-            ["signal that stopped the compliant crawl", "images"],
-            [(f"{code(k)}: {OPTOUT_LABELS.get(k, k)}", v) for k, v in cmp.taken_by_kind.items()],
-            right=1,
-        )
-        lines += _table(
-            ["image", "compliant crawl", "faces", "signals", "evidence"],
-            [
-                (
-                    code(t.url),
-                    text(t.compliant + (f" ({t.stage})" if t.stage else "")),
-                    "?" if t.faces is None else t.faces,
-                    ", ".join(code(k) for k in t.kinds),
-                    "; ".join(f"{code(r['kind'])} {text(r['evidence'])}" for r in t.reasons)
-                    + f" (from the {text(t.reasons_from)})",
-                )
-                for t in cmp.taken
-            ],
-        )
 
-    lines += [f"## {next(section)}. Sites", ""]
-    lines += _table(
+def _sites(data: ReportData, number: int) -> list[str]:
+    """The sites section: what each host is and said, and what was taken from it."""
+    lines = [f"## {number}. Sites", ""]
+    lines += table(
         ["host", "source type", "site jurisdiction", "robots.txt", "terms clauses"],
         [
             (
@@ -265,18 +289,10 @@ def render_markdown(data: ReportData) -> str:
         ],
     )
     modes = [r.mode for r in data.runs]
-    lines += _table(
-        [
-            "host",
-            "reachable",
-            *(f"collected ({text(m)})" for m in modes),
-            "skipped",
-            "unseen",
-            "failed",
-            "faces",
-            "minors",
-            "most severe verdict",
-        ],
+    header = ["host", "reachable", *(f"collected ({text(m)})" for m in modes)]
+    header += ["skipped", "unseen", "failed", "faces", "minors", "most severe verdict"]
+    return lines + table(
+        header,
         [
             (
                 code(s.host),
@@ -293,172 +309,3 @@ def render_markdown(data: ReportData) -> str:
             for s in data.sites
         ],
     )
-
-    lines += _optouts(data, next(section))
-
-    shown, total = len(data.images), data.images_total
-    if shown < total:
-        lines += [
-            f"## {next(section)}. Evidence trails of {shown} of {total} images",
-            "",
-            f"**This section shows the evidence trail of {shown} of the {total} image URLs** (at "
-            f"most {data.max_trails}); every figure, verdict count and site row above covers all "
-            "of them. The trails shown are every failed or hostile fetch (up to a quarter of "
-            "the trails), one image of every other kind below per host (and per opt-out kind), "
-            "then minors, violations, faces and overridden opt-outs in turn, and a stratified "
-            "sample of the rest:",
-            "",
-        ]
-        lines += _table(
-            ["why shown", "images", "trails shown"],
-            [
-                (
-                    text(label),
-                    data.trail_selection[name]["images"],
-                    data.trail_selection[name]["shown"],
-                )
-                for name, label in TRAIL_CATEGORIES
-                if name in data.trail_selection
-            ],
-            right=2,
-        )
-        lines += [
-            "Every record's full trail is in the store: `provtrack export --out DIR` writes them "
-            "all as JSON lines, and `provtrack show IMAGE_URL --out DIR` prints one.",
-            "",
-        ]
-    else:
-        lines += [f"## {next(section)}. Every image and its evidence", ""]
-    for img in data.images:
-        lines += [f"### {code(img.url)}", "", f"host {code(img.host)}", ""]
-        for rec in img.records:
-            lines += [
-                f"#### {text(rec.mode)} run {code(rec.run_id)}: {text(rec.decision)}"
-                + (f" ({text(rec.stage)})" if rec.stage else ""),
-                "",
-            ]
-            for label, reasons in (("reason", rec.reasons), ("overridden", rec.overridden)):
-                for r in reasons:
-                    lines.append(
-                        f"- {label}: {code(r['kind'])} = {code(r['value'])}: {text(r['evidence'])}"
-                        + (f" ({code(r['url'])})" if r.get("url") else "")
-                    )
-            lines += [f"- appears on: {code(u)}" for u in rec.page_urls]
-            lines += [
-                "- path from the seed: " + " → ".join(code(u) for u in chain)
-                for chain in rec.referrer_chains
-            ]
-            lines += [f"- alt text: {text(a)}" for a in rec.alt_texts]
-            lines += [f"- title: {text(a)}" for a in rec.titles]
-            lines.append(
-                f"- fetched {text(rec.fetched_at)}, HTTP {text(rec.http_status)}, "
-                f"{code(rec.content_type)}"
-            )
-            if rec.sha256:
-                lines.append(
-                    f"- sha256 {code(rec.sha256)}, {rec.byte_size} bytes, {text(rec.format)} "
-                    f"{rec.width}×{rec.height}; pHash {code(rec.phash)}, dHash {code(rec.dhash)}, "
-                    f"PDQ {code(rec.pdq)}"
-                )
-            minor = "unknown" if rec.is_minor is None else "yes" if rec.is_minor else "no"
-            lines.append(
-                f"- faces: {'unknown' if rec.face_count is None else rec.face_count}; "
-                f"minor: {minor}; "
-                f"consent: {text(rec.consent_evidence)}"
-                + (
-                    f" (licence {code(rec.licence)}: not the subject's consent)"
-                    if rec.licence
-                    else ""
-                )
-            )
-            exif = rec.exif or {}
-            fields = {
-                k: v
-                for k, v in exif.items()
-                if v not in (None, "", []) and k not in ("status", "reason")
-            }
-            if fields:
-                lines.append(
-                    "- EXIF: " + "; ".join(f"{text(k)}: {text(v)}" for k, v in fields.items())
-                )
-            xmp = rec.xmp or {}
-            if xmp.get("data_mining"):
-                lines.append(f"- XMP plus:DataMining: {code(xmp['data_mining'])}")
-            for label, cands in (
-                ("site jurisdiction", rec.site_jurisdiction),
-                ("subject jurisdiction", rec.subject_jurisdiction),
-            ):
-                for c in cands:
-                    evidence = "; ".join(
-                        text(e.get("detail") or e.get("value")) for e in c.get("evidence", [])
-                    )
-                    lines.append(
-                        f"- {label}: {code(c.get('code'))} "
-                        f"{float(c.get('confidence', 0)):.2f} ({evidence})"
-                    )
-            for v in rec.verdicts:
-                fired = ", ".join(
-                    f"{code(r['id'])} {text(r['verdict'])} [{text(r['confidence'])}]"
-                    for r in v["fired"]
-                )
-                lines.append(
-                    f"- verdict {code(v['pack'])} {text(v['pack_version'])}: "
-                    f"**{text(v['verdict'])}**"
-                    + (f"; fired {fired}" if fired else "")
-                    + (f"; {text('; '.join(v['reasons']))}" if v["reasons"] else "")
-                )
-            lines.append(
-                f"- WARC: {code(rec.warc_file)} offset {code(rec.warc_offset)}"
-                if rec.warc_file
-                else "- WARC: no response record"
-            )
-            lines.append("")
-    return "\n".join(lines) + "\n"
-
-
-def _optouts(data: ReportData, number: int) -> list[str]:
-    """The "Opt-out requests and purges" section: each request and its receipt."""
-    lines = [
-        f"## {number}. Opt-out requests and purges",
-        "",
-        "A purge removes the photograph and what was written about the person: the pages it "
-        "appeared on (unless kept as evidence with `--keep-pages`, as the receipt says), the "
-        "alt texts, captions and profile texts in every record; a tombstone of hashes keeps "
-        "it from being collected again. Each receipt is chained in the evidence log.",
-        "",
-    ]
-    if not data.optouts:
-        return [*lines, "No opt-out request or purge is recorded in this store.", ""]
-    for o in data.optouts:
-        pages = {
-            "kept": "kept as evidence (`--keep-pages`); only the records derived from them "
-            "were redacted",
-            "removed": f"{o.page_records_removed} WARC records of pages and responses holding "
-            "the person's texts removed",
-        }.get(o.pages, "not part of this receipt (a purge from before pages were removed)")
-        lines += [
-            f"### Request {o.request_id}: {text(o.kind)} {code(o.value)}",
-            "",
-            f"- received {text(o.received_at or '?')}, processed "
-            f"{text(o.processed_at or 'not processed')}"
-            + (f"; note: {text(o.note)}" if o.note else ""),
-            f"- {o.matched} image records matched; {o.images_scrubbed} scrubbed; "
-            f"{o.occurrences} appearances lost their alt text, caption and nearby text",
-            f"- {o.warc_payloads_removed} WARC image payloads and {o.metadata_records_removed} "
-            "records of copies skipped after download removed",
-            f"- pages: {pages}; {o.snapshots_scrubbed} host-snapshot bodies removed; "
-            f"{o.rows_redacted} other records redacted; {o.tombstones} tombstones",
-        ]
-        lines += [f"- page removed: {code(u)}" for u in o.pages_removed]
-        lines += [
-            f"- WARC rewritten: {code(old)} → {code(new)}" for old, new in o.warc_files.items()
-        ]
-        lines += [f"- evidence entry {e.seq} ({text(e.kind)}): {text(e.note)}" for e in o.evidence]
-        lines += [
-            f"- later {text(c.mode)} crawl {code(c.run_id)}: {c.images_skipped} images and "
-            f"{c.pages_skipped} pages skipped, {c.pages_not_archived} pages fetched but not "
-            f"archived, {len(c.collected_again)} collected again"
-            for c in o.later_crawls
-        ] or ["- no crawl since"]
-        lines.append("")
-    return lines

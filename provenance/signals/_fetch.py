@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,7 +19,7 @@ class FetchClass(StrEnum):
     """How a fetch of a well-known file ended, before reading its content."""
 
     SUCCESS = "success"  # 2xx: read the body
-    UNAVAILABLE = "unavailable"  # 4xx, or a redirect chain the crawler gave up on
+    UNAVAILABLE = "unavailable"  # 4xx: there is no such document
     UNREACHABLE = "unreachable"  # 5xx, 429, network error, timeout, no response
     NOT_CAPTURED = "not_captured"  # read from an archive that does not hold the document
 
@@ -35,8 +36,10 @@ def classify_fetch(http_status: int | None, error: str | None) -> FetchResult:
     """Classify a fetch the way RFC 9309 §2.3.1 classifies robots.txt fetches.
 
     429 counts as unreachable, not unavailable: it says "slow down", not "there is no file",
-    and Google treats it as a server error too. A final 3xx means the crawler stopped
-    following redirects (RFC 9309 §2.3.1.2 allows treating that as unavailable).
+    and Google treats it as a server error too. The crawler follows redirects itself (five,
+    RFC 9309 §2.3.1.2), so a final 3xx means the chain was not resolved: unknown, read as
+    unreachable (it was read as unavailable, "no restriction", which failed open on every
+    site that redirects ``http://`` to ``https://``).
     """
     if error and error.startswith(NOT_CAPTURED_ERROR):
         return FetchResult(FetchClass.NOT_CAPTURED, error)
@@ -47,7 +50,7 @@ def classify_fetch(http_status: int | None, error: str | None) -> FetchResult:
     if 200 <= http_status < 300:
         return FetchResult(FetchClass.SUCCESS, f"HTTP {http_status}")
     if 300 <= http_status < 400:
-        return FetchResult(FetchClass.UNAVAILABLE, f"HTTP {http_status}: redirects not resolved")
+        return FetchResult(FetchClass.UNREACHABLE, f"HTTP {http_status}: redirect not resolved")
     if http_status == 429:
         return FetchResult(FetchClass.UNREACHABLE, "HTTP 429: too many requests")
     if 400 <= http_status < 500:
@@ -64,6 +67,71 @@ def cap_body(body: bytes, limit: int) -> tuple[bytes, bool]:
     head = body[:limit]
     cut = max(head.rfind(b"\n"), head.rfind(b"\r"))
     return (head[: cut + 1] if cut >= 0 else head), True
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+_UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+@dataclass(frozen=True, slots=True)
+class TextBody:
+    """A policy file's text as parsed: decoded, cut at a line break at the size limit.
+
+    ``truncated`` says the text is the start of a larger file (cut here, or the download was
+    cut); ``parsed_bytes`` is how many bytes of the (decompressed) file the text covers;
+    ``gzip`` that the body itself was a gzip file (served without ``Content-Encoding``).
+    """
+
+    text: str
+    encoding: str
+    truncated: bool
+    parsed_bytes: int
+    gzip: bool = False
+
+
+def _gunzip_head(body: bytes, limit: int) -> bytes | None:
+    """The first ``limit`` bytes of a gzip file (a partial stream is fine), or None if it is
+    not gzip. Bounded: a small bomb never inflates past ``limit``."""
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body, limit)
+    except zlib.error:
+        return None
+
+
+def _cut_text(text: str) -> str:
+    """``text`` up to and including its last line break (a cut never ends mid-line)."""
+    cut = max(text.rfind("\n"), text.rfind("\r"))
+    return text[: cut + 1] if cut >= 0 else text
+
+
+def read_text_body(body: bytes, limit: int, *, cut: bool = False) -> TextBody:
+    """Decode a policy file as RFC 9309 §2.5 asks, reading at most ``limit`` bytes of it.
+
+    UTF-8 with or without a BOM, UTF-16 LE/BE with a BOM, and a body that is itself a gzip
+    file are read; anything else is decoded as :func:`decode_text` always did (ISO-8859-1 when
+    not UTF-8), so a binary file still reads as "no directive". ``cut`` says the body is
+    already the start of a larger file (the download was cut): the text then ends at its last
+    complete line.
+    """
+    raw, gzipped = body, False
+    if raw.startswith(GZIP_MAGIC) and (inflated := _gunzip_head(raw, limit + 1)) is not None:
+        raw, gzipped = inflated, True
+    if not raw.startswith(_UTF32_BOMS):
+        for bom, codec in _UTF16_BOMS:
+            if raw.startswith(bom):
+                units = raw[len(bom) :]
+                over = len(units) > limit
+                units = units[: limit - limit % 2]
+                text = units.decode(codec, "replace")
+                if over or cut:
+                    text = _cut_text(text)
+                return TextBody(text, codec, over or cut, len(text.encode(codec)), gzipped)
+    capped, over = cap_body(raw, limit)
+    if cut and not over:
+        capped = capped[: max(capped.rfind(b"\n"), capped.rfind(b"\r")) + 1] or capped
+    text, encoding = decode_text(capped)
+    return TextBody(text, encoding, over or cut, len(capped), gzipped)
 
 
 def decode_text(body: bytes) -> tuple[str, str]:

@@ -23,11 +23,10 @@ from provenance.observation import Status
 from provenance.signals import _robotsparse
 from provenance.signals._fetch import (
     FetchClass,
-    cap_body,
     classify_fetch,
-    decode_text,
     fetch_facts,
     looks_binary,
+    read_text_body,
 )
 from provenance.signals._patterns import normalize_path
 from provenance.signals._vocab import PROVTRACK_AGENT, applies_to_provtrack
@@ -110,13 +109,13 @@ class AiTxt:
             )
         if fetched.fetch_class is FetchClass.UNAVAILABLE:
             return cls(status=Status.ABSENT, reason=f"{fetched.reason}: no ai.txt", **common)
-        capped, truncated = cap_body(raw, AI_TXT_MAX_BYTES)
-        text, encoding = decode_text(capped)
+        read = read_text_body(raw, AI_TXT_MAX_BYTES)
+        text, encoding, truncated = read.text, read.encoding, read.truncated
         parsed = _robotsparse.parse(text, case_insensitive=True, ai_txt=True)
         status, reason = Status.OK, f"{fetched.reason}: parsed"
         if truncated:
             status = Status.TOO_LARGE
-            reason = f"{fetched.reason}: parsed the first {len(capped)} of {len(raw)} bytes"
+            reason = f"{fetched.reason}: parsed the first {read.parsed_bytes} of {len(raw)} bytes"
         elif raw.strip() and parsed.directives_seen == 0:
             status = Status.UNPARSEABLE
             kind = "binary content" if looks_binary(raw) else "no ai.txt directive"

@@ -29,11 +29,10 @@ from provenance.observation import Status
 from provenance.signals import _robotsparse
 from provenance.signals._fetch import (
     FetchClass,
-    cap_body,
     classify_fetch,
-    decode_text,
     fetch_facts,
     looks_binary,
+    read_text_body,
 )
 from provenance.signals._patterns import compile_pattern, normalize_path
 from provenance.signals._vocab import PROVTRACK_AGENT, applies_to_provtrack
@@ -139,11 +138,14 @@ class RobotsSnapshot:
         body: bytes | None,
         error: str | None,
         fetched_at: datetime | None = None,
+        *,
+        truncated: bool = False,
     ) -> RobotsSnapshot:
         """Read a robots.txt fetch result; never raises on content.
 
         ``http_status`` is the final status after the crawler's redirects (a 3xx here means it
-        gave up); ``error`` is the network error or timeout message, if any.
+        gave up); ``error`` is the network error or timeout message, if any; ``truncated``
+        that ``body`` is only the start of the file (the download was cut).
         """
         fetched = classify_fetch(http_status, error)
         raw = body or b""
@@ -170,8 +172,10 @@ class RobotsSnapshot:
                 "(RFC 9309 §2.3.1.3)",
                 **common,
             )
-        capped, truncated = cap_body(raw, ROBOTS_MAX_BYTES)
-        text, encoding = decode_text(capped)
+        read = read_text_body(raw, ROBOTS_MAX_BYTES, cut=truncated)
+        text, encoding, truncated = read.text, read.encoding, read.truncated
+        if read.gzip:
+            encoding = f"gzip+{encoding}"
         parsed = _robotsparse.parse(text)
         try:
             protego: Protego | None = Protego.parse(text)
@@ -180,7 +184,10 @@ class RobotsSnapshot:
         status, reason = Status.OK, f"{fetched.reason}: parsed"
         if truncated:
             status = Status.TOO_LARGE
-            reason = f"{fetched.reason}: parsed the first {len(capped)} of {len(raw)} bytes"
+            reason = (
+                f"{fetched.reason}: parsed the first {read.parsed_bytes} bytes of a larger "
+                f"file ({len(raw)} bytes kept; RFC 9309 §2.5)"
+            )
         elif raw.strip() and parsed.directives_seen == 0:
             status = Status.UNPARSEABLE
             kind = _unreadable_kind(raw, text)

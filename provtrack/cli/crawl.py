@@ -157,10 +157,9 @@ def register(app: typer.Typer) -> None:
         from crawler.demoproof import read_key
         from demoweb.names import HOST_PATTERNS
 
-        key = None
         if demoweb_key is not None:
             try:
-                key = read_key(demoweb_key)
+                read_key(demoweb_key)  # a key that cannot be read is one line, here
             except ValueError as err:
                 raise ConfigError(str(err)) from err
 
@@ -184,7 +183,7 @@ def register(app: typer.Typer) -> None:
             media_workers=media_workers,
             concurrency=concurrency,
             demo_hosts=HOST_PATTERNS,
-            demo_key=key,
+            demo_key_file=demoweb_key.absolute() if demoweb_key else None,
         )
         if resume:
             from provtrack.cli._resume import resolve_resume_run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
@@ -66,14 +67,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the demo web, crawl it in both modes, compare them, evaluate, write the report."""
         from crawler.config import CrawlConfig
-        from crawler.demoproof import DemoKey
+        from demoweb.handshake import write_key
         from demoweb.names import HOST_PATTERNS
         from demoweb.server import DemoWeb
         from provenance.vocab import CRAWL_MODES
         from provtrack.cli.crawl import run_with_progress, summary_table
 
         started = time.monotonic()
-        with DemoWeb() as web:
+        with DemoWeb() as web, tempfile.TemporaryDirectory(prefix="provtrack-demo-") as keys:
+            # the crawls check the proxy is this demo web with its per-run secret
+            key = Path(keys) / "demoweb.key"
+            write_key(key, web.url, web.secret)
             # the manifest of exactly the web being served (two C2PA files differ per build)
             manifest = web.manifest()
             seeds: list[str] = list(manifest["seeds"])
@@ -87,7 +91,7 @@ def register(app: typer.Typer) -> None:
                     mode=mode,
                     proxy=web.url,
                     demo_hosts=HOST_PATTERNS,
-                    demo_key=DemoKey(web.url, web.secret),
+                    demo_key_file=key,
                 )
                 for mode in CRAWL_MODES
             ]

@@ -18,6 +18,8 @@ from rich.markup import escape
 from provenance.errors import ConfigError, IntegrityError
 from provtrack.cli._console import console, err_console
 from provtrack.cli._store import open_crawl_store
+from provtrack.cli._trail import print_trail, short
+from provtrack.cli._trail import say as _line
 
 OutOption = Annotated[
     Path, typer.Option(help="The crawl's output folder (its store and warc/ folder).")
@@ -53,125 +55,6 @@ def index_dir(out: Path) -> Path | None:
 
 def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def _line(text: str) -> None:
-    """Print untrusted text (page titles, alt texts, evidence) without markup interpretation."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
-
-
-def _short(value: str | None, n: int = 16) -> str:
-    return "-" if not value else (value if len(value) <= n else value[:n] + "…")
-
-
-def _panel_line(panel: list[dict[str, Any]]) -> str:
-    """The AI panel on one line: provtrack, ``*`` and every agent answered differently from
-    ``*`` (``GPTBot disallow (line 6)``); the JSON form lists every agent."""
-    star = next((p for p in panel if p["agent"] == "*"), None)
-
-    def one(p: dict[str, Any]) -> str:
-        return f"{p['agent']} {p['verdict']}" + (f" (line {p['line']})" if p.get("line") else "")
-
-    shown = [
-        p
-        for p in panel
-        if p["agent"] in ("provtrack", "*") or star is None or p["verdict"] != star["verdict"]
-    ]
-    rest = len(panel) - len(shown)
-    return ", ".join(one(p) for p in shown) + (f"; {rest} other agents as *" if rest else "")
-
-
-def print_trail(index: int, chain: dict[str, Any]) -> None:
-    """One image record's evidence trail as text (lookup and show): the match when there is
-    one, the fetch, headers as served, pages with their robots lines, host documents, the AI
-    panel, signals, verdicts, jurisdiction and the WARC record."""
-    match = chain.get("match")
-    console.print(
-        f"[bold]#{index}[/bold] {escape(chain['image_url'])}  "
-        f"[dim]run {escape(chain['run_id'])} ({chain['mode']})[/dim]"
-    )
-    if match:
-        pdq = "-" if match["pdq_distance"] is None else match["pdq_distance"]
-        phash = "-" if match["phash_distance"] is None else match["phash_distance"]
-        by = "+".join(match["matched_by"])
-        _line(
-            f"    match: {by} — PDQ {pdq}/256 (≤ {match['thresholds']['pdq']}), pHash {phash}/64 "
-            f"(≤ {match['thresholds']['phash']}); {match['via'] or ''}"
-            + ("; identical bytes" if match["sha256_equal"] else "")
-        )
-    _line(
-        f"    image: {chain['decision']}, fetched {chain['fetched_at']}, "
-        f"HTTP {chain['http_status']}, {chain['content_type']}, {chain['byte_size']} bytes, "
-        f"{chain['width']}x{chain['height']}, sha256 {_short(chain['sha256'])}, "
-        f"server {chain['server_ip']}, faces {chain['face_count']}"
-    )
-    for name, values in (chain.get("response_headers") or {}).items():
-        for value in values:
-            _line(f"      header {name}: {value}")
-    _line(f"    seeds: {', '.join(chain['seeds']) or '-'}")
-    for page in chain["pages"]:
-        _line(
-            f"    page: {page['url']} (fetched {page['fetched_at']}, HTTP {page['http_status']}, "
-            f"depth {page['depth']})"
-        )
-        _line(f"      referrer chain: {' → '.join(page['referrer_chain'])}")
-        if page["alt"]:
-            _line(f"      alt: {page['alt']!r}")
-        for line in page["robots"]:
-            where = f"line {line['line']}" if line["line"] else "no line"
-            _line(
-                f"      robots.txt for the page ({line['agent'] or '*'}): {line['value']} by "
-                f"{where} {line['evidence']!r}"
-            )
-        if page.get("panel"):
-            _line(f"      AI panel for the page: {_panel_line(page['panel'])}")
-    robots = chain["robots"]
-    if robots:
-        _line(
-            f"    robots.txt {robots['url']}: {robots['outcome']} (HTTP {robots['http_status']}), "
-            f"sha256 {_short(robots['sha256'])}, fetched {robots['fetched_at']}"
-        )
-        for line in robots["matching_lines"]:
-            where = f"line {line['line']}" if line["line"] else "no line"
-            _line(
-                f"      for the image ({line['agent'] or '*'}): {line['value']} by {where} "
-                f"{line['evidence']!r}"
-            )
-        if robots.get("panel"):
-            _line(f"      AI panel for the image: {_panel_line(robots['panel'])}")
-    else:
-        _line("    robots.txt: no snapshot")
-    terms = chain["terms"]
-    if terms:
-        _line(
-            f"    terms {terms['url']}: {terms['outcome']}, sha256 {_short(terms['sha256'])}, "
-            f"fetched {terms['fetched_at']}"
-        )
-        for clause in terms["clauses"]:
-            _line(f"      {clause.get('kind')}: {clause.get('sentence')!r}")
-    else:
-        _line("    terms: none found")
-    for kind, snap in chain["snapshots"].items():
-        _line(
-            f"    {kind}: {snap['outcome']} (HTTP {snap['http_status']}), "
-            f"sha256 {_short(snap['sha256'])}, fetched {snap['fetched_at']}"
-        )
-    for s in chain["signals"]:
-        flag = " [restricts]" if s["restricts"] else ""
-        agent = f" for {s['agent']}" if s["agent"] else ""
-        _line(f"    signal ({s['level']}): {s['kind']}={s['value']}{agent}{flag} — {s['source']}")
-    for r in chain["reasons"]:
-        _line(f"    skipped for: {r.get('kind')}={r.get('value')}")
-    for r in chain["overridden"]:
-        _line(f"    overridden: {r.get('kind')}={r.get('value')}")
-    for v in chain["verdicts"]:
-        _line(f"    verdict {v['jurisdiction']} ({v['pack']} {v['pack_version']}): {v['verdict']}")
-    if not chain["verdicts"]:
-        _line("    verdicts: none yet (run `provtrack evaluate`)")
-    subj = ", ".join(f"{c['code']} {c['confidence']}" for c in chain["subject_jurisdiction"])
-    site = ", ".join(f"{c['code']} {c['confidence']}" for c in chain["site_jurisdiction"])
-    _line(f"    jurisdiction: site {site or '-'}; subject {subj or '-'}")
-    _line(f"    WARC: {chain['warc']['file']} @ {chain['warc']['offset']}")
 
 
 def _warn_stale_outputs(out: Path) -> None:
@@ -236,222 +119,228 @@ def _print_receipt(receipt: dict[str, Any], tombstones: int) -> None:
         _line(f"  WARC rewritten: {old} → {new}")
 
 
+def lookup(
+    image_file: Annotated[Path, typer.Argument(help="The photo to look up.")],
+    out: OutOption = Path("provtrack-out"),
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    near: Annotated[int, typer.Option("--near", help="Also list the N closest non-matches.")] = 0,
+) -> None:
+    """Find every collected image that is the same photograph, with its provenance chain."""
+    from provenance.trace import lookup as run_lookup
+
+    try:
+        data = image_file.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"cannot read {image_file}: {err.strerror or err}") from err
+    result = run_lookup(
+        open_crawl_store(out, db),
+        data,
+        index_dir=index_dir(out),
+        warc_dirs=[out / "warc"],
+        near=near,
+    )
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    q = result.query.original
+    _line(
+        f"query {image_file}: sha256 {short(q.sha256)}, PDQ {short(q.pdq)} "
+        f"(quality {q.pdq_quality}), pHash {q.phash}; compared with {result.compared} "
+        "indexed images (the query, its mirror and its centred crops)"
+    )
+    if len(result.parts) > 1:
+        _line(f"photo regions found in the file: {', '.join(result.parts[1:])}")
+    if not result.matches:
+        console.print("no match: no collected image is the same photograph")
+    for i, (_, chain) in enumerate(result.matches, 1):
+        print_trail(i, chain)
+    for c, row in result.near:
+        _line(f"near (no match): image {c.key} {row.get('image_url')} — {c.describe()}")
+    err_console.print(f"{len(result.matches)} matching image records")
+
+
+def verify(
+    out: OutOption = Path("provtrack-out"),
+    db: DbOption = None,
+    warc_dir: WarcDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recompute the evidence chain, record digests and WARC digests; exit 5 on a problem."""
+    from provenance.verify import verify as run_verify
+
+    report = run_verify(open_crawl_store(out, db), warc_dirs(out, warc_dir))
+    if as_json:
+        _print_json(
+            {
+                "ok": report.ok,
+                "entries": report.entries,
+                "records": report.records,
+                "warc_records": report.warc_records,
+                "problems": report.problems,
+            }
+        )
+    else:
+        _line(
+            f"checked {report.entries} evidence entries, {report.records} records, "
+            f"{report.warc_records} WARC records: "
+            + ("pass" if report.ok else f"FAIL ({len(report.problems)} problems)")
+        )
+    if not report.ok:
+        raise IntegrityError(f"verify failed: {report.problems[0]}")
+
+
+def optout_add(
+    image: Annotated[Path | None, typer.Option(help="A photo: every copy of it is purged.")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="An image URL: its records and copies are purged.")
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="A site: its image records are purged and skipped.")
+    ] = None,
+    note: Annotated[str, typer.Option(help="Who asked, reference, channel.")] = "",
+    dry_run: Annotated[bool, typer.Option(help="List what would be purged.")] = False,
+    keep_pages: KeepPagesOption = False,
+    out: OutOption = Path("provtrack-out"),
+    db: DbOption = None,
+    warc_dir: WarcDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record an opt-out request and purge the matching records (bytes, personal fields)."""
+    from provenance.optout import add_optout
+
+    data = None
+    if image is not None:
+        try:
+            data = image.read_bytes()
+        except OSError as err:
+            raise ConfigError(f"cannot read {image}: {err.strerror or err}") from err
+    result = add_optout(
+        open_crawl_store(out, db),
+        warc_dirs(out, warc_dir),
+        image=data,
+        url=url,
+        host=host,
+        note=note,
+        dry_run=dry_run,
+        index_dir=index_dir(out),
+        keep_pages=keep_pages,
+    )
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_optout(result.to_dict())
+    if not dry_run:
+        _warn_stale_outputs(out)
+
+
+def optout_report(
+    out: OutOption = Path("provtrack-out"),
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The compliance proof: each request, what matched, what was deleted, later skips."""
+    from provenance.optout import optout_report as build
+
+    report = build(open_crawl_store(out, db))
+    if as_json:
+        _print_json(report)
+        return
+    if not report:
+        console.print("no opt-out request recorded")
+        return
+    for entry in report:
+        _print_request(entry)
+
+
+def _print_request(entry: dict[str, Any]) -> None:
+    """One request of the compliance proof: what matched, the receipt, the later crawls."""
+    console.print(
+        f"[bold]request {entry['request_id']}[/bold]: {escape(entry['kind'])} "
+        f"{escape(entry['value'])}"
+    )
+    _line(f"  received {entry['received_at']}, processed {entry['processed_at']}")
+    if entry["note"]:
+        _line(f"  note: {entry['note']}")
+    for m in entry["matched"]:
+        d = m.get("distances")
+        dist = f" (PDQ {d['pdq_distance']}, pHash {d['phash_distance']}: {d['via']})" if d else ""
+        _line(f"  matched image {m['image_id']} {m['url']}: {m['why']}{dist}")
+    deleted = entry["deleted"] or {}
+    if deleted:
+        _print_receipt(deleted, entry["tombstones"])
+    for e in entry["evidence"]:
+        _line(f"  evidence entry {e['seq']} ({e['kind']}): {e['note']}")
+    if not entry["later_crawls"]:
+        _line("  no crawl since")
+    for crawl in entry["later_crawls"]:
+        _print_later_crawl(crawl)
+
+
+def _print_later_crawl(crawl: dict[str, Any]) -> None:
+    """How a crawl after the request honoured it: each skip, and anything collected again."""
+    _line(
+        f"  later crawl {crawl['run_id']} ({crawl['mode']}): skipped "
+        f"{len(crawl['skipped'])} images and {len(crawl['pages_skipped'])} pages, "
+        f"{len(crawl['pages_not_archived'])} pages fetched but not archived, "
+        f"collected again {len(crawl['collected_again'])}"
+    )
+    for skip in crawl["skipped"]:
+        _line(f"    skipped {skip['url']} ({skip['stage']}): {skip['evidence']}")
+    for page in crawl["pages_skipped"]:
+        _line(f"    skipped page {page['url']}: {page['evidence']}")
+    for url in crawl["pages_not_archived"]:
+        _line(f"    not archived: {url} (the purge removed it)")
+    for again in crawl["collected_again"]:
+        _line(f"    COLLECTED AGAIN {again['url']} (image {again['image_id']})")
+
+
+def purge(
+    jurisdiction: Annotated[
+        str, typer.Option(help="ISO 3166 code; a country also takes its subdivisions.")
+    ],
+    min_confidence: Annotated[
+        float,
+        typer.Option(help="Smallest subject-jurisdiction confidence that counts (0-1)."),
+    ] = 0.15,
+    note: Annotated[str, typer.Option(help="Why (order, reference).")] = "",
+    dry_run: Annotated[bool, typer.Option(help="List what would be purged.")] = False,
+    keep_pages: KeepPagesOption = False,
+    out: OutOption = Path("provtrack-out"),
+    db: DbOption = None,
+    warc_dir: WarcDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Purge every image whose subject is inferred to be in a jurisdiction (and its copies)."""
+    from provenance.optout import purge_jurisdiction
+
+    result = purge_jurisdiction(
+        open_crawl_store(out, db),
+        warc_dirs(out, warc_dir),
+        jurisdiction,
+        min_confidence=min_confidence,
+        note=note,
+        dry_run=dry_run,
+        index_dir=index_dir(out),
+        keep_pages=keep_pages,
+    )
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _print_optout(result.to_dict())
+    if not dry_run:
+        _warn_stale_outputs(out)
+
+
 def register(app: typer.Typer) -> None:
     """Add lookup, verify, optout (add, report) and purge to the app."""
-
-    @app.command()
-    def lookup(
-        image_file: Annotated[Path, typer.Argument(help="The photo to look up.")],
-        out: OutOption = Path("provtrack-out"),
-        db: DbOption = None,
-        as_json: JsonOption = False,
-        near: Annotated[
-            int, typer.Option("--near", help="Also list the N closest non-matches.")
-        ] = 0,
-    ) -> None:
-        """Find every collected image that is the same photograph, with its provenance chain."""
-        from provenance.trace import lookup as run_lookup
-
-        try:
-            data = image_file.read_bytes()
-        except OSError as err:
-            raise ConfigError(f"cannot read {image_file}: {err.strerror or err}") from err
-        result = run_lookup(
-            open_crawl_store(out, db),
-            data,
-            index_dir=index_dir(out),
-            warc_dirs=[out / "warc"],
-            near=near,
-        )
-        if as_json:
-            _print_json(result.to_dict())
-            return
-        q = result.query.original
-        _line(
-            f"query {image_file}: sha256 {_short(q.sha256)}, PDQ {_short(q.pdq)} "
-            f"(quality {q.pdq_quality}), pHash {q.phash}; compared with {result.compared} "
-            "indexed images (the query, its mirror and its centred crops)"
-        )
-        if len(result.parts) > 1:
-            _line(f"photo regions found in the file: {', '.join(result.parts[1:])}")
-        if not result.matches:
-            console.print("no match: no collected image is the same photograph")
-        for i, (_, chain) in enumerate(result.matches, 1):
-            print_trail(i, chain)
-        for c, row in result.near:
-            _line(f"near (no match): image {c.key} {row.get('image_url')} — {c.describe()}")
-        err_console.print(f"{len(result.matches)} matching image records")
-
-    @app.command()
-    def verify(
-        out: OutOption = Path("provtrack-out"),
-        db: DbOption = None,
-        warc_dir: WarcDirOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
-        """Recompute the evidence chain, record digests and WARC digests; exit 5 on a problem."""
-        from provenance.verify import verify as run_verify
-
-        report = run_verify(open_crawl_store(out, db), warc_dirs(out, warc_dir))
-        if as_json:
-            _print_json(
-                {
-                    "ok": report.ok,
-                    "entries": report.entries,
-                    "records": report.records,
-                    "warc_records": report.warc_records,
-                    "problems": report.problems,
-                }
-            )
-        else:
-            _line(
-                f"checked {report.entries} evidence entries, {report.records} records, "
-                f"{report.warc_records} WARC records: "
-                + ("pass" if report.ok else f"FAIL ({len(report.problems)} problems)")
-            )
-        if not report.ok:
-            raise IntegrityError(f"verify failed: {report.problems[0]}")
-
+    app.command()(lookup)
+    app.command()(verify)
     optout_app = typer.Typer(
         help="Opt-out requests: record one (and purge what matches), or print the proof.",
         no_args_is_help=True,
     )
+    optout_app.command("add")(optout_add)
+    optout_app.command("report")(optout_report)
     app.add_typer(optout_app, name="optout")
-
-    @optout_app.command("add")
-    def optout_add(
-        image: Annotated[
-            Path | None, typer.Option(help="A photo: every copy of it is purged.")
-        ] = None,
-        url: Annotated[
-            str | None, typer.Option(help="An image URL: its records and copies are purged.")
-        ] = None,
-        host: Annotated[
-            str | None, typer.Option(help="A site: its image records are purged and skipped.")
-        ] = None,
-        note: Annotated[str, typer.Option(help="Who asked, reference, channel.")] = "",
-        dry_run: Annotated[bool, typer.Option(help="List what would be purged.")] = False,
-        keep_pages: KeepPagesOption = False,
-        out: OutOption = Path("provtrack-out"),
-        db: DbOption = None,
-        warc_dir: WarcDirOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
-        """Record an opt-out request and purge the matching records (bytes, personal fields)."""
-        from provenance.optout import add_optout
-
-        data = None
-        if image is not None:
-            try:
-                data = image.read_bytes()
-            except OSError as err:
-                raise ConfigError(f"cannot read {image}: {err.strerror or err}") from err
-        result = add_optout(
-            open_crawl_store(out, db),
-            warc_dirs(out, warc_dir),
-            image=data,
-            url=url,
-            host=host,
-            note=note,
-            dry_run=dry_run,
-            index_dir=index_dir(out),
-            keep_pages=keep_pages,
-        )
-        if as_json:
-            _print_json(result.to_dict())
-        else:
-            _print_optout(result.to_dict())
-        if not dry_run:
-            _warn_stale_outputs(out)
-
-    @optout_app.command("report")
-    def optout_report(
-        out: OutOption = Path("provtrack-out"),
-        db: DbOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
-        """The compliance proof: each request, what matched, what was deleted, later skips."""
-        from provenance.optout import optout_report as build
-
-        report = build(open_crawl_store(out, db))
-        if as_json:
-            _print_json(report)
-            return
-        if not report:
-            console.print("no opt-out request recorded")
-            return
-        for entry in report:
-            console.print(
-                f"[bold]request {entry['request_id']}[/bold]: {escape(entry['kind'])} "
-                f"{escape(entry['value'])}"
-            )
-            _line(f"  received {entry['received_at']}, processed {entry['processed_at']}")
-            if entry["note"]:
-                _line(f"  note: {entry['note']}")
-            for m in entry["matched"]:
-                d = m.get("distances")
-                dist = (
-                    f" (PDQ {d['pdq_distance']}, pHash {d['phash_distance']}: {d['via']})"
-                    if d
-                    else ""
-                )
-                _line(f"  matched image {m['image_id']} {m['url']}: {m['why']}{dist}")
-            deleted = entry["deleted"] or {}
-            if deleted:
-                _print_receipt(deleted, entry["tombstones"])
-            for e in entry["evidence"]:
-                _line(f"  evidence entry {e['seq']} ({e['kind']}): {e['note']}")
-            if not entry["later_crawls"]:
-                _line("  no crawl since")
-            for crawl in entry["later_crawls"]:
-                _line(
-                    f"  later crawl {crawl['run_id']} ({crawl['mode']}): skipped "
-                    f"{len(crawl['skipped'])} images and {len(crawl['pages_skipped'])} pages, "
-                    f"{len(crawl['pages_not_archived'])} pages fetched but not archived, "
-                    f"collected again {len(crawl['collected_again'])}"
-                )
-                for skip in crawl["skipped"]:
-                    _line(f"    skipped {skip['url']} ({skip['stage']}): {skip['evidence']}")
-                for page in crawl["pages_skipped"]:
-                    _line(f"    skipped page {page['url']}: {page['evidence']}")
-                for url in crawl["pages_not_archived"]:
-                    _line(f"    not archived: {url} (the purge removed it)")
-                for again in crawl["collected_again"]:
-                    _line(f"    COLLECTED AGAIN {again['url']} (image {again['image_id']})")
-
-    @app.command()
-    def purge(
-        jurisdiction: Annotated[
-            str, typer.Option(help="ISO 3166 code; a country also takes its subdivisions.")
-        ],
-        min_confidence: Annotated[
-            float,
-            typer.Option(help="Smallest subject-jurisdiction confidence that counts (0-1)."),
-        ] = 0.15,
-        note: Annotated[str, typer.Option(help="Why (order, reference).")] = "",
-        dry_run: Annotated[bool, typer.Option(help="List what would be purged.")] = False,
-        keep_pages: KeepPagesOption = False,
-        out: OutOption = Path("provtrack-out"),
-        db: DbOption = None,
-        warc_dir: WarcDirOption = None,
-        as_json: JsonOption = False,
-    ) -> None:
-        """Purge every image whose subject is inferred to be in a jurisdiction (and its copies)."""
-        from provenance.optout import purge_jurisdiction
-
-        result = purge_jurisdiction(
-            open_crawl_store(out, db),
-            warc_dirs(out, warc_dir),
-            jurisdiction,
-            min_confidence=min_confidence,
-            note=note,
-            dry_run=dry_run,
-            index_dir=index_dir(out),
-            keep_pages=keep_pages,
-        )
-        if as_json:
-            _print_json(result.to_dict())
-        else:
-            _print_optout(result.to_dict())
-        if not dry_run:
-            _warn_stale_outputs(out)
+    app.command()(purge)

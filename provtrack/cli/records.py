@@ -5,121 +5,137 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from provenance.errors import ConfigError
 from provtrack.cli._console import err_console
 from provtrack.cli._store import open_crawl_store
+from provtrack.cli._trail import print_trail
 from provtrack.cli.ops import WarcDirOption, warc_dirs
+
+if TYPE_CHECKING:
+    from provenance.store import Store
 
 STREAMED_FORMATS = ("jsonl", "csv", "parquet")
 """Export formats that can go to standard output (a WACZ is a ZIP file; a parquet stream is
 written row group by row group, its footer last)."""
 
 
+OutOption = Annotated[
+    Path, typer.Option(help="The crawl's output folder (its store and WARC files).")
+]
+DbOption = Annotated[str | None, typer.Option(help="Store URL, if not OUT/provtrack.db.")]
+
+
+def export(
+    out: OutOption = Path("provtrack-out"),
+    db: DbOption = None,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="jsonl, csv, parquet (joined to the audited dataset's rows) or wacz "
+            "(WARCs + index + records).",
+        ),
+    ] = "jsonl",
+    run_id: Annotated[str | None, typer.Option(help="Only this run (default: all runs).")] = None,
+    dest: Annotated[
+        Path | None,
+        typer.Option(
+            help="Output file (default: OUT/export/records.<format>); - writes jsonl, "
+            "csv and parquet to standard output."
+        ),
+    ] = None,
+    warc_dir: WarcDirOption = None,
+) -> None:
+    """Export image records with their provenance: JSONL, CSV, or a WACZ web archive."""
+    from provenance.export.dest import is_stdout
+
+    store = open_crawl_store(out, db)
+    to_stdout = is_stdout(dest)
+    if to_stdout and format not in STREAMED_FORMATS:
+        raise ConfigError(
+            f"--dest - (standard output) is for {', '.join(STREAMED_FORMATS)}; "
+            f"a {format} export needs a file name"
+        )
+    if format in STREAMED_FORMATS:
+        path = dest or out / "export" / f"records.{format}"
+        count, noun = _export_records(store, format, None if to_stdout else path, run_id)
+    elif format == "wacz":
+        path = dest or out / "export" / (f"{run_id}.wacz" if run_id else "provtrack.wacz")
+        count, noun = _export_wacz(store, warc_dirs(out, warc_dir), path, run_id)
+    else:
+        raise ConfigError(f"unknown export format {format!r} (jsonl, csv, parquet or wacz)")
+    where = "standard output" if to_stdout else str(path)
+    err_console.print(f"wrote {count} {noun} to {where}", highlight=False)
+
+
+def _export_records(
+    store: Store, format: str, path: Path | None, run_id: str | None
+) -> tuple[int, str]:
+    """A jsonl, csv or parquet export to ``path`` (None: standard output): count and noun."""
+    if format == "parquet":
+        from provenance.export.parquet import write_parquet
+
+        written = write_parquet(store, sys.stdout.buffer if path is None else path, run_id)
+        if path is None:
+            sys.stdout.buffer.flush()
+        err_console.print(f"{len(written.columns)} columns, {len(written.runs)} runs")
+        return written.rows, "rows"
+    if format == "jsonl":
+        from provenance.export.jsonl import write_jsonl
+
+        return write_jsonl(store, sys.stdout if path is None else path, run_id), "image records"
+    from provenance.export.csv import write_csv
+
+    return write_csv(store, sys.stdout if path is None else path, run_id), "image records"
+
+
+def _export_wacz(
+    store: Store, warcs: list[Path], path: Path, run_id: str | None
+) -> tuple[int, str]:
+    """A WACZ of the WARC files, their index and the records: count and noun."""
+    from provenance.export.wacz import write_wacz
+
+    summary = write_wacz(store, warcs, path, run_id)
+    err_console.print(
+        f"packed {len(summary.warc_files)} WARC files, {summary.index_lines} index "
+        f"lines, {summary.pages} pages, {summary.evidence_entries} evidence entries"
+    )
+    return summary.records, "image records"
+
+
+def show(
+    image: Annotated[str, typer.Argument(help="An image URL or its sha256.")],
+    out: Annotated[Path, typer.Option(help="The crawl's output folder.")] = Path("provtrack-out"),
+    db: DbOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON document instead of the text trail.")
+    ] = False,
+) -> None:
+    """Show everything recorded about one image: its evidence trail in every run."""
+    from provenance.errors import NotFoundError
+    from provenance.store.explore import image_ids_for
+    from provenance.trace import provenance_chains
+
+    store = open_crawl_store(out, db)
+    ids = image_ids_for(store, image)
+    if not ids:
+        raise NotFoundError(f"no image record with URL or sha256 {image!r}")
+    chains = provenance_chains(store, ids)
+    records = [chains[i] for i in ids if i in chains]
+    if as_json:
+        # one document even when the URL was recorded by several runs
+        print(json.dumps({"query": image, "records": records}, ensure_ascii=False, indent=2))
+        return
+    for n, chain in enumerate(records, 1):
+        print_trail(n, chain)
+    err_console.print(f"{len(records)} image records of {image}")
+
+
 def register(app: typer.Typer) -> None:
     """Add export and show to the app."""
-
-    @app.command()
-    def export(
-        out: Annotated[
-            Path, typer.Option(help="The crawl's output folder (its store and WARC files).")
-        ] = Path("provtrack-out"),
-        db: Annotated[str | None, typer.Option(help="Store URL, if not OUT/provtrack.db.")] = None,
-        format: Annotated[
-            str,
-            typer.Option(
-                "--format",
-                help="jsonl, csv, parquet (joined to the audited dataset's rows) or wacz "
-                "(WARCs + index + records).",
-            ),
-        ] = "jsonl",
-        run_id: Annotated[
-            str | None, typer.Option(help="Only this run (default: all runs).")
-        ] = None,
-        dest: Annotated[
-            Path | None,
-            typer.Option(
-                help="Output file (default: OUT/export/records.<format>); - writes jsonl, "
-                "csv and parquet to standard output."
-            ),
-        ] = None,
-        warc_dir: WarcDirOption = None,
-    ) -> None:
-        """Export image records with their provenance: JSONL, CSV, or a WACZ web archive."""
-        from provenance.export.dest import is_stdout
-
-        store = open_crawl_store(out, db)
-        to_stdout = is_stdout(dest)
-        if to_stdout and format not in STREAMED_FORMATS:
-            raise ConfigError(
-                f"--dest - (standard output) is for {', '.join(STREAMED_FORMATS)}; "
-                f"a {format} export needs a file name"
-            )
-        noun = "image records"
-        if format == "parquet":
-            from provenance.export.parquet import write_parquet
-
-            path = dest or out / "export" / "records.parquet"
-            written = write_parquet(store, sys.stdout.buffer if to_stdout else path, run_id)
-            count, noun = written.rows, "rows"
-            if to_stdout:
-                sys.stdout.buffer.flush()
-            err_console.print(f"{len(written.columns)} columns, {len(written.runs)} runs")
-        elif format == "jsonl":
-            from provenance.export.jsonl import write_jsonl
-
-            path = dest or out / "export" / "records.jsonl"
-            count = write_jsonl(store, sys.stdout if to_stdout else path, run_id)
-        elif format == "csv":
-            from provenance.export.csv import write_csv
-
-            path = dest or out / "export" / "records.csv"
-            count = write_csv(store, sys.stdout if to_stdout else path, run_id)
-        elif format == "wacz":
-            from provenance.export.wacz import write_wacz
-
-            path = dest or out / "export" / (f"{run_id}.wacz" if run_id else "provtrack.wacz")
-            summary = write_wacz(store, warc_dirs(out, warc_dir), path, run_id)
-            count = summary.records
-            err_console.print(
-                f"packed {len(summary.warc_files)} WARC files, {summary.index_lines} index "
-                f"lines, {summary.pages} pages, {summary.evidence_entries} evidence entries"
-            )
-        else:
-            raise ConfigError(f"unknown export format {format!r} (jsonl, csv, parquet or wacz)")
-        where = "standard output" if to_stdout else str(path)
-        err_console.print(f"wrote {count} {noun} to {where}", highlight=False)
-
-    @app.command()
-    def show(
-        image: Annotated[str, typer.Argument(help="An image URL or its sha256.")],
-        out: Annotated[Path, typer.Option(help="The crawl's output folder.")] = Path(
-            "provtrack-out"
-        ),
-        db: Annotated[str | None, typer.Option(help="Store URL, if not OUT/provtrack.db.")] = None,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="One JSON document instead of the text trail.")
-        ] = False,
-    ) -> None:
-        """Show everything recorded about one image: its evidence trail in every run."""
-        from provenance.errors import NotFoundError
-        from provenance.store.explore import image_ids_for
-        from provenance.trace import provenance_chains
-        from provtrack.cli.ops import print_trail
-
-        store = open_crawl_store(out, db)
-        ids = image_ids_for(store, image)
-        if not ids:
-            raise NotFoundError(f"no image record with URL or sha256 {image!r}")
-        chains = provenance_chains(store, ids)
-        records = [chains[i] for i in ids if i in chains]
-        if as_json:
-            # one document even when the URL was recorded by several runs
-            print(json.dumps({"query": image, "records": records}, ensure_ascii=False, indent=2))
-            return
-        for n, chain in enumerate(records, 1):
-            print_trail(n, chain)
-        err_console.print(f"{len(records)} image records of {image}")
+    app.command()(export)
+    app.command()(show)

@@ -66,7 +66,9 @@ def test_a_proxy_that_is_not_the_demo_web_cannot_answer() -> None:
         assert [h for h, _ in proxy.requests] == [handshake.HANDSHAKE_HOST]
 
 
-def test_demo_names_are_demo_hosts_only_through_the_proven_proxy(web: DemoWeb) -> None:
+def test_demo_names_are_demo_hosts_only_through_the_proven_proxy(
+    web: DemoWeb, tmp_path: Path
+) -> None:
     def config(**kw: object) -> CrawlConfig:
         return CrawlConfig(
             seeds=["http://pixgram.com/"],
@@ -76,15 +78,19 @@ def test_demo_names_are_demo_hosts_only_through_the_proven_proxy(web: DemoWeb) -
             **kw,  # type: ignore[arg-type]
         )
 
-    key = demoproof.DemoKey(web.url, web.secret)
-    proven = config(proxy=web.url, demo_key=key)
+    key = tmp_path / "demoweb.key"
+    handshake.write_key(key, web.url, web.secret)
+    forged = tmp_path / "forged.key"
+    handshake.write_key(forged, web.url, b"x" * 32)
+    proven = config(proxy=web.url, demo_key_file=key)
     assert proven.is_demo_host("pixgram.com")
     proven.validate()
     for kw, why in [
         ({}, "no proxy"),
         ({"proxy": web.url}, "no demo web key"),
-        ({"proxy": web.url, "demo_key": demoproof.DemoKey(web.url, b"x" * 32)}, "not this"),
-        ({"proxy": "http://127.0.0.1:9", "demo_key": key}, "is not the demo web's"),
+        ({"proxy": web.url, "demo_key_file": forged}, "not this"),
+        ({"proxy": web.url, "demo_key_file": tmp_path / "none.key"}, "cannot be read"),
+        ({"proxy": "http://127.0.0.1:9", "demo_key_file": key}, "is not the demo web's"),
     ]:
         refused = config(**kw)
         assert not refused.is_demo_host("pixgram.com")

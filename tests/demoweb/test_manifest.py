@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from demoweb.manifest import SCHEMA, build_manifest
+from demoweb.sites import robotscases, xmpforms
 from provenance.signals.model import SignalKind
 
 SOURCE_TYPES = {
@@ -53,6 +54,8 @@ HOSTS = {
     "slow-robots.net",
     "broken-media.net",
 }
+ROBOTS_CASES = robotscases.CASE_HOSTS
+XMP_FORMS = frozenset({xmpforms.NAME})
 
 
 def _all_signals(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -67,9 +70,12 @@ def _all_signals(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 def test_top_level_shape(manifest: dict[str, Any]) -> None:
     assert manifest["schema"] == SCHEMA
     assert manifest["user_agent"] == "provtrack"
-    assert {h["host"] for h in manifest["hosts"]} == HOSTS
+    assert {h["host"] for h in manifest["hosts"]} == HOSTS | ROBOTS_CASES | XMP_FORMS
     assert manifest["seeds"] == [f"http://{h['host']}/" for h in manifest["hosts"]]
-    assert 95 <= len(manifest["images"]) <= 145
+    content = [i for i in manifest["images"] if i["host"] not in ROBOTS_CASES | XMP_FORMS]
+    assert 95 <= len(content) <= 145
+    cases = len(manifest["images"]) - len(content)
+    assert cases == 2 * len(ROBOTS_CASES) - 1 + len(xmpforms.IMAGES)
     per_host: dict[str, int] = {}
     for image in manifest["images"]:
         per_host[image["host"]] = per_host.get(image["host"], 0) + 1
@@ -82,6 +88,7 @@ def test_host_entries(manifest: dict[str, Any]) -> None:
         assert host["source_type"] in SOURCE_TYPES
         assert host["robots"]["outcome"] in {"parsed", "unavailable", "unreachable"}
         assert host["robots"]["status"] in {200, 404, 503, "timeout"}
+        assert len(host["robots"]["redirects"]) <= 6
         assert set(host["robots"]["agents"].values()) <= {"allow", "disallow"}
         assert {"provtrack", "*", "GPTBot", "CCBot", "Googlebot"} <= host["robots"]["agents"].keys()
         juris = host["site_jurisdiction"]

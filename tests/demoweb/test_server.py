@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import socket
 import threading
 import time
@@ -46,15 +48,34 @@ def test_every_served_image_and_resource_status(proxy: Proxy, manifest: dict[str
         assert got.body == b""
 
 
+def _robots_text(body: bytes, encoding: str) -> str:
+    if encoding == "gzip":
+        return gzip.decompress(body).decode()
+    if encoding == "utf-8-bom":
+        assert body.startswith(codecs.BOM_UTF8)
+        return body[3:].decode()
+    if encoding.startswith("utf-16"):
+        bom = codecs.BOM_UTF16_LE if encoding == "utf-16-le" else codecs.BOM_UTF16_BE
+        assert body.startswith(bom)
+        return body[2:].decode(encoding)
+    return body.decode()
+
+
 def test_policy_files(proxy: Proxy, hosts: dict[str, dict[str, Any]]) -> None:
     for name, host in hosts.items():
         robots = host["robots"]
         if robots["status"] == "timeout":
             continue
-        got = proxy.fetch(robots["url"])
+        for hop in robots["redirects"]:
+            got = proxy.fetch(hop["url"])
+            assert (got.status, got.headers["Location"]) == (hop["status"], hop["location"]), name
+        if robots["gives_up"]:
+            continue
+        got = proxy.fetch(robots["final_url"])
         assert got.status == robots["status"], name
         if robots["body"] is not None:
-            assert got.body.decode() == robots["body"]
+            assert _robots_text(got.body, robots["encoding"]).startswith(robots["body"]), name
+            assert len(got.body) == robots["size"], name
         for key in ("ai_txt", "tdmrep"):
             assert proxy.fetch(host[key]["url"]).status == host[key]["status"], (name, key)
     assert proxy.fetch("http://flaky-robots.net/robots.txt").status == 503

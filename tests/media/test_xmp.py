@@ -188,3 +188,90 @@ def test_xmp_in_other_containers(fmt: str) -> None:
     assert facts.xmp.data_mining == "DMI-PROHIBITED"
     assert facts.xmp.creator == ("Some One",)
     assert facts.c2pa.present is False
+
+
+PROHIBITED = f"{VOCAB}DMI-PROHIBITED-AIMLTRAINING"
+RDF_FORMS = {
+    "attribute": ("", f'plus:DataMining="{PROHIBITED}"'),
+    "element": (f"<plus:DataMining>{PROHIBITED}</plus:DataMining>", ""),
+    "rdf-resource": (f'<plus:DataMining rdf:resource="{PROHIBITED}"/>', ""),
+    "nested-about": (
+        f'<plus:DataMining><rdf:Description rdf:about="{PROHIBITED}"/></plus:DataMining>',
+        "",
+    ),
+    "bag-li": (
+        f"<plus:DataMining><rdf:Bag><rdf:li>{PROHIBITED}</rdf:li></rdf:Bag></plus:DataMining>",
+        "",
+    ),
+    "seq-li-resource": (
+        "<plus:DataMining><rdf:Seq>"
+        f'<rdf:li rdf:resource="{PROHIBITED}"/></rdf:Seq></plus:DataMining>',
+        "",
+    ),
+    "parse-type-resource": (
+        '<plus:DataMining rdf:parseType="Resource">'
+        f"<rdf:value>{PROHIBITED}</rdf:value></plus:DataMining>",
+        "",
+    ),
+    "other-prefix": (
+        f'<p:DataMining xmlns:p="http://ns.useplus.org/ldf/xmp/1.0/">{PROHIBITED}</p:DataMining>',
+        "",
+    ),
+}
+
+
+@pytest.mark.parametrize("form", list(RDF_FORMS))
+def test_every_rdf_xml_form_of_data_mining_gives_the_same_signal(
+    small_jpeg: bytes, form: str
+) -> None:
+    body, attributes = RDF_FORMS[form]
+    facts = analyze(_with_xmp(small_jpeg, xmp_packet(body, attributes)))
+    assert facts.xmp.status is Status.OK, facts.xmp.reason
+    assert facts.xmp.data_mining == "DMI-PROHIBITED-AIMLTRAINING"
+    assert facts.xmp.unsafe is None
+    (sig,) = signals(facts)
+    assert sig.restricts
+    assert "DataMining" in sig.evidence
+
+
+DTD_PACKET = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    '<!DOCTYPE x:xmpmeta [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description rdf:about="" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:tdm="http://www.w3.org/ns/tdmrep/" '
+    'tdm:reservation="1">'
+    "<dc:rights>&lol2;</dc:rights>"
+    f"<plus:DataMining>{PROHIBITED}</plus:DataMining>"
+    "</rdf:Description></rdf:RDF></x:xmpmeta>"
+).encode()
+
+
+def test_a_dtd_packet_is_never_expanded_but_its_literal_opt_outs_count(small_jpeg: bytes) -> None:
+    facts = analyze(_with_xmp(small_jpeg, DTD_PACKET))
+    xmp = facts.xmp
+    assert xmp.status is Status.UNPARSEABLE
+    assert xmp.unsafe is not None
+    assert "never expanded" in xmp.unsafe
+    assert "forbidden XML construct" in (xmp.reason or "")
+    assert xmp.rights is None  # the entity was not expanded into anything
+    assert xmp.data_mining == "DMI-PROHIBITED-AIMLTRAINING"
+    assert xmp.tdm_reservation == "1"
+    kinds = {(s.kind.value, s.restricts) for s in signals(facts)}
+    assert ("iptc-data-mining", True) in kinds
+    assert ("tdm-reservation", True) in kinds
+
+
+def test_tdm_reservation_in_xmp_is_an_image_signal(small_jpeg: bytes) -> None:
+    packet = xmp_packet(
+        '<tdm:reservation xmlns:tdm="http://www.w3.org/ns/tdmrep/">1</tdm:reservation>'
+        '<tdm:policy xmlns:tdm="http://www.w3.org/ns/tdmrep/" '
+        'rdf:resource="https://example.com/tdm-policy.json"/>'
+    )
+    facts = analyze(_with_xmp(small_jpeg, packet))
+    assert facts.xmp.tdm_reservation == "1"
+    assert facts.xmp.tdm_policy == "https://example.com/tdm-policy.json"
+    (sig,) = [s for s in signals(facts) if s.kind.value == "tdm-reservation"]
+    assert sig.restricts
+    assert sig.source == "xmp"

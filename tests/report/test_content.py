@@ -168,11 +168,28 @@ def test_verdict_counts_and_fired_rules_equal_the_store(
             for v in record["verdicts"]:
                 counts[(v["pack"], v["verdict"])] += 1
                 fired.update((v["pack"], r["id"]) for r in v["rules"] if "verdict" in r)
+        judged: Counter[str] = Counter()
+        capped: Counter[tuple[str, str]] = Counter()
+        severity = {"violation": 3, "requires-consent": 2, "needs-review": 1, "permitted": 0}
+        for record in demo.records:
+            for v in record["verdicts"]:
+                judged[v["pack"]] += 1
+                for r in v["rules"]:
+                    if "verdict" in r and severity[r["verdict"]] > severity[v["verdict"]]:
+                        capped[(v["pack"], r["id"])] += 1
         for (pack, verdict), n in counts.items():
             assert packs[pack]["counts"][demo.run_id][verdict] == n
         for pack in packs.values():
+            # every record is counted once: under a verdict, or outside the jurisdiction
+            outside = len(demo.records) - judged[pack["pack"]]
+            assert pack["outside"][demo.run_id] == outside
+            assert sum(pack["counts"][demo.run_id].values()) + outside == len(demo.records)
             for rule in pack["rules"]:
                 assert rule["fired"].get(demo.run_id, 0) == fired[(pack["pack"], rule["id"])]
+                assert rule["capped"].get(demo.run_id, 0) == capped[(pack["pack"], rule["id"])]
+                groups = rule["fired_on"].get(demo.run_id, [])
+                if groups:
+                    assert sum(g["records"] for g in groups) == rule["fired"][demo.run_id]
     pipeda = next(
         r for r in packs["ca-pipeda"]["rules"] if r["id"] == "CA-PIPEDA-BIOMETRIC-EXPRESS"
     )

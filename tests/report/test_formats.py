@@ -89,6 +89,26 @@ def test_markdown_verdicts_and_comparison_equal_json(
     assert markdown.count("\n### `http") == len(report_json["images"])
 
 
+def test_markdown_holds_no_python_value(markdown: str) -> None:
+    for pattern in (r"\bNone\b", r"\{'", r"pHash\s*(`\s*`)?\s*,", r"HTTP\s*,", r"\bTrue\b"):
+        found = re.search(pattern, markdown)
+        assert found is None, markdown[max(0, found.start() - 80) : found.end() + 80]
+    assert "GPS position: " in markdown, "GPS as a labelled value"
+    assert re.search(r"GPS position: \d+\.\d+° [NS], \d+\.\d+° [EW]", markdown)
+
+
+def test_markdown_pack_rows_add_up_to_the_records(
+    markdown: str, report_json: dict[str, Any]
+) -> None:
+    runs = {r["run_id"]: r["records"] for r in report_json["runs"]}
+    for pack in report_json["verdicts"]:
+        counts, _ = _tables(markdown, f"### {pack['name']} (`{pack['pack']}`")
+        assert counts[0][5:7] == ["outside this jurisdiction", "records"]
+        for row in counts[1:]:
+            run_id = next(r for r in runs if r in row[0])
+            assert sum(int(c) for c in row[1:6]) == int(row[6]) == runs[run_id]
+
+
 def test_markdown_keeps_web_text_inert(markdown: str) -> None:
     assert "<script" not in markdown
     assert "<img" not in markdown

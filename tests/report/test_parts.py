@@ -152,7 +152,7 @@ def test_formats_and_destinations(tmp_path: Path) -> None:
 def test_every_json_key_is_documented() -> None:
     import dataclasses
 
-    from provenance.report import data
+    from provenance.report import data, verdicts
 
     doc = data.__doc__ or ""
     classes = [
@@ -167,6 +167,8 @@ def test_every_json_key_is_documented() -> None:
         data.ComparisonRow,
         data.TakenImage,
         data.SiteRow,
+        data.HostSignal,
+        verdicts.FiredGroup,
         data.ImageTrail,
         data.RecordTrail,
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import json
 import re
 from collections import Counter
@@ -125,8 +127,9 @@ def test_matching_line_agrees_with_protego_on_the_corpus() -> None:
         (404, None, RobotsOutcome.UNAVAILABLE, Verdict.UNAVAILABLE, Status.ABSENT),
         (410, None, RobotsOutcome.UNAVAILABLE, Verdict.UNAVAILABLE, Status.ABSENT),
         (403, None, RobotsOutcome.UNAVAILABLE, Verdict.UNAVAILABLE, Status.ABSENT),
-        # a redirect chain the crawler gave up on (RFC 9309 §2.3.1.2)
-        (301, None, RobotsOutcome.UNAVAILABLE, Verdict.UNAVAILABLE, Status.ABSENT),
+        # a redirect the crawler did not resolve: unknown, complete disallow (it used to be
+        # read as "no robots.txt", failing open on every http -> https site)
+        (301, None, RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
         # 5xx / 429 / network error / timeout: complete disallow (§2.3.1.4); the body of a 5xx
         # is never parsed, unlike Scrapy which parses whatever it got
         (503, None, RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
@@ -349,3 +352,64 @@ def test_size_cap_parses_the_first_512_kib_only() -> None:
     assert snap.status is Status.TOO_LARGE
     assert snap.can_fetch("https://example.com/early/1").verdict is Verdict.DISALLOW
     assert snap.can_fetch("https://example.com/late/1").verdict is Verdict.ALLOW
+
+
+CLOSED_RULES = "User-agent: *\nDisallow: /img/closed/\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding"),
+    [
+        (CLOSED_RULES.encode(), "utf-8"),
+        (codecs.BOM_UTF8 + CLOSED_RULES.encode(), "utf-8"),
+        (codecs.BOM_UTF16_LE + CLOSED_RULES.encode("utf-16-le"), "utf-16-le"),
+        (codecs.BOM_UTF16_BE + CLOSED_RULES.encode("utf-16-be"), "utf-16-be"),
+        (gzip.compress(CLOSED_RULES.encode()), "gzip+utf-8"),
+        (gzip.compress(codecs.BOM_UTF16_LE + CLOSED_RULES.encode("utf-16-le")), "gzip+utf-16-le"),
+    ],
+)
+def test_every_encoding_rfc_9309_readers_meet_gives_the_same_rules(
+    body: bytes, encoding: str
+) -> None:
+    robots = RobotsSnapshot.from_fetch("http://x.test/robots.txt", 200, body, None)
+    assert robots.encoding == encoding
+    assert robots.status is Status.OK, robots.reason
+    assert robots.can_fetch("http://x.test/img/closed/a.jpg").verdict is Verdict.DISALLOW
+    assert robots.can_fetch("http://x.test/img/open.jpg").verdict is Verdict.ALLOW
+
+
+def test_utf32_and_binary_keep_their_old_reading() -> None:
+    """Anything else than UTF-8/UTF-16/gzip is read as before: no directive, no rule."""
+    for body in (codecs.BOM_UTF32_LE + CLOSED_RULES.encode("utf-32-le"), b"\x00\x01\x02" * 50):
+        robots = RobotsSnapshot.from_fetch("http://x.test/robots.txt", 200, body, None)
+        assert robots.status is Status.UNPARSEABLE
+        assert "binary content" in robots.reason
+
+
+def test_a_large_file_is_parsed_up_to_500_kib_and_marked_truncated() -> None:
+    pad = ("# " + "x" * 97 + "\n") * 6000  # 600 kB of comments
+    body = (CLOSED_RULES + pad + "User-agent: *\nDisallow: /\n").encode()
+    robots = RobotsSnapshot.from_fetch("http://x.test/robots.txt", 200, body, None)
+    assert robots.truncated
+    assert robots.status is Status.TOO_LARGE
+    assert robots.outcome is RobotsOutcome.PARSED
+    assert robots.can_fetch("http://x.test/img/open.jpg").verdict is Verdict.ALLOW
+    assert robots.can_fetch("http://x.test/img/closed/a").verdict is Verdict.DISALLOW
+    assert robots.text.endswith("\n")
+    assert len(robots.text) >= 500 * 1024
+
+
+def test_a_cut_download_never_parses_a_half_line() -> None:
+    """The download was cut mid-line ("Disallow: /img/clo"): that half rule must not count."""
+    body = b"User-agent: *\nDisallow: /private/\nDisallow: /"
+    robots = RobotsSnapshot.from_fetch("http://x.test/robots.txt", 200, body, None, truncated=True)
+    assert robots.truncated
+    assert robots.can_fetch("http://x.test/img/open.jpg").verdict is Verdict.ALLOW
+    assert robots.can_fetch("http://x.test/private/a").verdict is Verdict.DISALLOW
+
+
+def test_a_gzip_bomb_inflates_only_to_the_limit() -> None:
+    bomb = gzip.compress(CLOSED_RULES.encode() + b"#" * (64 * 1024 * 1024))
+    robots = RobotsSnapshot.from_fetch("http://x.test/robots.txt", 200, bomb, None)
+    assert robots.truncated
+    assert robots.can_fetch("http://x.test/img/closed/a").verdict is Verdict.DISALLOW
