@@ -70,7 +70,12 @@ ITEM_PIPELINES = {
     "crawler.pipelines.JurisdictionPipeline": 200,
     "crawler.pipelines.StorePipeline": 900,
 }
-EXTENSIONS = {"crawler.lifecycle.RunLifecycle": 0}
+EXTENSIONS = {
+    # the opt-out registry, read from the store once (the gate, the pipelines and the capture
+    # ask it), and the run's lifecycle
+    "crawler.optouts.OptOutRegistry": 0,
+    "crawler.lifecycle.RunLifecycle": 0,
+}
 
 _PROJECT = SETTINGS_PRIORITIES["project"]
 
@@ -86,7 +91,10 @@ class Owned:
 
 def _owned_values(config: CrawlConfig) -> dict[str, tuple[Any, Owned]]:
     return {
-        "USER_AGENT": (USER_AGENT, Owned("USER_AGENT", f"keep the {USER_AGENT_TOKEN!r} token")),
+        "USER_AGENT": (
+            config.user_agent or USER_AGENT,
+            Owned("USER_AGENT", f"keep the {USER_AGENT_TOKEN!r} token"),
+        ),
         "DOWNLOAD_MAXSIZE": (
             config.max_image_bytes,
             Owned("DOWNLOAD_MAXSIZE", "set PROVTRACK_MAX_BYTES instead"),

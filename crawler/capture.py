@@ -10,10 +10,15 @@ forbid collection.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crawler.context import CrawlContext, get_context
+from crawler.headers import header_map, header_pairs
+from crawler.optouts import registry_of
 from provenance.records import WarcRef
+
+# the header helpers live in crawler.headers; named here too for code that imports them from here
+__all__ = ["WarcCaptureMiddleware", "header_map", "header_pairs", "write_response"]
 
 if TYPE_CHECKING:
     from typing import Self
@@ -21,24 +26,6 @@ if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-
-
-def header_pairs(headers: Any) -> list[tuple[str, str]]:
-    """Scrapy ``Headers`` as (name, value) text pairs, repeated headers kept."""
-    pairs: list[tuple[str, str]] = []
-    for name, values in headers.items():
-        key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
-        for value in values:
-            pairs.append((key, value.decode("latin-1") if isinstance(value, bytes) else str(value)))
-    return pairs
-
-
-def header_map(headers: Any) -> dict[str, list[str]]:
-    """Scrapy ``Headers`` as lower-cased name → list of values."""
-    out: dict[str, list[str]] = {}
-    for key, value in header_pairs(headers):
-        out.setdefault(key.lower(), []).append(value)
-    return out
 
 
 def write_response(
@@ -100,12 +87,10 @@ class WarcCaptureMiddleware:
     """Downloader middleware: WARC every non-image exchange and redirect hop."""
 
     def __init__(self, crawler: Crawler) -> None:
-        from crawler.gate import removed_page  # the gate imports this module
-
         self.ctx = get_context(crawler)
         self.stats = crawler.stats
         self.crawler = crawler
-        self._removed_page = removed_page
+        self._removed_page = registry_of(crawler).removed_page
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -121,7 +106,7 @@ class WarcCaptureMiddleware:
         if role != "image" and request.meta.get("provtrack_foreign") and _is_image(response):
             role = "image"  # a project's request for an image: written after the gate
         is_redirect = 300 <= response.status < 400
-        removed = None if role == "image" else self._removed_page(self.crawler, response.url)
+        removed = None if role == "image" else self._removed_page(response.url)
         if removed is not None:
             # neither the page nor what it fetched (a profile's feed) is archived again
             request.meta["provtrack_warc"] = write_removed(self.ctx, response, removed.evidence)

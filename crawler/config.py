@@ -81,6 +81,8 @@ class CrawlConfig:
     audit: AuditPlan | None = None  # mode audit: the datasets to read instead of seeds
     # the demo web handshake's outcome, asked once: None not yet asked, "" proven, else why not
     demo_proof: str | None = field(default=None, repr=False)
+    # the User-Agent header; None: provtrack, its version and its URL (crawler.settings)
+    user_agent: str | None = None
 
     def __post_init__(self) -> None:
         if not self.run_id:
@@ -138,6 +140,7 @@ class CrawlConfig:
                 if settings.get("PROVTRACK_DEMOWEB_KEY")
                 else None
             ),
+            user_agent=settings.get("PROVTRACK_USER_AGENT") or None,
             audit=plan_from_plain(plan) if plan else None,
         )
         return config
@@ -169,6 +172,7 @@ class CrawlConfig:
             "PROVTRACK_DOWNLOAD_TIMEOUT": self.download_timeout,
             "PROVTRACK_DEMO_HOSTS": list(self.demo_hosts),
             "PROVTRACK_DEMOWEB_KEY": str(self.demo_key_file) if self.demo_key_file else None,
+            "PROVTRACK_USER_AGENT": self.user_agent,
             "PROVTRACK_AUDIT": plan_to_plain(self.audit) if self.audit else None,
         }
 
@@ -176,6 +180,8 @@ class CrawlConfig:
         """Refuse configurations that are wrong or that cross the ethics line."""
         if self.mode not in MODES:
             raise ConfigError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
+        if self.user_agent is not None:
+            self.user_agent = check_user_agent(self.user_agent)
         if (self.mode == CrawlMode.AUDIT) != (self.audit is not None):
             raise ConfigError("mode audit reads an AuditPlan, and only mode audit does")
         if self.mode == CrawlMode.AUDIT:
@@ -295,3 +301,22 @@ def plan_from_plain(data: Any) -> AuditPlan:
         keep_bytes=bool(data.get("keep_bytes")),
         chunk_rows=int(data.get("chunk_rows", 1000)),
     )
+
+
+_CONTACT = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
+_TOKEN = re.compile(rf"(?:^|[\s(;]){USER_AGENT_TOKEN}(?:/|\b)", re.IGNORECASE)
+
+
+def check_user_agent(user_agent: str) -> str:
+    """A user-agent string a site owner can act on, or :class:`ConfigError` saying why not."""
+    text = user_agent.strip()
+    if not _TOKEN.search(text):
+        raise ConfigError(
+            f"--user-agent must keep the {USER_AGENT_TOKEN!r} product token (robots.txt rules "
+            f"are read for it), e.g. '{USER_AGENT_TOKEN}/1.0 (+https://example.org/crawler)'"
+        )
+    if not _CONTACT.search(text):
+        raise ConfigError(
+            "--user-agent must carry a contact: an http(s):// URL or an e-mail address"
+        )
+    return text

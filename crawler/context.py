@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from crawler.config import CrawlConfig
 from crawler.distributed import Coordinator
@@ -23,9 +23,17 @@ from provenance.warc import WarcWriter, repair_tail
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from crawler.gate import HostRegistry
+    from provenance.hostpolicy import HostPolicy
 
 _ATTR = "_provtrack_context"
+
+
+class HostPolicies(Protocol):
+    """What the gate's host registry (:class:`crawler.gate.HostRegistry`) answers the others:
+    the policy of a host whose documents were read (this module does not import the gate)."""
+
+    def ready(self, host: str) -> HostPolicy | None:
+        """The host's policy, or None before its documents were read."""
 
 
 @dataclass(slots=True)
@@ -37,7 +45,7 @@ class CrawlContext:
     warc: WarcWriter
     sink: RecordSink
     warc_dir: Path
-    hosts: HostRegistry | None = None
+    hosts: HostPolicies | None = None
     coordinator: Coordinator | None = None
     counters: dict[str, int] = field(default_factory=dict)
 

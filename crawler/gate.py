@@ -23,9 +23,10 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
 
-from crawler.capture import header_map
 from crawler.config import USER_AGENT_TOKEN, host_of
 from crawler.context import CrawlContext, get_context
+from crawler.headers import header_map
+from crawler.optouts import registry_of
 from crawler.policyfetch import (
     KEEP_BYTES,
     Fetched,
@@ -34,12 +35,12 @@ from crawler.policyfetch import (
     response_truncated,
 )
 from crawler.policyread import read_host_documents
+from crawler.politeness import honour_crawl_delay
 from provenance.hostpolicy import HostPolicy, policy_from_snapshots
-from provenance.optout import TombstoneSet
 from provenance.signals._fetch import NOT_CAPTURED_ERROR
 from provenance.signals.model import Signal
 from provenance.store.mapping import snapshot_record
-from provenance.vocab import SnapshotKind
+from provenance.vocab import CrawlMode, SnapshotKind
 
 if TYPE_CHECKING:
     from typing import Self
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 
 POLICY_PRIORITY = 1000
 SNAPSHOT_KINDS = frozenset(SnapshotKind)
-_TOMBSTONES = "_provtrack_tombstones"
 
 
 class GateSkipped(IgnoreRequest):
@@ -89,6 +89,10 @@ class HostRegistry:
         self._pending[host] = future
         try:
             policy = await self._load(url, host)
+            if self.ctx.config.mode == CrawlMode.COMPLIANT:
+                honour_crawl_delay(
+                    self.crawler, host, policy.context.robots.crawl_delay(USER_AGENT_TOKEN)
+                )
         except BaseException as err:
             future.set_exception(err)
             del self._pending[host]
@@ -178,30 +182,13 @@ class HostRegistry:
                 coordinator.release_host(host)
             raise
         for snapshot in snapshots:
-            if snapshot.body is not None and removed_page(self.crawler, snapshot.url):
+            if snapshot.body is not None and registry_of(self.crawler).removed_page(snapshot.url):
                 snapshot.body = None  # a purge removed this page: its text is not kept again
             self.ctx.sink.add(snapshot)
         # other processes (and a resumed crawl) read the host's policy from the store
         self.ctx.sink.flush()
         self.crawler.stats.inc_value("provtrack/hosts")
         return policy
-
-
-def tombstones_for(crawler: Crawler) -> TombstoneSet:
-    """The opt-out registry of this crawl, read from the store once, at crawl start."""
-    registry: TombstoneSet | None = getattr(crawler, _TOMBSTONES, None)
-    if registry is None:
-        registry = TombstoneSet.load(get_context(crawler).store)
-        setattr(crawler, _TOMBSTONES, registry)
-        crawler.stats.set_value("provtrack/optout/registry_entries", len(registry))
-    return registry
-
-
-def removed_page(crawler: Crawler, url: str) -> Signal | None:
-    """The registry's signal when a purge removed this page: it is fetched for its links but
-    never archived, and nothing it says about anyone is recorded."""
-    registry = tombstones_for(crawler)
-    return registry.check_page(url) if registry.pages else None
 
 
 class OptOutGateMiddleware:
@@ -214,11 +201,10 @@ class OptOutGateMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.ctx = get_context(crawler)
-        if self.ctx.hosts is None:
-            self.ctx.hosts = HostRegistry(crawler, self.ctx)
-        self.hosts = self.ctx.hosts
+        self.hosts = HostRegistry(crawler, self.ctx)
+        self.ctx.hosts = self.hosts  # the spider and the pipelines ask it for ready policies
         self.mode = self.ctx.config.mode
-        self.registry = tombstones_for(crawler)
+        self.registry = registry_of(crawler).tombstones
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -72,6 +72,10 @@ class RunLifecycle:
             "render": config.render,
             "frontier": config.frontier,
             "spider": self.crawler.spidercls.name,
+            # politeness as set (the Crawl-delays honoured per host are in each robots
+            # snapshot's parsed.crawl_delay and the stats)
+            "concurrent_per_host": self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+            "autothrottle": self.crawler.settings.getbool("AUTOTHROTTLE_ENABLED"),
         }
         if config.audit:
             described["audit"] = config.audit.describe()

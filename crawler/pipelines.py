@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from crawler.context import CrawlContext, get_context
-from crawler.gate import host_policy_for, removed_page, tombstones_for
+from crawler.gate import host_policy_for
 from crawler.mediawork import analyze_to_dict, embedded_signals, worker_init
+from crawler.optouts import registry_of
 from provenance.matching import HashSet, QueryImage, mirror_hashes
 from provenance.records import (
     DatasetEntryRecord,
@@ -144,7 +145,7 @@ class MediaPipeline:
 
     async def _registry_hit(self, url: str, body: bytes, media: dict[str, Any]) -> Signal | None:
         """The opt-out registry's signal when the image is a tombstoned photograph."""
-        registry = tombstones_for(self.crawler)
+        registry = registry_of(self.crawler).tombstones
         if not registry.photos:
             return None
         original = HashSet.from_dict(media)
@@ -185,7 +186,7 @@ class MediaPipeline:
             item.body = None
             item.media = {k: media[k] for k in OPTOUT_KEEPS if k in media}
             item.alt, item.caption, item.snippets = None, None, []
-            tombstones_for(self.crawler).remember(item.url, optout)
+            registry_of(self.crawler).tombstones.remember(item.url, optout)
             stats.inc_value(f"provtrack/skipped/image/{optout.kind.value}")
             return item
         policy = host_policy_for(self.crawler, item.url)
@@ -230,7 +231,7 @@ class JurisdictionPipeline:
         from crawler.policyread import attach_jurisdiction
 
         page = getattr(item, "page_url", None)
-        if isinstance(item, ImageRecord) and page and removed_page(self.crawler, page):
+        if isinstance(item, ImageRecord) and page and registry_of(self.crawler).removed_page(page):
             # found on a page a purge removed: nothing that page says about anyone is read
             item.alt, item.caption, item.snippets = None, None, []
         attach_jurisdiction(item, host_policy_for(self.crawler, getattr(item, "url", "")))
@@ -305,11 +306,11 @@ class StorePipeline:
             item.warc = WarcRef(pointer.file, pointer.offset)
 
     def _opted_out(self, image_url: str) -> bool:
-        registry = tombstones_for(self.crawler)
+        registry = registry_of(self.crawler).tombstones
         return bool(registry) and registry.check_url(image_url) is not None
 
     def _removed(self, page_url: str | None) -> bool:
-        return page_url is not None and removed_page(self.crawler, page_url) is not None
+        return page_url is not None and registry_of(self.crawler).removed_page(page_url) is not None
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, ImageRecord):

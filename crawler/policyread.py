@@ -162,6 +162,8 @@ async def fetch_host_documents(
     names = [PROVTRACK_AGENT, "*", *ai_agent_panel(), *robots.agents_named]
     panel = robots.evaluate_panel(f"{origin}/", list(dict.fromkeys(names)))
     parsed["root_panel"] = {name: d.verdict.value for name, d in panel.items()}
+    # the group for provtrack's Crawl-delay (seconds), honoured per host in compliant mode
+    parsed["crawl_delay"] = robots.crawl_delay(PROVTRACK_AGENT)
     # provtrack's and '*''s answers share the group-level Content-Signal lines: keep each once
     root_signals = list(
         {

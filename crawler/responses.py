@@ -17,13 +17,13 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.capture import header_map, header_pairs
 from crawler.config import host_of
 from crawler.extract import PageExtract, extract_page
 from crawler.gate import GateSkipped
+from crawler.headers import header_map, header_pairs
 from crawler.policyread import read_headers, read_page
 from crawler.safety import RefusedAddress, RefusedHost, UnresolvedHost
-from provenance.jurisdiction import infer_site, site_evidence
+from provenance.jurisdiction import Evidence, infer_site, site_evidence
 from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, failure
 from provenance.signals._fetch import NOT_CAPTURED_ERROR
 from provenance.signals.page import PageSignals
@@ -31,7 +31,7 @@ from provenance.signals.scope import own_signals
 from provenance.vocab import Decision, FailureReason, SkipStage, http_failure
 
 if TYPE_CHECKING:
-    from crawler.gate import HostRegistry
+    from crawler.context import HostPolicies
 
 
 def classify_failure(exc: BaseException) -> tuple[str, str]:
@@ -118,14 +118,20 @@ class ReadPage:
 
 
 def read_page_record(
-    response: Response, hosts: HostRegistry | None, page: PageExtract | None = None
+    response: Response,
+    hosts: HostPolicies | None,
+    page: PageExtract | None = None,
+    signals: PageSignals | None = None,
+    evidence: list[Evidence] | None = None,
 ) -> ReadPage:
     """The fetched page's record with its signals, facts and site jurisdiction; the host's
-    policy learns the page's site evidence. ``page``: the DOM facts, when already read."""
+    policy learns the page's site evidence. ``page``, ``signals``, ``evidence``: what was
+    already read (a large page is read in a worker thread, crawler.pageread)."""
     meta = response.meta
     if page is None:
         page = extract_page(response.url, response.text)
-    signals = read_page(response)
+    if signals is None:
+        signals = read_page(response)
     record = page_record(response, Decision.FETCHED, page=page)
     record.signals = signals.signals
     record.lang = signals.lang or page.lang
@@ -142,9 +148,10 @@ def read_page_record(
             for s in own_signals(response.url, list(meta.get("provtrack_considered", [])))
         ],
     }
-    evidence = site_evidence(
-        response.url, response.body, read_headers(response), None, record.server_ip
-    )
+    if evidence is None:
+        evidence = site_evidence(
+            response.url, response.body, read_headers(response), None, record.server_ip
+        )
     record.site_jurisdiction = [c.to_dict() for c in infer_site(evidence)]
     if hosts is not None and (policy := hosts.ready(record.host)):
         policy.add_site_evidence(evidence)

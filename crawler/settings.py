@@ -11,6 +11,7 @@ from typing import Any
 
 from crawler.addon import USER_AGENT
 from crawler.config import CrawlConfig
+from crawler.politeness import politeness_settings
 from crawler.render import playwright_settings
 
 __all__ = ["USER_AGENT", "build_settings"]
@@ -51,5 +52,7 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
                 "SCHEDULER_DUPEFILTER_KEY": f"provtrack:{config.run_id}:dupefilter",
             }
         )
+    # per-host concurrency and AutoThrottle off the demo web; Crawl-delay everywhere
+    settings.update(politeness_settings(config))
     settings.update(config.extra_settings)
     return settings

@@ -19,8 +19,9 @@ from twisted.python.failure import Failure
 from crawler.config import host_of
 from crawler.context import CrawlContext, get_context
 from crawler.distributed import HEARTBEAT_SECONDS
-from crawler.extract import PageExtract, extract_page
+from crawler.extract import PageExtract
 from crawler.gate import GateSkipped
+from crawler.pageread import THREAD_BYTES, read_page_facts
 from crawler.render import render_meta
 from crawler.responses import (
     classify_failure,
@@ -183,7 +184,7 @@ class ProvenanceSpider(scrapy.Spider):
 
     # -- pages --------------------------------------------------------------------------
 
-    def parse_page(self, response: Response) -> Iterator[Item | Request]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Item | Request]:
         meta = response.meta
         depth: int = meta["provtrack_depth"]
         chain: list[str] = meta["provtrack_chain"]
@@ -193,7 +194,16 @@ class ProvenanceSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             yield self._page_record(response, Decision.FAILED, error="not an HTML page")
             return
-        page = extract_page(response.url, response.text)
+        # a large page (50,000 links) is read in a thread: the reactor keeps downloading
+        facts = await read_page_facts(
+            response,
+            self.ctx.config.scope_hosts,
+            str(response.ip_address) if response.ip_address else None,
+            self.crawler.settings.getint("PROVTRACK_PAGE_THREAD_BYTES", THREAD_BYTES),
+        )
+        page, signals = facts.page, facts.signals
+        if facts.threaded:
+            self.crawler.stats.inc_value("provtrack/pages/read_in_thread")
         if self._needs_render(response, page) and response.url not in self.rendered_pages:
             self.crawler.stats.inc_value("provtrack/pages/render_detected")
             request = self._page_request(
@@ -202,7 +212,7 @@ class ProvenanceSpider(scrapy.Spider):
             if request is not None:
                 yield request
                 return
-        read = read_page_record(response, self.ctx.hosts, page)
+        read = read_page_record(response, self.ctx.hosts, page, signals, facts.evidence)
         yield read.record
         self.crawler.stats.inc_value("provtrack/pages/fetched")
 
@@ -227,10 +237,7 @@ class ProvenanceSpider(scrapy.Spider):
 
         if depth >= self.ctx.config.max_depth:
             return
-        scope = self.ctx.config.scope_hosts
-        for link in page.links:
-            if host_of(link.url) not in scope:
-                continue
+        for link in facts.links:  # in scope only
             request = self._page_request(
                 link.url, depth=depth + 1, chain=[*chain, link.url], seed=seed
             )

@@ -12,10 +12,12 @@ from collections import deque
 from typing import Any
 from urllib.parse import urlsplit
 
+from protego import Protego
+
 from demoweb import c2pasign, imagefiles
 from demoweb.expect import HostPolicy, audit_expect, image_expect, page_expect
 from demoweb.htmlscan import absolute
-from demoweb.model import Host, Img
+from demoweb.model import Host, Img, Robots
 from demoweb.optouts import (
     USER_AGENT,
     Signal,
@@ -158,7 +160,16 @@ def _robots_served(host: Host, web: Web) -> dict[str, Any]:
         "encoding": robots.encoding if robots else None,
         "size": len(served) if final is not None and final.status == 200 else None,
         "truncated": bool(robots and robots.pad_to),
+        "crawl_delay": _crawl_delay(robots),
     }
+
+
+def _crawl_delay(robots: Robots | None) -> float | None:
+    """The Crawl-delay of the group that binds provtrack, as Protego reads it."""
+    if robots is None or robots.gives_up or robots.status != 200:
+        return None
+    delay = Protego.parse(robots.body() or "").crawl_delay(USER_AGENT)
+    return float(delay) if delay is not None else None
 
 
 def _host_entry(host: Host, policy: HostPolicy, web: Web) -> dict[str, Any]:

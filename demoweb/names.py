@@ -36,6 +36,7 @@ SITE_HOSTS = frozenset(
         "utf16be-robots.net",
         "gzip-robots.net",
         "huge-robots.net",
+        "delay-robots.net",
         # plus:DataMining in every RDF/XML form (demoweb/sites/xmpforms.py)
         "xmp-forms.net",
     }

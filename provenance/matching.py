@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +36,7 @@ from sqlmodel import col
 
 from provenance.errors import ConfigError, StoreError
 from provenance.lookup import HashEntry, HashIndex, QueryHashes
-from provenance.lookup.geometry import confirm
-from provenance.lookup.geometry import decode as decode_image
-from provenance.lookup.regions import photo_regions
-from provenance.media.decode import decode_luma
+from provenance.lookup.index import Method
 from provenance.media.hashes import CROP_FRACTIONS, compute, crop_phashes, hamming, working_raster
 from provenance.store import Store
 from provenance.store.models import EvidenceEntry, Image
@@ -120,7 +117,7 @@ class QueryImage:
         return out
 
 
-def _hash_raster(
+def hash_raster(
     luma: PILImage.Image, sha256: str | None, crops: tuple[float, ...] = STORED_CROPS
 ) -> HashSet:
     digest = compute(luma)
@@ -146,8 +143,8 @@ def query_from_bytes(data: bytes, crops: tuple[float, ...] = QUERY_CROPS) -> Que
     sha = hashlib.sha256(data).hexdigest()
     mirrored = luma.transpose(PILImage.Transpose.FLIP_LEFT_RIGHT)
     return QueryImage(
-        original=_hash_raster(luma, sha, crops),
-        mirror=_hash_raster(mirrored, None, crops),
+        original=hash_raster(luma, sha, crops),
+        mirror=hash_raster(mirrored, None, crops),
     )
 
 
@@ -159,7 +156,7 @@ def mirror_hashes(data: bytes) -> HashSet | None:
     luma = working_raster(data)
     if luma is None:
         return None
-    return _hash_raster(luma.transpose(PILImage.Transpose.FLIP_LEFT_RIGHT), None)
+    return hash_raster(luma.transpose(PILImage.Transpose.FLIP_LEFT_RIGHT), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +370,7 @@ def candidate_ids(
     *,
     pdq_threshold: int = PDQ_THRESHOLD,
     phash_threshold: int = PHASH_THRESHOLD,
+    method: Method = "auto",
 ) -> set[int]:
     """Image ids with at least one part within the thresholds of one part of the query.
 
@@ -385,6 +383,7 @@ def candidate_ids(
         pdq_threshold=pdq_threshold,
         phash_threshold=phash_threshold,
         limit=None,
+        method=method,
     )
     return {m.id // PARTS_PER_IMAGE for m in found}
 
@@ -401,7 +400,8 @@ class PhotoIndex:
 _INDEX_FORMAT = "provtrack-photo-index"
 
 
-def _chain_seq(store: Store) -> int:
+def chain_seq(store: Store) -> int:
+    """The evidence chain's last sequence number: it grows with every write to the store."""
     with store.session() as session:
         value = session.execute(select(func.max(col(EvidenceEntry.seq)))).scalar()
     return int(value or 0)
@@ -414,7 +414,7 @@ def store_index(store: Store, cache_dir: Path | None = None) -> PhotoIndex:
     as long as the evidence chain has not grown: every write to the store, a purge included,
     appends to the chain, so a cached index is never older than the records it answers for.
     """
-    seq = _chain_seq(store)
+    seq = chain_seq(store)
     meta_path = cache_dir / "photo-index.json" if cache_dir else None
     if cache_dir is not None and meta_path is not None and meta_path.is_file():
         try:
@@ -473,139 +473,3 @@ def find_matches(
         return []
     entries = stored_hashsets(store, collected_only=collected_only, ids=sorted(ids))
     return matches(query, entries, pdq_threshold=pdq_threshold, phash_threshold=phash_threshold)
-
-
-def _region_query(image: PILImage.Image, crops: tuple[float, ...]) -> QueryImage | None:
-    """A region's hashes from the same reduced luma raster the pipeline hashes (no sha256:
-    a region's pixels are not the file's bytes)."""
-    luma, _ = decode_luma(image.convert("RGB"))
-    if luma is None or min(luma.size) < 16:
-        return None
-    mirrored = luma.transpose(PILImage.Transpose.FLIP_LEFT_RIGHT)
-    return QueryImage(
-        original=_hash_raster(luma, None, crops), mirror=_hash_raster(mirrored, None, crops)
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class QueryPart:
-    """One way of reading a query file: as it is, or a photo region found inside it."""
-
-    name: str
-    query: QueryImage
-    image: PILImage.Image | None
-
-
-def query_parts(data: bytes, crops: tuple[float, ...] = QUERY_CROPS) -> list[QueryPart]:
-    """The query as it is, then each photograph region found inside it (a screenshot's photo,
-    a tilted photo set upright: :func:`provenance.lookup.regions.photo_regions`).
-
-    Raises :class:`ConfigError` when the bytes are not a decodable image.
-    """
-    whole = query_from_bytes(data, crops)
-    picture = decode_image(data)
-    parts = [QueryPart("whole", whole, picture)]
-    if picture is None:
-        return parts
-    for region in photo_regions(picture):
-        query = _region_query(region.image, crops)
-        if query is not None:
-            parts.append(QueryPart(region.name, query, region.image))
-    return parts
-
-
-STRONG_PHASH = 2
-"""A pHash this close (re-posts of one photograph measured at <= 2, different ones at >= 8)
-or a PDQ match needs no keypoint confirmation."""
-
-
-def hashes_conclusive(c: Comparison) -> bool:
-    """Whether the hashes alone are conclusive (a region matching as a plain re-post does)."""
-    close = c.phash_distance is not None and c.phash_distance <= STRONG_PHASH
-    return c.sha256_equal or "pdq" in c.matched_by or close
-
-
-PixelSource = Callable[[int], bytes | None]
-"""The stored bytes of an image id (its WARC payload), or ``None`` when not kept."""
-
-
-def find_photo(
-    store: Store,
-    data: bytes,
-    *,
-    collected_only: bool = True,
-    index: PhotoIndex | None = None,
-    pixels: PixelSource | None = None,
-    parts: list[QueryPart] | None = None,
-) -> list[Comparison]:
-    """Stored images that are the same photograph as the file ``data``, best first.
-
-    The file is searched as it is and through every photo region found in it
-    (:func:`query_parts`). A match through the file as it is follows the calibrated hash rule
-    alone, and so does a region whose hashes are conclusive (PDQ matched, or pHash within
-    :data:`STRONG_PHASH`); any other match through a region is confirmed on keypoints
-    (:func:`provenance.lookup.geometry.confirm`) whenever ``pixels`` gives the stored bytes,
-    and dropped when the geometry disagrees. The keypoint check only ever removes candidates
-    the hashes found: it never makes a match (keypoints of faces would match people).
-    Each comparison's ``extra`` says which part matched and the geometry.
-    """
-    photo_index = index or store_index(store)
-    parts = parts if parts is not None else query_parts(data)
-    best: dict[int, Comparison] = {}
-    for part in parts:
-        for c in find_matches(store, part.query, collected_only=collected_only, index=photo_index):
-            c = replace(c, extra={**c.extra, "part": part.name})
-            if part.name != "whole":
-                c = replace(c, via=f"{part.name} {c.via}")
-            known = best.get(c.key)
-            if known is None or (known.extra.get("part") != "whole" and c.score < known.score):
-                best[c.key] = c
-    out: list[Comparison] = []
-    by_name = {p.name: p for p in parts}
-    for c in best.values():
-        part = by_name[c.extra["part"]]
-        if (
-            c.extra["part"] != "whole"
-            and not hashes_conclusive(c)
-            and pixels is not None
-            and part.image is not None
-        ):
-            stored_bytes = pixels(c.key)
-            stored = decode_image(stored_bytes) if stored_bytes else None
-            if stored is not None:
-                geometry = confirm(part.image, stored, mirror=c.orientation == "mirror")
-                if not geometry.confirmed:
-                    continue
-                c = replace(c, extra={**c.extra, "geometry": geometry.to_dict()})
-        out.append(c)
-    out.sort(key=lambda c: (c.score, c.key))
-    return out
-
-
-def nearest_non_matches(
-    store: Store, parts: list[QueryPart], matched: set[int], n: int, *, collected_only: bool = True
-) -> list[Comparison]:
-    """The ``n`` stored images closest to the query that did not match, closest first.
-
-    A full comparison with every stored hash set (the index answers only within thresholds):
-    meant for an investigator's near-miss list, not for the crawler's hot path.
-    """
-    if n <= 0:
-        return []
-
-    def rank(c: Comparison) -> tuple[int, int, int]:
-        phash = c.phash_distance if c.phash_distance is not None else 65
-        return (phash, c.pdq_distance if c.pdq_distance is not None else 257, c.key)
-
-    closest: dict[int, Comparison] = {}
-    for key, stored in stored_hashsets(store, collected_only=collected_only):
-        if key in matched:
-            continue
-        for part in parts:
-            c = compare(part.query, stored, key)
-            c = replace(c, extra={**c.extra, "part": part.name})
-            known = closest.get(key)
-            if known is None or rank(c) < rank(known):
-                closest[key] = c
-    ranked = sorted(closest.values(), key=rank)
-    return ranked[:n]

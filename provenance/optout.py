@@ -44,7 +44,6 @@ from provenance.matching import (
     QueryImage,
     compare,
     find_matches,
-    find_photo,
     query_from_bytes,
     store_index,
 )
@@ -58,6 +57,7 @@ from provenance.purge import (
     url_sha256,
     warc_folders,
 )
+from provenance.reposts import find_photo
 from provenance.signals.model import Level, Signal, SignalKind
 from provenance.store import Store
 from provenance.store.models import (

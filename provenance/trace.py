@@ -24,18 +24,23 @@ from sqlmodel import col, select
 
 from provenance.errors import IntegrityError
 from provenance.jurisdiction.cctld import host_of
+from provenance.lookup.keypoints import KeypointIndex
 from provenance.matching import (
     PDQ_THRESHOLD,
     PHASH_THRESHOLD,
     Comparison,
-    PixelSource,
+    PhotoIndex,
     QueryImage,
-    find_photo,
-    nearest_non_matches,
-    query_parts,
     store_index,
 )
 from provenance.purge import locate
+from provenance.reposts import (
+    PixelSource,
+    find_photo,
+    keypoint_index,
+    nearest_non_matches,
+    query_parts,
+)
 from provenance.signals._vocab import PROVTRACK_AGENT
 from provenance.signals.robotstxt import RobotsOutcome, RobotsSnapshot, ai_agent_panel
 from provenance.store import Store
@@ -164,6 +169,8 @@ def lookup(
     index_dir: Path | None = None,
     warc_dirs: list[Path] | None = None,
     near: int = 0,
+    index: PhotoIndex | None = None,
+    keypoints: KeypointIndex | None = None,
 ) -> LookupResult:
     """Every collected image that is the same photograph as ``data``, with its provenance chain.
 
@@ -171,13 +178,20 @@ def lookup(
     photo); the stored hashes are searched through the multi-index hash index
     (:func:`provenance.matching.store_index`, cached in ``index_dir`` when given) and matches
     through a region are confirmed on keypoints against the stored bytes in ``warc_dirs``
-    (:func:`provenance.matching.find_photo`). ``near`` lists that many closest non-matches.
-    Raises :class:`~provenance.errors.ConfigError` when ``data`` is not a decodable image.
+    (:func:`provenance.reposts.find_photo`); the keypoint index that finds crops and
+    rotations is built from the same WARC files (cached in ``index_dir`` too). ``index`` and
+    ``keypoints`` pass indexes a caller keeps up to date (the explorer). ``near`` lists that
+    many closest non-matches. Raises :class:`~provenance.errors.ConfigError` when ``data`` is
+    not a decodable image.
     """
     parts = query_parts(data)
-    photo_index = store_index(store, index_dir)
+    photo_index = index or store_index(store, index_dir)
     pixels = warc_pixels(store, warc_dirs) if warc_dirs else None
-    found = find_photo(store, data, index=photo_index, pixels=pixels, parts=parts)
+    if keypoints is None and pixels is not None:
+        keypoints = keypoint_index(store, pixels, index_dir)
+    found = find_photo(
+        store, data, index=photo_index, pixels=pixels, parts=parts, keypoints=keypoints
+    )
     closest = nearest_non_matches(store, parts, {c.key for c in found}, near)
     chains = provenance_chains(store, [c.key for c in found] + [c.key for c in closest])
     result = []

@@ -15,6 +15,7 @@ open) collects both; one that gives up where it should not sees neither.
 - ``bom-robots.net`` (UTF-8 with BOM), ``utf16-robots.net`` (UTF-16 LE with BOM),
   ``utf16be-robots.net`` (UTF-16 BE with BOM), ``gzip-robots.net`` (``Content-Encoding:
   gzip``);
+- ``delay-robots.net``: ``Crawl-delay: 1`` in provtrack's group, honoured and recorded;
 - ``huge-robots.net``: 20 MB; the rules of its first 500 KiB decide, a ``Disallow: /`` for
   every agent after 20 MB of comments must not count.
 """
@@ -117,6 +118,15 @@ SITES: tuple[Callable[[], Host], ...] = (
     _encoded("utf16be-robots.net", "utf-16-be", "as UTF-16 big-endian with a BOM"),
     _encoded("gzip-robots.net", "gzip", "gzip-compressed (Content-Encoding: gzip)"),
     _case(
+        "delay-robots.net",
+        "robots.txt asks provtrack for a Crawl-delay of 1 s: its requests are a second apart",
+        Robots(
+            groups=(
+                RobotsGroup(("provtrack",), (("Crawl-delay", "1"), ("Disallow", "/img/closed/"))),
+            )
+        ),
+    ),
+    _case(
         "huge-robots.net",
         "robots.txt of 20 MB: its first 500 KiB decide; a Disallow: / after the padding "
         "must not count",
@@ -141,6 +151,7 @@ CASE_HOSTS = frozenset(
         "utf16be-robots.net",
         "gzip-robots.net",
         "huge-robots.net",
+        "delay-robots.net",
     }
 )
 """The hosts of this module (two photos each, one on the mirror): the content checks of the

@@ -17,18 +17,29 @@ from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageOps
 
-WORK_SIDE = 512
+WORK_SIDE = 384
 """Both rasters are reduced so their longer side is at most this (ORB is scale-limited)."""
-FEATURES = 1500
+FEATURES = 500
+FAST_THRESHOLD = 8
+"""FAST corner threshold (OpenCV's default is 20, which finds a few dozen corners on the demo
+web's smooth LFW portraits; after CLAHE, 8 finds hundreds)."""
 RATIO = 0.75
 """Lowe's ratio: a keypoint match counts only if clearly better than the second best."""
 RANSAC_PIXELS = 6.0
-MIN_INLIERS = 12
-"""Inliers of the fitted similarity needed to confirm. Measured on the demo photographs:
-screenshots of re-posts tilted 6 degrees kept 14-400 inliers, different photographs 4-8
-(a third of the demo library; tests/ops/test_reposts.py holds the suite)."""
+MIN_INLIERS = 25
+"""Inliers of the fitted similarity needed to confirm. Measured on the demo photographs
+(500 keypoints each, CLAHE, FAST 8; ``tests/lookup/test_reposts.py``): crops of 20-30 % and
+rotations of 3-10 degrees kept 59-290 inliers, different photographs at most 10."""
+MIN_INSIDE = 0.8
+"""A placed re-post: this much of the query's frame maps inside the stored photograph (a crop
+maps wholly inside; a photo rotated in its frame loses its corners; a screenshot's page does
+not, which is why its photo region is what gets placed)."""
+MIN_SPREAD = 0.05
+"""A placed re-post: the inliers' bounding box covers this much of the query (a crop of a
+landscape keeps its corners along the horizon: 157 inliers over 9 % of the frame)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +51,8 @@ class Geometry:
     confirmed: bool
     scale: float | None = None
     rotation: float | None = None
+    inside: float | None = None
+    spread: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (printed with each match)."""
@@ -50,15 +63,22 @@ class Geometry:
             "scale": None if self.scale is None else round(self.scale, 3),
             "rotation": None if self.rotation is None else round(self.rotation, 1),
             "min_inliers": MIN_INLIERS,
+            "inside": None if self.inside is None else round(self.inside, 2),
+            "spread": None if self.spread is None else round(self.spread, 2),
         }
 
 
-def _gray(image: Image.Image) -> np.ndarray:
+def grey(image: Image.Image, side: int = WORK_SIDE) -> npt.NDArray[np.uint8]:
+    """Grey, longer side ``side`` (smaller images upscaled, so both sides of a check are
+    looked at on one scale), contrast-equalised (CLAHE) so that smooth photographs show
+    corners too."""
     im = ImageOps.exif_transpose(image).convert("L")
-    scale = WORK_SIDE / max(im.size)
-    if scale < 1:
-        im = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))))
-    return np.asarray(im)
+    scale = side / max(im.size)
+    size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    arr = np.asarray(im.resize(size, resample), dtype=np.uint8)
+    clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
+    return np.asarray(clahe.apply(arr), dtype=np.uint8)
 
 
 def decode(data: bytes) -> Image.Image | None:
@@ -71,13 +91,24 @@ def decode(data: bytes) -> Image.Image | None:
         return None
 
 
-def confirm(query: Image.Image, stored: Image.Image, *, mirror: bool = False) -> Geometry:
-    """Fit a similarity between the query (mirrored first if ``mirror``) and the stored image."""
+def confirm(
+    query: Image.Image, stored: Image.Image, *, mirror: bool = False, placed: bool = False
+) -> Geometry:
+    """Fit a similarity between the query (mirrored first if ``mirror``) and the stored image.
+
+    With ``placed`` (a candidate that no hash found) the fit must also place the query as a
+    re-post of the stored photograph: at least :data:`MIN_INSIDE` of the query's frame lands
+    inside the stored frame and the inliers spread over at least :data:`MIN_SPREAD` of the
+    query, so two photographs that merely share an object (a logo, a face) are not one.
+    """
     if mirror:
         query = ImageOps.mirror(query)
-    orb = cv2.ORB_create(nfeatures=FEATURES)  # type: ignore[attr-defined]  # cv2 stubs lag
-    kq, dq = orb.detectAndCompute(_gray(query), None)
-    ks, ds = orb.detectAndCompute(_gray(stored), None)
+    orb = cv2.ORB_create(  # type: ignore[attr-defined]  # cv2 stubs lag
+        nfeatures=FEATURES, fastThreshold=FAST_THRESHOLD, edgeThreshold=15
+    )
+    gq, gs = grey(query), grey(stored)
+    kq, dq = orb.detectAndCompute(gq, None)
+    ks, ds = orb.detectAndCompute(gs, None)
     if dq is None or ds is None or len(kq) < 2 or len(ks) < 2:
         return Geometry(0, 0, False)
     pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(dq, ds, k=2)
@@ -94,4 +125,37 @@ def confirm(query: Image.Image, stored: Image.Image, *, mirror: bool = False) ->
     inliers = int(inlier_mask.sum())
     scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
     rotation = float(np.degrees(np.arctan2(matrix[1, 0], matrix[0, 0])))
-    return Geometry(len(good), inliers, inliers >= MIN_INLIERS, scale, rotation)
+    confirmed = inliers >= MIN_INLIERS
+    inside = spread = None
+    if placed:
+        inside = _inside(matrix, gq.shape, gs.shape)
+        spread = _spread(src.reshape(-1, 2)[inlier_mask.ravel() > 0], gq.shape)
+        confirmed = confirmed and inside >= MIN_INSIDE and spread >= MIN_SPREAD
+    return Geometry(len(good), inliers, confirmed, scale, rotation, inside, spread)
+
+
+def _inside(
+    matrix: np.ndarray, query_shape: tuple[int, ...], stored_shape: tuple[int, ...]
+) -> float:
+    """Fraction of a grid over the query's frame that the fit maps inside the stored frame."""
+    h, w = query_shape[:2]
+    xs, ys = np.meshgrid(np.linspace(0, w - 1, 12), np.linspace(0, h - 1, 12))
+    pts = np.stack([xs.ravel(), ys.ravel(), np.ones(xs.size)], axis=1) @ matrix.T
+    sh, sw = stored_shape[:2]
+    margin = 0.03 * max(sh, sw)
+    ok = (
+        (pts[:, 0] >= -margin)
+        & (pts[:, 0] <= sw - 1 + margin)
+        & (pts[:, 1] >= -margin)
+        & (pts[:, 1] <= sh - 1 + margin)
+    )
+    return float(ok.mean())
+
+
+def _spread(points: np.ndarray, shape: tuple[int, ...]) -> float:
+    """Area of the inliers' bounding box as a fraction of the query's frame."""
+    if points.shape[0] < 2:
+        return 0.0
+    h, w = shape[:2]
+    span = points.max(axis=0) - points.min(axis=0)
+    return float(span[0] * span[1] / (w * h))

@@ -31,7 +31,7 @@ a pale sky next to a white page stays whole (a sky at 230-250 is canvas at 24)."
 MIN_FILL = 0.8
 """A blob filling at least this much of its minimum-area rectangle is a (possibly tilted)
 rectangle, worth warping upright."""
-MAX_REGIONS = 3
+MAX_REGIONS = 2
 MAX_ASPECT = 5
 WORK_SIDE = 640
 """Regions are found on a copy reduced by an integer factor to about this longer side."""
@@ -104,7 +104,9 @@ def photo_regions(image: Image.Image) -> list[Region]:
 
 
 def _same_box(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    return all(abs(x - y) <= 3 for x, y in zip(a, b, strict=True))
+    """Boxes within 3 % of their size (hashes and keypoints of the two would agree)."""
+    slack = max(3, round(0.03 * max(a[2], a[3], b[2], b[3])))
+    return all(abs(x - y) <= slack for x, y in zip(a, b, strict=True))
 
 
 def _blobs(

@@ -36,10 +36,11 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from provenance.errors import ConfigError, IntegrityError, ProvtrackError
-from provenance.matching import QueryImage, find_matches, store_index, stored_hashsets
+from provenance.matching import QueryImage, find_matches, stored_hashsets
 from provenance.optout import optout_report
 from provenance.purge import locate
 from provenance.report.thumbnails import thumbnail_from_bytes
+from provenance.serve.live import LiveIndexes
 from provenance.store import Store
 from provenance.store.explore import (
     FACETS,
@@ -48,7 +49,7 @@ from provenance.store.explore import (
     other_copies,
     site_view,
 )
-from provenance.trace import lookup, provenance_chains
+from provenance.trace import lookup, provenance_chains, warc_pixels
 from provenance.warc import raw_record, read_response
 
 CSP = (
@@ -102,12 +103,14 @@ def _highlight(text: str | None, lines: set[int]) -> Markup:
     return Markup("\n").join(out)
 
 
-def create_app(store: Store, warc_dirs: list[Path], index_dir: Path | None = None) -> Starlette:
+def create_app(store: Store, warc_dirs: list[Path]) -> Starlette:
     """The explorer over ``store`` (open it read-only) and its WARC folders.
 
-    ``index_dir`` is where a hash-index cache may be read and written; ``provtrack serve``
-    passes none, so the index is built in memory and the output folder stays untouched.
+    The lookup indexes live in memory (:class:`~provenance.serve.live.LiveIndexes`), built on
+    the first lookup and rebuilt when the store's evidence chain grows, so the output folder
+    stays untouched and a crawl that writes meanwhile is searchable on the next request.
     """
+    live = LiveIndexes(store, warc_pixels(store, warc_dirs))
     env = Environment(
         loader=PackageLoader("provenance.serve", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -175,7 +178,7 @@ def create_app(store: Store, warc_dirs: list[Path], index_dir: Path | None = Non
                 store,
                 QueryImage(hashes[image_id]),
                 collected_only=False,
-                index=store_index(store, index_dir),
+                index=live.current().photos,
             )
             near = [c for c in found if c.key != image_id]
         near_urls = provenance_chains(store, [c.key for c in near])
@@ -220,7 +223,15 @@ def create_app(store: Store, warc_dirs: list[Path], index_dir: Path | None = Non
             return page("lookup.html", 400, result=None, error="choose a photo to upload")
         data = await upload.read()
         try:
-            result = lookup(store, data, index_dir=index_dir, warc_dirs=warc_dirs, near=near)
+            indexes = live.current()
+            result = lookup(
+                store,
+                data,
+                warc_dirs=warc_dirs,
+                near=near,
+                index=indexes.photos,
+                keypoints=indexes.keypoints,
+            )
         except ConfigError as err:
             return page("lookup.html", 400, result=None, error=str(err))
         return page("lookup.html", result=result, error=None, name=upload.filename or "the upload")

@@ -42,6 +42,7 @@ from provenance.store.models import (
     VerdictOutcome,
     utcnow,
 )
+from provenance.vocab import RunStatus
 
 GENESIS = "0" * 64
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -435,6 +436,16 @@ class Store:
         """One crawl run by id."""
         with self.session() as session:
             return session.get(CrawlRun, run_id)
+
+    def last_unfinished_run(self) -> CrawlRun | None:
+        """The most recently started run that did not finish (what a resume continues)."""
+        stmt = (
+            select(CrawlRun)
+            .where(CrawlRun.status != RunStatus.FINISHED)
+            .order_by(col(CrawlRun.started_at).desc())
+        )
+        with self.session() as session:
+            return session.exec(stmt).first()
 
     def host_snapshots(self, run_id: str, host: str) -> list[HostSnapshot]:
         """The snapshots stored for one host of a run."""

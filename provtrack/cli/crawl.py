@@ -151,10 +151,18 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="Processes for image analysis (0 = inline).")
         ] = None,
         concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 16,
+        user_agent: Annotated[
+            str | None,
+            typer.Option(
+                help="User-Agent header: keep the 'provtrack' token and give a contact URL or "
+                "e-mail (default: provtrack/VERSION and provtrack's URL)."
+            ),
+        ] = None,
     ) -> None:
         """Crawl from SEED URLs and record every image with its provenance and signals."""
         from crawler.config import CrawlConfig
         from crawler.demoproof import read_key
+        from crawler.reachability import unreachable_cause
         from demoweb.names import HOST_PATTERNS
 
         if demoweb_key is not None:
@@ -184,6 +192,7 @@ def register(app: typer.Typer) -> None:
             concurrency=concurrency,
             demo_hosts=HOST_PATTERNS,
             demo_key_file=demoweb_key.absolute() if demoweb_key else None,
+            user_agent=user_agent,
         )
         if resume:
             from provtrack.cli._resume import resolve_resume_run
@@ -197,6 +206,13 @@ def register(app: typer.Typer) -> None:
         console.print(summary_table(summaries))
         console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
         summary = summaries[0]
+        # nothing answered at all: not "finished with every page disallowed", a crawl that
+        # could not reach anything (a forgotten --proxy, a proxy that is down)
+        cause = unreachable_cause(
+            summary.stats, config.seeds, proxy=config.proxy, is_demo_host=config.is_demo_host
+        )
+        if cause is not None:
+            raise CrawlError(f"crawl {summary.run_id} reached nothing: {cause}")
         if summary.finish_reason not in (
             "finished",
             "closespider_pagecount",

@@ -9,6 +9,7 @@ the redirect chain with its status and time, the final URL, and the 500 KiB cut.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ ROBOTS_CASES = (
     "utf16be-robots.net",
     "gzip-robots.net",
     "huge-robots.net",
+    "delay-robots.net",
 )
 
 
@@ -96,3 +98,24 @@ def test_encodings_and_size_are_read(demo_crawl: DemoCrawl) -> None:
     assert huge.parsed["truncated"] is True
     assert 500 * 1024 <= len(huge.parsed["text"].encode()) <= 512 * 1024
     assert "Disallow: /\n" not in huge.parsed["text"]
+
+
+def test_crawl_delay_is_honoured_and_recorded(demo_crawl: DemoCrawl) -> None:
+    """delay-robots.net asks provtrack for Crawl-delay: 1: recorded in the robots snapshot,
+    and honoured: the image request, made once the page came back, went out at least a second
+    after the page request (the host's downloader slot waits between them)."""
+    truth = _hosts(demo_crawl)["delay-robots.net"]["robots"]
+    assert truth["crawl_delay"] == 1.0
+    run = demo_crawl.runs["compliant"]
+    snap = run.view.snapshots[(run.run_id, "delay-robots.net")]["robots"]
+    assert snap.parsed["crawl_delay"] == 1.0
+    (image,) = [r for r in run.records if r["image_url"] == "http://delay-robots.net/img/open.jpg"]
+    page = run.view.pages[(run.run_id, "http://delay-robots.net/")]
+    assert page.fetched_at is not None
+    image_at = datetime.fromisoformat(image["fetched_at"])
+    page_at = (
+        page.fetched_at.replace(tzinfo=image_at.tzinfo)
+        if page.fetched_at.tzinfo is None
+        else page.fetched_at
+    )
+    assert (image_at - page_at).total_seconds() >= 0.9

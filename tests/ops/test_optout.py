@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
+from starlette.testclient import TestClient
 from warcio.archiveiterator import ArchiveIterator
 
 from provenance.optout import TombstoneSet, add_optout
+from provenance.serve import create_app
 from provenance.signals.model import SignalKind
 from provenance.store import Store
 from provenance.store.models import EvidenceEntry, Image, ImageOccurrence, Tombstone
+from provenance.store.readonly import open_store_readonly
 from provenance.verify import verify
 from tests.conftest import DemoCrawl, DemoWebProcess, run_cli
 from tests.ops.conftest import (
@@ -232,6 +235,23 @@ def test_optout_by_image_removes_every_copy_and_a_recrawl_skips_it(
     text = run_cli("optout", "report", "--out", str(crawl_copy)).stdout
     assert f"later crawl {new_run}" in text
     assert "collected again 0" in text
+
+    # the explorer's compliance and site views show the same (the app over the store as
+    # `provtrack serve` opens it, read-only)
+    explorer = TestClient(
+        create_app(open_store_readonly(str(crawl_copy / "provtrack.db")), [crawl_copy / "warc"])
+    )
+    page = explorer.get("/compliance").text
+    assert "subject&#39;s request #17" in page
+    assert f"later crawl {new_run} (reproduce" in page
+    assert page.count('<li class="skipped">') == len(recrawled)
+    assert all(f">{r.url}</a> skipped at" in page for r in recrawled)
+    assert "COLLECTED AGAIN" not in page
+    assert f"{len(receipt['images'])} rows scrubbed" in page
+    host = sorted(hosts)[0]
+    site = explorer.get(f"/site/{host}").text
+    assert f"<h3>{new_run}</h3>" in site  # what the later run collected and skipped there
+    assert site.count(f"<code>http://{host}/robots.txt</code>") >= 2  # snapshots over time
 
 
 def test_recrawl_skips_reposts_by_hash_after_download(

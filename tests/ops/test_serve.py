@@ -4,10 +4,13 @@ from stored content runs (the demo web's script payloads show as text)."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
+import re
 import subprocess
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import Any
 import pytest
 from PIL import Image as PILImage
 
+from provenance.store.explore import FACETS
 from provenance.store.models import Image
 from tests.conftest import PROVTRACK, REPO, DemoCrawl, have_chromium
 from tests.ops.conftest import collected_row, open_copy, original_url, warc_payload
@@ -162,3 +166,47 @@ def test_every_response_forbids_scripts_and_the_store_stays_unwritten(
             assert response.headers["x-content-type-options"] == "nosniff"
     assert (evaluated_copy / "provtrack.db").stat().st_mtime_ns == before
     assert json.dumps(csp)
+
+
+def _facets(html: str) -> dict[str, list[tuple[str, int]]]:
+    """Each facet's (value, count) links as the search page shows them."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for facet, body in re.findall(r'id="facet-(\w+)">(.*?)</div>', html, re.S):
+        out[facet] = [(v, int(n)) for v, n in re.findall(r'">([^<]+)</a> \((\d+)\)', body)]
+    return out
+
+
+def _total(html: str) -> int:
+    found = re.search(r"<p>(\d+) records", html)
+    assert found, html[:500]
+    return int(found.group(1))
+
+
+def test_every_facet_filters_to_its_count(explorer: str, evaluated_copy: Path) -> None:
+    """Every facet lists values, and following one gives exactly that many records; host,
+    run, decision, faces and purged agree with the store's own columns."""
+    store = open_copy(evaluated_copy)
+    rows = store.all(Image)
+    with urllib.request.urlopen(f"{explorer}/", timeout=120) as response:
+        home = response.read().decode()
+    assert _total(home) == len(rows)
+    facets = _facets(home)
+    assert set(facets) == set(FACETS)
+    truth = {
+        "host": lambda r, v: r.host == v,
+        "run": lambda r, v: r.run_id == v,
+        "decision": lambda r, v: r.decision == v,
+        "faces": lambda r, v: ((r.face_count or 0) > 0) == (v == "yes"),
+        "purged": lambda r, v: (r.purged_at is not None) == (v == "yes"),
+    }
+    for facet, values in facets.items():
+        assert values, f"facet {facet} shows no value"
+        value, count = values[0]
+        query = urllib.parse.urlencode({facet: html.unescape(value)})
+        with urllib.request.urlopen(f"{explorer}/?{query}", timeout=120) as response:
+            assert _total(response.read().decode()) == count, (facet, value)
+        if facet in truth:
+            expected = sum(1 for r in rows if truth[facet](r, html.unescape(value)))
+            assert count == expected, (facet, value)
+    assert {v for v, _ in facets["mode"]} == {"compliant", "reproduce"}
+    assert {v for v, _ in facets["verdict"]}, "the evaluated copy has verdicts"
