@@ -59,7 +59,7 @@ def test_no_proxy_every_spelling_and_refused_name_is_refused(tmp_path: Path) -> 
         seeds += [f"http://evil.test.:{port}/trailing-dot"]
         # the rebinding host is asked twice, one request after the other
         seeds += [f"http://rebind.test:{port}/first", f"http://rebind.test:{port}/second"]
-        run_cli(
+        result = run_cli(
             "crawl",
             *seeds,
             "--out",
@@ -70,8 +70,12 @@ def test_no_proxy_every_spelling_and_refused_name_is_refused(tmp_path: Path) -> 
             "1",
             "--dns-server",
             dns.address,
+            check=False,
         )
         assert target.requests == []  # nothing reached this machine's service
+    # every seed refused: the crawl reached nothing, which is a one-line failure
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
     failures = _failures(tmp_path / "provtrack.db")
     for spelling in SPELLINGS:
         url = f"http://{spelling}:{port}/"
