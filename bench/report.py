@@ -174,6 +174,12 @@ def main() -> None:
         sizes = {
             p.name: round(p.stat().st_size / 2**20, 1) for p in (out / "report").glob("report.*")
         }
+        pages = [p.stat().st_size for p in (out / "report").glob("report-trails-*.html")]
+        trail_pages = {
+            "pages": len(pages),
+            "total_mb": round(sum(pages) / 2**20, 1),
+            "largest_mb": round(max(pages, default=0) / 2**20, 2),
+        }
         trails = len(json.loads((out / "report" / "report.json").read_text())["images"])
         _vary(db_path)
         varied = _in_process(db_path)
@@ -208,6 +214,7 @@ def main() -> None:
             "seconds": round(report_seconds, 1),
             "peak_rss_mb": round(report_rss.peak_main / 2**20, 1),
             "file_sizes_mb": sizes,
+            "html_trail_pages": trail_pages,
             "evidence_trails_shown": trails,
             "summary": summary_line,
         },

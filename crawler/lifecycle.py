@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 
 from crawler.context import CrawlContext, get_context
+from provenance.store.checkpoints import sign_head
 from provenance.store.models import CrawlRun
 from provenance.store.tallies import run_tallies
 from provenance.subjects import refine_subjects
@@ -44,6 +45,7 @@ class CrawlSummary:
     skipped_by: dict[str, int] = field(default_factory=dict)
     finish_reason: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # e.g. a stale store lock broken
 
 
 class RunLifecycle:
@@ -132,4 +134,7 @@ class RunLifecycle:
                 "reason": reason,
             }
             ctx.store.record_changes([run], kind="run", note=f"crawl {reason}")
+        # the run's end signs the chain's head (provenance/store/checkpoints.py; the runner
+        # found or made the store's key before the crawl began)
+        sign_head(ctx.store, f"run {summary.run_id} {reason}")
         logger.info("provtrack: run %s %s: %s", summary.run_id, reason, summary.counts)

@@ -24,7 +24,12 @@ from crawler.safety import RESOLVER
 from crawler.settings import build_settings
 from crawler.spider import ProvenanceSpider
 from provenance.errors import CrawlError
+from provenance.store import open_store
+from provenance.store.checkpoints import signer_for
+from provenance.store.lock import StoreLock, describe_lock, lock_store
 from provenance.vocab import CrawlMode
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, dict[str, int]], None]
 PROGRESS_SECONDS = 0.25
@@ -86,6 +91,45 @@ def run_crawls(
     # Scraped items are logged at DEBUG with their whole repr: keep the log file to INFO.
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.INFO)
+    # held before the first request and until every crawl has recorded its end (refused, exit
+    # 7, while a purge holds the store; a resume first checks no crawl of the store is alive)
+    notes: list[str] = []
+    locks = _hold_stores(configs, notes)
+    try:
+        summaries = _run(configs, progress)
+    finally:
+        for lock in locks:
+            lock.release()
+    for summary in summaries:
+        summary.notes.extend(notes)
+    return summaries
+
+
+def _hold_stores(configs: list[CrawlConfig], notes: list[str]) -> list[StoreLock]:
+    """Each crawl's store held shared (a resume: checked alone first), and its signing key
+    found or made before anything is crawled: a store whose key is not at hand is refused
+    here rather than left unsigned at the end (provenance/store/checkpoints.py)."""
+    locks: list[StoreLock] = []
+    try:
+        for config in configs:
+            command = ("crawl --resume" if config.resume else "crawl") + f" ({config.mode})"
+            lock = lock_store(
+                config.db, exclusive=config.resume, command=command, run_id=config.run_id
+            )
+            locks.append(lock)
+            lock.downgrade(command)
+            for line in describe_lock(lock):
+                log.warning("%s", line)
+                notes.append(line)
+            signer_for(open_store(config.db))
+    except BaseException:
+        for lock in locks:
+            lock.release()
+        raise
+    return locks
+
+
+def _run(configs: list[CrawlConfig], progress: ProgressCallback | None) -> list[CrawlSummary]:
     # the reactor's name resolver is the process's: the guard's, so connections go to the
     # addresses it checked (crawler/resolver.py)
     process = CrawlerProcess({"TWISTED_DNS_RESOLVER": RESOLVER}, install_root_handler=False)

@@ -56,6 +56,13 @@ class PolicyError(ProvtrackError):
         super().__init__(f"{where}:{rule} {reason}")
 
 
+class BusyError(ProvtrackError):
+    """Another process is writing to the store (a live crawl, or a purge) and this command
+    would conflict with it: an opt-out, a purge or a resume refuses instead of waiting."""
+
+    exit_code = 7
+
+
 class CrawlError(ProvtrackError):
     """A crawl could not start or finish (proxy unreachable, seeds invalid...)."""
 

@@ -43,6 +43,7 @@ from policies import (
 from provenance.signals._vocab import PROVTRACK_AGENT
 from provenance.sitetype import infer_source_type
 from provenance.store import Store
+from provenance.store.checkpoints import sign_head, signer_for
 from provenance.store.models import (
     CrawlRun,
     HostSnapshot,
@@ -675,6 +676,7 @@ def evaluate_store(
     summary.pack_versions = {p.id: p.version for p in packs}
     reader = RecordReader(store, [run_id] if run_id else None, source_types or {})
     total = reader.count()
+    signer = signer_for(store)  # a store whose key is not at hand is refused before writing
     evaluation = start_evaluation(
         store,
         summary.evaluation_id,
@@ -711,6 +713,7 @@ def evaluate_store(
     for (_, host), kind in reader.source_types.items():
         summary.source_types.setdefault(host, kind)
     finish_evaluation(store, evaluation, summary.records, summary.verdicts)
+    sign_head(store, f"evaluation {summary.evaluation_id} finished", signer)
     summary.seconds = {
         "setup": round(read - started, 3),
         "judging": round(judging, 3),

@@ -60,6 +60,7 @@ from provenance.purge import (
 from provenance.reposts import find_photo
 from provenance.signals.model import Level, Signal, SignalKind
 from provenance.store import Store
+from provenance.store.checkpoints import sign_head, signer_for
 from provenance.store.models import (
     CrawlRun,
     EvidenceEntry,
@@ -311,6 +312,7 @@ def add_optout(
     if dry_run:
         return OptOutResult(kind, value, matched, dry_run=True)
     preflight(store, warc_dirs, matcher.found, keep_pages=keep_pages)
+    signer = signer_for(store)  # refused before anything is written when the key is missing
     request = _store_request(store, OptOutRequest(kind=kind, value=value, note=note))
     receipt = purge_images(
         store,
@@ -323,6 +325,7 @@ def add_optout(
         matched=matched,
         keep_pages=keep_pages,
     )
+    sign_head(store, f"opt-out request {request.id} ({kind}) processed", signer)
     return OptOutResult(kind, value, matched, request, receipt)
 
 
@@ -367,6 +370,7 @@ def purge_jurisdiction(
     if dry_run:
         return OptOutResult("jurisdiction", code, matched, dry_run=True)
     preflight(store, warc_dirs, matcher.found, keep_pages=keep_pages)
+    signer = signer_for(store)
     text = f"purge --jurisdiction {code} (subject candidates with confidence >= {min_confidence})"
     request = _store_request(
         store,
@@ -381,6 +385,7 @@ def purge_jurisdiction(
         matched=matched,
         keep_pages=keep_pages,
     )
+    sign_head(store, f"jurisdiction purge {code} (request {request.id}) processed", signer)
     return OptOutResult("jurisdiction", code, matched, request, receipt)
 
 

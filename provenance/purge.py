@@ -54,11 +54,12 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
-from provenance.errors import IntegrityError, NotFoundError
+from provenance.errors import BusyError, IntegrityError, NotFoundError
 from provenance.matching import HashSet
 from provenance.redaction import PersonTexts
 from provenance.store import Store
 from provenance.store.db import ChainWriter, subject_of
+from provenance.store.lock import holders_of
 from provenance.store.models import (
     HostSnapshot,
     Image,
@@ -213,7 +214,7 @@ def remove_replaced_files(store: Store, warc_dirs: WarcDirs) -> list[str]:
     removed = []
     for name in sorted(replaced - referenced):
         for folder in warc_folders(warc_dirs):
-            if (folder / name).exists():
+            if (folder / name).exists() and not holders_of(folder / name):
                 (folder / name).unlink()
                 removed.append(name)
     return removed
@@ -337,13 +338,24 @@ def preflight(
     if not ids:
         return
     plan = _plan(store, _unpurged(store, ids), keep_pages=keep_pages)
+    paths: list[Path] = []
     for name in plan.removals:
-        if locate(warc_dirs, name) is None:
+        folder = locate(warc_dirs, name)
+        if folder is None:
             where = ", ".join(str(d) for d in warc_folders(warc_dirs)) or "no WARC folder"
             raise NotFoundError(
                 f"WARC file {name} is not in {where}: pass the crawl's --out folder "
                 "(nothing was purged)"
             )
+        paths.append(folder / name)
+    # the store lock keeps this store's crawls out; a process of any other store (or none)
+    # may still have a file open: it is never rewritten and deleted under it
+    holders = holders_of(*paths)
+    if holders:
+        raise BusyError(
+            f"a WARC file this purge rewrites is open by process {', '.join(map(str, holders))}"
+            ": a purge never deletes a file another process has open (nothing was purged)"
+        )
 
 
 def purge_images(
@@ -405,10 +417,12 @@ def purge_images(
             assert folder is not None
             (folder / done.new_name).unlink(missing_ok=True)
         raise
-    for old in rewritten:
-        folder = folders[old]
-        assert folder is not None
-        (folder / old).unlink(missing_ok=True)
+    replaced = [folder / old for old, folder in folders.items() if folder and old in rewritten]
+    still_open = holders_of(*replaced)
+    for path in replaced:
+        # a file opened since the preflight stays, for a later purge to remove
+        if not still_open or not holders_of(path):
+            path.unlink(missing_ok=True)
     return receipt
 
 

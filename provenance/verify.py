@@ -16,11 +16,13 @@ Three checks, each naming the first failure it meets:
 from __future__ import annotations
 
 import hashlib
+import zlib
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import MetaData, Table
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
@@ -29,8 +31,10 @@ from sqlmodel import SQLModel, col, select
 from provenance.errors import IntegrityError
 from provenance.store import Store
 from provenance.store.canonical import record_digest, row_digest
+from provenance.store.checkpoints import check_checkpoints
 from provenance.store.db import GENESIS, entry_hash, subject_of
 from provenance.store.models import (
+    Checkpoint,
     CrawlRun,
     DatasetEntry,
     Evaluation,
@@ -42,6 +46,7 @@ from provenance.store.models import (
     OptOutRequest,
     Page,
     SignalRecord,
+    SigningKey,
     Tombstone,
     VerdictOutcome,
 )
@@ -53,7 +58,7 @@ from provenance.store.verdicts import (
     parse_batch_subject,
 )
 from provenance.vocab import Decision
-from provenance.warc import read_response
+from provenance.warc import StoredResponse, read_response
 
 TABLES: tuple[type[SQLModel], ...] = (
     CrawlRun,
@@ -67,21 +72,60 @@ TABLES: tuple[type[SQLModel], ...] = (
     VerdictOutcome,
     OptOutRequest,
     Tombstone,
+    SigningKey,
 )
 
 
 @dataclass(slots=True)
 class VerifyReport:
-    """What verify checked and the problems it found (first one first)."""
+    """What verify checked and the problems it found (first one first).
+
+    ``ok`` says the chain, records and archive hold together; ``signed`` that every entry is
+    also covered by a valid checkpoint (``unsigned`` counts those after the last one). The
+    command fails on either: entries nobody signed may have been appended by anyone.
+    """
 
     entries: int = 0
     records: int = 0
     warc_records: int = 0
     problems: list[str] = field(default_factory=list)
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    checkpoints: int = 0
+    signed_to: int = 0
+    last_checkpoint: str = ""
+    hashes: dict[int, str] = field(default_factory=dict)
+    key_entries: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def unsigned(self) -> int:
+        return max(0, self.head_seq - self.signed_to)
+
+    @property
+    def head(self) -> str:
+        """The chain's head as ``N:HASH`` (what to record elsewhere)."""
+        return f"{self.head_seq}:{self.head_hash}"
+
+    def unsigned_problem(self) -> str | None:
+        """The line naming the entries no checkpoint signs, if any."""
+        if not self.unsigned:
+            return None
+        first, last = self.signed_to + 1, self.head_seq
+        if not self.signed_to:
+            return (
+                f"no valid signed checkpoint covers the evidence log (entries 1-{last} "
+                "unsigned): a store written before checkpoints, or one whose signatures "
+                "were removed"
+            )
+        return (
+            f"evidence entries {first}-{last} ({self.unsigned}) come after the last signed "
+            f"checkpoint (entry {self.signed_to}): unsigned, appended after the last signature "
+            "(a forged row with a recomputed entry, or a writer that did not finish)"
+        )
 
 
 def _iter_entries(store: Store, batch: int = 5000) -> Iterator[EvidenceEntry]:
@@ -102,11 +146,17 @@ def _iter_entries(store: Store, batch: int = 5000) -> Iterator[EvidenceEntry]:
         last = rows[-1].seq
 
 
-def check_chain(store: Store, report: VerifyReport) -> dict[str, str]:
-    """Walk the chain; return the latest digest per subject."""
+def check_chain(store: Store, report: VerifyReport, keep: set[int] | None = None) -> dict[str, str]:
+    """Walk the chain; return the latest digest per subject.
+
+    The report gets the head (the last entry that links), the hash at each entry number in
+    ``keep`` (checkpoints and an expected head are checked against them) and the entry that
+    chained each signing key.
+    """
     prev = GENESIS
     expected_seq = 1
     latest: dict[str, str] = {}
+    keep = keep or set()
     for entry in _iter_entries(store):
         report.entries += 1
         if entry.seq != expected_seq:
@@ -132,6 +182,11 @@ def check_chain(store: Store, report: VerifyReport) -> dict[str, str]:
             return latest
         latest[entry.subject] = entry.digest
         prev = entry.entry_hash
+        report.head_seq, report.head_hash = entry.seq, entry.entry_hash
+        if entry.seq in keep:
+            report.hashes[entry.seq] = entry.entry_hash
+        if entry.subject.startswith("signing_key:"):
+            report.key_entries.setdefault(entry.subject.split(":", 1)[1], entry.seq)
         expected_seq += 1
     return latest
 
@@ -254,8 +309,128 @@ def check_verdict_batches(store: Store, batches: dict[str, str], report: VerifyR
                 )
 
 
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+_DECODED_LIMIT = 8 << 20
+
+
+def _bodies(body: bytes) -> list[bytes]:
+    """An archived policy document as stored and, when it is gzip or zlib data, as decoded
+    (bounded): a policy fetch is read decoded, and its record may hold the bytes as sent."""
+    forms = [body]
+    for wbits in (16 + zlib.MAX_WBITS, zlib.MAX_WBITS):
+        try:
+            decoded = zlib.decompressobj(wbits).decompress(body, _DECODED_LIMIT)
+        except zlib.error:
+            continue
+        if decoded:
+            forms.append(decoded)
+    return forms
+
+
+def _purge_outputs(store: Store) -> dict[str, set[str]]:
+    """Per processed opt-out request id, the WARC files its purge wrote."""
+    out: dict[str, set[str]] = {}
+    with store.session() as s:
+        for request in s.exec(select(OptOutRequest)).all():
+            if request.processed_at is not None:
+                files = (request.receipt or {}).get("warc_files", {})
+                out[str(request.id)] = {str(n) for n in files.values()}
+    return out
+
+
+def _replaced_files(purges: dict[str, set[str]], store: Store) -> dict[str, str]:
+    """WARC files a purge replaced (they must be gone), each with the request that did."""
+    replaced: dict[str, str] = {}
+    with store.session() as s:
+        for request in s.exec(select(OptOutRequest)).all():
+            for old in (request.receipt or {}).get("warc_files", {}):
+                replaced[str(old)] = str(request.id)
+    return replaced
+
+
+def _check_content(
+    row: Image | Page | HostSnapshot,
+    stored: StoredResponse,
+    where: str,
+    purge_files: set[str],
+    purges: dict[str, set[str]],
+) -> str | None:
+    """What is wrong with the record a row points at, compared with the row, or None.
+
+    A response must hold the bytes whose sha256 the row keeps (an image's payload, a page's
+    body, a policy document as read); a metadata record must be one provtrack writes there:
+    a purge's (by a request the store holds, in a file that purge wrote), a skipped image's
+    (naming the image's digest and status) or a removed page's.
+    """
+    name = subject_of(row)
+    if stored.rec_type == "response":
+        url = getattr(row, "url", None)
+        if isinstance(row, HostSnapshot):
+            if stored.url not in {row.url, row.final_url}:
+                return f"{name}: WARC record at {where} is for {stored.url}, not {row.url}"
+            if row.sha256 and not stored.truncated:
+                forms = _bodies(stored.body)
+                cut = [b[: row.byte_size] if row.truncated else b for b in forms]
+                if row.sha256 not in {_sha(b) for b in cut}:
+                    return (
+                        f"{name}: WARC record at {where} ({row.kind} of {row.host}) does not "
+                        "match the snapshot's sha256: the archived document was rewritten"
+                    )
+            return None
+        if url and stored.url != url:
+            return f"{name}: WARC record at {where} is for {stored.url}, not {url}"
+        # a record written without its payload (an audit's, WARC-Truncated) has no bytes to
+        # compare; its digests were checked
+        if stored.truncated:
+            return None
+        if isinstance(row, Image):
+            if (
+                row.decision == Decision.COLLECTED
+                and row.sha256
+                and _sha(stored.body) != row.sha256
+            ):
+                return f"{name}: WARC payload at {where} does not match the image's sha256"
+            return None
+        if row.sha256 and _sha(stored.body) != row.sha256:
+            return (
+                f"{name}: WARC record at {where} does not match the page's sha256: "
+                "the archived page was rewritten"
+            )
+        return None
+    if stored.rec_type != "metadata":
+        return f"{name}: WARC record at {where} is a {stored.rec_type} record, not a response"
+    fields = stored.fields()
+    request = fields.get("opt-out-request")
+    if "provtrack-purge" in fields:
+        if request not in purges:
+            return (
+                f"{name}: WARC record at {where} says opt-out request {request} removed it, "
+                "and the store holds no such processed request"
+            )
+        if where.split("@", 1)[0] not in purge_files:
+            return (
+                f"{name}: WARC record at {where} says a purge removed it, in a file no purge wrote"
+            )
+        return None
+    decision = fields.get("provtrack-decision", "")
+    if isinstance(row, Image) and decision.startswith("skipped after download"):
+        digest = fields.get("payload-sha256")
+        if row.sha256 and digest and digest != row.sha256:
+            return f"{name}: WARC metadata at {where} names another payload sha256 than the row"
+        if fields.get("http-status") != str(row.http_status):
+            return f"{name}: WARC metadata at {where} names another HTTP status than the row"
+        return None
+    if isinstance(row, Page | HostSnapshot) and decision.startswith("page fetched, not archived"):
+        return None  # a later crawl fetched a page (or a host's document) a purge removed
+    return f"{name}: WARC record at {where} is a metadata record provtrack does not write there"
+
+
 def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) -> None:
-    """Read back every WARC pointer, checking digests and image payload hashes.
+    """Read back every WARC pointer, checking digests and that each record holds what its row
+    says; then name WARC files of the folders that no row points at.
 
     A distributed crawl writes one WARC folder per process: a pointer's file is looked up
     in each folder given.
@@ -267,49 +442,113 @@ def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) ->
         pointed.extend(
             s.exec(select(HostSnapshot).where(col(HostSnapshot.warc_file).is_not(None))).all()
         )
+    purges = _purge_outputs(store)
+    purge_files = set().union(*purges.values()) if purges else set()
     # file order, so that the first problem named is the first altered record in the archive
     pointed.sort(key=lambda r: (r.warc_file or "", r.warc_offset or 0))
-    if pointed:
-        for row in pointed:
-            file, offset = row.warc_file, row.warc_offset
-            assert file is not None
-            assert offset is not None
-            report.warc_records += 1
-            folder = next((d for d in warc_dirs if (d / file).exists()), warc_dirs[0])
-            try:
-                stored = read_response(folder, file, offset)
-            except IntegrityError as err:
-                report.problems.append(f"{subject_of(row)}: {err}")
+    for row in pointed:
+        file, offset = row.warc_file, row.warc_offset
+        assert file is not None
+        assert offset is not None
+        report.warc_records += 1
+        folder = next((d for d in warc_dirs if (d / file).exists()), warc_dirs[0])
+        try:
+            stored = read_response(folder, file, offset)
+        except IntegrityError as err:
+            report.problems.append(f"{subject_of(row)}: {err}")
+            continue
+        problem = _check_content(row, stored, f"{file}@{offset}", purge_files, purges)
+        if problem:
+            report.problems.append(problem)
+    referenced = {r.warc_file for r in pointed}
+    replaced = _replaced_files(purges, store)
+    for folder in warc_dirs:
+        for path in sorted(folder.glob("*.warc*")):
+            if path.name in referenced:
                 continue
-            url = getattr(row, "url", None)
-            # a record written without its payload (an audit's, WARC-Truncated) has no bytes to
-            # compare; its digests were checked above
-            if (
-                isinstance(row, Image)
-                and row.decision == Decision.COLLECTED
-                and row.sha256
-                and not stored.truncated
-            ):
-                if hashlib.sha256(stored.body).hexdigest() != row.sha256:
-                    report.problems.append(
-                        f"{subject_of(row)}: WARC payload at {file}@{offset} "
-                        "does not match the image's sha256"
-                    )
-            elif url and stored.url != url and not isinstance(row, HostSnapshot):
+            if path.name in replaced:
                 report.problems.append(
-                    f"{subject_of(row)}: WARC record at {file}@{offset} "
-                    f"is for {stored.url}, not {url}"
+                    f"WARC file {path} was replaced by the purge of opt-out request "
+                    f"{replaced[path.name]} and is still on disk: it holds what was purged"
+                )
+            else:
+                report.problems.append(
+                    f"WARC file {path} holds records no row of this store points at: the "
+                    "store is not this archive's, or its rows were removed"
                 )
 
 
-def verify(store: Store, warc_dir: Path | Sequence[Path] | None) -> VerifyReport:
-    """Run all checks; the report's first problem names the first thing that broke."""
+def _points_at_warc(store: Store) -> bool:
+    with store.session() as s:
+        return any(
+            s.exec(select(model.id).where(col(model.warc_file).is_not(None)).limit(1)).first()
+            is not None
+            for model in (Image, Page, HostSnapshot)
+        )
+
+
+def _checkpointed(store: Store) -> set[int]:
+    with store.session() as s:
+        return {int(n) for n in s.exec(select(Checkpoint.seq)).all()}
+
+
+def check_signatures(
+    store: Store,
+    report: VerifyReport,
+    expect_head: tuple[int, str] | None,
+    trusted: Ed25519PublicKey | None,
+) -> None:
+    """Checkpoints against the recomputed chain, and a head recorded elsewhere."""
+    found = check_checkpoints(store, report.hashes, report.head_seq, report.key_entries, trusted)
+    report.checkpoints = found.checked
+    report.signed_to = found.signed_to
+    if found.last is not None:
+        report.last_checkpoint = f"{found.last.signed_at} ({found.last.reason})"
+    report.problems.extend(found.problems)
+    if expect_head is not None:
+        seq, digest = expect_head
+        if seq > report.head_seq:
+            report.problems.append(
+                f"the head {seq}:{digest[:16]}... recorded elsewhere is beyond the evidence "
+                f"log, which ends at entry {report.head_seq}: the log was truncated"
+            )
+        elif report.hashes.get(seq) != digest:
+            report.problems.append(
+                f"the head {seq}:{digest[:16]}... recorded elsewhere is not a prefix of this "
+                f"chain: entry {seq} is now {report.hashes.get(seq, '?')[:16]}... (rewritten)"
+            )
+
+
+def verify(
+    store: Store,
+    warc_dir: Path | Sequence[Path] | None,
+    *,
+    expect_head: tuple[int, str] | None = None,
+    trusted_key: Ed25519PublicKey | None = None,
+) -> VerifyReport:
+    """Run all checks; the report's first problem names the first thing that broke.
+
+    ``expect_head`` is a head (entry number, hash) recorded outside the store, which must
+    still be in the chain; ``trusted_key`` the public key the checkpoints must be signed by
+    (by default the store's first key).
+    """
     report = VerifyReport()
-    latest = check_chain(store, report)
+    keep = _checkpointed(store) | ({expect_head[0]} if expect_head else set())
+    latest = check_chain(store, report, keep)
+    check_signatures(store, report, expect_head, trusted_key)
     if report.ok:
         check_records(store, latest, report)
     dirs = [warc_dir] if isinstance(warc_dir, Path) else list(warc_dir or [])
+    given = dirs
     dirs = [d for d in dirs if d.is_dir()]
     if dirs:
         check_warc(store, dirs, report)
+    elif given and _points_at_warc(store):  # None: the caller asked for no archive check
+        where = ", ".join(str(d) for d in given)
+        report.problems.append(
+            f"records point at WARC files but there is no WARC folder ({where}): the archive "
+            "was not checked (pass --warc-dir)"
+        )
+    if report.entries == 0:
+        report.problems.append("the store holds no evidence entries: an empty store proves nothing")
     return report

@@ -235,6 +235,16 @@ class StoredResponse:
     date: str
     record_id: str
     truncated: str | None = None
+    rec_type: str = "response"
+
+    def fields(self) -> dict[str, str]:
+        """A metadata record's ``application/warc-fields`` body as a mapping."""
+        out: dict[str, str] = {}
+        for line in self.body.decode("utf-8", "replace").splitlines():
+            name, sep, value = line.partition(":")
+            if sep:
+                out.setdefault(name.strip(), value.strip())
+        return out
 
 
 def read_response(directory: Path, file: str, offset: int) -> StoredResponse:
@@ -258,6 +268,7 @@ def read_response(directory: Path, file: str, offset: int) -> StoredResponse:
                 date=headers.get_header("WARC-Date"),
                 record_id=headers.get_header("WARC-Record-ID"),
                 truncated=headers.get_header("WARC-Truncated"),
+                rec_type=str(rec.rec_type),  # type: ignore[attr-defined]
             )
     except (OSError, StopIteration, ValueError, Exception) as err:
         raise IntegrityError(f"WARC record {file}@{offset} is unreadable: {err}") from err

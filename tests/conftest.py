@@ -7,12 +7,14 @@ session and its store is shared by every test that compares records with the man
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,6 +35,13 @@ POSTGRES_URL = os.environ.get(
     "PROVTRACK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("PROVTRACK_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+# The stores' signing keys (provenance/store/checkpoints.py) are made in a folder of the test
+# session, never in the user's ~/.config; run_cli subprocesses inherit it.
+if "PROVTRACK_KEY_DIR" not in os.environ:
+    _KEYS = tempfile.mkdtemp(prefix="provtrack-test-keys-")
+    os.environ["PROVTRACK_KEY_DIR"] = _KEYS
+    atexit.register(shutil.rmtree, _KEYS, True)
 
 
 def fixtures_dir(name: str) -> Path:

@@ -15,7 +15,9 @@ package holds, per the specification:
   ``provenance/evidence.jsonl``: the evidence hash chain, so the ledger travels with the
   archive (custom files sit outside ``archive/``, ``indexes/`` and ``pages/`` as the spec asks);
 - ``datapackage.json``: a Frictionless data package listing every file with its
-  ``sha256:`` hash and size, and ``datapackage-digest.json`` with the hash of that file.
+  ``sha256:`` hash and size, and ``datapackage-digest.json`` with the hash of that file,
+  signed with the store's key (:mod:`provenance.export.wacz_sign`); ``provenance/`` also
+  holds the checkpoints and the public key.
 
 ``wacz validate`` (py-wacz) accepts the result; the tests check it.
 """
@@ -38,8 +40,10 @@ from sqlmodel import col, select
 from provenance import __version__
 from provenance.errors import NotFoundError
 from provenance.export.records import iter_exports
+from provenance.export.wacz_sign import digest_document
 from provenance.store import Store
-from provenance.store.models import EvidenceEntry, HostSnapshot, Image, Page
+from provenance.store.checkpoints import Signer, find_signer, public_pem
+from provenance.store.models import Checkpoint, EvidenceEntry, HostSnapshot, Image, Page
 from provenance.vocab import Decision
 
 WACZ_VERSION = "1.1.1"
@@ -146,14 +150,42 @@ def _evidence(store: Store) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
+def _checkpoints(store: Store) -> bytes:
+    with store.session() as s:
+        rows = s.exec(select(Checkpoint).order_by(col(Checkpoint.seq), col(Checkpoint.id))).all()
+        lines = [
+            json.dumps(
+                {
+                    "seq": c.seq,
+                    "entry_hash": c.entry_hash,
+                    "signed_at": c.signed_at,
+                    "reason": c.reason,
+                    "key_id": c.key_id,
+                    "signature": c.signature,
+                },
+                sort_keys=True,
+            )
+            for c in rows
+        ]
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
 def write_wacz(
-    store: Store, warc_dirs: Path | Sequence[Path], path: Path, run_id: str | None = None
+    store: Store,
+    warc_dirs: Path | Sequence[Path],
+    path: Path,
+    run_id: str | None = None,
+    signer: Signer | None = None,
 ) -> WaczSummary:
     """Write a WACZ of a crawl (one run, or every run of the store) to ``path``.
 
     ``warc_dirs`` is the crawl's WARC folder, or one per process of a distributed crawl (file
     names are unique across them). Raises :class:`NotFoundError` when there is no WARC file.
+    The package is signed with the store's key (``signer``, else found outside the store:
+    :func:`provenance.store.checkpoints.find_signer`), whose public key and checkpoints it
+    carries in ``provenance/``.
     """
+    signer = signer or find_signer(store)
     dirs = [warc_dirs] if isinstance(warc_dirs, Path) else list(warc_dirs)
     files = _warc_files(store, dirs, run_id)
     if not files:
@@ -196,6 +228,8 @@ def write_wacz(
         add("pages/pages.jsonl", pages_bytes.encode("utf-8"))
         add("provenance/records.jsonl", records_bytes)
         add("provenance/evidence.jsonl", evidence)
+        add("provenance/checkpoints.jsonl", _checkpoints(store))
+        add("provenance/public-key.pem", public_pem(signer.public))
         package = {
             "profile": "data-package",
             "resources": resources,
@@ -210,10 +244,7 @@ def write_wacz(
         }
         package_bytes = json.dumps(package, indent=2).encode("utf-8")
         zf.writestr(zipfile.ZipInfo("datapackage.json", _zip_time()), package_bytes)
-        digest_doc = {
-            "path": "datapackage.json",
-            "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
-        }
+        digest_doc = digest_document(package_bytes, signer)
         zf.writestr(
             zipfile.ZipInfo("datapackage-digest.json", _zip_time()),
             json.dumps(digest_doc, indent=2).encode("utf-8"),

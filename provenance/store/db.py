@@ -38,6 +38,7 @@ from provenance.store.models import (
     OptOutRequest,
     Page,
     SignalRecord,
+    SigningKey,
     Tombstone,
     VerdictOutcome,
     utcnow,
@@ -76,6 +77,7 @@ _KIND: dict[type[SQLModel], str] = {
     ImageVerdict: "verdict-batch",
     OptOutRequest: "optout",
     Tombstone: "tombstone",
+    SigningKey: "key",
 }
 
 
@@ -134,23 +136,25 @@ def normalise_url(url: str, out_dir: Path | None = None) -> str:
 class Store:
     """A record store on one database; cheap to open, shareable by the threads of one process."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.read_only = read_only
         if self.dialect == "sqlite":
-            self._configure_sqlite(engine)
+            self._configure_sqlite(engine, read_only)
 
     @staticmethod
-    def _configure_sqlite(engine: Engine) -> None:
+    def _configure_sqlite(engine: Engine, read_only: bool) -> None:
         # pysqlite's own transaction handling defers BEGIN; take the write lock at BEGIN so
         # that reading the chain head and appending to it cannot interleave between writers.
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
+            if not read_only:  # a reader sets nothing that is kept in the file
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
@@ -165,6 +169,8 @@ class Store:
 
     def create_schema(self) -> None:
         """Bring the schema to the latest Alembic revision (provenance/store/migrations)."""
+        if self.read_only:
+            raise StoreError("a store opened read-only is never migrated")
         try:
             with self.engine.begin() as connection:
                 if self.dialect == "postgresql":

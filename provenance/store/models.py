@@ -320,3 +320,33 @@ class EvidenceEntry(SQLModel, table=True):
     entry_hash: str = Field(unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     note: str = ""
+
+
+class SigningKey(SQLModel, table=True):
+    """A public key the store's checkpoints are signed with (its private key is kept outside
+    the store; see :mod:`provenance.store.checkpoints`). Chained like every record."""
+
+    __tablename__ = "signing_key"
+
+    id: str = Field(primary_key=True)  # sha256 (hex) of the raw public key
+    algorithm: str = "ed25519"
+    public_key: str  # base64 of the raw public key
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Checkpoint(SQLModel, table=True):
+    """A signed statement of the evidence chain's head: entry ``seq`` has hash ``entry_hash``.
+
+    Not chained itself (its signature is what makes it hold); ``verify`` checks each one
+    against the chain it recomputes.
+    """
+
+    __tablename__ = "checkpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(index=True)
+    entry_hash: str
+    signed_at: str  # ISO 8601 UTC, as signed
+    reason: str  # what ended: "run R finished", "evaluation E", "opt-out request N"...
+    key_id: str = Field(foreign_key="signing_key.id")
+    signature: str  # base64 Ed25519 signature of checkpoint_message(...)

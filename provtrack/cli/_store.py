@@ -1,4 +1,10 @@
-"""Opening a crawl's store the way ``provtrack crawl`` names it (``--out DIR`` or ``--db URL``)."""
+"""Opening a crawl's store the way ``provtrack crawl`` names it (``--out DIR`` or ``--db URL``).
+
+Commands that only read (verify, report, export, show, lookup, optout report) open it with
+:func:`open_crawl_reader`: read-only, no migration, nothing created. Commands that write open it
+with :func:`open_crawl_store`; those that rewrite what a crawl may be writing (an opt-out, a
+purge) hold it alone first (:func:`hold_alone`).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,52 @@ from pathlib import Path
 
 from provenance.errors import NotFoundError
 from provenance.store import Store, open_store
+from provenance.store.db import normalise_url
+from provenance.store.lock import StoreLock, describe_lock, lock_store
+from provenance.store.readonly import open_reader
+from provtrack.cli._console import err_console
+
+
+def store_location(out: Path, db: str | None) -> str:
+    """The ``--db`` URL, else ``OUT/provtrack.db``."""
+    return db or str(out / "provtrack.db")
+
+
+def _existing(out: Path, db: str | None) -> str:
+    """The store's location, which must exist: a command on a crawl's store never makes one."""
+    location = store_location(out, db)
+    if not db and not (out / "provtrack.db").exists():
+        raise NotFoundError(
+            f"no store at {location} (run `provtrack crawl --out {out}` first, or pass --db)"
+        )
+    sa_url = normalise_url(location)
+    if sa_url.startswith("sqlite:///") and not Path(sa_url.removeprefix("sqlite:///")).exists():
+        raise NotFoundError(f"no store at {location} (nothing was created)")
+    return location
 
 
 def open_crawl_store(out: Path, db: str | None) -> Store:
-    """The store of a crawl: ``--db`` if given, else ``OUT/provtrack.db`` (which must exist)."""
-    if db:
-        return open_store(db)
-    path = out / "provtrack.db"
-    if not path.exists():
-        raise NotFoundError(
-            f"no store at {path} (run `provtrack crawl --out {out}` first, or pass --db)"
-        )
-    return open_store(str(path))
+    """The store of a crawl, for writing: ``--db`` if given, else ``OUT/provtrack.db`` (which
+    must exist)."""
+    return open_store(_existing(out, db))
+
+
+def open_crawl_reader(out: Path, db: str | None) -> Store:
+    """The store of a crawl, read-only (see :mod:`provenance.store.readonly`)."""
+    return open_reader(_existing(out, db))
+
+
+def hold_alone(out: Path, db: str | None, command: str) -> StoreLock:
+    """Hold the crawl's store alone for ``command``; refuse (exit 7) while a crawl runs."""
+    lock = lock_store(_existing(out, db), exclusive=True, command=command)
+    for line in describe_lock(lock):
+        err_console.print(line, highlight=False, soft_wrap=True)
+    return lock
+
+
+def hold_shared(out: Path, db: str | None, command: str) -> StoreLock:
+    """Hold the crawl's store as crawls do (beside them); refuse (exit 7) while a purge runs."""
+    lock = lock_store(_existing(out, db), exclusive=False, command=command)
+    for line in describe_lock(lock):
+        err_console.print(line, highlight=False, soft_wrap=True)
+    return lock

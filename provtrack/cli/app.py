@@ -16,6 +16,7 @@ from provenance.errors import ProvtrackError
 from provtrack.cli import audit as audit_cmds
 from provtrack.cli import crawl as crawl_cmds
 from provtrack.cli import demo as demo_cmds
+from provtrack.cli import maintain as maintain_cmds
 from provtrack.cli import ops as ops_cmds
 from provtrack.cli import policy as policy_cmds
 from provtrack.cli import records as record_cmds
@@ -51,6 +52,7 @@ policy_cmds.register(app)
 report_cmds.register(app)
 ops_cmds.register(app)
 serve_cmds.register(app)
+maintain_cmds.register(app)
 
 
 def main() -> None:

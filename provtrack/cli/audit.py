@@ -20,6 +20,7 @@ from provtrack.cli._console import console, err_console
 if TYPE_CHECKING:
     from crawler.config import CrawlConfig
     from crawler.runner import CrawlSummary
+    from provenance.dataset.plan import AuditPlan
 
 
 def _describe(counts: dict[str, int]) -> str:
@@ -46,6 +47,8 @@ def _run(config: CrawlConfig) -> CrawlSummary:
 
         (summary,) = run_crawls([config], progress=update)
         progress.update(task, description=_describe(summary.counts))
+    for note in summary.notes:
+        err_console.print(note, highlight=False, soft_wrap=True)
     return summary
 
 
@@ -69,116 +72,168 @@ def _table(summary: CrawlSummary, presence: dict[str, int]) -> Table:
     return table
 
 
+def audit(
+    manifests: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Dataset manifests (txt, csv, tsv, json, jsonl, parquet; a folder of parts) "
+            "or img2dataset output folders."
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Output folder: SQLite store, WARC files, log.")] = Path(
+        "provtrack-out"
+    ),
+    db: Annotated[
+        str | None,
+        typer.Option(help="Store URL (postgresql://...); default: OUT/provtrack.db."),
+    ] = None,
+    url_col: Annotated[str, typer.Option(help="Column holding the image URL.")] = "url",
+    caption_col: Annotated[str | None, typer.Option(help="Column holding the caption.")] = None,
+    key_col: Annotated[
+        str | None, typer.Option(help="Column holding the row's key (joins results back).")
+    ] = None,
+    page_col: Annotated[
+        str | None, typer.Option(help="Column holding the page the image was found on.")
+    ] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option(help="txt, csv, tsv, json, jsonl or parquet (default: by extension)."),
+    ] = None,
+    archive: Annotated[
+        list[Path] | None,
+        typer.Option(help="A WARC or WACZ file, or a folder of them (repeatable)."),
+    ] = None,
+    fetch_missing: Annotated[
+        bool,
+        typer.Option(help="Archive audits: read what the archive lacks from today's web (marked)."),
+    ] = False,
+    keep_bytes: Annotated[
+        bool, typer.Option(help="Keep image payloads in the WARC (default: headers only).")
+    ] = False,
+    proxy: Annotated[str | None, typer.Option(help="HTTP proxy for every request.")] = None,
+    purpose: Annotated[
+        str, typer.Option(help="Declared purpose profile used by the policy packs.")
+    ] = "clearview-style",
+    resume: Annotated[
+        bool, typer.Option(help="Continue the audit named by --run-id (or the last one).")
+    ] = False,
+    run_id: Annotated[str | None, typer.Option(help="Run id to use or resume.")] = None,
+    frontier: Annotated[
+        str | None, typer.Option(help="redis://... shared frontier for several processes.")
+    ] = None,
+    media_workers: Annotated[
+        int | None, typer.Option(help="Processes for image analysis (0 = inline).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 32,
+    chunk_rows: Annotated[
+        int, typer.Option(help="Rows read (and, with --frontier, claimed) at a time.")
+    ] = 1000,
+) -> None:
+    """Audit the image URLs of a dataset (or a web archive) as a compliant collection."""
+    columns = (url_col, caption_col, key_col, page_col)
+    plan = _plan(manifests, columns, input_format, archive, fetch_missing, keep_bytes)
+    if chunk_rows < 1:
+        raise InputError("--chunk-rows must be at least 1")
+    plan.chunk_rows = chunk_rows
+    config = _config(
+        plan,
+        out=out,
+        db=db,
+        proxy=proxy,
+        purpose=purpose,
+        resume=resume,
+        run_id=run_id,
+        frontier=frontier,
+        media_workers=media_workers,
+        concurrency=concurrency,
+    )
+    summary = _run(config)
+    _finish(config, summary, out)
+
+
+def _plan(
+    manifests: list[Path] | None,
+    columns: tuple[str, str | None, str | None, str | None],
+    input_format: str | None,
+    archive: list[Path] | None,
+    fetch_missing: bool,
+    keep_bytes: bool,
+) -> AuditPlan:
+    """What to read: the manifests or output folders with their columns (url, caption, key,
+    page), or the archives."""
+    from provenance.dataset.manifest import Columns
+    from provenance.dataset.plan import AuditPlan
+
+    url, caption, key, page = columns
+    return AuditPlan.from_paths(
+        list(manifests or []),
+        columns=Columns(url=url, caption=caption, key=key, page=page),
+        input_format=input_format,
+        archives=list(archive or []),
+        fetch_missing=fetch_missing,
+        keep_bytes=keep_bytes,
+    )
+
+
+def _config(
+    plan: AuditPlan,
+    *,
+    out: Path,
+    db: str | None,
+    proxy: str | None,
+    purpose: str,
+    resume: bool,
+    run_id: str | None,
+    frontier: str | None,
+    media_workers: int | None,
+    concurrency: int,
+) -> CrawlConfig:
+    """The audit as a run of mode ``audit`` on the crawl's engine (a resumed one's id)."""
+    from crawler.config import CrawlConfig
+    from provenance.vocab import CrawlMode
+
+    config = CrawlConfig(
+        seeds=[],
+        out_dir=out,
+        mode=CrawlMode.AUDIT,
+        db_url=db,
+        proxy=proxy,
+        purpose=purpose,
+        render="never",
+        resume=resume,
+        run_id=run_id or "",
+        frontier=frontier,
+        media_workers=media_workers,
+        concurrency=concurrency,
+        audit=plan,
+    )
+    if resume:
+        from provenance.store.lock import lock_store
+        from provtrack.cli._resume import resolve_resume_run
+
+        # refused (exit 7) while a crawl of the store is alive, before any run is chosen
+        lock_store(config.db, exclusive=True, command="audit --resume").release()
+        config.run_id = resolve_resume_run(config.db, out, run_id).id
+    config.validate()
+    return config
+
+
+def _finish(config: CrawlConfig, summary: CrawlSummary, out: Path) -> None:
+    """The closing table and where things are; a one-line reason when the audit stopped."""
+    from provenance.store import open_store
+    from provenance.store.datasets import presence_counts
+
+    presence = presence_counts(open_store(config.db), config.run_id)
+    console.print(_table(summary, presence))
+    console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
+    if error := summary.stats.get("provtrack/audit/input_error"):
+        raise InputError(f"audit {summary.run_id} stopped reading: {error}")
+    if summary.finish_reason != "finished":
+        raise CrawlError(
+            f"audit {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Add the audit command to the app."""
-
-    @app.command()
-    def audit(
-        manifests: Annotated[
-            list[Path] | None,
-            typer.Argument(
-                help="Dataset manifests (txt, csv, tsv, json, jsonl, parquet; a folder of parts) "
-                "or img2dataset output folders."
-            ),
-        ] = None,
-        out: Annotated[
-            Path, typer.Option(help="Output folder: SQLite store, WARC files, log.")
-        ] = Path("provtrack-out"),
-        db: Annotated[
-            str | None,
-            typer.Option(help="Store URL (postgresql://...); default: OUT/provtrack.db."),
-        ] = None,
-        url_col: Annotated[str, typer.Option(help="Column holding the image URL.")] = "url",
-        caption_col: Annotated[str | None, typer.Option(help="Column holding the caption.")] = None,
-        key_col: Annotated[
-            str | None, typer.Option(help="Column holding the row's key (joins results back).")
-        ] = None,
-        page_col: Annotated[
-            str | None, typer.Option(help="Column holding the page the image was found on.")
-        ] = None,
-        input_format: Annotated[
-            str | None,
-            typer.Option(help="txt, csv, tsv, json, jsonl or parquet (default: by extension)."),
-        ] = None,
-        archive: Annotated[
-            list[Path] | None,
-            typer.Option(help="A WARC or WACZ file, or a folder of them (repeatable)."),
-        ] = None,
-        fetch_missing: Annotated[
-            bool,
-            typer.Option(
-                help="Archive audits: read what the archive lacks from today's web (marked)."
-            ),
-        ] = False,
-        keep_bytes: Annotated[
-            bool, typer.Option(help="Keep image payloads in the WARC (default: headers only).")
-        ] = False,
-        proxy: Annotated[str | None, typer.Option(help="HTTP proxy for every request.")] = None,
-        purpose: Annotated[
-            str, typer.Option(help="Declared purpose profile used by the policy packs.")
-        ] = "clearview-style",
-        resume: Annotated[
-            bool, typer.Option(help="Continue the audit named by --run-id (or the last one).")
-        ] = False,
-        run_id: Annotated[str | None, typer.Option(help="Run id to use or resume.")] = None,
-        frontier: Annotated[
-            str | None, typer.Option(help="redis://... shared frontier for several processes.")
-        ] = None,
-        media_workers: Annotated[
-            int | None, typer.Option(help="Processes for image analysis (0 = inline).")
-        ] = None,
-        concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 32,
-        chunk_rows: Annotated[
-            int, typer.Option(help="Rows read (and, with --frontier, claimed) at a time.")
-        ] = 1000,
-    ) -> None:
-        """Audit the image URLs of a dataset (or a web archive) as a compliant collection."""
-        from crawler.config import CrawlConfig
-        from provenance.dataset.manifest import Columns
-        from provenance.dataset.plan import AuditPlan
-        from provenance.store import open_store
-        from provenance.store.datasets import presence_counts
-        from provenance.vocab import CrawlMode
-
-        plan = AuditPlan.from_paths(
-            list(manifests or []),
-            columns=Columns(url=url_col, caption=caption_col, key=key_col, page=page_col),
-            input_format=input_format,
-            archives=list(archive or []),
-            fetch_missing=fetch_missing,
-            keep_bytes=keep_bytes,
-        )
-        if chunk_rows < 1:
-            raise InputError("--chunk-rows must be at least 1")
-        plan.chunk_rows = chunk_rows
-        config = CrawlConfig(
-            seeds=[],
-            out_dir=out,
-            mode=CrawlMode.AUDIT,
-            db_url=db,
-            proxy=proxy,
-            purpose=purpose,
-            render="never",
-            resume=resume,
-            run_id=run_id or "",
-            frontier=frontier,
-            media_workers=media_workers,
-            concurrency=concurrency,
-            audit=plan,
-        )
-        if resume:
-            from provtrack.cli._resume import resolve_resume_run
-
-            run = resolve_resume_run(config.db, out, run_id)
-            config.run_id = run.id
-        config.validate()
-        summary = _run(config)
-        presence = presence_counts(open_store(config.db), config.run_id)
-        console.print(_table(summary, presence))
-        console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
-        if error := summary.stats.get("provtrack/audit/input_error"):
-            raise InputError(f"audit {summary.run_id} stopped reading: {error}")
-        if summary.finish_reason != "finished":
-            raise CrawlError(
-                f"audit {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
-            )
+    app.command()(audit)

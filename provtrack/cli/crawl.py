@@ -48,6 +48,8 @@ def run_with_progress(configs: list[CrawlConfig]) -> list[CrawlSummary]:
         summaries = run_crawls(configs, progress=update)
         for summary in summaries:
             progress.update(tasks[summary.run_id], description=_describe(summary.counts))
+    for note in {n: None for s in summaries for n in s.notes}:
+        err_console.print(note, highlight=False, soft_wrap=True)
     return summaries
 
 
@@ -195,8 +197,12 @@ def register(app: typer.Typer) -> None:
             user_agent=user_agent,
         )
         if resume:
+            from provenance.store.lock import lock_store
             from provtrack.cli._resume import resolve_resume_run
 
+            # refused (exit 7) while a crawl of the store is alive, before any run is chosen;
+            # the crawl holds the store again from its start (crawler.runner)
+            lock_store(config.db, exclusive=True, command="crawl --resume").release()
             run = resolve_resume_run(config.db, out, run_id)
             config.run_id = run.id
             config.seeds = config.seeds or list(run.seeds)

@@ -9,6 +9,8 @@ non-zero exit code in :func:`provtrack.cli.app.main`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,8 +18,9 @@ import typer
 from rich.markup import escape
 
 from provenance.errors import ConfigError, IntegrityError
+from provenance.store import Store
 from provtrack.cli._console import console, err_console
-from provtrack.cli._store import open_crawl_store
+from provtrack.cli._store import hold_alone, open_crawl_reader, open_crawl_store
 from provtrack.cli._trail import print_trail, short
 from provtrack.cli._trail import say as _line
 
@@ -134,7 +137,7 @@ def lookup(
     except OSError as err:
         raise ConfigError(f"cannot read {image_file}: {err.strerror or err}") from err
     result = run_lookup(
-        open_crawl_store(out, db),
+        open_crawl_reader(out, db),
         data,
         index_dir=index_dir(out),
         warc_dirs=[out / "warc"],
@@ -165,29 +168,111 @@ def verify(
     db: DbOption = None,
     warc_dir: WarcDirOption = None,
     as_json: JsonOption = False,
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            help="N:HASH, a head recorded elsewhere (a ticket, a letter): it must still be a "
+            "prefix of the chain."
+        ),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="The store's public key (PEM) as kept elsewhere: checkpoints must be signed by it."
+        ),
+    ] = None,
+    wacz: Annotated[
+        Path | None,
+        typer.Option(help="Check this WACZ export instead: its files, digest and signature."),
+    ] = None,
 ) -> None:
-    """Recompute the evidence chain, record digests and WARC digests; exit 5 on a problem."""
+    """Recompute the evidence chain, record digests, WARC digests and signed checkpoints;
+    exit 5 on a problem. Read-only."""
+    from provenance.store.checkpoints import load_public
     from provenance.verify import verify as run_verify
 
-    report = run_verify(open_crawl_store(out, db), warc_dirs(out, warc_dir))
+    trusted = None
+    if public_key is not None:
+        try:
+            trusted = load_public(public_key.read_bytes())
+        except OSError as err:
+            raise ConfigError(f"cannot read {public_key}: {err.strerror or err}") from err
+    if wacz is not None:
+        _verify_wacz(wacz, trusted, as_json)
+        return
+    report = run_verify(
+        open_crawl_reader(out, db),
+        warc_dirs(out, warc_dir),
+        expect_head=_parse_head(expect_head),
+        trusted_key=trusted,
+    )
+    problems = list(report.problems)
+    unsigned = report.unsigned_problem()
+    if unsigned:
+        problems.append(unsigned)
     if as_json:
         _print_json(
             {
-                "ok": report.ok,
+                "ok": not problems,
                 "entries": report.entries,
                 "records": report.records,
                 "warc_records": report.warc_records,
-                "problems": report.problems,
+                "head": report.head,
+                "checkpoints": report.checkpoints,
+                "signed_to": report.signed_to,
+                "unsigned": report.unsigned,
+                "problems": problems,
             }
         )
     else:
         _line(
             f"checked {report.entries} evidence entries, {report.records} records, "
-            f"{report.warc_records} WARC records: "
-            + ("pass" if report.ok else f"FAIL ({len(report.problems)} problems)")
+            f"{report.warc_records} WARC records, {report.checkpoints} signed checkpoints: "
+            + ("pass" if not problems else f"FAIL ({len(problems)} problems)")
         )
-    if not report.ok:
-        raise IntegrityError(f"verify failed: {report.problems[0]}")
+        _line(f"head: entry {report.head_seq} {report.head_hash}")
+        if report.signed_to:
+            _line(f"signed up to entry {report.signed_to} at {report.last_checkpoint}")
+    if problems:
+        raise IntegrityError(f"verify failed: {problems[0]}")
+
+
+def _parse_head(value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    seq, sep, digest = value.partition(":")
+    if not sep or not seq.isdigit() or len(digest) != 64:
+        raise ConfigError(
+            f"--expect-head takes N:HASH (entry number, 64 hex digits), not {value!r}"
+        )
+    return int(seq), digest.lower()
+
+
+def _verify_wacz(path: Path, trusted: Any, as_json: bool) -> None:
+    from provenance.export.wacz_sign import verify_wacz
+
+    result = verify_wacz(path, trusted)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        _line(
+            f"checked {result.files} files of {path}, signature "
+            f"{'valid' if result.signed else 'missing'}, key {result.key_id[:16] or '-'}: "
+            + ("pass" if result.ok else f"FAIL ({len(result.problems)} problems)")
+        )
+    if not result.ok:
+        raise IntegrityError(f"verify failed: {result.problems[0]}")
+
+
+@contextmanager
+def _holding(out: Path, db: str | None, command: str, dry_run: bool) -> Iterator[Store]:
+    """The store for an opt-out or a purge: held alone while it rewrites (a live crawl makes
+    it refuse, exit 7), read-only for a dry run."""
+    if dry_run:
+        yield open_crawl_reader(out, db)
+        return
+    with hold_alone(out, db, command):
+        yield open_crawl_store(out, db)
 
 
 def optout_add(
@@ -215,17 +300,18 @@ def optout_add(
             data = image.read_bytes()
         except OSError as err:
             raise ConfigError(f"cannot read {image}: {err.strerror or err}") from err
-    result = add_optout(
-        open_crawl_store(out, db),
-        warc_dirs(out, warc_dir),
-        image=data,
-        url=url,
-        host=host,
-        note=note,
-        dry_run=dry_run,
-        index_dir=index_dir(out),
-        keep_pages=keep_pages,
-    )
+    with _holding(out, db, "optout add", dry_run) as store:
+        result = add_optout(
+            store,
+            warc_dirs(out, warc_dir),
+            image=data,
+            url=url,
+            host=host,
+            note=note,
+            dry_run=dry_run,
+            index_dir=index_dir(out),
+            keep_pages=keep_pages,
+        )
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -242,7 +328,7 @@ def optout_report(
     """The compliance proof: each request, what matched, what was deleted, later skips."""
     from provenance.optout import optout_report as build
 
-    report = build(open_crawl_store(out, db))
+    report = build(open_crawl_reader(out, db))
     if as_json:
         _print_json(report)
         return
@@ -314,16 +400,17 @@ def purge(
     """Purge every image whose subject is inferred to be in a jurisdiction (and its copies)."""
     from provenance.optout import purge_jurisdiction
 
-    result = purge_jurisdiction(
-        open_crawl_store(out, db),
-        warc_dirs(out, warc_dir),
-        jurisdiction,
-        min_confidence=min_confidence,
-        note=note,
-        dry_run=dry_run,
-        index_dir=index_dir(out),
-        keep_pages=keep_pages,
-    )
+    with _holding(out, db, "purge", dry_run) as store:
+        result = purge_jurisdiction(
+            store,
+            warc_dirs(out, warc_dir),
+            jurisdiction,
+            min_confidence=min_confidence,
+            note=note,
+            dry_run=dry_run,
+            index_dir=index_dir(out),
+            keep_pages=keep_pages,
+        )
     if as_json:
         _print_json(result.to_dict())
     else:

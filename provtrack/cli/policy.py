@@ -12,7 +12,7 @@ from rich.table import Table
 from provenance.errors import ConfigError
 from provenance.vocab import VERDICT_ORDER as VOCAB_VERDICT_ORDER
 from provtrack.cli._console import console, err_console
-from provtrack.cli._store import open_crawl_store
+from provtrack.cli._store import hold_shared, open_crawl_store
 
 VERDICT_ORDER = tuple(v.value for v in VOCAB_VERDICT_ORDER)
 
@@ -57,13 +57,17 @@ def register(app: typer.Typer) -> None:
 
         loaded = load_packs(builtin=True, extra_dirs=packs or [])
         store = open_crawl_store(out, db)
-        with Progress(
-            TextColumn("evaluating"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=err_console,
-        ) as progress:
+        # shared, as a crawl holds it: an evaluation waits for no crawl, but not beside a purge
+        with (
+            hold_shared(out, db, "evaluate"),
+            Progress(
+                TextColumn("evaluating"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=err_console,
+            ) as progress,
+        ):
             task = progress.add_task("evaluate", total=None)
 
             def update(done: int, total: int) -> None:

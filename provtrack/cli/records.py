@@ -11,7 +11,7 @@ import typer
 
 from provenance.errors import ConfigError
 from provtrack.cli._console import err_console
-from provtrack.cli._store import open_crawl_store
+from provtrack.cli._store import open_crawl_reader
 from provtrack.cli._trail import print_trail
 from provtrack.cli.ops import WarcDirOption, warc_dirs
 
@@ -53,7 +53,7 @@ def export(
     """Export image records with their provenance: JSONL, CSV, or a WACZ web archive."""
     from provenance.export.dest import is_stdout
 
-    store = open_crawl_store(out, db)
+    store = open_crawl_reader(out, db)
     to_stdout = is_stdout(dest)
     if to_stdout and format not in STREAMED_FORMATS:
         raise ConfigError(
@@ -70,6 +70,23 @@ def export(
         raise ConfigError(f"unknown export format {format!r} (jsonl, csv, parquet or wacz)")
     where = "standard output" if to_stdout else str(path)
     err_console.print(f"wrote {count} {noun} to {where}", highlight=False)
+    if not to_stdout and format != "wacz":  # a WACZ carries it inside
+        key = _write_public_key(store, path)
+        if key is not None:
+            err_console.print(f"the store's public key: {key}", highlight=False)
+
+
+def _write_public_key(store: Store, path: Path) -> Path | None:
+    """The store's public key beside an export (``records.jsonl.public-key.pem``), so that
+    whoever receives it can check the store's signed checkpoints later."""
+    from provenance.store.checkpoints import load_public, public_pem, store_keys
+
+    keys = store_keys(store)
+    if not keys:
+        return None
+    dest = path.with_name(path.name + ".public-key.pem")
+    dest.write_bytes(b"".join(public_pem(load_public(k.public_key)) for k in keys))
+    return dest
 
 
 def _export_records(
@@ -120,7 +137,7 @@ def show(
     from provenance.store.explore import image_ids_for
     from provenance.trace import provenance_chains
 
-    store = open_crawl_store(out, db)
+    store = open_crawl_reader(out, db)
     ids = image_ids_for(store, image)
     if not ids:
         raise NotFoundError(f"no image record with URL or sha256 {image!r}")

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from provtrack.cli._console import console, err_console
-from provtrack.cli._store import open_crawl_store
+from provtrack.cli._store import open_crawl_reader
 
 if TYPE_CHECKING:
     from provenance.report import ReportData
@@ -63,7 +63,7 @@ def report(
     from provenance.report import default_paths, parse_formats, write_reports
 
     formats = parse_formats(format or ["html"])
-    store = open_crawl_store(out, db)
+    store = open_crawl_reader(out, db)
     with _progress() as progress:
         data = _build(progress, store, out, db, run_id, thumbnails, max_trails or None)
         task = progress.task_ids[0]

@@ -105,3 +105,27 @@ def test_capped_report_says_how_many_trails_it_shows(
     keys = {t["key"] for t in data["images"]}
     for t in data["comparison"]["taken"]:
         assert (f'href="#{t["key"]}"' in html) == (t["key"] in keys)
+
+
+def test_trail_pages_beside_the_report_and_none_left_from_an_earlier_one(
+    demo_crawl: DemoCrawl, tmp_path: Path
+) -> None:
+    from provenance.report import write_reports
+
+    store, warcs = demo_crawl.store, demo_crawl.out / "warc"
+    data = build_report(store, warc_dir=warcs, max_trails=50, thumbnails=False)
+    write_reports(data, {"html": tmp_path / "r.html"})
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["r-trails-1.html", "r-trails-2.html", "r.html"]
+    main = (tmp_path / "r.html").read_text(encoding="utf-8")
+    pages = [(tmp_path / n).read_text(encoding="utf-8") for n in names[:2]]
+    assert main.count('<article class="image"') == 0
+    assert [p.count('<article class="image"') for p in pages] == [40, 10]
+    for trail in data.images:
+        where = next(i for i, p in enumerate(pages, 1) if f'id="{trail.key}"' in p)
+        assert f'href="r-trails-{where}.html#{trail.key}"' in main
+    assert all('href="r.html#' in p for p in pages), "each page links back to the report"
+    small = build_report(store, warc_dir=warcs, max_trails=10, thumbnails=False)
+    write_reports(small, {"html": tmp_path / "r.html"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").count('<article class="image"') == 10
