@@ -114,6 +114,15 @@ def _owned_values(config: CrawlConfig) -> dict[str, tuple[Any, Owned]]:
         "REMOTE_CONTROL_ENABLED": (False, Owned("REMOTE_CONTROL_ENABLED", "never on a crawler")),
         # our gate obeys robots.txt, failing closed: the project's wish is kept, not its engine
         "ROBOTSTXT_OBEY": (False, Owned("ROBOTSTXT_OBEY", "", replaceable=True)),
+        # every HTTPS peer is verified (Scrapy verifies none by default): a record that says
+        # what a host served must know it was that host (crawler/tls.py)
+        "DOWNLOADER_CLIENTCONTEXTFACTORY": (
+            "crawler.tls.VerifyingContextFactory",
+            Owned(
+                "DOWNLOADER_CLIENTCONTEXTFACTORY",
+                "provtrack verifies every certificate; trust a CA with PROVTRACK_CA_CERTS",
+            ),
+        ),
     }
 
 

@@ -78,6 +78,10 @@ class CrawlConfig:
     # the demo web's key file (proxy URL + per-run secret; a path, so no secret is ever in the
     # settings Scrapy logs): the crawl's proxy must be that URL and prove it holds the secret
     demo_key_file: Path | None = None
+    # CA certificates (PEM files) trusted for every host, besides the platform's (a user's
+    # intercepting proxy); and the demo web's CA, trusted for demo-web host names only
+    ca_certs: list[Path] = field(default_factory=list)
+    demo_ca: Path | None = None
     audit: AuditPlan | None = None  # mode audit: the datasets to read instead of seeds
     # the demo web handshake's outcome, asked once: None not yet asked, "" proven, else why not
     demo_proof: str | None = field(default=None, repr=False)
@@ -140,6 +144,10 @@ class CrawlConfig:
                 if settings.get("PROVTRACK_DEMOWEB_KEY")
                 else None
             ),
+            ca_certs=[Path(p) for p in settings.getlist("PROVTRACK_CA_CERTS")],
+            demo_ca=Path(settings["PROVTRACK_DEMO_CA"])
+            if settings.get("PROVTRACK_DEMO_CA")
+            else None,
             user_agent=settings.get("PROVTRACK_USER_AGENT") or None,
             audit=plan_from_plain(plan) if plan else None,
         )
@@ -172,6 +180,8 @@ class CrawlConfig:
             "PROVTRACK_DOWNLOAD_TIMEOUT": self.download_timeout,
             "PROVTRACK_DEMO_HOSTS": list(self.demo_hosts),
             "PROVTRACK_DEMOWEB_KEY": str(self.demo_key_file) if self.demo_key_file else None,
+            "PROVTRACK_CA_CERTS": [str(p) for p in self.ca_certs],
+            "PROVTRACK_DEMO_CA": str(self.demo_ca) if self.demo_ca else None,
             "PROVTRACK_USER_AGENT": self.user_agent,
             "PROVTRACK_AUDIT": plan_to_plain(self.audit) if self.audit else None,
         }
@@ -184,6 +194,9 @@ class CrawlConfig:
             self.user_agent = check_user_agent(self.user_agent)
         if (self.mode == CrawlMode.AUDIT) != (self.audit is not None):
             raise ConfigError("mode audit reads an AuditPlan, and only mode audit does")
+        for path in [*self.ca_certs, *([self.demo_ca] if self.demo_ca else [])]:
+            if not Path(path).is_file():
+                raise ConfigError(f"CA certificate file {path} does not exist")
         if self.mode == CrawlMode.AUDIT:
             return  # no seeds: the datasets name the URLs, each checked by the gate
         self.validate_common()

@@ -6,10 +6,14 @@ the crawl's own needs (where to go next, which images to request).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from parsel import Selector
+
+from provenance.signals.page import ImageCandidate
 
 _SKIP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "#")
 _SNIPPET_CHARS = 300
@@ -141,3 +145,26 @@ def extract_page(url: str, html: str) -> PageExtract:
 
 def _text(parts: list[str]) -> str:
     return " ".join(t.strip() for t in parts if t.strip())
+
+
+def fetches(candidate: ImageCandidate) -> bool:
+    """Whether the crawl requests this image candidate: an element's ``src`` (or its lazy
+    ``data-src`` behind a ``data:`` placeholder, then the largest) and its largest candidate
+    (widest ``w``, else highest density); share images and JSON-LD images are elements of
+    their own. The other candidates are recorded with the page, not fetched."""
+    return candidate.attribute == "src" or candidate.largest
+
+
+def candidate_facts(candidates: Iterable[ImageCandidate]) -> list[dict[str, Any]]:
+    """Every image candidate of a page as its record keeps them, the fetched ones marked."""
+    return [
+        {
+            "url": c.url,
+            "element": c.element,
+            "tag": c.tag,
+            "attribute": c.attribute,
+            "descriptor": c.descriptor,
+            "fetched": fetches(c),
+        }
+        for c in candidates
+    ]

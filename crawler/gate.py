@@ -36,6 +36,7 @@ from crawler.policyfetch import (
 )
 from crawler.policyread import read_host_documents
 from crawler.politeness import honour_crawl_delay
+from crawler.tls import certificate_facts, error_kind
 from provenance.hostpolicy import HostPolicy, policy_from_snapshots
 from provenance.signals._fetch import NOT_CAPTURED_ERROR
 from provenance.signals.model import Signal
@@ -123,7 +124,7 @@ class HostRegistry:
             assert self.crawler.engine is not None
             response: Response = await self.crawler.engine.download_async(request)
         except Exception as err:  # every failure is an observation, never a crash
-            self.crawler.stats.inc_value(f"provtrack/policy/error/{type(err).__name__}")
+            self.crawler.stats.inc_value(f"provtrack/policy/error/{error_kind(err)}")
             # an audited archive's "not captured" keeps its wording: readers key on it
             text = str(err)
             error = text if text.startswith(NOT_CAPTURED_ERROR) else f"{type(err).__name__}: {err}"
@@ -142,6 +143,7 @@ class HostRegistry:
             server_ip=str(response.ip_address) if response.ip_address else None,
             truncated=truncated,
             warc=response.meta.get("provtrack_warc"),
+            tls=certificate_facts(response.certificate),
         )
 
     def _stored(self, host: str) -> HostPolicy | None:

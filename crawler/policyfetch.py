@@ -93,6 +93,7 @@ class Fetched:
     warc: Any = None
     read_from: str | None = None  # an audited archive's capture, or "live" (today's web)
     chain: list[Hop] = field(default_factory=list)
+    tls: dict[str, Any] | None = None  # the certificate the final host showed (HTTPS only)
 
     @property
     def sha256(self) -> str | None:

@@ -18,6 +18,7 @@ its URL is not asked; it may live on another host).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,9 @@ def _snapshot(
             # every response on the way to the document (RFC 9309 §2.3.1.2 redirects)
             "redirects": [hop.to_dict() for hop in fetched.chain],
             **({"read_from": fetched.read_from} if fetched.read_from else {}),
+            # the certificate the host showed over HTTPS, as fetched (subject, issuer,
+            # SHA-256 fingerprint, validity): which server said this, provably
+            **({"tls": fetched.tls} if fetched.tls else {}),
         },
         signals=signals or [],
         warc=fetched.warc,
@@ -133,6 +137,39 @@ async def _rsl_snapshot(
     )
 
 
+ROBOTS_RETRY_STATUSES = frozenset({401, 403, 429})
+"""robots.txt answers worth asking once more (a refusal or "slow down" may be momentary)."""
+ROBOTS_RETRY_DELAY = 2.0
+ROBOTS_RETRY_MAX_DELAY = 10.0
+
+
+def _retry_delay(fetched: Fetched) -> float:
+    """Seconds to wait before asking again: ``Retry-After`` (seconds) capped, else the default."""
+    value = (fetched.headers.get("retry-after") or [""])[0].strip()
+    if value.isdigit():
+        return min(float(value), ROBOTS_RETRY_MAX_DELAY)
+    return ROBOTS_RETRY_DELAY
+
+
+async def _fetch_robots(
+    url: str, fetch: Callable[..., Awaitable[Fetched]]
+) -> tuple[Fetched, list[dict[str, Any]]]:
+    """robots.txt, asked once more after a 401/403/429 (what a later answer says decides);
+    returns the final fetch and the earlier attempts as the snapshot records them."""
+    fetched = await fetch(url)
+    if fetched.status not in ROBOTS_RETRY_STATUSES:
+        return fetched, []
+    attempts = [
+        {
+            "http_status": fetched.status,
+            "fetched_at": fetched.fetched_at.isoformat(),
+            "sha256": fetched.sha256,
+        }
+    ]
+    await asyncio.sleep(_retry_delay(fetched))
+    return await fetch(url), attempts
+
+
 async def read_host_documents(
     *, origin: str, host: str, mode: str, agent: str, fetch: Callable[..., Awaitable[Fetched]]
 ) -> tuple[HostPolicy, list[SnapshotRecord]]:
@@ -148,7 +185,7 @@ async def fetch_host_documents(
     home page and the terms page it links to, each as a snapshot."""
     snapshots: list[SnapshotRecord] = []
     robots_url = f"{origin}/robots.txt"
-    fetched = await fetch(robots_url)
+    fetched, attempts = await _fetch_robots(robots_url, fetch)
     robots = RobotsSnapshot.from_fetch(
         robots_url,
         fetched.status,
@@ -158,6 +195,8 @@ async def fetch_host_documents(
         truncated=fetched.truncated,
     )
     parsed = robots.to_dict()
+    if attempts:
+        parsed["attempts"] = attempts
     # the AI/scraper panel, plus every agent the file itself names (Googlebot, ...)
     names = [PROVTRACK_AGENT, "*", *ai_agent_panel(), *robots.agents_named]
     panel = robots.evaluate_panel(f"{origin}/", list(dict.fromkeys(names)))

@@ -50,9 +50,12 @@ def unreachable_cause(
     main = errors.most_common(1)[0][0]
     if any(tag in name for name in errors for tag in _DNS):
         what = f"no seed host resolved ({named})"
-    elif any(tag in main for tag in _TLS):
-        what = f"no seed host's certificate verified ({named}; behind an intercepting proxy, "
-        what += "pass its CA with --ca-cert FILE)"
+    elif any(tag in name for name in errors for tag in _TLS):
+        # the hosts answered, with certificates no trusted CA signed: the cause is known
+        return (
+            f"no seed host's certificate verified ({named}): behind an intercepting proxy, pass "
+            "its CA with --ca-cert FILE (the demo web's: --demo-ca FILE)"
+        )
     elif any(tag in main for tag in _CONNECT + _TIMEOUT):
         what = f"no seed host accepted a connection ({named})"
     else:

@@ -77,12 +77,21 @@ async def should_abort_request(request: Any) -> bool:
     return False
 
 
-def playwright_settings(browser_path: str, proxy: str | None, timeout_s: float) -> dict[str, Any]:
-    """Scrapy settings that route ``meta={"playwright": True}`` requests through chromium."""
+def playwright_settings(
+    browser_path: str, proxy: str | None, timeout_s: float, spki_pins: list[str] | None = None
+) -> dict[str, Any]:
+    """Scrapy settings that route ``meta={"playwright": True}`` requests through chromium.
+
+    ``spki_pins``: public-key hashes of CAs chromium accepts besides its own roots (the demo
+    web's CA; ``--ca-cert`` files): a chain holding one of these keys is accepted.
+    """
+    args = list(CHROMIUM_ARGS)
+    if spki_pins:
+        args.append("--ignore-certificate-errors-spki-list=" + ",".join(spki_pins))
     launch: dict[str, Any] = {
         "executable_path": browser_path,
         "headless": True,
-        "args": CHROMIUM_ARGS,
+        "args": args,
     }
     if proxy:
         # Chromium otherwise resolves names itself; through the proxy it leaves that to it.

@@ -18,7 +18,7 @@ from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.config import host_of
-from crawler.extract import PageExtract, extract_page
+from crawler.extract import PageExtract, candidate_facts, extract_page, fetches
 from crawler.gate import GateSkipped
 from crawler.headers import header_map, header_pairs
 from crawler.policyread import read_headers, read_page
@@ -147,6 +147,9 @@ def read_page_record(
             s.to_dict()
             for s in own_signals(response.url, list(meta.get("provtrack_considered", [])))
         ],
+        # every image candidate the page offers (srcset widths, <picture> sources, share
+        # images, JSON-LD), with the ones the crawl requests marked
+        "image_candidates": candidate_facts(signals.images),
     }
     if evidence is None:
         evidence = site_evidence(
@@ -161,11 +164,11 @@ def read_page_record(
 def shown_images(
     read: ReadPage, *, seed: str | None, chain: list[str]
 ) -> Iterator[tuple[OccurrenceRecord, dict[str, Any]]]:
-    """Each image the page shows (``src``, or a srcset's largest): its occurrence record and
-    what the page says about its subject."""
+    """Each image the crawl requests from the page (:func:`crawler.extract.fetches`): its
+    occurrence record and what the page says about its subject."""
     page = read.page
     for candidate in read.signals.images:
-        if candidate.attribute != "src" and not candidate.largest:
+        if not fetches(candidate):
             continue
         nearby = page.nearby.get(candidate.url)
         snippets = [t for t in (nearby, *page.profile_snippets) if t]

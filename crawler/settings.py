@@ -38,8 +38,13 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
         "DUPEFILTER_CLASS": "crawler.dupefilter.RedirectAwareDupeFilter",
     }
     if config.render != "never":
+        from crawler.tls import spki_pins
+
+        cas = [*config.ca_certs, *([config.demo_ca] if config.demo_ca else [])]
         settings.update(
-            playwright_settings(config.browser_path, config.proxy, config.download_timeout)
+            playwright_settings(
+                config.browser_path, config.proxy, config.download_timeout, spki_pins(cas)
+            )
         )
     if config.frontier:
         settings.update(

@@ -129,7 +129,14 @@ class ProvenanceSpider(scrapy.Spider):
                 yield request
 
     def _page_request(
-        self, url: str, *, depth: int, chain: list[str], seed: str, render: bool = False
+        self,
+        url: str,
+        *,
+        depth: int,
+        chain: list[str],
+        seed: str,
+        render: bool = False,
+        scope: list[str] | None = None,
     ) -> Request | None:
         config = self.ctx.config
         if not render:
@@ -143,6 +150,8 @@ class ProvenanceSpider(scrapy.Spider):
             "provtrack_chain": chain,
             "provtrack_seed": seed,
         }
+        if scope:
+            meta["provtrack_scope"] = scope
         if render or self._render_by_host(url):
             meta.update(render_meta())
             self.rendered_pages.add(url)
@@ -189,6 +198,12 @@ class ProvenanceSpider(scrapy.Spider):
         depth: int = meta["provtrack_depth"]
         chain: list[str] = meta["provtrack_chain"]
         seed: str = meta["provtrack_seed"]
+        # A seed that redirects (http -> https, apex -> www) brings its target host into scope:
+        # it is the site the user named. Carried in the requests' meta, so every process of a
+        # distributed crawl knows it.
+        extra: list[str] = list(meta.get("provtrack_scope", []))
+        if depth == 0 and meta.get("redirect_urls") and host_of(response.url) not in extra:
+            extra.append(host_of(response.url))
         if self.ctx.coordinator is not None:
             self.ctx.coordinator.busy()
         if not isinstance(response, TextResponse):
@@ -197,7 +212,7 @@ class ProvenanceSpider(scrapy.Spider):
         # a large page (50,000 links) is read in a thread: the reactor keeps downloading
         facts = await read_page_facts(
             response,
-            self.ctx.config.scope_hosts,
+            self.ctx.config.scope_hosts | set(extra),
             str(response.ip_address) if response.ip_address else None,
             self.crawler.settings.getint("PROVTRACK_PAGE_THREAD_BYTES", THREAD_BYTES),
         )
@@ -207,7 +222,12 @@ class ProvenanceSpider(scrapy.Spider):
         if self._needs_render(response, page) and response.url not in self.rendered_pages:
             self.crawler.stats.inc_value("provtrack/pages/render_detected")
             request = self._page_request(
-                response.url, depth=depth, chain=chain, seed=seed, render=True
+                response.url,
+                depth=depth,
+                chain=chain,
+                seed=seed,
+                render=True,
+                scope=extra,
             )
             if request is not None:
                 yield request
@@ -239,7 +259,7 @@ class ProvenanceSpider(scrapy.Spider):
             return
         for link in facts.links:  # in scope only
             request = self._page_request(
-                link.url, depth=depth + 1, chain=[*chain, link.url], seed=seed
+                link.url, depth=depth + 1, chain=[*chain, link.url], seed=seed, scope=extra
             )
             if request is not None:
                 yield request

@@ -35,6 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="write the handshake key here (provtrack crawl --demoweb-key reads it)",
     )
+    serve.add_argument(
+        "--ca-out",
+        type=Path,
+        default=None,
+        help="write the CA certificate the HTTPS hosts are signed by (made at start) here",
+    )
     manifest = commands.add_parser("manifest", help="print the ground-truth manifest as JSON")
     manifest.add_argument("--scale", type=int, default=0, help="include N procedural images")
     args = parser.parse_args(argv)
@@ -43,7 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         try:
             serve_forever(
-                args.port, args.scale, manifest_path=args.manifest, key_path=args.key_file
+                args.port,
+                args.scale,
+                manifest_path=args.manifest,
+                key_path=args.key_file,
+                ca_path=args.ca_out,
             )
         except (RuntimeError, ValueError) as err:
             print(f"demoweb: {err}", file=sys.stderr)

@@ -32,6 +32,7 @@ from demoweb.optouts import (
 from demoweb.photos import LIBRARY
 from demoweb.rsl import licences as rsl_licences
 from demoweb.spec import BuiltImage, Response, Web, robots_chain
+from demoweb.tls import DemoCA
 
 SCHEMA = "provtrack-demoweb-manifest/1"
 
@@ -110,12 +111,14 @@ def _depths(host: Host, web: Web) -> dict[str, int]:
     """Link depth of each page from the home page, following same-host links only."""
     paths = {p.path for p in host.pages}
     pages = {p.path: p for p in host.pages}
+    if not pages:
+        return {}  # a host that serves only files (a CDN)
     depth = {"/": 0}
     queue = deque(["/"])
     while queue:
         path = queue.popleft()
         page = pages[path]
-        base = f"http://{host.name}{path}"
+        base = f"{host.origin}{path}"
         targets = [page.location] if page.location else []
         found = web.scans.get(base)
         targets += found.links if found else []
@@ -133,12 +136,39 @@ def _depths(host: Host, web: Web) -> dict[str, int]:
 
 def _page_images(web: Web, url: str, js_images: tuple[str, ...]) -> list[str]:
     found = web.scans.get(url)
-    refs: list[str] = []
-    for ref in found.images if found else []:
-        refs.append(ref.src)
-        refs.extend(ref.srcset)
-    refs.extend(js_images)
+    refs = [*(found.image_urls() if found else []), *js_images]
     return list(dict.fromkeys(absolute(url, r) for r in refs))
+
+
+def _redirect_chain(web: Web, url: str) -> list[dict[str, Any]]:
+    """The hops a client follows from ``url`` on the demo web: ``{url, status}`` each."""
+    hops: list[dict[str, Any]] = []
+    for _ in range(10):
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        response = web.lookup(parts.netloc, target, parts.scheme)
+        hops.append({"url": url, "status": response.status})
+        location = response.header("Location")
+        if response.status not in (301, 302, 303, 307, 308) or location is None:
+            break
+        url = absolute(url, location)
+    return hops
+
+
+def _tls(host: str, ca: DemoCA | None) -> dict[str, Any]:
+    """The certificate a client is shown for ``host`` (fingerprint only when served)."""
+    from demoweb.tls import CA_NAME, ORGANIZATION
+
+    facts: dict[str, Any] = {
+        "subject": f"CN={host},O={ORGANIZATION}",
+        "issuer": f"CN={CA_NAME},O={ORGANIZATION}",
+        "sha256": None,
+        "not_before": None,
+        "not_after": None,
+    }
+    if ca is not None:
+        facts.update(ca.certificate_facts(host))
+    return facts
 
 
 def _robots_served(host: Host, web: Web) -> dict[str, Any]:
@@ -155,7 +185,7 @@ def _robots_served(host: Host, web: Web) -> dict[str, Any]:
         "redirects": [h for h in hops if h["location"] is not None],
         "final_url": None
         if robots is not None and robots.gives_up
-        else (chain[-1][0] if chain else f"http://{host.name}/robots.txt"),
+        else (chain[-1][0] if chain else f"{host.origin}/robots.txt"),
         "gives_up": robots.gives_up if robots else None,
         "encoding": robots.encoding if robots else None,
         "size": len(served) if final is not None and final.status == 200 else None,
@@ -172,10 +202,11 @@ def _crawl_delay(robots: Robots | None) -> float | None:
     return float(delay) if delay is not None else None
 
 
-def _host_entry(host: Host, policy: HostPolicy, web: Web) -> dict[str, Any]:
+def _host_entry(host: Host, policy: HostPolicy, web: Web, ca: DemoCA | None) -> dict[str, Any]:
     outcomes = policy.agent_outcomes()
     robots = host.robots
-    base = f"http://{host.name}"
+    base = host.origin
+    seed_host = host.seed_host or host.name
     signals = robots_signals(host, outcomes)
     if host.ai_txt:
         signals += ai_txt_signals(host.ai_txt)
@@ -188,9 +219,22 @@ def _host_entry(host: Host, policy: HostPolicy, web: Web) -> dict[str, Any]:
             signal("rsl", lic.value, "rsl", lic.xml, restricts=lic.restricts)
             for lic in rsl_licences(rsl.body)
         ]
+    entry_names = [seed_host, *(a for a in host.aliases if a != seed_host)]
     return {
         "host": host.name,
-        "seed": f"{base}/",
+        "seed": f"http://{seed_host}/" if host.pages else None,
+        "scheme": host.scheme,
+        "origin": base,
+        "aliases": [
+            {
+                "host": name,
+                "home": _redirect_chain(web, f"http://{name}/"),
+                "robots": _redirect_chain(web, f"http://{name}/robots.txt"),
+            }
+            for name in entry_names
+            if name != host.name
+        ],
+        "tls": _tls(host.name, ca) if host.scheme == "https" else None,
         "description": host.description,
         "source_type": host.source_type,
         "js_rendered": host.js_rendered,
@@ -203,6 +247,10 @@ def _host_entry(host: Host, policy: HostPolicy, web: Web) -> dict[str, Any]:
             "url": f"{base}/robots.txt",
             "status": 404 if robots is None else robots.status,
             "body": robots.body() if robots else None,
+            "content_type": None
+            if robots is None or robots.status != 200
+            else ("text/html; charset=utf-8" if robots.soft_404 else "text/plain; charset=utf-8"),
+            "first_status": robots.first_status if robots else None,
             "outcome": policy.outcome,
             "agents": outcomes,
             **_robots_served(host, web),
@@ -302,24 +350,41 @@ def _image_entry(
     }
 
 
-def build(web: Web) -> dict[str, Any]:
-    """The manifest of ``web`` as plain JSON-ready data."""
+def _not_chosen(entry: dict[str, Any]) -> None:
+    """A srcset candidate no crawl requests: recorded with its page's candidates, no record
+    of its own (unless the page itself is not fetched: then it stays unseen)."""
+    expect = entry["expect"]
+    if expect["compliant"]["decision"] != "unseen":
+        expect["compliant"] = {"decision": "not_chosen", "stage": None, "reasons": []}
+    expect["reproduce"] = {"decision": "not_chosen", "reasons": [], "overrides": []}
+
+
+def build(web: Web, ca: DemoCA | None = None) -> dict[str, Any]:
+    """The manifest of ``web`` as plain JSON-ready data; ``ca``: the served web's CA (its
+    certificates' fingerprints and validity are then written down too)."""
     hosts: list[dict[str, Any]] = []
     pages: list[dict[str, Any]] = []
     images: list[dict[str, Any]] = []
     resources: list[dict[str, Any]] = []
+    policies = {host.name: HostPolicy.of(host) for host in web.hosts.values()}
+    # image URL -> (page URL, page expectation, page signals) of every page showing it; an
+    # image may live on another host than its pages (a CDN)
+    shown_on: dict[str, list[tuple[str, dict[str, Any], list[Signal]]]] = {}
+    chosen: set[str] = set()  # image URLs the crawler requests (each element's src, largest)
     for host in web.hosts.values():
-        policy = HostPolicy.of(host)
-        hosts.append(_host_entry(host, policy, web))
+        policy = policies[host.name]
+        hosts.append(_host_entry(host, policy, web, ca))
         depths = _depths(host, web)
-        shown_on: dict[str, list[tuple[str, dict[str, Any], list[Signal]]]] = {}
         for page in host.pages:
-            url = f"http://{host.name}{page.path}"
-            response = web.lookup(host.name, page.path)
+            url = f"{host.origin}{page.path}"
+            response = web.lookup(host.name, page.path, host.scheme)
             found = web.scans.get(url)
             sigs = page_signals(page.headers, found) if found else []
             exp = page_expect(policy, page.path)
             page_imgs = _page_images(web, url, page.js_images)
+            if found:
+                chosen.update(absolute(url, ref) for ref in found.chosen())
+            chosen.update(absolute(url, ref) for ref in page.js_images)
             for image_url in page_imgs:
                 shown_on.setdefault(image_url, []).append((url, exp, sigs))
             pages.append(
@@ -342,9 +407,11 @@ def build(web: Web) -> dict[str, Any]:
                     "expect": {"compliant": exp},
                 }
             )
+    for host in web.hosts.values():
+        policy = policies[host.name]
         for img in host.images:
             built = web.images[
-                img.path if img.hostile == "link_local" else f"http://{host.name}{img.path}"
+                img.path if img.hostile == "link_local" else f"{host.origin}{img.path}"
             ]
             showings = shown_on[built.url]
             first_exp, first_sigs = showings[0][1], showings[0][2]
@@ -354,14 +421,15 @@ def build(web: Web) -> dict[str, Any]:
                         f"{built.url} is shown on pages with different page-level signals "
                         f"({showings[0][0]} and {page_url})"
                     )
-            images.append(
-                _image_entry(built, [s[0] for s in showings], first_exp, first_sigs, policy)
-            )
+            entry = _image_entry(built, [s[0] for s in showings], first_exp, first_sigs, policy)
+            if built.url not in chosen:
+                _not_chosen(entry)
+            images.append(entry)
         for res in host.resources:
-            response = web.lookup(host.name, res.path)
+            response = web.lookup(host.name, res.path, host.scheme)
             resources.append(
                 {
-                    "url": f"http://{host.name}{res.path}",
+                    "url": f"{host.origin}{res.path}",
                     "host": host.name,
                     "status": response.status,
                     "content_type": response.header("Content-Type"),
@@ -371,7 +439,7 @@ def build(web: Web) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "user_agent": USER_AGENT,
-        "seeds": [h["seed"] for h in hosts],
+        "seeds": [h["seed"] for h in hosts if h["seed"]],
         "hosts": hosts,
         "pages": pages,
         "images": images,

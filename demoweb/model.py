@@ -188,6 +188,10 @@ class Robots:
     groups: tuple[RobotsGroup, ...] = ()
     comment: str = ""
     licenses: tuple[str, ...] = ()  # RSL "License: URL" lines, global, before the groups
+    soft_404: str | None = None
+    """An HTML "page not found" served with 200 as ``text/html`` instead of any rules."""
+    first_status: int | None = None
+    """The status the very first request for robots.txt gets (403): later ones get the file."""
     redirects: tuple[str, ...] = ()
     loop: bool = False
     encoding: RobotsEncoding = "utf-8"
@@ -213,6 +217,8 @@ class Robots:
         """
         if self.status != 200:
             return None
+        if self.soft_404 is not None:
+            return self.soft_404
         return _render(self.comment, self.licenses, self.groups)
 
     def served_text(self) -> str | None:
@@ -292,3 +298,16 @@ class Host:
     phones: tuple[str, ...] = ()
     js_rendered: bool = False
     resources: tuple[Resource, ...] = field(default=())
+    scheme: Literal["http", "https"] = "http"
+    """``https``: pages live at ``https://NAME``; every ``http://`` URL of the host (and of its
+    aliases) answers 301 to the same path over HTTPS. ``http`` hosts serve both schemes."""
+    aliases: tuple[str, ...] = ()
+    """Other names of the site (the apex of a ``www`` host): every URL there, robots.txt
+    included, answers 301 to the same path on ``NAME`` (after the http->https hop)."""
+    seed_host: str | None = None
+    """The name a user types for the site (an alias); ``None``: ``NAME`` itself."""
+
+    @property
+    def origin(self) -> str:
+        """``scheme://name``: where the host's pages and images are served."""
+        return f"{self.scheme}://{self.name}"

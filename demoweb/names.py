@@ -24,6 +24,11 @@ SITE_HOSTS = frozenset(
         "flaky-robots.net",
         "slow-robots.net",
         "broken-media.net",
+        "www.lumen-social.com",
+        "lumen-social.com",
+        "media.lumencdn.net",
+        "softpage-robots.net",
+        "gated-robots.net",
         # robots.txt served as the real web serves it (demoweb/sites/robotscases.py)
         "moved-robots.net",
         "hops-robots.net",

@@ -3,8 +3,11 @@
 Clients use it as their HTTP proxy (``http://127.0.0.1:PORT``), so URLs look real
 (``http://maplebook.ca/u/emma.tremblay``) while nothing leaves the machine. Absolute-form
 request lines (``GET http://host/path HTTP/1.1``, what Scrapy and Chromium send to a proxy)
-and origin-form lines with a demo ``Host`` header are both served. Any other host, and every
-CONNECT, gets a 502: there is no upstream and no HTTPS. Connections are kept alive.
+and origin-form lines with a demo ``Host`` header are both served. HTTPS is a ``CONNECT
+host:443`` tunnel: the proxy itself answers the TLS handshake with a certificate for that host
+signed by the demo web's CA (:mod:`demoweb.tls`, made at start), then serves the same routes
+over it. Any other host, and CONNECT to another port, gets a 502: there is no upstream.
+Connections are kept alive.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import contextlib
 import json
 import signal
 import socket
+import ssl
 import threading
 import time
 from email.utils import formatdate
@@ -24,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from demoweb.handshake import HANDSHAKE_HOST, HANDSHAKE_PATH, answer, new_secret, write_key
 from demoweb.spec import Response, Web, build_web
+from demoweb.tls import DemoCA
 
 SLOW_ROBOTS_HOLD = 120.0
 """Seconds the slow robots.txt holds its connection before closing it without an answer."""
@@ -40,6 +45,7 @@ _REASONS = {
     307: "Temporary Redirect",
     308: "Permanent Redirect",
     400: "Bad Request",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     502: "Bad Gateway",
@@ -100,7 +106,16 @@ class DemoWeb:
         self._failure: BaseException | None = None
         self._connections: set[asyncio.Task[Any]] = set()
         self._clock = _Clock()
+        self._ca: DemoCA | None = None
+        self._answered: set[tuple[str, str]] = set()  # routes whose first answer was given
         self.requests_served = 0
+
+    @property
+    def ca(self) -> DemoCA:
+        """The CA this server's HTTPS certificates are signed by (made at start)."""
+        if self._ca is None:
+            raise RuntimeError("DemoWeb is not started")
+        return self._ca
 
     @property
     def web(self) -> Web:
@@ -125,7 +140,7 @@ class DemoWeb:
         """The ground-truth manifest of exactly the web this server serves."""
         from demoweb.manifest import build
 
-        return build(self.web)
+        return build(self.web, self._ca)
 
     def start(self) -> DemoWeb:
         """Bind the port, build the web, start the event loop thread; return once listening.
@@ -141,6 +156,8 @@ class DemoWeb:
             where = f"{self._bind_host}:{self._requested_port}"
             raise RuntimeError(f"could not listen on {where}: {err}") from err
         _ = self.web
+        if self._ca is None:
+            self._ca = DemoCA()
         self._thread = threading.Thread(target=self._run, name="demoweb", daemon=True)
         self._thread.start()
         self._ready.wait()
@@ -160,6 +177,8 @@ class DemoWeb:
         thread.join(timeout=10)
         self._thread = None
         self._loop = None
+        if self._ca is not None:
+            self._ca.close()
 
     def __enter__(self) -> DemoWeb:
         return self.start()
@@ -224,6 +243,7 @@ class DemoWeb:
                 await writer.wait_closed()
 
     async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tunnel: str | None = None  # the host a CONNECT tunnel (now TLS) was opened to
         while True:
             try:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -253,9 +273,21 @@ class DemoWeb:
             keep_alive = (
                 connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
             )
+            if method == "CONNECT" and tunnel is None:
+                host = self._tunnel_host(target)
+                if host is not None:
+                    writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    await writer.drain()
+                    self.requests_served += 1
+                    try:
+                        await writer.start_tls(self.ca.server_context(host))
+                    except (OSError, ssl.SSLError):
+                        return  # a client that refuses the certificate hangs up here
+                    tunnel = host
+                    continue
             # After a refused CONNECT the client would speak TLS on this socket: close it.
             keep_alive = keep_alive and method != "CONNECT"
-            response = self._respond(method, target, headers)
+            response = self._respond(method, target, headers, tunnel)
             self.requests_served += 1
             if response.hang:
                 await asyncio.sleep(SLOW_ROBOTS_HOLD)
@@ -264,11 +296,27 @@ class DemoWeb:
             if not keep_alive:
                 return
 
-    def _respond(self, method: str, target: str, headers: dict[str, str]) -> Response:
+    def _tunnel_host(self, target: str) -> str | None:
+        """The demo host a ``CONNECT host:443`` names, or None (refused with a 502)."""
+        host, _, port = target.rpartition(":")
+        host = host.strip("[]").lower()
+        if port != "443" or not self.web.is_demo_host(host):
+            return None
+        return host
+
+    def _respond(
+        self, method: str, target: str, headers: dict[str, str], tunnel: str | None = None
+    ) -> Response:
         web = self.web
+        scheme = "https" if tunnel else "http"
         if method == "CONNECT":
-            return _error(502, "demoweb: CONNECT is not supported (no HTTPS, no upstream)\n")
-        if target.startswith("/"):
+            return _error(502, f"demoweb: CONNECT {target} is not served (demo hosts, port 443)\n")
+        if tunnel is not None:
+            # inside a tunnel the host is the one CONNECT named, whatever Host says
+            if not target.startswith("/"):
+                return _error(400, "demoweb: origin-form request expected inside a tunnel\n")
+            host, path = tunnel, target
+        elif target.startswith("/"):
             host = headers.get("host", "")
             path = target
         else:
@@ -284,7 +332,12 @@ class DemoWeb:
             return _error(502, f"demoweb: {host or 'no host'} is not on the demo web\n")
         if method not in ("GET", "HEAD"):
             return _error(405, "Method Not Allowed\n", (("Allow", "GET, HEAD"),))
-        return web.lookup(host, path)
+        response = web.lookup(host, path, scheme)
+        if response.first is not None and (host, path) not in self._answered:
+            # a route that refuses its first request (robots.txt 403, then 200 ever after)
+            self._answered.add((host, path))
+            return response.first
+        return response
 
     def _prove(self, path: str) -> Response:
         """Answer a handshake challenge with this run's secret (demoweb/handshake.py)."""
@@ -318,6 +371,7 @@ def serve_forever(
     *,
     manifest_path: Path | None = None,
     key_path: Path | None = None,
+    ca_path: Path | None = None,
 ) -> None:
     """Serve the demo web until SIGTERM or SIGINT, after printing one line with the proxy URL.
 
@@ -325,7 +379,9 @@ def serve_forever(
     parent process can read the port. With ``manifest_path``, the manifest of the web being
     served is written there before that line appears; with ``key_path``, the key file a
     crawler needs to check that it is talking to this demo web (``provtrack crawl
-    --demoweb-key``). Raises ValueError or RuntimeError when the port cannot be listened on.
+    --demoweb-key``); with ``ca_path``, the CA certificate its HTTPS hosts are signed by (what
+    a client passes as the demo web's CA). Raises ValueError or RuntimeError when the port
+    cannot be listened on.
     """
     stop = threading.Event()
 
@@ -340,6 +396,8 @@ def serve_forever(
             manifest_path.write_text(text + "\n", encoding="utf-8")
         if key_path is not None:
             write_key(key_path, web.url, web.secret)
+        if ca_path is not None:
+            web.ca.write_ca(ca_path)
         print(f"demoweb listening on {web.url}", flush=True)
         while not stop.wait(3600):
             pass

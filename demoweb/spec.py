@@ -38,6 +38,7 @@ class Response:
     headers: Headers
     body: bytes
     hang: bool = False
+    first: Response | None = None  # what the first request of the server's life gets instead
 
     def header(self, name: str) -> str | None:
         """The value of header ``name`` (case-insensitive), if sent."""
@@ -67,20 +68,33 @@ class Web:
     images: dict[str, BuiltImage] = field(default_factory=dict)
     scans: dict[str, Scan] = field(default_factory=dict)  # page URL -> what its HTML says
     scale: ScaleWeb | None = None
+    aliases: dict[str, str] = field(default_factory=dict)  # alias name -> the host's name
 
     def is_demo_host(self, host: str) -> bool:
         """Whether ``host`` belongs to the demo web (small or scale)."""
-        return host in self.routes or (self.scale is not None and self.scale.has_host(host))
+        return (
+            host in self.routes
+            or host in self.aliases
+            or (self.scale is not None and self.scale.has_host(host))
+        )
 
-    def lookup(self, host: str, target: str) -> Response:
+    def lookup(self, host: str, target: str, scheme: str = "http") -> Response:
         """The response for ``target`` (path and query) on a demo host; 404 when unknown.
 
         Query strings are compared as sorted parameters; a page that takes no query is also
-        found when one is appended (as real servers ignore tracking parameters).
+        found when one is appended (as real servers ignore tracking parameters). An HTTPS
+        host asked over HTTP, and an alias, answer 301 to the URL the site wants (one hop
+        each: ``http://apex`` -> ``https://apex`` -> ``https://www``, as real sites chain them).
         """
         if self.scale is not None and self.scale.has_host(host):
             found = self.scale.lookup(host, target)
             return found or not_found()
+        name = self.aliases.get(host, host)
+        site = self.hosts.get(name)
+        if site is not None and site.scheme == "https" and scheme != "https":
+            return _redirect(f"https://{host}{target}", 301)
+        if name != host:
+            return _redirect(f"{site.origin if site else 'http://' + name}{target}", 301)
         table = self.routes[host]
         path, _, query = target.partition("?")
         if query:
@@ -148,7 +162,7 @@ def _image_bytes(img: Img) -> tuple[bytes, str]:
 def _build_image(host: Host, img: Img) -> BuiltImage:
     if img.hostile == "link_local":
         return BuiltImage(host.name, img.path, img, None, None, None, None)
-    url = f"http://{host.name}{img.path}"
+    url = f"{host.origin}{img.path}"
     if img.hostile == "redirect_loop":
         location = dict(img.headers)["Location"]
         return BuiltImage(host.name, url, img, _redirect(location), None, None, None)
@@ -187,7 +201,13 @@ def _robots_file(robots: Robots) -> Response:
         extra = (("Content-Encoding", "gzip"),)
     else:
         data = text.encode("utf-8")
-    return Response(200, (("Content-Type", content_type), *extra), data)
+    if robots.soft_404 is not None:
+        content_type = HTML  # a "page not found" page served with 200 instead of rules
+    first = None
+    if robots.first_status is not None:
+        refusal = f"<html><title>{robots.first_status}</title><h1>Forbidden</h1></html>\n"
+        first = Response(robots.first_status, (("Content-Type", HTML),), refusal.encode())
+    return Response(200, (("Content-Type", content_type), *extra), data, first=first)
 
 
 def robots_chain(host: Host) -> list[tuple[str, Response]]:
@@ -199,7 +219,7 @@ def robots_chain(host: Host) -> list[tuple[str, Response]]:
     robots = host.robots
     if robots is None:
         return []
-    first = f"http://{host.name}/robots.txt"
+    first = f"{host.origin}/robots.txt"
     if robots.status == "timeout":
         return [(first, Response(0, (), b"", hang=True))]
     if robots.status != 200:
@@ -258,15 +278,18 @@ def build_web(scale: int = 0) -> Web:
     """
     hosts = all_hosts()
     web = Web(hosts={h.name: h for h in hosts})
+    web.aliases = {alias: h.name for h in hosts for alias in h.aliases}
+    # (host, path) of every image some page shows: images may live on another host (a CDN)
+    declared = {(h.name, img.path) for h in hosts for img in h.images}
+    shown: set[tuple[str, str]] = set()
     for host in hosts:
         table = _policy_routes(host)
+        web.routes[host.name] = table
         for res in host.resources:
             path, _, query = res.path.partition("?")
             table[route_key(path, query)] = _resource_response(res)
-        declared = {img.path: img for img in host.images}
-        shown: set[str] = set()
         for page in host.pages:
-            url = f"http://{host.name}{page.path}"
+            url = f"{host.origin}{page.path}"
             _check_headers(url, page.headers)
             key = route_key(*page.path.split("?", 1)) if "?" in page.path else page.path
             if page.location is not None:
@@ -275,23 +298,25 @@ def build_web(scale: int = 0) -> Web:
             table[key] = html_response(page.html, page.headers)
             found = scan(page.html)
             web.scans[url] = found
-            refs = [r.src for r in found.images] + [c for r in found.images for c in r.srcset]
-            for ref in [*refs, *page.js_images]:
-                key = (
-                    ref if ref.startswith("http://169.254.") else urlsplit(absolute(url, ref)).path
-                )
-                if key not in declared:
-                    raise ValueError(f"{url} shows {ref}, which {host.name} does not declare")
-                shown.add(key)
+            for ref in [*found.image_urls(), *page.js_images]:
+                if ref.startswith("http://169.254."):
+                    image = (host.name, ref)
+                else:
+                    parts = urlsplit(absolute(url, ref))
+                    image = (parts.netloc, parts.path)
+                if image not in declared:
+                    raise ValueError(f"{url} shows {ref}, which {image[0]} does not declare")
+                shown.add(image)
+    for host in hosts:
+        table = web.routes[host.name]
         for img in host.images:
-            if img.path not in shown:
+            if (host.name, img.path) not in shown:
                 raise ValueError(f"{host.name} declares {img.path} but no page shows it")
             _check_headers(img.path, img.headers)
             built = _build_image(host, img)
             web.images[built.url] = built
             if built.response is not None:
                 table[img.path] = built.response
-        web.routes[host.name] = table
     for host in hosts:
         for url, response in robots_chain(host):
             parts = urlsplit(url)

@@ -54,11 +54,18 @@ def fixtures_dir(name: str) -> Path:
 
 @dataclass
 class DemoWebProcess:
-    """A running ``python -m demoweb serve`` subprocess and its handshake key file."""
+    """A running ``python -m demoweb serve`` subprocess, the CA its HTTPS hosts use and its
+    handshake key file."""
 
     proc: subprocess.Popen[str]
     url: str
+    ca: Path
     key: Path | None = None
+
+    @property
+    def proxy_args(self) -> list[str]:
+        """``--proxy URL --demo-ca FILE``: reach the demo web and trust its HTTPS hosts."""
+        return ["--proxy", self.url, "--demo-ca", str(self.ca)]
 
 
 def start_demoweb(scale: int = 0, key: Path | None = None) -> DemoWebProcess:
@@ -66,9 +73,16 @@ def start_demoweb(scale: int = 0, key: Path | None = None) -> DemoWebProcess:
 
     With ``key``, the demo web writes its handshake key there: crawls given it
     (``--demoweb-key`` or ``PROVTRACK_DEMOWEB_KEY``) may treat its names as demo hosts."""
+    import tempfile
+
+    ca = Path(tempfile.mkdtemp(prefix="demoweb-ca-")) / "ca.pem"
     keys = ["--key-file", str(key)] if key is not None else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "demoweb", "serve", "--port", "0", "--scale", str(scale), *keys],
+        [
+            *(sys.executable, "-m", "demoweb", "serve", "--port", "0", "--scale", str(scale)),
+            *("--ca-out", str(ca)),
+            *keys,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -79,7 +93,7 @@ def start_demoweb(scale: int = 0, key: Path | None = None) -> DemoWebProcess:
     if not line.startswith("demoweb listening on "):
         proc.kill()
         raise RuntimeError(f"demo web did not start: {line!r}")
-    return DemoWebProcess(proc, line.rsplit(" ", 1)[1], key)
+    return DemoWebProcess(proc, line.rsplit(" ", 1)[1], ca, key)
 
 
 def stop_process(proc: subprocess.Popen[Any]) -> None:
@@ -153,9 +167,17 @@ class CrawlResult:
         return str(self.out / "provtrack.db")
 
 
-def crawl_demo(out: Path, mode: str, proxy: str, seeds: list[str], *extra: str) -> CrawlResult:
-    """Crawl the demo web's seeds in one mode and export the records as JSONL."""
-    result = run_cli("crawl", *seeds, "--mode", mode, "--out", str(out), "--proxy", proxy, *extra)
+def crawl_demo(
+    out: Path, mode: str, proxy: str | DemoWebProcess, seeds: list[str], *extra: str
+) -> CrawlResult:
+    """Crawl the demo web's seeds in one mode and export the records as JSONL.
+
+    Given the demo web process (not only its proxy URL), its CA is trusted for its HTTPS hosts.
+    """
+    options = ["--proxy", proxy] if isinstance(proxy, str) else ["--proxy", proxy.url]
+    if isinstance(proxy, DemoWebProcess):
+        options += ["--demo-ca", str(proxy.ca)]
+    result = run_cli("crawl", *seeds, "--mode", mode, "--out", str(out), *options, *extra)
     run_cli("export", "--out", str(out), "--format", "jsonl")
     lines = (out / "export" / "records.jsonl").read_text().splitlines()
     return CrawlResult(out, mode, [json.loads(line) for line in lines], result.stdout)
@@ -166,9 +188,7 @@ def compliant_crawl(
     tmp_path_factory: pytest.TempPathFactory, demoweb: DemoWebProcess, manifest: dict[str, Any]
 ) -> CrawlResult:
     """The whole demo web crawled once in compliant mode."""
-    return crawl_demo(
-        tmp_path_factory.mktemp("compliant"), "compliant", demoweb.url, manifest["seeds"]
-    )
+    return crawl_demo(tmp_path_factory.mktemp("compliant"), "compliant", demoweb, manifest["seeds"])
 
 
 @pytest.fixture(scope="session")
@@ -176,9 +196,7 @@ def reproduce_crawl(
     tmp_path_factory: pytest.TempPathFactory, demoweb: DemoWebProcess, manifest: dict[str, Any]
 ) -> CrawlResult:
     """The whole demo web crawled once in reproduce mode."""
-    return crawl_demo(
-        tmp_path_factory.mktemp("reproduce"), "reproduce", demoweb.url, manifest["seeds"]
-    )
+    return crawl_demo(tmp_path_factory.mktemp("reproduce"), "reproduce", demoweb, manifest["seeds"])
 
 
 @pytest.fixture

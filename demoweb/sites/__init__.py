@@ -17,6 +17,7 @@ from demoweb.sites import (
     pixgram,
     portraitcircle,
     prairiepros,
+    realweb,
     robotscases,
     vidtube,
     xmpforms,
@@ -37,6 +38,10 @@ SITES: tuple[Callable[[], Host], ...] = (
     edgecases.flaky,
     edgecases.slow,
     edgecases.broken,
+    realweb.social,
+    realweb.cdn,
+    realweb.soft_404,
+    realweb.gated,
     *robotscases.SITES,
     xmpforms.host,
 )

@@ -73,6 +73,8 @@ RECORD_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("c2pa", _STR),
     ("signals", _STR),
     ("host_snapshots", _STR),
+    ("tls", _STR),
+    ("page_host_snapshots", _STR),
     ("terms", _STR),
     ("terms_snapshot", _STR),
     ("site_jurisdiction", _STR),

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import col, select
 
@@ -39,6 +40,34 @@ def _iso(value: datetime | None) -> str | None:
 def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _snapshot_summary(snap: HostSnapshot) -> dict[str, Any]:
+    """A host document as the export shows it: outcome, status, digest, time, certificate."""
+    return {
+        "url": snap.url,
+        "final_url": snap.final_url,
+        "outcome": snap.outcome,
+        "http_status": snap.http_status,
+        "sha256": snap.sha256,
+        "fetched_at": _iso(snap.fetched_at),
+        "tls": (snap.parsed or {}).get("tls"),
+    }
+
+
+def _host_tls(snaps: dict[str, HostSnapshot]) -> dict[str, Any] | None:
+    """The certificate the image's host showed (its robots.txt fetch first), or None."""
+    order = [SnapshotKind.ROBOTS, *sorted(k for k in snaps if k != SnapshotKind.ROBOTS)]
+    for kind in order:
+        snap = snaps.get(kind)
+        tls = (snap.parsed or {}).get("tls") if snap is not None else None
+        if tls:
+            return dict(tls)
+    return None
 
 
 def _signal(row: SignalRecord) -> dict[str, Any]:
@@ -112,9 +141,11 @@ class ExportView:
                     ),
                     key=lambda g: g.id or 0,
                 )
+                # the pages' hosts too: an image on a CDN shows its pages' host documents
+                snapshot_hosts = sorted({*hosts, *(_host(u) for u in page_urls)})
                 snapshots = [
                     row
-                    for chunk in _chunks(hosts)
+                    for chunk in _chunks(snapshot_hosts)
                     for row in s.exec(
                         where(HostSnapshot).where(col(HostSnapshot.host).in_(chunk))
                     ).all()
@@ -187,14 +218,14 @@ class ExportView:
             "xmp": media.get("xmp"),
             "c2pa": media.get("c2pa"),
             "signals": signals,
-            "host_snapshots": {
-                k: {
-                    "outcome": v.outcome,
-                    "http_status": v.http_status,
-                    "sha256": v.sha256,
-                    "fetched_at": _iso(v.fetched_at),
-                }
-                for k, v in snaps.items()
+            "host_snapshots": {k: _snapshot_summary(v) for k, v in snaps.items()},
+            "tls": _host_tls(snaps),
+            # the image's pages on other hosts (an image CDN): their hosts' documents decided
+            # for the pages, the image host's for the image
+            "page_host_snapshots": {
+                host: {k: _snapshot_summary(v) for k, v in self.snapshots[(run, host)].items()}
+                for host in sorted({_host(u) for u in page_urls} - {image.host})
+                if (run, host) in self.snapshots
             },
             "terms": (terms.parsed.get("clauses", []) if terms else []),
             "terms_snapshot": (

@@ -2,8 +2,9 @@
 
 :func:`page_signals` is what the crawler calls on every page response; it aggregates the other
 readers and lists the page's images (``img`` ``src``/``srcset``, lazy-loading ``data-src``,
-``<picture><source srcset>``) resolved against the page's base URL, for the crawler to request
-and for the gate to carry page-level signals onto.
+``<picture><source srcset>``, the ``og:image``/``twitter:image`` share images and JSON-LD
+``image`` values) resolved against the page's base URL, for the crawler to request and for the
+gate to carry page-level signals onto.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from provenance.observation import Status
 from provenance.signals import contentusage, robotsmeta, tdmrep
 from provenance.signals._headers import Headers, header_values
 from provenance.signals._html import join_url, meta_tags, parse_html
-from provenance.signals.license import license_signals
+from provenance.signals.license import _load_jsonld, license_signals
 from provenance.signals.model import Level, Signal
 from provenance.signals.tdmrep import TdmFile, TdmState
 
@@ -239,6 +240,7 @@ def extract_images(selector: Selector, base_url: str) -> list[ImageCandidate]:
                 )
         groups[element].extend(c for c in found if _fetchable(c.url))
     images: list[ImageCandidate] = []
+    groups.extend([c] for c in _share_images(selector, base_url, len(groups)))
     for group in groups:
         unique: dict[str, ImageCandidate] = {}
         for candidate in group:
@@ -253,6 +255,70 @@ def extract_images(selector: Selector, base_url: str) -> list[ImageCandidate]:
         largest = _largest(members)
         images.extend(replace(c, largest=True) if c is largest else c for c in members)
     return images
+
+
+SHARE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
+"""``<meta property|name>`` names whose content is the image a page offers for sharing."""
+_JSONLD_DEPTH = 12
+
+
+def _jsonld_image_urls(node: Any, depth: int = 0) -> list[str]:
+    """``image`` values anywhere in a JSON-LD tree: URLs, lists, ImageObject url/contentUrl."""
+    if depth > _JSONLD_DEPTH:
+        return []
+    if isinstance(node, list):
+        return [u for item in node for u in _jsonld_image_urls(item, depth + 1)]
+    if not isinstance(node, dict):
+        return []
+    out: list[str] = []
+    for key, value in node.items():
+        if key == "image":
+            out.extend(_image_values(value, depth + 1))
+        elif isinstance(value, dict | list):
+            out.extend(_jsonld_image_urls(value, depth + 1))
+    return out
+
+
+def _image_values(value: Any, depth: int) -> list[str]:
+    if depth > _JSONLD_DEPTH:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [u for v in value for u in _image_values(v, depth + 1)]
+    if isinstance(value, dict):
+        url = value.get("contentUrl") or value.get("url")
+        return [url] if isinstance(url, str) else []
+    return []
+
+
+def _share_images(selector: Selector, base_url: str, first: int) -> list[ImageCandidate]:
+    """The images a page names outside ``<img>``: share meta tags, then JSON-LD ``image``.
+
+    Each is an element of its own (numbered from ``first``); ``tag`` is ``meta`` or
+    ``json-ld`` and ``attribute`` the property (``og:image``) or ``image``.
+    """
+    found: list[tuple[str, str, str]] = []
+    for node in selector.xpath("//meta[@content]"):
+        name = (node.attrib.get("property") or node.attrib.get("name") or "").strip().lower()
+        if name in SHARE_META:
+            found.append(("meta", name, node.attrib["content"].strip()))
+    for node in selector.xpath("//script"):
+        if (node.attrib.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            data = _load_jsonld(node.xpath("string()").get() or "")
+        except (ValueError, RecursionError):
+            continue  # the licence reader records the unreadable block
+        found.extend(("json-ld", "image", url.strip()) for url in _jsonld_image_urls(data))
+    out: list[ImageCandidate] = []
+    for tag, attribute, value in found:
+        url = join_url(base_url, value) if value else None
+        if url and _fetchable(url):
+            out.append(
+                ImageCandidate(url, first + len(out), tag, attribute, density=1.0, largest=True)
+            )
+    return out
 
 
 def _largest(members: list[ImageCandidate]) -> ImageCandidate | None:

@@ -44,6 +44,10 @@ ROBOTS_MAX_BYTES = 512 * 1024
 """Bytes of robots.txt parsed; RFC 9309 §2.5 asks parsers to handle at least 500 KiB."""
 
 
+REFUSED_STATUSES = frozenset({401, 403})
+"""robots.txt answers that refuse the crawler: read as a complete disallow, not "no file"."""
+
+
 class RobotsOutcome(StrEnum):
     """What the robots.txt fetch amounted to (RFC 9309 §2.3.1)."""
 
@@ -162,6 +166,17 @@ class RobotsSnapshot:
                 outcome=RobotsOutcome.UNREACHABLE,
                 status=Status.FETCH_FAILED,
                 reason=f"{fetched.reason}: complete disallow (RFC 9309 §2.3.1.4)",
+                **common,
+            )
+        if http_status in REFUSED_STATUSES:
+            # RFC 9309 §2.3.1.3 lets a crawler access everything after a 4xx (MAY); a server
+            # that refuses robots.txt with 401/403 refuses the crawler, and a compliance tool
+            # does not read a refusal as permission: complete disallow (fail closed).
+            return cls(
+                outcome=RobotsOutcome.UNREACHABLE,
+                status=Status.FETCH_FAILED,
+                reason=f"HTTP {http_status}: robots.txt refused to the crawler; read as a "
+                "complete disallow (RFC 9309 §2.3.1.3 permits access, it does not require it)",
                 **common,
             )
         if fetched.fetch_class is FetchClass.UNAVAILABLE:

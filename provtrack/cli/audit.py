@@ -16,6 +16,7 @@ from rich.table import Table
 
 from provenance.errors import CrawlError, InputError
 from provtrack.cli._console import console, err_console
+from provtrack.cli.crawl import CaCertOption, DemoCaOption
 
 if TYPE_CHECKING:
     from crawler.config import CrawlConfig
@@ -128,6 +129,8 @@ def audit(
     chunk_rows: Annotated[
         int, typer.Option(help="Rows read (and, with --frontier, claimed) at a time.")
     ] = 1000,
+    ca_cert: CaCertOption = None,
+    demo_ca: DemoCaOption = None,
 ) -> None:
     """Audit the image URLs of a dataset (or a web archive) as a compliant collection."""
     columns = (url_col, caption_col, key_col, page_col)
@@ -146,6 +149,8 @@ def audit(
         frontier=frontier,
         media_workers=media_workers,
         concurrency=concurrency,
+        ca_certs=list(ca_cert or []),
+        demo_ca=demo_ca,
     )
     summary = _run(config)
     _finish(config, summary, out)
@@ -187,9 +192,12 @@ def _config(
     frontier: str | None,
     media_workers: int | None,
     concurrency: int,
+    ca_certs: list[Path],
+    demo_ca: Path | None,
 ) -> CrawlConfig:
     """The audit as a run of mode ``audit`` on the crawl's engine (a resumed one's id)."""
     from crawler.config import CrawlConfig
+    from demoweb.names import HOST_PATTERNS
     from provenance.vocab import CrawlMode
 
     config = CrawlConfig(
@@ -206,6 +214,10 @@ def _config(
         media_workers=media_workers,
         concurrency=concurrency,
         audit=plan,
+        ca_certs=ca_certs,
+        demo_ca=demo_ca,
+        # the demo web's names, so that its CA (and only for them) can be trusted
+        demo_hosts=HOST_PATTERNS if demo_ca else (),
     )
     if resume:
         from provenance.store.lock import lock_store

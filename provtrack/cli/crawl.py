@@ -17,6 +17,22 @@ if TYPE_CHECKING:
     from crawler.runner import CrawlSummary
 
 
+CaCertOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        help="Also trust this CA (PEM) for every HTTPS host, e.g. an intercepting proxy's "
+        "(repeatable; the platform's roots stay trusted)."
+    ),
+]
+DemoCaOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="The demo web's CA (python -m demoweb serve --ca-out FILE): trusted for demo-web "
+        "host names only."
+    ),
+]
+
+
 def _describe(counts: dict[str, int]) -> str:
     return (
         f"pages {counts.get('pages_fetched', 0)} fetched / {counts.get('pages_skipped', 0)} skipped"
@@ -153,6 +169,8 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="Processes for image analysis (0 = inline).")
         ] = None,
         concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 16,
+        ca_cert: CaCertOption = None,
+        demo_ca: DemoCaOption = None,
         user_agent: Annotated[
             str | None,
             typer.Option(
@@ -194,6 +212,8 @@ def register(app: typer.Typer) -> None:
             concurrency=concurrency,
             demo_hosts=HOST_PATTERNS,
             demo_key_file=demoweb_key.absolute() if demoweb_key else None,
+            ca_certs=list(ca_cert or []),
+            demo_ca=demo_ca,
             user_agent=user_agent,
         )
         if resume:

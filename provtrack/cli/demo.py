@@ -29,6 +29,9 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="Write the handshake key here, for `crawl --demoweb-key`."),
         ] = None,
+        ca_out: Annotated[
+            Path | None, typer.Option(help="Write the CA its HTTPS hosts are signed by here.")
+        ] = None,
     ) -> None:
         """Serve the demo web as an HTTP proxy; try `curl -x http://127.0.0.1:PORT http://maplebook.ca/`."""
         from demoweb.handshake import write_key
@@ -43,6 +46,9 @@ def register(app: typer.Typer) -> None:
                 write_key(key_file, web.url, web.secret)
                 err_console.print(f"handshake key written to {key_file}")
             err_console.print(f"demo web proxy listening on {web.url} (Ctrl-C to stop)")
+            if ca_out is not None:
+                web.ca.write_ca(ca_out)
+                err_console.print(f"its HTTPS CA: {ca_out} (provtrack crawl --demo-ca {ca_out})")
             err_console.print(f"try: curl -x {web.url} http://maplebook.ca/robots.txt")
             try:
                 while True:
@@ -83,6 +89,8 @@ def register(app: typer.Typer) -> None:
             seeds: list[str] = list(manifest["seeds"])
             out.mkdir(parents=True, exist_ok=True)
             (out / "demoweb-manifest.json").write_text(json.dumps(manifest, indent=1))
+            # the CA the demo web made at start: trusted for its HTTPS hosts, and only for them
+            demo_ca = web.ca.write_ca(out / "demoweb-ca.pem")
             err_console.print(f"demo web: {len(manifest['hosts'])} sites behind proxy {web.url}")
             configs = [
                 CrawlConfig(
@@ -92,6 +100,7 @@ def register(app: typer.Typer) -> None:
                     proxy=web.url,
                     demo_hosts=HOST_PATTERNS,
                     demo_key_file=key,
+                    demo_ca=demo_ca,
                 )
                 for mode in CRAWL_MODES
             ]

@@ -169,9 +169,7 @@ def test_fetch_missing_reads_todays_documents_and_says_so(
     tmp_path: Path,
 ) -> None:
     warc, wanted = other_archive
-    result = audit(
-        tmp_path / "out", "--archive", str(warc), "--fetch-missing", "--proxy", demoweb.url
-    )
+    result = audit(tmp_path / "out", "--archive", str(warc), "--fetch-missing", *demoweb.proxy_args)
     crawl = compliant_crawl.by_url
     for url in dict.fromkeys(wanted["prairiepros.ca"]):
         # today's robots.txt, ai.txt and terms: the same answers the live crawl had

@@ -41,11 +41,11 @@ def test_the_optout_registry_comes_first_and_a_resume_audits_only_what_is_missin
     # the first run reads half the manifest, as if it had been killed there
     path.write_text("\n".join(urls[:half]) + "\n")
     run_id = f"audit-{uuid.uuid4().hex[:6]}"
-    run_cli("audit", str(path), "--out", str(out), "--proxy", demoweb.url, "--run-id", run_id)
+    run_cli("audit", str(path), "--out", str(out), *demoweb.proxy_args, "--run-id", run_id)
     # meanwhile the gallery asks not to be collected: the rest of the audit honours it first
     run_cli("optout", "add", "--host", "commonsgallery.org", "--out", str(out))
     path.write_text("\n".join(urls) + "\n")
-    result = audit(out, str(path), "--proxy", demoweb.url, "--resume", "--run-id", run_id)
+    result = audit(out, str(path), *demoweb.proxy_args, "--resume", "--run-id", run_id)
     read = re.search(r"dataset rows read\s*│\s*(\d+)", result.stdout)
     assert read is not None
     assert int(read.group(1)) == len(urls) - half  # the resume read only the missing rows
@@ -111,8 +111,7 @@ def test_two_processes_share_a_frontier_and_postgresql_and_survive_a_kill(
         str(path),
         "--db",
         pg_url,
-        "--proxy",
-        demoweb.url,
+        *demoweb.proxy_args,
         "--frontier",
         REDIS_URL,
         "--run-id",

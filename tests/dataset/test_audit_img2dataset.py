@@ -139,7 +139,7 @@ def test_an_img2dataset_folder_is_compared_with_what_the_urls_serve_now(
     ]
     folder = _folder(tmp_path, rows)
     out = tmp_path / "out"
-    result = audit(out, str(folder), "--proxy", demoweb.url, "--keep-bytes")
+    result = audit(out, str(folder), *demoweb.proxy_args, "--keep-bytes")
     with sqlite3.connect(result.db) as db:
         entries = {
             key: (url, presence, json.loads(detail), json.loads(local))

@@ -35,7 +35,7 @@ def test_txt_manifest_gives_each_url_what_its_host_says(
     urls = [i["url"] for i in manifest["images"]]
     path = tmp_path / "urls.txt"
     path.write_text("\n".join(urls) + "\n")
-    result = audit(tmp_path / "out", str(path), "--proxy", demoweb.url)
+    result = audit(tmp_path / "out", str(path), *demoweb.proxy_args)
     problems = mismatches(result.records, manifest, dict.fromkeys(urls, "url_only"))
     assert not problems, "\n".join(problems)
     assert "dataset rows read" in result.stdout
@@ -82,8 +82,7 @@ def test_csv_manifest_with_the_page_for_some(
         "text",
         "--page-col",
         "found_on",
-        "--proxy",
-        demoweb.url,
+        *demoweb.proxy_args,
     )
     problems = mismatches(result.records, manifest, which)
     assert not problems, "\n".join(problems)
@@ -119,7 +118,7 @@ def test_parquet_manifest_joins_back_by_key(
     out = tmp_path / "out"
     result = audit(
         out, str(path), "--url-col", "URL", "--key-col", "id", "--page-col", "page",
-        "--proxy", demoweb.url,
+        *demoweb.proxy_args,
     )  # fmt: skip
     which = {i["url"]: "with_page" for i in manifest["images"]}
     problems = mismatches(result.records, manifest, which)

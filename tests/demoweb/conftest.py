@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import http.client
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -24,16 +26,29 @@ class Fetched:
 
 
 class Proxy:
-    """A tiny client that sends absolute-form requests to the demo web's proxy port."""
+    """A tiny client of the demo web's proxy port: absolute-form requests for ``http://``
+    URLs, a CONNECT tunnel with TLS verified against the demo web's CA for ``https://``."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, ca_pem: bytes | None = None) -> None:
         self.port = port
+        self.ca_pem = ca_pem
 
     def fetch(self, url: str, method: str = "GET", timeout: float = 10.0) -> Fetched:
         """One request on a fresh connection; redirects are not followed."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        parts = urlsplit(url)
+        conn: http.client.HTTPConnection
+        if parts.scheme == "https":
+            context = ssl.create_default_context(cadata=(self.ca_pem or b"").decode())
+            conn = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=timeout, context=context
+            )
+            conn.set_tunnel(parts.hostname or "", 443)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+            target = url
         try:
-            conn.request(method, url, headers={"User-Agent": "provtrack-tests"})
+            conn.request(method, target, headers={"User-Agent": "provtrack-tests"})
             response = conn.getresponse()
             return Fetched(response.status, response.headers, response.read())
         finally:
@@ -48,7 +63,7 @@ def demo() -> Iterator[DemoWeb]:
 
 @pytest.fixture(scope="session")
 def proxy(demo: DemoWeb) -> Proxy:
-    return Proxy(demo.port)
+    return Proxy(demo.port, demo.ca.ca_pem)
 
 
 @pytest.fixture(scope="session")

@@ -26,13 +26,17 @@ class _Tags(HTMLParser):
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.text: list[str] = []
         self.ld: list[str] = []
+        self.ld_blocks: list[str] = []
         self._in_ld = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
         self._in_ld = tag == "script" and dict(attrs).get("type") == "application/ld+json"
+        self._ld_start = len(self.ld)
 
     def handle_endtag(self, tag: str) -> None:
+        if self._in_ld:
+            self.ld_blocks.append("".join(self.ld[self._ld_start :]))
         self._in_ld = False
 
     def handle_data(self, data: str) -> None:
@@ -69,11 +73,27 @@ def test_page_images_and_links_are_in_the_html(proxy: Proxy, manifest: dict[str,
             continue
         parsed = _parse(proxy.fetch(page["url"]).body)
         refs: list[str] = []
+        shared: list[str] = []
         for tag, attrs in parsed.tags:
-            if tag == "img":
-                refs.append(attrs["src"] or "")
-                refs += [c.split()[0] for c in (attrs.get("srcset") or "").split(",") if c.strip()]
-        static = list(dict.fromkeys(urljoin(page["url"], r) for r in refs))
+            if tag in ("img", "source"):
+                src = attrs.get("src") or ""
+                lazy = attrs.get("data-src") or ""
+                refs += [lazy] if src.startswith("data:") else [src] if src else []
+                for name in ("srcset", "data-srcset"):
+                    refs += [c.split()[0] for c in (attrs.get(name) or "").split(",") if c.strip()]
+                refs += [lazy] if lazy and not src.startswith("data:") else []
+            elif tag == "meta" and (attrs.get("property") or attrs.get("name")) in (
+                "og:image",
+                "twitter:image",
+            ):
+                shared.append(attrs.get("content") or "")
+        for block in parsed.ld_blocks:
+            image = json.loads(block).get("image")
+            if isinstance(image, dict):
+                shared.append(image.get("contentUrl") or image.get("url") or "")
+            elif isinstance(image, str):
+                shared.append(image)
+        static = list(dict.fromkeys(urljoin(page["url"], r) for r in [*refs, *shared]))
         hrefs = [
             urljoin(page["url"], a["href"] or "")
             for t, a in parsed.tags

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import hashlib
+import http.client
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -12,6 +15,7 @@ import urllib.request
 from typing import Any
 
 import pytest
+from cryptography import x509
 
 from demoweb.server import DemoWeb
 
@@ -72,6 +76,8 @@ def test_policy_files(proxy: Proxy, hosts: dict[str, dict[str, Any]]) -> None:
         if robots["gives_up"]:
             continue
         got = proxy.fetch(robots["final_url"])
+        if robots["first_status"] is not None and got.status == robots["first_status"]:
+            got = proxy.fetch(robots["final_url"])  # refused once in the server's life, then served
         assert got.status == robots["status"], name
         if robots["body"] is not None:
             assert _robots_text(got.body, robots["encoding"]).startswith(robots["body"]), name
@@ -95,9 +101,55 @@ def test_hosts_outside_the_demo_web_get_502(proxy: Proxy) -> None:
         assert b"not on the demo web" in got.body
 
 
-def test_connect_gets_502(demo: DemoWeb) -> None:
-    reply = _raw(demo.port, b"CONNECT pixgram.com:443 HTTP/1.1\r\nHost: pixgram.com:443\r\n\r\n")
-    assert reply.startswith(b"HTTP/1.1 502 ")
+def test_connect_to_other_hosts_and_ports_gets_502(demo: DemoWeb) -> None:
+    for target in (b"facebook.com:443", b"pixgram.com:8443", b"pixgram.com:80"):
+        reply = _raw(
+            demo.port, b"CONNECT " + target + b" HTTP/1.1\r\nHost: " + target + b"\r\n\r\n"
+        )
+        assert reply.startswith(b"HTTP/1.1 502 "), target
+
+
+def test_https_through_connect_with_a_leaf_per_host(demo: DemoWeb) -> None:
+    """CONNECT host:443 then real TLS: the leaf names the host, chains to the CA made at start,
+    and a client that does not trust that CA refuses the handshake."""
+    trusting = ssl.create_default_context(cadata=demo.ca.ca_pem.decode())
+    for host in ("www.lumen-social.com", "media.lumencdn.net", "pixgram.com"):
+        conn = http.client.HTTPSConnection("127.0.0.1", demo.port, timeout=10, context=trusting)
+        conn.set_tunnel(host, 443)
+        conn.request("GET", "/robots.txt")
+        assert conn.getresponse().status == 200, host
+        assert conn.sock is not None
+        der = conn.sock.getpeercert(binary_form=True)
+        assert der is not None
+        cert = x509.load_der_x509_certificate(der)
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert names.get_values_for_type(x509.DNSName) == [host]
+        assert cert.issuer == demo.ca.ca_cert.subject
+        assert demo.ca.certificate_facts(host)["sha256"] == hashlib.sha256(der).hexdigest()
+        conn.close()
+    stranger = ssl.create_default_context()  # the platform's roots only
+    conn = http.client.HTTPSConnection("127.0.0.1", demo.port, timeout=10, context=stranger)
+    conn.set_tunnel("www.lumen-social.com", 443)
+    with pytest.raises(ssl.SSLCertVerificationError):
+        conn.request("GET", "/")
+    conn.close()
+
+
+def test_https_hosts_redirect_http_and_the_apex(proxy: Proxy) -> None:
+    chain = [
+        ("http://lumen-social.com/robots.txt", 301, "https://lumen-social.com/robots.txt"),
+        ("https://lumen-social.com/robots.txt", 301, "https://www.lumen-social.com/robots.txt"),
+        ("http://www.lumen-social.com/p/ana-lake", 301, "https://www.lumen-social.com/p/ana-lake"),
+        ("http://media.lumencdn.net/robots.txt", 301, "https://media.lumencdn.net/robots.txt"),
+    ]
+    for url, status, location in chain:
+        got = proxy.fetch(url)
+        assert (got.status, got.headers["Location"]) == (status, location), url
+    assert proxy.fetch("https://www.lumen-social.com/robots.txt").status == 200
+    # an HTTP host serves the same routes over HTTPS (as most real sites do)
+    assert proxy.fetch("https://pixgram.com/robots.txt").body == (
+        proxy.fetch("http://pixgram.com/robots.txt").body
+    )
 
 
 def test_origin_form_with_a_demo_host_header(demo: DemoWeb) -> None:
@@ -197,3 +249,24 @@ def test_malformed_requests_get_400_and_a_closed_connection(demo: DemoWeb) -> No
         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     )
     assert chunked.startswith(b"HTTP/1.1 400 ")
+
+
+def test_robots_soft_404_and_first_request_refused(proxy: Proxy) -> None:
+    soft = proxy.fetch("http://softpage-robots.net/robots.txt")
+    assert soft.status == 200
+    assert soft.headers["Content-Type"].startswith("text/html")
+    assert b"find that page" in soft.body
+    assert b"Disallow" not in soft.body
+
+
+def test_gated_robots_refuses_only_its_first_request() -> None:
+    """A server of its own: "first" is counted over the server's life, whatever the scheme."""
+    with DemoWeb() as web:
+        client = Proxy(web.port, web.ca.ca_pem)
+        first = client.fetch("http://gated-robots.net/robots.txt")
+        assert first.status == 403
+        for url in ("http://gated-robots.net/robots.txt", "https://gated-robots.net/robots.txt"):
+            later = client.fetch(url)
+            assert later.status == 200, url
+            assert b"Disallow: /members/" in later.body
+        assert client.fetch("http://gated-robots.net/").status == 200

@@ -200,8 +200,7 @@ def test_optout_by_image_removes_every_copy_and_a_recrawl_skips_it(
         "reproduce",
         "--out",
         str(crawl_copy),
-        "--proxy",
-        demoweb.url,
+        *demoweb.proxy_args,
     )
     store = open_copy(crawl_copy)
     (new_run,) = _run_ids(crawl_copy) - runs_before
@@ -275,7 +274,7 @@ def test_recrawl_skips_reposts_by_hash_after_download(
     assert result["receipt"]["tombstones"]
 
     seeds = ["http://commonsgallery.org/", "http://broken-media.net/", "http://flaky-robots.net/"]
-    run_cli("crawl", *seeds, "--mode", "reproduce", "--out", str(out), "--proxy", demoweb.url)
+    run_cli("crawl", *seeds, "--mode", "reproduce", "--out", str(out), *demoweb.proxy_args)
     store = open_copy(out)
     urls = {u for u in photo_urls(manifest) if u.split("/")[2] in {s.split("/")[2] for s in seeds}}
     rows = _rows(store, urls)

@@ -168,8 +168,7 @@ def test_purge_removes_the_person_everywhere_and_a_recrawl_collects_nothing_of_h
         "reproduce",
         "--out",
         str(crawl_copy),
-        "--proxy",
-        demoweb.url,
+        *demoweb.proxy_args,
     )
     store = open_copy(crawl_copy)
     assert list(warc_hits(crawl_copy / "warc", texts)) == []

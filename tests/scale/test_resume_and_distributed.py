@@ -90,7 +90,7 @@ def test_resume_after_kill(tmp_path: Path, demoweb: DemoWebProcess, demo_crawl: 
     out = tmp_path / "crawl"
     run_id = f"resume-{uuid.uuid4().hex[:6]}"
     seeds = demo_crawl.manifest["seeds"]
-    args = ["crawl", *seeds, "--mode", "reproduce", "--out", str(out), "--proxy", demoweb.url]
+    args = ["crawl", *seeds, "--mode", "reproduce", "--out", str(out), *demoweb.proxy_args]
     proc = _start([*args, "--run-id", run_id])
     store = None
     while store is None:
@@ -102,7 +102,7 @@ def test_resume_after_kill(tmp_path: Path, demoweb: DemoWebProcess, demo_crawl: 
     proc.wait()
     assert store.count(Image, run_id=run_id) < len(demo_crawl.runs["reproduce"].records)
 
-    result = run_cli("crawl", "--resume", "--out", str(out), "--proxy", demoweb.url)
+    result = run_cli("crawl", "--resume", "--out", str(out), *demoweb.proxy_args)
     assert run_id in result.stdout
     _no_duplicates(store, run_id)
     _same_as_uninterrupted(demo_crawl, "reproduce", store, run_id)
@@ -153,8 +153,7 @@ def test_two_processes_share_one_frontier_and_survive_a_kill(
         "reproduce",
         "--db",
         pg_url,
-        "--proxy",
-        demoweb.url,
+        *demoweb.proxy_args,
         "--frontier",
         REDIS_URL,
         "--run-id",
@@ -185,7 +184,12 @@ def test_two_processes_share_one_frontier_and_survive_a_kill(
                 except Exception:  # noqa: S110 - the killed process's last record may be cut
                     pass
     assert robots
-    assert max(robots.values()) == 1, robots
+    # a robots.txt that refuses its server's first request is asked twice by whoever meets it
+    refused_once = {
+        h["robots"]["url"] for h in demo_crawl.manifest["hosts"] if h["robots"]["first_status"]
+    }
+    assert all(robots[u] <= 2 for u in refused_once), robots
+    assert max(n for u, n in robots.items() if u not in refused_once) == 1, robots
     with store.session() as session:
         entries = session.exec(text("SELECT count(*) FROM evidence_entry")).one()  # type: ignore[call-overload]
     assert entries[0] > 0
@@ -200,7 +204,7 @@ def test_relative_out_folder_means_the_same_store_for_every_command(
     env_cwd = tmp_path
     seed = "http://commonsgallery.org/"
     for args in (
-        ["crawl", seed, "--out", "rel-out", "--proxy", demoweb.url, "--render", "never"],
+        ["crawl", seed, "--out", "rel-out", *demoweb.proxy_args, "--render", "never"],
         ["export", "--out", "rel-out"],
         ["verify", "--out", "rel-out"],
     ):

@@ -126,7 +126,9 @@ def test_matching_line_agrees_with_protego_on_the_corpus() -> None:
         # 4xx: unavailable, no restriction, recorded as such (RFC 9309 §2.3.1.3)
         (404, None, RobotsOutcome.UNAVAILABLE, Verdict.UNAVAILABLE, Status.ABSENT),
         (410, None, RobotsOutcome.UNAVAILABLE, Verdict.UNAVAILABLE, Status.ABSENT),
-        (403, None, RobotsOutcome.UNAVAILABLE, Verdict.UNAVAILABLE, Status.ABSENT),
+        # 401/403 refuse the crawler: the RFC's 4xx permission is a MAY; read fail closed
+        (403, None, RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
+        (401, None, RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
         # a redirect the crawler did not resolve: unknown, complete disallow (it used to be
         # read as "no robots.txt", failing open on every http -> https site)
         (301, None, RobotsOutcome.UNREACHABLE, Verdict.UNREACHABLE, Status.FETCH_FAILED),
