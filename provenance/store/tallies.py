@@ -12,7 +12,6 @@ from collections import Counter
 
 from sqlmodel import col, func, select
 
-from provenance.store.datasets import count_entries
 from provenance.store.db import Store
 from provenance.store.models import Image, Page
 
@@ -20,8 +19,9 @@ from provenance.store.models import Image, Page
 def run_tallies(store: Store, run_id: str) -> tuple[dict[str, int], dict[str, int]]:
     """``(counts, skipped_by)`` of every page and image the run recorded.
 
-    ``counts`` has ``pages_<decision>``, ``images_<decision>``, ``images_with_faces`` and,
-    for runs that read datasets, ``rows``; ``skipped_by`` counts, per reason kind, the images
+    ``counts`` has ``pages_<decision>``, ``images_<decision>`` and ``images_with_faces``
+    (a resumed audit's ``rows`` stays the rows this process read: what the resume added);
+    ``skipped_by`` counts, per reason kind, the images
     it made the crawl skip (or, in reproduce mode, that the crawl overrode), once per image.
     """
     counts: Counter[str] = Counter()
@@ -39,7 +39,4 @@ def run_tallies(store: Store, run_id: str) -> tuple[dict[str, int], dict[str, in
                 counts["images_with_faces"] += 1
             for kind in {str(r.get("kind")) for r in (*(reasons or []), *(overridden or []))}:
                 skipped_by[kind] += 1
-    rows = count_entries(store, run_id)
-    if rows:
-        counts["rows"] = rows
     return dict(counts), dict(skipped_by)
