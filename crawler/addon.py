@@ -60,6 +60,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.replay.ArchiveReplayMiddleware": 900,
     # next to the downloader: sees every hop and the body as served
     "crawler.capture.WarcCaptureMiddleware": 950,
+    # closest to the downloader: the address a response came from, checked before capture
+    "crawler.safety.PeerCheckMiddleware": 990,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.MediaPipeline": 100,
@@ -204,3 +206,6 @@ class ProvtrackAddon:
             settings.set(
                 "DUPEFILTER_CLASS", "crawler.dupefilter.RedirectAwareDupeFilter", priority="addon"
             )
+        # connections use the addresses the guard checked (crawler/resolver.py); the guard
+        # also installs it on the reactor if the process started with another resolver
+        settings.set("TWISTED_DNS_RESOLVER", "crawler.resolver.GuardedResolver", priority="addon")

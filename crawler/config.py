@@ -5,8 +5,12 @@ what a scraper collects) is refused for any seed host that is not on the demo we
 the user with ``--allow-host``. The downloader middleware enforces it again per request.
 
 The crawler does not know the demo web: whoever starts the crawl passes its host patterns in
-(``demo_hosts``; ``provtrack`` passes :data:`demoweb.names.HOST_PATTERNS`). Without them only
-the hosts the user allowed may be reproduced, which fails closed.
+(``demo_hosts``; ``provtrack`` passes :data:`demoweb.names.HOST_PATTERNS`) and the key file of
+the demo web it started (``demo_key_file``: its proxy URL and per-run secret). The names count
+as demo hosts only once the crawl's proxy is that URL and has answered the demo web's
+handshake with that secret (:mod:`crawler.demoproof`): a name on the list may be a real
+domain, and any other proxy, or none, makes them ordinary hosts. Without all three only the
+hosts the user allowed may be reproduced, which fails closed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.demoproof import prove, read_key, same_proxy
+from crawler.netpolicy import parse_server
 from provenance.dataset.manifest import Columns
 from provenance.dataset.plan import AuditPlan
 from provenance.errors import ConfigError, RefusedError
@@ -48,6 +54,7 @@ class CrawlConfig:
     mode: str = CrawlMode.COMPLIANT
     db_url: str | None = None
     proxy: str | None = None
+    dns_server: str | None = None  # IP[:PORT] of the DNS server to resolve with (default: system)
     allow_hosts: list[str] = field(default_factory=list)
     max_pages: int = 500
     max_images: int = 5000
@@ -68,11 +75,16 @@ class CrawlConfig:
     extra_settings: dict[str, object] = field(default_factory=dict)
     # full-match regular expressions of the demo web's host names (reproduce may touch them)
     demo_hosts: tuple[str, ...] = ()
+    # the demo web's key file (proxy URL + per-run secret; a path, so no secret is ever in the
+    # settings Scrapy logs): the crawl's proxy must be that URL and prove it holds the secret
+    demo_key_file: Path | None = None
     # CA certificates (PEM files) trusted for every host, besides the platform's (a user's
     # intercepting proxy); and the demo web's CA, trusted for demo-web host names only
     ca_certs: list[Path] = field(default_factory=list)
     demo_ca: Path | None = None
     audit: AuditPlan | None = None  # mode audit: the datasets to read instead of seeds
+    # the demo web handshake's outcome, asked once: None not yet asked, "" proven, else why not
+    demo_proof: str | None = field(default=None, repr=False)
     # the User-Agent header; None: provtrack, its version and its URL (crawler.settings)
     user_agent: str | None = None
 
@@ -105,6 +117,7 @@ class CrawlConfig:
             mode=str(settings.get("PROVTRACK_MODE") or CrawlMode.COMPLIANT).lower(),
             db_url=settings.get("PROVTRACK_STORE") or None,
             proxy=settings.get("PROVTRACK_PROXY") or None,
+            dns_server=settings.get("PROVTRACK_DNS_SERVER") or None,
             allow_hosts=settings.getlist("PROVTRACK_ALLOW_HOSTS"),
             max_pages=settings.getint("PROVTRACK_MAX_PAGES", 500),
             max_images=settings.getint("PROVTRACK_MAX_IMAGES", 5000),
@@ -126,6 +139,11 @@ class CrawlConfig:
             policy_timeout=settings.getfloat("PROVTRACK_POLICY_TIMEOUT", 5.0),
             download_timeout=settings.getfloat("PROVTRACK_DOWNLOAD_TIMEOUT", 20.0),
             demo_hosts=tuple(settings.getlist("PROVTRACK_DEMO_HOSTS")),
+            demo_key_file=(
+                Path(settings.get("PROVTRACK_DEMOWEB_KEY"))
+                if settings.get("PROVTRACK_DEMOWEB_KEY")
+                else None
+            ),
             ca_certs=[Path(p) for p in settings.getlist("PROVTRACK_CA_CERTS")],
             demo_ca=Path(settings["PROVTRACK_DEMO_CA"])
             if settings.get("PROVTRACK_DEMO_CA")
@@ -144,6 +162,7 @@ class CrawlConfig:
             "PROVTRACK_MODE": str(self.mode),
             "PROVTRACK_STORE": self.db_url,
             "PROVTRACK_PROXY": self.proxy,
+            "PROVTRACK_DNS_SERVER": self.dns_server,
             "PROVTRACK_ALLOW_HOSTS": list(self.allow_hosts),
             "PROVTRACK_MAX_PAGES": self.max_pages,
             "PROVTRACK_MAX_IMAGES": self.max_images,
@@ -160,6 +179,7 @@ class CrawlConfig:
             "PROVTRACK_POLICY_TIMEOUT": self.policy_timeout,
             "PROVTRACK_DOWNLOAD_TIMEOUT": self.download_timeout,
             "PROVTRACK_DEMO_HOSTS": list(self.demo_hosts),
+            "PROVTRACK_DEMOWEB_KEY": str(self.demo_key_file) if self.demo_key_file else None,
             "PROVTRACK_CA_CERTS": [str(p) for p in self.ca_certs],
             "PROVTRACK_DEMO_CA": str(self.demo_ca) if self.demo_ca else None,
             "PROVTRACK_USER_AGENT": self.user_agent,
@@ -189,10 +209,16 @@ class CrawlConfig:
         if self.mode == CrawlMode.REPRODUCE:
             outside = sorted(h for h in self.scope_hosts if not self.may_reproduce(h))
             if outside:
+                named = [h for h in outside if self.matches_demo_pattern(h)]
+                why = (
+                    f"; {', '.join(named)} would be demo web names, but {self.prove_demo_web()}"
+                    if named
+                    else ""
+                )
                 raise RefusedError(
                     "reproduce mode ignores opt-outs and is refused for hosts outside the demo "
                     f"web: {', '.join(outside)} (name each with --allow-host if you have the "
-                    "site owner's permission)"
+                    f"site owner's permission){why}"
                 )
 
     def validate_common(self) -> None:
@@ -207,16 +233,46 @@ class CrawlConfig:
             raise ConfigError("page, image and depth caps must be positive")
         if self.max_image_bytes < 1 or self.download_timeout <= 0 or self.policy_timeout <= 0:
             raise ConfigError("PROVTRACK_MAX_BYTES and the timeouts must be positive")
+        if self.dns_server:
+            try:
+                parse_server(self.dns_server)
+            except ValueError as err:
+                raise ConfigError(str(err)) from err
         if self.mode == CrawlMode.REPRODUCE and not (self.allow_hosts or self.demo_hosts):
             raise RefusedError(
                 "reproduce mode ignores opt-outs and needs PROVTRACK_ALLOW_HOSTS: the hosts "
                 "whose owners allowed it (or the demo web's)"
             )
 
-    def is_demo_host(self, host: str) -> bool:
-        """Whether a host matches one of the demo web's host patterns this crawl was given."""
+    def matches_demo_pattern(self, host: str) -> bool:
+        """Whether a host's name is on the demo web's list (which proves nothing by itself)."""
         name = host.lower().rstrip(".")
         return any(re.fullmatch(pattern, name) for pattern in self.demo_hosts)
+
+    def prove_demo_web(self) -> str:
+        """Ask the proxy, once, to prove it is the demo web: "" when it did, else why not."""
+        if self.demo_proof is None:
+            self.demo_proof = self._ask_demo_web()
+        return self.demo_proof
+
+    def _ask_demo_web(self) -> str:
+        if not self.demo_hosts:
+            return "this crawl was given no demo web"
+        if not self.proxy:
+            return "the crawl goes through no proxy, so not through the demo web"
+        if self.demo_key_file is None:
+            return "the crawl has no demo web key to check its proxy with (--demoweb-key)"
+        try:
+            key = read_key(self.demo_key_file)
+        except ValueError as err:
+            return str(err)
+        if not same_proxy(self.proxy, key.proxy):
+            return f"the proxy {self.proxy} is not the demo web's ({key.proxy})"
+        return prove(self.proxy, key.secret) or ""
+
+    def is_demo_host(self, host: str) -> bool:
+        """Whether a host is the demo web's: on its list and served by its proven proxy."""
+        return self.matches_demo_pattern(host) and self.prove_demo_web() == ""
 
     def may_reproduce(self, host: str) -> bool:
         """Whether reproduce mode may touch this host (demo web or explicitly allowed)."""

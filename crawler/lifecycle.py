@@ -21,6 +21,7 @@ from scrapy import signals
 from crawler.context import CrawlContext, get_context
 from provenance.store.checkpoints import sign_head
 from provenance.store.models import CrawlRun
+from provenance.store.tallies import run_tallies
 from provenance.subjects import refine_subjects
 from provenance.vocab import RunStatus
 
@@ -118,6 +119,10 @@ class RunLifecycle:
         ctx.sink.close()
         summary.counts = dict(ctx.counters)
         summary.skipped_by = dict(ctx.skipped_by)
+        if ctx.config.resume:
+            # this process saw only the rest of the run: the store holds all of it
+            counts, summary.skipped_by = run_tallies(ctx.store, summary.run_id)
+            summary.counts.update(counts)
         summary.counts["subjects_refined"] = refine_subjects(ctx.store, summary.run_id)
         run = ctx.store.get_run(summary.run_id)
         if run is not None:

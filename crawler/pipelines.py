@@ -66,6 +66,8 @@ def _make_executor(workers: int | None) -> Executor | None:
         max_workers=count,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=worker_init,
+        # each worker ends when this process ends, a kill -9 included (crawler/mediawork.py)
+        initargs=(os.getpid(),),
     )
 
 

@@ -35,8 +35,9 @@ _DELAYS = "_provtrack_crawl_delays"
 
 
 def leaves_demo_web(config: CrawlConfig) -> bool:
-    """Whether the crawl may touch a host that is not on the demo web."""
-    return any(not config.is_demo_host(host) for host in config.scope_hosts)
+    """Whether the crawl may touch a host that is not on the demo web (by name: the handshake
+    that proves the proxy is the demo web binds reproduce mode, crawler/config.py)."""
+    return any(not config.matches_demo_pattern(host) for host in config.scope_hosts)
 
 
 def politeness_settings(config: CrawlConfig) -> dict[str, Any]:

@@ -9,9 +9,13 @@ are captured so they can be written to the WARC next to the rendered page.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy_playwright.page import PageMethod
+
+from crawler.netpolicy import canonical_host, local_name_refusal
+from crawler.resolver import BOOK, Refusal
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -49,9 +53,28 @@ async def scroll_to_end(page: Any, max_rounds: int = 20, patience_ms: int = 2500
     return max_rounds
 
 
-def should_abort_request(request: Any) -> bool:
-    """Playwright hook: abort what only the opt-out gate may fetch."""
-    return bool(request.resource_type in ABORTED_RESOURCE_TYPES)
+async def should_abort_request(request: Any) -> bool:
+    """Playwright hook: abort what only the opt-out gate may fetch, and what the address
+    guard refuses (the browser's own scripts, styles and XHR go to hosts the page names).
+
+    Names and literals of this machine are refused always; without a proxy the host is
+    resolved through the guard's address book and refused like a Scrapy request would be.
+    Chromium then resolves the name itself: a name that answers differently the second time
+    is only caught by the peer check of the page's own response."""
+    if request.resource_type in ABORTED_RESOURCE_TYPES:
+        return True
+    raw = urlsplit(str(request.url)).hostname
+    if raw is None:  # data:, blob: and about: URLs reach no host
+        return False
+    if local_name_refusal(raw) is not None:
+        return True
+    if BOOK.proxied:
+        return False
+    try:
+        await BOOK.resolve(canonical_host(raw))
+    except Refusal:
+        return True
+    return False
 
 
 def playwright_settings(

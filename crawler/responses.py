@@ -22,7 +22,7 @@ from crawler.extract import PageExtract, candidate_facts, extract_page, fetches
 from crawler.gate import GateSkipped
 from crawler.headers import header_map, header_pairs
 from crawler.policyread import read_headers, read_page
-from crawler.safety import RefusedAddress, RefusedHost
+from crawler.safety import RefusedAddress, RefusedHost, UnresolvedHost
 from provenance.jurisdiction import Evidence, infer_site, site_evidence
 from provenance.records import ImageRecord, OccurrenceRecord, PageRecord, failure
 from provenance.signals._fetch import NOT_CAPTURED_ERROR
@@ -44,6 +44,8 @@ def classify_failure(exc: BaseException) -> tuple[str, str]:
         return FailureReason.NOT_CAPTURED, message
     if isinstance(exc, RefusedHost):
         return FailureReason.REFUSED_HOST, message
+    if isinstance(exc, UnresolvedHost):
+        return FailureReason.DNS_ERROR, message
     if isinstance(exc, HttpError):
         status = exc.response.status
         return http_failure(status), f"HTTP {status}"

@@ -20,6 +20,7 @@ from scrapy.utils.log import configure_logging
 from crawler.config import CrawlConfig
 from crawler.context import get_context
 from crawler.lifecycle import CrawlSummary, RunLifecycle
+from crawler.safety import RESOLVER
 from crawler.settings import build_settings
 from crawler.spider import ProvenanceSpider
 from provenance.errors import CrawlError
@@ -129,7 +130,9 @@ def _hold_stores(configs: list[CrawlConfig], notes: list[str]) -> list[StoreLock
 
 
 def _run(configs: list[CrawlConfig], progress: ProgressCallback | None) -> list[CrawlSummary]:
-    process = CrawlerProcess(install_root_handler=False)
+    # the reactor's name resolver is the process's: the guard's, so connections go to the
+    # addresses it checked (crawler/resolver.py)
+    process = CrawlerProcess({"TWISTED_DNS_RESOLVER": RESOLVER}, install_root_handler=False)
     summaries: list[CrawlSummary] = []
     errors: list[str] = []
 

@@ -1,23 +1,28 @@
-"""Refusing requests a provenance crawler must never send, before they leave.
+"""Refusing requests a provenance crawler must never send, before they leave and after.
 
-Link-local, private, loopback and reserved addresses are refused (a page that links to
-``169.254.169.254`` is trying to make the crawler fetch cloud metadata); the crawl's proxy is
-the only loopback peer, and it is reached as a proxy, never as a target. Without a proxy the
-host name is resolved first and every address it resolves to is checked. Reproduce mode is
-refused, request by request, for hosts that are neither on the demo web nor allowed.
+Every host is put in one canonical spelling first (:mod:`crawler.netpolicy`): ``127.1``,
+``2130706433``, ``0x7f000001``, ``[::ffff:7f00:1]`` and ``127.0.0.1.`` are all 127.0.0.1.
+Names that name this machine (``localhost``, ``*.localhost``) and literal addresses that are
+not globally routable are refused with or without a proxy: a proxy on this machine would
+resolve them to itself. Without a proxy the name is resolved once (:mod:`crawler.resolver`),
+refused if any address it has is refused, and the connection is made to the addresses that
+were checked; after the download, the address the response actually came from is checked
+again (:class:`PeerCheckMiddleware`), before anything is archived. Reproduce mode is refused,
+request by request, for hosts that are neither the demo web (proven by its handshake) nor
+allowed. Every refusal is an exception the spider records with its reason.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import socket
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.config import host_of
 from crawler.context import get_context
+from crawler.netpolicy import HostError, address_refusal, canonical_host, local_name_refusal
+from crawler.resolver import BOOK, Refusal, ensure_installed
 from provenance.vocab import CrawlMode
 
 if TYPE_CHECKING:
@@ -25,33 +30,51 @@ if TYPE_CHECKING:
 
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+    from crawler.config import CrawlConfig
+
+RESOLVER = "crawler.resolver.GuardedResolver"
+"""Scrapy's ``TWISTED_DNS_RESOLVER`` for a provtrack crawl (the runner and add-on set it)."""
 
 
 class RefusedAddress(IgnoreRequest):
     """The request targets an address provtrack refuses (private, link-local, reserved)."""
 
 
+class UnresolvedHost(IgnoreRequest):
+    """The request's host name could not be resolved: nothing is known, nothing is sent."""
+
+
 class RefusedHost(IgnoreRequest):
     """Reproduce mode was asked to touch a host that nobody allowed."""
 
 
-def refused_reason(address: str) -> str | None:
-    """Why an IP address is refused, or None when it is a public address."""
+def _proxy_peer(proxy: str) -> tuple[str, int]:
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if not parts.hostname:
+        raise ValueError(f"proxy {proxy!r} names no host")
+    return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+
+
+async def resolve_or_refuse(crawler: Crawler, host: str) -> None:
+    """Resolve a canonical host through the address book; refuse it as a recorded failure."""
     try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return None
-    for label, test in (
-        ("link-local", ip.is_link_local),
-        ("loopback", ip.is_loopback),
-        ("private", ip.is_private),
-        ("reserved", ip.is_reserved),
-        ("multicast", ip.is_multicast),
-        ("unspecified", ip.is_unspecified),
-    ):
-        if test:
-            return f"{label} address {address}"
-    return None
+        await BOOK.resolve(host)
+    except Refusal as refusal:
+        if refusal.dns:
+            crawler.stats.inc_value("provtrack/refused/dns")
+            raise UnresolvedHost(refusal.reason) from refusal
+        crawler.stats.inc_value("provtrack/refused/address")
+        raise RefusedAddress(f"refused {refusal.reason}") from refusal
+
+
+def resolves_late(config: CrawlConfig) -> bool:
+    """Whether names are resolved only next to the downloader, after the archive replay.
+
+    An archive audit answers requests from the archive (which reaches no network); only what
+    it lacks goes live (``--fetch-missing``), and only that is resolved and checked."""
+    return bool(config.audit is not None and config.audit.archives)
 
 
 class AddressGuardMiddleware:
@@ -60,39 +83,98 @@ class AddressGuardMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.ctx = get_context(crawler)
-        self._resolved: dict[str, str | None] = {}
+        config = self.ctx.config
+        timeout = min(crawler.settings.getfloat("DNS_TIMEOUT", 60), config.download_timeout)
+        BOOK.configure(dns_server=config.dns_server, timeout=timeout)
+        self.proxy: tuple[str, int] | None = None
+        BOOK.proxied = bool(config.proxy)
+        if config.proxy:
+            self.proxy = _proxy_peer(config.proxy)
+            BOOK.allow_peer(*self.proxy)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    async def _check_resolved(self, host: str) -> str | None:
-        if host in self._resolved:
-            return self._resolved[host]
-        loop = asyncio.get_running_loop()
-        reason: str | None = None
-        try:
-            infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        except OSError:
-            infos = []  # the download itself will fail and be recorded with its reason
-        for info in infos:
-            reason = refused_reason(str(info[4][0]))
-            if reason:
-                break
-        self._resolved[host] = reason
-        return reason
+    def _refuse(self, reason: str) -> RefusedAddress:
+        self.crawler.stats.inc_value("provtrack/refused/address")
+        return RefusedAddress(f"refused {reason}")
 
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        from twisted.internet import reactor
+
+        ensure_installed(reactor)
         config = self.ctx.config
-        host = host_of(request.url)
-        reason = refused_reason(host.strip("[]"))
-        if reason is None and not config.proxy:
-            reason = await self._check_resolved(host)
+        raw = urlsplit(request.url).hostname or ""
+        reason = local_name_refusal(raw)
         if reason is not None:
-            self.crawler.stats.inc_value("provtrack/refused/address")
-            raise RefusedAddress(f"refused {reason}")
+            raise self._refuse(reason)
+        host = canonical_host(raw)  # readable: local_name_refusal refuses what is not
+        if not config.proxy and request.url.startswith("http") and not resolves_late(config):
+            await resolve_or_refuse(self.crawler, host)
         if config.mode == CrawlMode.REPRODUCE and not config.may_reproduce(host):
             self.crawler.stats.inc_value("provtrack/refused/host")
             raise RefusedHost(f"reproduce mode is not allowed on {host}")
         if config.proxy and request.url.startswith("http"):
             request.meta.setdefault("proxy", config.proxy)
+
+
+class PeerCheckMiddleware:
+    """Downloader middleware next to the downloader: the address a response came from.
+
+    It runs before the WARC capture, so a response from a refused peer is never archived.
+    Through a proxy the peer must be the proxy; without one it must be an address the guard
+    checked for the host. Responses read from an audited archive have no peer. In an archive
+    audit, the requests the archive could not answer are resolved here (:func:`resolves_late`).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.ctx = get_context(crawler)
+        self.late = resolves_late(self.ctx.config) and not self.ctx.config.proxy
+
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if self.late and request.url.startswith("http"):
+            host = canonical_host(urlsplit(request.url).hostname or "")
+            await resolve_or_refuse(self.crawler, host)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def _why(self, request: Request, response: Response) -> str | None:
+        peer = response.ip_address
+        if peer is None:
+            read_from = str(request.meta.get("provtrack_read_from") or "")
+            return None if read_from.startswith("archive ") else "a response with no peer address"
+        ip = str(ipaddress.ip_address(peer))
+        proxy = request.meta.get("proxy")
+        if proxy:
+            try:
+                host, port = _proxy_peer(str(proxy))
+                allowed = BOOK.peer_addresses(canonical_host(host), port)
+            except (ValueError, HostError):
+                allowed = None
+            if allowed is None or ip not in allowed:
+                return f"a response from {ip}, which is not the crawl's proxy"
+            return None
+        try:
+            host = canonical_host(urlsplit(response.url).hostname or "")
+        except HostError as err:
+            return str(err)
+        pinned = BOOK.pinned(host) or ((host,) if host == ip else ())
+        reason = address_refusal(ip)
+        if reason is not None:
+            return f"{host} was served from a refused {reason}"
+        if ip not in pinned:
+            return f"{host} was served from {ip}, an address the guard did not check"
+        return None
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
+        reason = self._why(request, response)
+        if reason is not None:
+            self.crawler.stats.inc_value("provtrack/refused/peer")
+            raise RefusedAddress(f"refused {reason}")
+        return response

@@ -87,8 +87,11 @@ class VerifyingContextFactory:
         return cls(CrawlConfig.from_settings(crawler.settings))
 
     def trust_for(self, host: str) -> _PlatformPlus | _Only:
-        """The roots a host's certificate must chain to."""
-        if self._demo is not None and self.config.is_demo_host(host):
+        """The roots a host's certificate must chain to.
+
+        By name: only a certificate the demo web's CA signed passes for a demo name, so the
+        CA the user gave is the proof (reproduce mode asks the proxy's handshake besides)."""
+        if self._demo is not None and self.config.matches_demo_pattern(host):
             return self._demo
         return self._web
 

@@ -30,6 +30,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--manifest", type=Path, default=None, help="also write the served web's manifest here"
     )
     serve.add_argument(
+        "--key-file",
+        type=Path,
+        default=None,
+        help="write the handshake key here (provtrack crawl --demoweb-key reads it)",
+    )
+    serve.add_argument(
         "--ca-out",
         type=Path,
         default=None,
@@ -41,7 +47,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.scale < 0:
         parser.error("--scale must be >= 0")
     if args.command == "serve":
-        serve_forever(args.port, args.scale, manifest_path=args.manifest, ca_path=args.ca_out)
+        try:
+            serve_forever(
+                args.port,
+                args.scale,
+                manifest_path=args.manifest,
+                key_path=args.key_file,
+                ca_path=args.ca_out,
+            )
+        except (RuntimeError, ValueError) as err:
+            print(f"demoweb: {err}", file=sys.stderr)
+            return 1
     else:
         json.dump(build_manifest(args.scale), sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")

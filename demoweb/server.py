@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import signal
+import socket
 import ssl
 import threading
 import time
@@ -23,8 +24,9 @@ from email.utils import formatdate
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+from demoweb.handshake import HANDSHAKE_HOST, HANDSHAKE_PATH, answer, new_secret, write_key
 from demoweb.spec import Response, Web, build_web
 from demoweb.tls import DemoCA
 
@@ -75,10 +77,22 @@ class DemoWeb:
 
     ``start()`` returns once the socket is listening; ``url`` is then the proxy URL. Use it
     as a context manager to be sure ``stop()`` runs. ``scale`` adds that many procedural
-    images on bulk hosts (generated per request, not held in memory).
+    images on bulk hosts (generated per request, not held in memory). ``secret`` is what
+    the proxy proves it holds when challenged (:mod:`demoweb.handshake`); a fresh one is
+    made per instance unless given.
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, scale: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        scale: int = 0,
+        secret: bytes | None = None,
+    ) -> None:
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} is not a TCP port (0-65535; 0 picks a free one)")
+        self.secret = secret or new_secret()
         self._bind_host = host
         self._requested_port = port
         self._scale = scale
@@ -88,6 +102,7 @@ class DemoWeb:
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
         self._ready = threading.Event()
+        self._socket: socket.socket | None = None
         self._failure: BaseException | None = None
         self._connections: set[asyncio.Task[Any]] = set()
         self._clock = _Clock()
@@ -128,9 +143,18 @@ class DemoWeb:
         return build(self.web, self._ca)
 
     def start(self) -> DemoWeb:
-        """Build the web, start the event loop thread and return once listening."""
+        """Bind the port, build the web, start the event loop thread; return once listening.
+
+        The port is bound first, so a port in use fails at once, not after the build."""
         if self._thread is not None:
             raise RuntimeError("DemoWeb is already started")
+        try:
+            self._socket = socket.create_server(
+                (self._bind_host, self._requested_port), backlog=1024
+            )
+        except (OSError, OverflowError) as err:
+            where = f"{self._bind_host}:{self._requested_port}"
+            raise RuntimeError(f"could not listen on {where}: {err}") from err
         _ = self.web
         if self._ca is None:
             self._ca = DemoCA()
@@ -138,7 +162,9 @@ class DemoWeb:
         self._thread.start()
         self._ready.wait()
         if self._failure is not None:
-            raise RuntimeError(f"demoweb could not listen: {self._failure}") from self._failure
+            self._thread = None
+            where = f"{self._bind_host}:{self._requested_port}"
+            raise RuntimeError(f"could not listen on {where}: {self._failure}") from self._failure
         return self
 
     def stop(self) -> None:
@@ -170,16 +196,10 @@ class DemoWeb:
         self._loop = loop
         try:
             self._server = loop.run_until_complete(
-                asyncio.start_server(
-                    self._serve_connection,
-                    self._bind_host,
-                    self._requested_port,
-                    limit=MAX_HEAD,
-                    backlog=1024,
-                )
+                asyncio.start_server(self._serve_connection, sock=self._socket, limit=MAX_HEAD)
             )
             self._port = self._server.sockets[0].getsockname()[1]
-        except OSError as err:
+        except (OSError, OverflowError, ValueError) as err:
             self._failure = err
             self._ready.set()
             loop.close()
@@ -306,6 +326,8 @@ class DemoWeb:
             host = parts.netloc.rpartition("@")[2]  # drop any user:password@
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host = host.lower().removesuffix(":80")
+        if host == HANDSHAKE_HOST:
+            return self._prove(path)
         if not web.is_demo_host(host):
             return _error(502, f"demoweb: {host or 'no host'} is not on the demo web\n")
         if method not in ("GET", "HEAD"):
@@ -316,6 +338,16 @@ class DemoWeb:
             self._answered.add((host, path))
             return response.first
         return response
+
+    def _prove(self, path: str) -> Response:
+        """Answer a handshake challenge with this run's secret (demoweb/handshake.py)."""
+        parts = urlsplit(path)
+        challenge = parse_qs(parts.query).get("challenge", [""])[0]
+        proof = answer(self.secret, challenge) if parts.path == HANDSHAKE_PATH else None
+        if proof is None:
+            return _error(400, "demoweb: a handshake needs /prove?challenge=<64 hex digits>\n")
+        headers = (("Content-Type", "text/plain; charset=us-ascii"), ("Cache-Control", "no-store"))
+        return Response(200, headers, proof.encode("ascii"))
 
     async def _send(
         self, writer: asyncio.StreamWriter, response: Response, with_body: bool, keep_alive: bool
@@ -334,14 +366,22 @@ class DemoWeb:
 
 
 def serve_forever(
-    port: int, scale: int, *, manifest_path: Path | None = None, ca_path: Path | None = None
+    port: int,
+    scale: int,
+    *,
+    manifest_path: Path | None = None,
+    key_path: Path | None = None,
+    ca_path: Path | None = None,
 ) -> None:
     """Serve the demo web until SIGTERM or SIGINT, after printing one line with the proxy URL.
 
     The line is exactly ``demoweb listening on http://127.0.0.1:PORT`` and is flushed, so a
     parent process can read the port. With ``manifest_path``, the manifest of the web being
-    served is written there before that line appears; with ``ca_path``, the CA certificate its
-    HTTPS hosts are signed by (what a client passes as the demo web's CA).
+    served is written there before that line appears; with ``key_path``, the key file a
+    crawler needs to check that it is talking to this demo web (``provtrack crawl
+    --demoweb-key``); with ``ca_path``, the CA certificate its HTTPS hosts are signed by (what
+    a client passes as the demo web's CA). Raises ValueError or RuntimeError when the port
+    cannot be listened on.
     """
     stop = threading.Event()
 
@@ -354,6 +394,8 @@ def serve_forever(
         if manifest_path is not None:
             text = json.dumps(web.manifest(), indent=1, ensure_ascii=False)
             manifest_path.write_text(text + "\n", encoding="utf-8")
+        if key_path is not None:
+            write_key(key_path, web.url, web.secret)
         if ca_path is not None:
             web.ca.write_ca(ca_path)
         print(f"demoweb listening on {web.url}", flush=True)

@@ -54,11 +54,13 @@ def fixtures_dir(name: str) -> Path:
 
 @dataclass
 class DemoWebProcess:
-    """A running ``python -m demoweb serve`` subprocess and the CA its HTTPS hosts use."""
+    """A running ``python -m demoweb serve`` subprocess, the CA its HTTPS hosts use and its
+    handshake key file."""
 
     proc: subprocess.Popen[str]
     url: str
     ca: Path
+    key: Path | None = None
 
     @property
     def proxy_args(self) -> list[str]:
@@ -66,15 +68,20 @@ class DemoWebProcess:
         return ["--proxy", self.url, "--demo-ca", str(self.ca)]
 
 
-def start_demoweb(scale: int = 0) -> DemoWebProcess:
-    """Start the demo web proxy on a free port and wait for its listening line."""
+def start_demoweb(scale: int = 0, key: Path | None = None) -> DemoWebProcess:
+    """Start the demo web proxy on a free port and wait for its listening line.
+
+    With ``key``, the demo web writes its handshake key there: crawls given it
+    (``--demoweb-key`` or ``PROVTRACK_DEMOWEB_KEY``) may treat its names as demo hosts."""
     import tempfile
 
     ca = Path(tempfile.mkdtemp(prefix="demoweb-ca-")) / "ca.pem"
+    keys = ["--key-file", str(key)] if key is not None else []
     proc = subprocess.Popen(
         [
             *(sys.executable, "-m", "demoweb", "serve", "--port", "0", "--scale", str(scale)),
             *("--ca-out", str(ca)),
+            *keys,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -86,7 +93,7 @@ def start_demoweb(scale: int = 0) -> DemoWebProcess:
     if not line.startswith("demoweb listening on "):
         proc.kill()
         raise RuntimeError(f"demo web did not start: {line!r}")
-    return DemoWebProcess(proc, line.rsplit(" ", 1)[1], ca)
+    return DemoWebProcess(proc, line.rsplit(" ", 1)[1], ca, key)
 
 
 def stop_process(proc: subprocess.Popen[Any]) -> None:
@@ -101,10 +108,15 @@ def stop_process(proc: subprocess.Popen[Any]) -> None:
 
 
 @pytest.fixture(scope="session")
-def demoweb() -> Iterator[DemoWebProcess]:
-    """The demo web, served by its forward proxy on a free loopback port."""
-    web = start_demoweb()
-    yield web
+def demoweb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWebProcess]:
+    """The demo web, served by its forward proxy on a free loopback port.
+
+    Its handshake key is handed to every ``provtrack`` the tests run (the environment
+    variable ``--demoweb-key`` reads): through this proxy, its names are demo hosts."""
+    web = start_demoweb(key=tmp_path_factory.mktemp("demoweb-key") / "demoweb.key")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PROVTRACK_DEMOWEB_KEY", str(web.key))
+        yield web
     stop_process(web.proc)
 
 

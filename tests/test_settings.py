@@ -110,7 +110,14 @@ def test_settings_from_the_command_line_are_read_as_typed(tmp_path: Path) -> Non
 def test_a_config_survives_the_trip_through_plain_settings(tmp_path: Path) -> None:
     plan = AuditPlan(manifests=[tmp_path / "m.csv"], columns=Columns(url="u", key="k"))
     config = CrawlConfig(
-        seeds=[], out_dir=tmp_path, mode="audit", audit=plan, max_image_bytes=77, run_id="r1"
+        seeds=[],
+        out_dir=tmp_path,
+        mode="audit",
+        audit=plan,
+        max_image_bytes=77,
+        run_id="r1",
+        dns_server="127.0.0.1:5353",
+        demo_key_file=tmp_path / "demoweb.key",
     )
     settings = Settings()
     settings.setdict(config.to_settings())
@@ -118,8 +125,17 @@ def test_a_config_survives_the_trip_through_plain_settings(tmp_path: Path) -> No
     assert again.to_settings() == config.to_settings()
     assert again.audit == plan
     # every field is a plain setting (a new field needs its PROVTRACK_* name), except Scrapy's
-    # own (concurrency) and what only the CLI's process uses
-    not_settings = {"concurrency", "log_file", "extra_settings", "db_url", "out_dir", "audit"}
+    # own (concurrency), what only the CLI's process uses and the handshake's cached outcome
+    # (each process asks the demo web itself)
+    not_settings = {
+        "concurrency",
+        "log_file",
+        "extra_settings",
+        "db_url",
+        "out_dir",
+        "audit",
+        "demo_proof",
+    }
     covered = {f.name for f in fields(CrawlConfig)} - not_settings
     assert all(getattr(again, name) == getattr(config, name) for name in covered)
     assert len(config.to_settings()) == len(covered) + 3  # PROVTRACK_STORE, _OUT, _AUDIT

@@ -64,9 +64,12 @@ def test_the_demo_host_patterns_say_what_is_demo_host() -> None:
 
     config = CrawlConfig(seeds=["http://maplebook.ca/"], out_dir=".", demo_hosts=HOST_PATTERNS)
     for host in [*SITE_HOSTS, "bulk-0001.example", "MapleBook.ca."]:
-        assert config.is_demo_host(host) == is_demo_host(host) is True, host
+        assert config.matches_demo_pattern(host) == is_demo_host(host) is True, host
     for host in ["example.com", "maplebook.ca.evil.com", "bulk-1.example", "xmaplebook.ca"]:
-        assert config.is_demo_host(host) == is_demo_host(host) is False, host
+        assert config.matches_demo_pattern(host) == is_demo_host(host) is False, host
+    # a name on the list is no demo host until the crawl's proxy proves it is the demo web
+    assert not config.is_demo_host("maplebook.ca")
+    assert "no proxy" in config.prove_demo_web()
     # the crawler knows no demo host unless told: reproduce fails closed
     assert not CrawlConfig(seeds=["http://maplebook.ca/"], out_dir=".").may_reproduce(
         "maplebook.ca"

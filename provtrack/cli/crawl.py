@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from provenance.errors import CrawlError
+from provenance.errors import ConfigError, CrawlError
 from provtrack.cli._console import console, err_console
 
 if TYPE_CHECKING:
@@ -127,6 +127,17 @@ def register(app: typer.Typer) -> None:
         proxy: Annotated[
             str | None, typer.Option(help="HTTP proxy for every request, the browser's included.")
         ] = None,
+        demoweb_key: Annotated[
+            Path | None,
+            typer.Option(
+                envvar="PROVTRACK_DEMOWEB_KEY",
+                help="Key file of the demo web behind --proxy (demoweb serve --key-file).",
+            ),
+        ] = None,
+        dns_server: Annotated[
+            str | None,
+            typer.Option(help="Resolve names with this DNS server (IP[:PORT]), not the system's."),
+        ] = None,
         allow_host: Annotated[
             list[str] | None, typer.Option(help="Extra host the crawl may visit (repeatable).")
         ] = None,
@@ -170,8 +181,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Crawl from SEED URLs and record every image with its provenance and signals."""
         from crawler.config import CrawlConfig
+        from crawler.demoproof import read_key
         from crawler.reachability import unreachable_cause
         from demoweb.names import HOST_PATTERNS
+
+        if demoweb_key is not None:
+            try:
+                read_key(demoweb_key)  # a key that cannot be read is one line, here
+            except ValueError as err:
+                raise ConfigError(str(err)) from err
 
         config = CrawlConfig(
             seeds=list(seeds or []),
@@ -179,6 +197,7 @@ def register(app: typer.Typer) -> None:
             mode=mode,
             db_url=db,
             proxy=proxy,
+            dns_server=dns_server,
             allow_hosts=allow_host or [],
             max_pages=max_pages,
             max_images=max_images,
@@ -192,6 +211,7 @@ def register(app: typer.Typer) -> None:
             media_workers=media_workers,
             concurrency=concurrency,
             demo_hosts=HOST_PATTERNS,
+            demo_key_file=demoweb_key.absolute() if demoweb_key else None,
             ca_certs=list(ca_cert or []),
             demo_ca=demo_ca,
             user_agent=user_agent,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from provenance.errors import ConfigError
 from provtrack.cli._console import console, err_console
 
 
@@ -23,14 +25,26 @@ def register(app: typer.Typer) -> None:
     def demoweb_serve(
         port: Annotated[int, typer.Option(help="Port for the proxy (0 picks a free one).")] = 8118,
         scale: Annotated[int, typer.Option(help="Add a procedural web with this many images.")] = 0,
+        key_file: Annotated[
+            Path | None,
+            typer.Option(help="Write the handshake key here, for `crawl --demoweb-key`."),
+        ] = None,
         ca_out: Annotated[
             Path | None, typer.Option(help="Write the CA its HTTPS hosts are signed by here.")
         ] = None,
     ) -> None:
         """Serve the demo web as an HTTP proxy; try `curl -x http://127.0.0.1:PORT http://maplebook.ca/`."""
+        from demoweb.handshake import write_key
         from demoweb.server import DemoWeb
 
-        with DemoWeb(port=port, scale=scale) as web:
+        try:
+            web = DemoWeb(port=port, scale=scale).start()
+        except (ValueError, RuntimeError) as err:
+            raise ConfigError(f"demoweb: {err}") from err
+        with web:
+            if key_file is not None:
+                write_key(key_file, web.url, web.secret)
+                err_console.print(f"handshake key written to {key_file}")
             err_console.print(f"demo web proxy listening on {web.url} (Ctrl-C to stop)")
             if ca_out is not None:
                 web.ca.write_ca(ca_out)
@@ -59,13 +73,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve the demo web, crawl it in both modes, compare them, evaluate, write the report."""
         from crawler.config import CrawlConfig
+        from demoweb.handshake import write_key
         from demoweb.names import HOST_PATTERNS
         from demoweb.server import DemoWeb
         from provenance.vocab import CRAWL_MODES
         from provtrack.cli.crawl import run_with_progress, summary_table
 
         started = time.monotonic()
-        with DemoWeb() as web:
+        with DemoWeb() as web, tempfile.TemporaryDirectory(prefix="provtrack-demo-") as keys:
+            # the crawls check the proxy is this demo web with its per-run secret
+            key = Path(keys) / "demoweb.key"
+            write_key(key, web.url, web.secret)
             # the manifest of exactly the web being served (two C2PA files differ per build)
             manifest = web.manifest()
             seeds: list[str] = list(manifest["seeds"])
@@ -81,6 +99,7 @@ def register(app: typer.Typer) -> None:
                     mode=mode,
                     proxy=web.url,
                     demo_hosts=HOST_PATTERNS,
+                    demo_key_file=key,
                     demo_ca=demo_ca,
                 )
                 for mode in CRAWL_MODES

@@ -66,3 +66,30 @@ def test_bad_arguments_exit_with_usage() -> None:
     )
     assert proc.returncode == 2
     assert "--scale must be >= 0" in proc.stderr
+
+
+def _serve_fails(*command: str) -> str:
+    """Run a serve command that must fail: at once, non-zero, one line on stderr."""
+    result = subprocess.run(
+        [sys.executable, *command], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == ""
+    return lines[0]
+
+
+def test_serve_on_an_impossible_port_is_one_line() -> None:
+    for port in ("99999", "-1"):
+        for command in (("demoweb",), ("provtrack", "demoweb")):
+            assert "not a TCP port" in _serve_fails("-m", *command, "serve", "--port", port)
+
+
+def test_serve_on_a_port_in_use_is_one_line() -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        assert "in use" in _serve_fails("-m", "demoweb", "serve", "--port", port)
+        assert "in use" in _serve_fails("-m", "provtrack", "demoweb", "serve", "--port", port)

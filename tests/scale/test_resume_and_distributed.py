@@ -22,6 +22,7 @@ from sqlalchemy import text
 from provenance.export.records import ExportView
 from provenance.store import Store, open_store
 from provenance.store.models import HostSnapshot, Image, Page, SignalRecord
+from provenance.store.tallies import run_tallies
 from provenance.verify import verify
 from tests.conftest import PROVTRACK, REDIS_URL, REPO, DemoCrawl, DemoWebProcess, run_cli
 
@@ -105,6 +106,15 @@ def test_resume_after_kill(tmp_path: Path, demoweb: DemoWebProcess, demo_crawl: 
     assert run_id in result.stdout
     _no_duplicates(store, run_id)
     _same_as_uninterrupted(demo_crawl, "reproduce", store, run_id)
+    # the resumed run's summary counts the whole run, not the part after the kill
+    whole, whole_by = run_tallies(demo_crawl.store, demo_crawl.runs["reproduce"].run_id)
+    run = store.get_run(run_id)
+    assert run is not None
+    summary = run.summary["counts"]
+    keys = [k for k in whole if k.startswith(("pages_", "images_"))]
+    assert {k: summary.get(k) for k in keys} == {k: whole[k] for k in keys}
+    assert run.summary["skipped_by"] == whole_by
+    assert f"{whole['images_collected']}" in result.stdout
     report = verify(store, out / "warc")
     assert report.ok, report.problems[:3]
     files = sorted(str(p) for p in (out / "warc").glob("*.warc.gz"))
