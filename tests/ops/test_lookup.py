@@ -126,7 +126,8 @@ def test_variant_is_traced_to_every_source_page(
         if robots["status"] == "fetch_failed":
             # no document to keep (deep-robots.net: a sixth redirect), a full disallow with
             # its reason in the chain
-            assert robots["outcome"] == "unreachable" and robots["reason"], robots
+            assert robots["outcome"] == "unreachable", robots
+            assert robots["reason"], robots
         else:
             assert robots["sha256"]
             assert any(line["agent"] == "provtrack" for line in robots["matching_lines"])
