@@ -230,6 +230,7 @@ def write_wacz(
         add("provenance/evidence.jsonl", evidence)
         add("provenance/checkpoints.jsonl", _checkpoints(store))
         add("provenance/public-key.pem", public_pem(signer.public))
+        _declare_records_schema(resources, records_bytes)
         package = {
             "profile": "data-package",
             "resources": resources,
@@ -258,6 +259,19 @@ def write_wacz(
         index_lines=index.count(b"\n"),
         evidence_entries=evidence.count(b"\n"),
     )
+
+
+def _declare_records_schema(resources: list[dict[str, Any]], records: bytes) -> None:
+    """Declare every field of the records as ``any``: validators otherwise infer each field's
+    type from a sample of rows, and a field that is empty in the sample (``tls``, set only for
+    HTTPS hosts) gets a type the later rows then fail."""
+    names: dict[str, None] = {}
+    for line in records.splitlines():
+        if line.strip():
+            names.update(dict.fromkeys(json.loads(line)))
+    for resource in resources:
+        if resource["path"] == "provenance/records.jsonl":
+            resource["schema"] = {"fields": [{"name": n, "type": "any"} for n in names]}
 
 
 def _resource(name: str, data: bytes) -> dict[str, Any]:
