@@ -36,10 +36,20 @@ def _existing(out: Path, db: str | None) -> str:
     return location
 
 
-def open_crawl_store(out: Path, db: str | None) -> Store:
+def _writable(out: Path, db: str | None, create: bool) -> str:
+    """The location of a store to write: an existing one, or (``create``) a new one, for an
+    opt-out recorded before any crawl (the registry comes first)."""
+    if not create:
+        return _existing(out, db)
+    if not db:
+        out.mkdir(parents=True, exist_ok=True)
+    return store_location(out, db)
+
+
+def open_crawl_store(out: Path, db: str | None, create: bool = False) -> Store:
     """The store of a crawl, for writing: ``--db`` if given, else ``OUT/provtrack.db`` (which
-    must exist)."""
-    return open_store(_existing(out, db))
+    must exist unless ``create``)."""
+    return open_store(_writable(out, db, create))
 
 
 def open_crawl_reader(out: Path, db: str | None) -> Store:
@@ -47,9 +57,9 @@ def open_crawl_reader(out: Path, db: str | None) -> Store:
     return open_reader(_existing(out, db))
 
 
-def hold_alone(out: Path, db: str | None, command: str) -> StoreLock:
+def hold_alone(out: Path, db: str | None, command: str, create: bool = False) -> StoreLock:
     """Hold the crawl's store alone for ``command``; refuse (exit 7) while a crawl runs."""
-    lock = lock_store(_existing(out, db), exclusive=True, command=command)
+    lock = lock_store(_writable(out, db, create), exclusive=True, command=command)
     for line in describe_lock(lock):
         err_console.print(line, highlight=False, soft_wrap=True)
     return lock

@@ -265,14 +265,16 @@ def _verify_wacz(path: Path, trusted: Any, as_json: bool) -> None:
 
 
 @contextmanager
-def _holding(out: Path, db: str | None, command: str, dry_run: bool) -> Iterator[Store]:
+def _holding(
+    out: Path, db: str | None, command: str, dry_run: bool, create: bool = False
+) -> Iterator[Store]:
     """The store for an opt-out or a purge: held alone while it rewrites (a live crawl makes
-    it refuse, exit 7), read-only for a dry run."""
+    it refuse, exit 7), read-only for a dry run; an opt-out may make the store (``create``)."""
     if dry_run:
         yield open_crawl_reader(out, db)
         return
-    with hold_alone(out, db, command):
-        yield open_crawl_store(out, db)
+    with hold_alone(out, db, command, create):
+        yield open_crawl_store(out, db, create)
 
 
 def optout_add(
@@ -300,7 +302,7 @@ def optout_add(
             data = image.read_bytes()
         except OSError as err:
             raise ConfigError(f"cannot read {image}: {err.strerror or err}") from err
-    with _holding(out, db, "optout add", dry_run) as store:
+    with _holding(out, db, "optout add", dry_run, create=True) as store:
         result = add_optout(
             store,
             warc_dirs(out, warc_dir),
