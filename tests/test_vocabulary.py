@@ -23,7 +23,7 @@ from provenance.vocab import (
 )
 
 # the manifest's verbs for what a crawl should do, and the record decisions they stand for
-MANIFEST_DECISIONS = {"collect", "skip", "fail", "unseen", "fetch"}
+MANIFEST_DECISIONS = {"collect", "skip", "fail", "unseen", "not_chosen", "fetch"}
 
 
 def test_the_gate_order_is_the_demo_webs() -> None:

@@ -188,8 +188,16 @@ def test_two_processes_share_one_frontier_and_survive_a_kill(
     refused_once = {
         h["robots"]["url"] for h in demo_crawl.manifest["hosts"] if h["robots"]["first_status"]
     }
-    assert all(robots[u] <= 2 for u in refused_once), robots
-    assert max(n for u, n in robots.items() if u not in refused_once) == 1, robots
+    # a robots.txt another name redirects to (apex -> www) is fetched once for each name
+    reached_by = Counter(
+        hop["url"]
+        for h in demo_crawl.manifest["hosts"]
+        for alias in h["aliases"]
+        for hop in alias["robots"][1:]
+    )
+    assert all(robots[u] <= 2 * (1 + reached_by[u]) for u in refused_once), robots
+    over = {u: n for u, n in robots.items() if u not in refused_once and n > 1 + reached_by[u]}
+    assert not over, (over, reached_by)
     with store.session() as session:
         entries = session.exec(text("SELECT count(*) FROM evidence_entry")).one()  # type: ignore[call-overload]
     assert entries[0] > 0
