@@ -255,15 +255,12 @@ class KeypointIndex:
                 rs.append(hit.astype(np.int64))
             return np.concatenate(qs), np.concatenate(rs)
         b = self._bands
-        word = np.array([band.word for band in b.bands], dtype=np.intp)
-        shift = np.array([band.shift for band in b.bands], dtype=np.uint64)
-        mask = np.array([(1 << band.bits) - 1 for band in b.bands], dtype=np.uint64)
-        keys = (query.codes[:, word] >> shift) & mask  # (nq, bands)
+        keys = b.keys(query.codes)  # (nq, bands)
         slots = (b.table_base[None, :] + keys.astype(np.int64)).ravel()
         starts = b.offsets[slots].astype(np.int64)
         lengths = b.offsets[slots + 1].astype(np.int64) - starts
         owner_q = np.repeat(np.arange(nq, dtype=np.int64), len(b.bands))
-        keep = lengths > 0
+        keep = np.flatnonzero(lengths)
         starts, lengths, owner_q = starts[keep], lengths[keep], owner_q[keep]
         total = int(lengths.sum())
         if total == 0:
@@ -271,12 +268,19 @@ class KeypointIndex:
             return empty, empty
         ends = np.cumsum(lengths)
         positions = np.repeat(starts - (ends - lengths), lengths) + np.arange(total)
-        rows = b.rows[positions].astype(np.int64)
+        rows = b.rows[positions].astype(np.intp)
         q_of = np.repeat(owner_q, lengths)
-        dist = np.bitwise_count(self.codes[0][rows] ^ query.codes[q_of, 0]).astype(np.uint16)
-        for w in range(1, 4):
-            dist += np.bitwise_count(self.codes[w][rows] ^ query.codes[q_of, w])
-        q_of, rows = _nearest(q_of, rows, dist)
+        # Two words first: a random stored descriptor is ~64 bits from the query on them, so
+        # almost every bucket hit is dropped before the other two words are read (half the
+        # random reads; the distance over four words is never below that over two).
+        qc = query.codes
+        dist = np.bitwise_count(self.codes[0][rows] ^ qc[q_of, 0])
+        dist += np.bitwise_count(self.codes[1][rows] ^ qc[q_of, 1])
+        ok = np.flatnonzero(dist <= MATCH_BITS)
+        rows, q_of, near = rows[ok], q_of[ok], dist[ok].astype(np.uint16)
+        for w in (2, 3):
+            near += np.bitwise_count(self.codes[w][rows] ^ qc[q_of, w])
+        q_of, rows = _nearest(q_of, rows.astype(np.int64), near)
         pair = np.unique(q_of * len(self) + rows)  # a pair found through several bands once
         return pair // len(self), pair % len(self)
 
