@@ -36,7 +36,7 @@ from sqlmodel import col
 
 from provenance.errors import StoreError
 from provenance.lookup import HashIndex
-from provenance.lookup.geometry import Features, confirm, features
+from provenance.lookup.geometry import Features, confirm
 from provenance.lookup.geometry import decode as decode_image
 from provenance.lookup.index import Method
 from provenance.lookup.keypoints import (
@@ -48,6 +48,7 @@ from provenance.lookup.keypoints import (
     KeypointIndex,
     Keypoints,
     describe,
+    describe_query,
 )
 from provenance.lookup.regions import photo_regions
 from provenance.matching import (
@@ -164,21 +165,30 @@ def _mirrored(image: PILImage.Image) -> PILImage.Image:
 
 
 class _QueryFeatures:
-    """The keypoint-check features of each query part and orientation, described once per
-    query however many candidates are checked against them, and the checks already made (a
-    candidate proposed again by the second look is not checked twice)."""
+    """Each query part's keypoints, per orientation, described once however many candidates
+    are checked against them (one ORB pass gives the index probe and the checks), and the
+    checks already made (a candidate proposed again by the second look is not checked
+    twice)."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[str, str], Features] = {}
+        self._known: dict[tuple[str, str], tuple[Keypoints, Features]] = {}
         self.tried: set[tuple[str, str, int]] = set()
 
-    def of(self, part: QueryPart, orientation: str) -> Features | None:
-        if part.image is None:
-            return None
+    def _described(self, part: QueryPart, orientation: str) -> tuple[Keypoints, Features]:
         key = (part.name, orientation)
         if key not in self._known:
-            self._known[key] = features(part.image, mirror=orientation == "mirror")
+            assert part.image is not None
+            shown = part.image if orientation == "original" else _mirrored(part.image)
+            self._known[key] = describe_query(shown, QUERY_FEATURES)
         return self._known[key]
+
+    def of(self, part: QueryPart, orientation: str) -> Features | None:
+        """The features a keypoint check of this part matches (``None``: no pixels)."""
+        return None if part.image is None else self._described(part, orientation)[1]
+
+    def keypoints(self, part: QueryPart, orientation: str) -> Keypoints:
+        """The keypoints this part probes the keypoint index with."""
+        return self._described(part, orientation)[0]
 
 
 def match_photo(
@@ -307,8 +317,7 @@ def _keypoint_matches(
     for orientation in ("original", "mirror"):
         if orientation == "mirror" and found:
             break
-        shown = part.image if orientation == "original" else _mirrored(part.image)
-        described = describe(shown, QUERY_FEATURES)
+        described = checked.keypoints(part, orientation)
         looked.append((part, orientation, described))
         cands = keypoints.candidates(described)
         _confirm(cands, part, orientation, checked, hashsets, pixels, known, found)

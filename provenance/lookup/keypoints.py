@@ -41,7 +41,7 @@ from PIL import Image
 
 from provenance.errors import StoreError
 from provenance.lookup._multiindex import Band, BandIndex
-from provenance.lookup.geometry import grey
+from provenance.lookup.geometry import Features, grey
 
 WORK_SIDE = 384
 """Keypoints are found on a grey copy whose longer side is this (upscaled when smaller, so a
@@ -61,7 +61,7 @@ NEAR_TIE_BITS = 2
 """Stored descriptors this close to a query keypoint's nearest one share its vote: the same
 pixels stored twice (a photograph and a collage built from it) must both be found."""
 MIN_VOTES = 4
-MIN_INLIERS = 5
+MIN_INLIERS = 4
 RANSAC_FRACTION = 0.02
 """RANSAC reprojection error, as a fraction of the stored frame's longer side."""
 MAX_CANDIDATES = 6
@@ -125,20 +125,31 @@ def _spread(found: Any, shape: tuple[int, ...], features: int) -> list[Any]:
 
 def describe(image: Image.Image, features: int = STORED_FEATURES) -> Keypoints:
     """The ``features`` strongest ORB keypoints of ``image`` (fewer on a plain image)."""
+    return describe_query(image, features)[0]
+
+
+def describe_query(
+    image: Image.Image, features: int = QUERY_FEATURES
+) -> tuple[Keypoints, Features]:
+    """A query's keypoints for the index and, from the same detection, the features its
+    keypoint checks match (:func:`provenance.lookup.geometry.confirm`): one ORB pass on the
+    query instead of two."""
     gray = grey(image, WORK_SIDE)
     orb = cv2.ORB_create(  # type: ignore[attr-defined]  # cv2 stubs lag
         nfeatures=features * OVERSAMPLE, fastThreshold=FAST_THRESHOLD, edgeThreshold=15
     )
     detected = orb.detect(gray, None)
-    if not detected:
-        return Keypoints.empty()
-    found, descriptors = orb.compute(gray, _spread(detected, gray.shape, features))
+    found, descriptors = (
+        orb.compute(gray, _spread(detected, gray.shape, features)) if detected else ((), None)
+    )
     if descriptors is None or not found:
-        return Keypoints.empty()
-    codes = np.frombuffer(np.ascontiguousarray(descriptors).tobytes(), dtype=">u8")
-    longer = float(max(gray.shape))
-    xy = np.array([k.pt for k in found], dtype=np.float32) / longer
-    return Keypoints(codes.astype(np.uint64).reshape(-1, 4), xy)
+        return Keypoints.empty(), Features(gray.shape, np.zeros((0, 2), np.float32), None)
+    descriptors = np.ascontiguousarray(descriptors)
+    codes = np.frombuffer(descriptors.tobytes(), dtype=">u8")
+    points = np.array([k.pt for k in found], dtype=np.float32).reshape(-1, 2)
+    xy = points / float(max(gray.shape))
+    kept = Keypoints(codes.astype(np.uint64).reshape(-1, 4), xy)
+    return kept, Features(gray.shape, points, descriptors)
 
 
 class KeypointIndex:
