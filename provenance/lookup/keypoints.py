@@ -186,6 +186,10 @@ class KeypointIndex:
         """How many images were described."""
         return int(self.images.shape[0])
 
+    def band_arrays(self) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+        """The band tables' row and offset arrays (to page a memory-mapped index in)."""
+        return self._bands.rows, self._bands.offsets
+
     def nbytes(self) -> int:
         """Bytes held by the arrays, band tables included."""
         arrays: list[np.ndarray[Any, Any]] = [
