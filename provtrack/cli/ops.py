@@ -20,6 +20,7 @@ from rich.markup import escape
 from provenance.errors import ConfigError, IntegrityError
 from provenance.store import Store
 from provtrack.cli._console import console, err_console
+from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli._store import hold_alone, open_crawl_reader, open_crawl_store
 from provtrack.cli._trail import print_trail, short
 from provtrack.cli._trail import say as _line
@@ -292,10 +293,13 @@ def optout_add(
     db: DbOption = None,
     warc_dir: WarcDirOption = None,
     as_json: JsonOption = False,
+    key: KeyOption = None,
 ) -> None:
     """Record an opt-out request and purge the matching records (bytes, personal fields)."""
     from provenance.optout import add_optout
 
+    if not dry_run:
+        use_key(key)
     data = None
     if image is not None:
         try:
@@ -398,10 +402,13 @@ def purge(
     db: DbOption = None,
     warc_dir: WarcDirOption = None,
     as_json: JsonOption = False,
+    key: KeyOption = None,
 ) -> None:
     """Purge every image whose subject is inferred to be in a jurisdiction (and its copies)."""
     from provenance.optout import purge_jurisdiction
 
+    if not dry_run:
+        use_key(key)
     with _holding(out, db, "purge", dry_run) as store:
         result = purge_jurisdiction(
             store,
