@@ -29,7 +29,13 @@ if TYPE_CHECKING:
 def write_response(
     ctx: CrawlContext, request: Request, response: Response, body: bytes | None = None
 ) -> WarcRef:
-    """Write one exchange to the crawl's WARC and return where the response record is."""
+    """Write one exchange to the crawl's WARC and return where the response record is.
+
+    Without ``body``, the response's own body is written as the downloader handed it over:
+    still content-encoded (a gzip robots.txt), so its ``Content-Encoding`` is kept with it and a
+    replay tool decodes it once. A browser-fetched response comes decoded and without that
+    header (scrapy-playwright drops it), an archive's replay likewise.
+    """
     fetched_at = request.meta.get("provtrack_fetched_at") or datetime.now(UTC)
     pointer = ctx.warc.write_exchange(
         url=response.url,
@@ -41,6 +47,7 @@ def write_response(
         body=response.body if body is None else body,
         ip=str(response.ip_address) if response.ip_address else None,
         fetched_at=fetched_at,
+        as_sent=body is None,
     )
     return WarcRef(pointer.file, pointer.offset)
 

@@ -191,6 +191,7 @@ def verify(
     exit 5 on a problem. Read-only."""
     from provenance.store.checkpoints import load_public
     from provenance.verify import verify as run_verify
+    from provenance.verify_signed import READABLE_UNSIGNED
 
     trusted = None
     if public_key is not None:
@@ -202,7 +203,8 @@ def verify(
         _verify_wacz(wacz, trusted, as_json)
         return
     report = run_verify(
-        open_crawl_reader(out, db),
+        # a store from before signed checkpoints is read as it is: its chain is checked
+        open_crawl_reader(out, db, older=READABLE_UNSIGNED),
         warc_dirs(out, warc_dir),
         expect_head=_parse_head(expect_head),
         trusted_key=trusted,
@@ -222,6 +224,7 @@ def verify(
                 "checkpoints": report.checkpoints,
                 "signed_to": report.signed_to,
                 "unsigned": report.unsigned,
+                "signing": report.signing,
                 "problems": problems,
             }
         )
@@ -230,10 +233,17 @@ def verify(
             f"checked {report.entries} evidence entries, {report.records} records, "
             f"{report.warc_records} WARC records, {report.checkpoints} signed checkpoints: "
             + ("pass" if not problems else f"FAIL ({len(problems)} problems)")
+            + (f", {report.signing}" if report.predates_signing else "")
         )
         _line(f"head: entry {report.head_seq} {report.head_hash}")
         if report.signed_to:
             _line(f"signed up to entry {report.signed_to} at {report.last_checkpoint}")
+        if report.predates_signing:
+            _line(
+                f"{report.signing}: the chain holds together, but nothing outside the store "
+                "anchors it; keep the head above elsewhere and check it later with "
+                "--expect-head (a writer, e.g. provtrack evaluate, signs it from now on)"
+            )
     if problems:
         raise IntegrityError(f"verify failed: {problems[0]}")
 
