@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from crawler.context import CrawlContext, get_context
+from crawler.context import Component, CrawlContext
 from crawler.headers import header_map, header_pairs
 from crawler.optouts import registry_of
 from provenance.records import WarcRef
@@ -21,8 +21,6 @@ from provenance.records import WarcRef
 __all__ = ["WarcCaptureMiddleware", "header_map", "header_pairs", "write_response"]
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -94,18 +92,13 @@ def _is_image(response: Response) -> bool:
     return sniff(response.body[:1024]) is not None
 
 
-class WarcCaptureMiddleware:
+class WarcCaptureMiddleware(Component):
     """Downloader middleware: WARC every non-image exchange and redirect hop."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.ctx = get_context(crawler)
+        super().__init__(crawler)
         self.stats = crawler.stats
-        self.crawler = crawler
         self._removed_page = registry_of(crawler).removed_page
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         request.meta["provtrack_fetched_at"] = datetime.now(UTC)
