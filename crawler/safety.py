@@ -20,8 +20,15 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.browserguard import active_guard
 from crawler.context import get_context
-from crawler.netpolicy import HostError, address_refusal, canonical_host, local_name_refusal
+from crawler.netpolicy import (
+    HostError,
+    address_refusal,
+    canonical_host,
+    ip_literal,
+    local_name_refusal,
+)
 from crawler.resolver import BOOK, Refusal, ensure_installed
 from provenance.vocab import CrawlMode
 
@@ -119,6 +126,19 @@ class AddressGuardMiddleware:
             request.meta.setdefault("proxy", config.proxy)
 
 
+def _rendered_host_refusal(url: str) -> str | None:
+    """A page chromium fetched through the browser guard: its host must have been checked
+    (pinned by the guard's one lookup, or a global literal)."""
+    raw = urlsplit(url).hostname or ""
+    reason = local_name_refusal(raw)
+    if reason is not None:
+        return reason
+    host = canonical_host(raw)
+    if ip_literal(host) is None and BOOK.pinned(host) is None:
+        return f"{host} was rendered without the guard checking its address"
+    return None
+
+
 class PeerCheckMiddleware:
     """Downloader middleware next to the downloader: the address a response came from.
 
@@ -149,6 +169,11 @@ class PeerCheckMiddleware:
             return None if read_from.startswith("archive ") else "a response with no peer address"
         ip = str(ipaddress.ip_address(peer))
         proxy = request.meta.get("proxy")
+        if request.meta.get("playwright") and not proxy and active_guard() is not None:
+            # chromium's peer is the browser guard, which connected to a checked address
+            if ip != "127.0.0.1":
+                return f"a rendered response from {ip}, which is not the browser guard"
+            return _rendered_host_refusal(response.url)
         if proxy:
             try:
                 host, port = _proxy_peer(str(proxy))
