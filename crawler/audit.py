@@ -27,6 +27,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.config import plan_from_plain
 from crawler.gate import GateSkipped, host_policy_for
 from crawler.policyread import read_headers, read_page
 from crawler.spider import Item, ProvenanceSpider
@@ -125,13 +126,16 @@ class AuditSpider(ProvenanceSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        plan = spider.ctx.config.audit
-        if plan is None:
+        plan = crawler.settings.get("PROVTRACK_AUDIT")
+        if not plan:
             raise ValueError("an audit run needs an AuditPlan (CrawlConfig.audit)")
-        spider.plan = plan
-        if spider.ctx.config.resume:
-            spider.done = audited_rows(spider.ctx.store, spider.ctx.config.run_id)
+        spider.plan = plan_from_plain(plan)
         return spider
+
+    def _opened(self) -> None:
+        super()._opened()
+        if self.ctx.config.resume:
+            self.done = audited_rows(self.ctx.store, self.ctx.config.run_id)
 
     # -- reading the datasets ---------------------------------------------------------------
 

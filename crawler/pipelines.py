@@ -15,7 +15,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from crawler.context import CrawlContext, get_context
+from crawler.context import Component
 from crawler.gate import host_policy_for
 from crawler.mediawork import analyze_to_dict, embedded_signals, worker_init
 from crawler.optouts import registry_of
@@ -33,8 +33,6 @@ from provenance.signals.scope import own_signals
 from provenance.vocab import CrawlMode, Decision, FailureReason, SignalKind, SkipStage
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
@@ -97,19 +95,14 @@ def compact_media(media: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class MediaPipeline:
+class MediaPipeline(Component):
     """Analyse downloaded images (off the reactor) and apply the after-download gate."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.ctx: CrawlContext = get_context(crawler)
+        super().__init__(crawler)
         self.executor = _make_executor(self.ctx.config.media_workers)
         # the audit pipeline analyses a dataset's local copies in the same worker processes
         setattr(crawler, _MEDIA_EXECUTOR, self.executor)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         if self.executor is not None:
@@ -216,16 +209,8 @@ class MediaPipeline:
         return item
 
 
-class JurisdictionPipeline:
+class JurisdictionPipeline(Component):
     """Attach site and subject jurisdiction candidates, each with its evidence."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.ctx = get_context(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         from crawler.policyread import attach_jurisdiction
@@ -238,16 +223,8 @@ class JurisdictionPipeline:
         return item
 
 
-class StorePipeline:
+class StorePipeline(Component):
     """Write image WARC records (after the gate) and hand every record to the store."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.ctx = get_context(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def _keeps_bytes(self) -> bool:
         config = self.ctx.config

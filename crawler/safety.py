@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.browserguard import active_guard
-from crawler.context import get_context
+from crawler.context import Component
 from crawler.netpolicy import (
     HostError,
     address_refusal,
@@ -33,8 +33,6 @@ from crawler.resolver import BOOK, Refusal, ensure_installed
 from provenance.vocab import CrawlMode
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -84,12 +82,11 @@ def resolves_late(config: CrawlConfig) -> bool:
     return bool(config.audit is not None and config.audit.archives)
 
 
-class AddressGuardMiddleware:
+class AddressGuardMiddleware(Component):
     """Downloader middleware: route through the proxy and refuse forbidden targets."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.ctx = get_context(crawler)
+        super().__init__(crawler)
         config = self.ctx.config
         timeout = min(crawler.settings.getfloat("DNS_TIMEOUT", 60), config.download_timeout)
         BOOK.configure(dns_server=config.dns_server, timeout=timeout)
@@ -98,10 +95,6 @@ class AddressGuardMiddleware:
         if config.proxy:
             self.proxy = _proxy_peer(config.proxy)
             BOOK.allow_peer(*self.proxy)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def _refuse(self, reason: str) -> RefusedAddress:
         self.crawler.stats.inc_value("provtrack/refused/address")
@@ -139,7 +132,7 @@ def _rendered_host_refusal(url: str) -> str | None:
     return None
 
 
-class PeerCheckMiddleware:
+class PeerCheckMiddleware(Component):
     """Downloader middleware next to the downloader: the address a response came from.
 
     It runs before the WARC capture, so a response from a refused peer is never archived.
@@ -149,18 +142,13 @@ class PeerCheckMiddleware:
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.ctx = get_context(crawler)
+        super().__init__(crawler)
         self.late = resolves_late(self.ctx.config) and not self.ctx.config.proxy
 
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if self.late and request.url.startswith("http"):
             host = canonical_host(urlsplit(request.url).hostname or "")
             await resolve_or_refuse(self.crawler, host)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def _why(self, request: Request, response: Response) -> str | None:
         peer = response.ip_address

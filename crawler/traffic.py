@@ -29,7 +29,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.context import CrawlContext, get_context
+from crawler.context import Component
 from crawler.pipelines import JurisdictionPipeline, MediaPipeline, StorePipeline
 from crawler.responses import (
     failed_image_record,
@@ -81,21 +81,16 @@ def looks_like_html(response: Response) -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
-class TrafficMiddleware:
+class TrafficMiddleware(Component):
     """Downloader middleware: mark a project's requests for the gate; record their outcome."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.ctx: CrawlContext = get_context(crawler)
+        super().__init__(crawler)
         if self.ctx.config.mode == CrawlMode.AUDIT:
             raise NotConfigured("an audit makes its own requests")
         self.stats = crawler.stats
         self.shown: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._pipes: list[Any] | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     # -- marking --------------------------------------------------------------------------
 

@@ -46,8 +46,11 @@ def already_compressed(body: bytes) -> bool:
 
 
 # Headers describing a transfer encoding the crawler already undid; keeping them would make
-# replay tools try to decode the stored body a second time.
+# replay tools try to decode the stored body a second time. Content-Encoding is dropped only
+# with a body the crawler decoded (an image after Scrapy's decompression, a browser's
+# subresource): a body stored as sent keeps it, or replay would serve gzip bytes as text.
 _HOP_HEADERS = frozenset({"transfer-encoding", "content-encoding"})
+_TRANSFER_HEADERS = frozenset({"transfer-encoding"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,15 +160,20 @@ class WarcWriter:
         fetched_at: datetime,
         protocol: str = "HTTP/1.1",
         truncated: str | None = None,
+        as_sent: bool = False,
     ) -> WarcPointer:
         """Write a response record and its request record; return where the response is.
 
         ``truncated`` (a ``WARC-Truncated`` reason) marks a record written without its payload:
         an audit keeps every exchange's headers and, unless asked, none of the bytes.
+        ``as_sent``: ``body`` is the payload as the server sent it (still content-encoded, as
+        the downloader hands it over), so its ``Content-Encoding`` header is kept; otherwise
+        the body was decoded and the header, which no longer describes it, is dropped.
         """
         fh, writer = self._ensure_open()
         date = _warc_date(fetched_at)
-        resp_headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_HEADERS]
+        dropped = _TRANSFER_HEADERS if as_sent else _HOP_HEADERS
+        resp_headers = [(k, v) for k, v in response_headers if k.lower() not in dropped]
         http_headers = StatusAndHeaders(
             f"{status} {reason or standard_phrase(status)}".strip(), resp_headers, protocol=protocol
         )

@@ -276,7 +276,10 @@ def signer_for(store: Store) -> Signer:
             algorithm="ed25519",
             public_key=base64.b64encode(raw_public(private.public_key())).decode(),
         )
-        chain.insert(row, note="the store's signing key (its private key is kept outside)")
+        note = "the store's signing key (its private key is kept outside)"
+        if chain.seq:  # a store from before signed checkpoints, signed from now on
+            note += f"; entries 1-{chain.seq} were written before the store had a key"
+        chain.insert(row, note=note)
     return Signer(key_id, private)
 
 

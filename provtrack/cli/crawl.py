@@ -246,8 +246,13 @@ def register(app: typer.Typer) -> None:
         summary = summaries[0]
         # nothing answered at all: not "finished with every page disallowed", a crawl that
         # could not reach anything (a forgotten --proxy, a proxy that is down)
+        # by name: without a proxy no demo web can prove itself, and demo names are then
+        # exactly the forgotten --proxy the line is there to name
         cause = unreachable_cause(
-            summary.stats, config.seeds, proxy=config.proxy, is_demo_host=config.is_demo_host
+            summary.stats,
+            config.seeds,
+            proxy=config.proxy,
+            is_demo_host=config.matches_demo_pattern,
         )
         if cause is not None:
             raise CrawlError(f"crawl {summary.run_id} reached nothing: {cause}")

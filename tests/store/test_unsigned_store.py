@@ -146,6 +146,13 @@ def test_other_readers_refuse_until_migrated_and_the_first_writer_signs(tmp_path
     assert signed["signing"] == "signed"
     assert signed["signed_to"] == signed["entries"]
     assert signed["checkpoints"] == 1
+    # the chain itself says which entries were written before the store had a key
+    conn = sqlite3.connect(db)
+    (note,) = conn.execute(
+        "SELECT note FROM evidence_entry WHERE subject LIKE 'signing_key:%'"
+    ).fetchone()
+    conn.close()
+    assert "entries 1-4 were written before the store had a key" in note
     assert db.exists()
 
 
