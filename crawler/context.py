@@ -103,6 +103,8 @@ def open_context(crawler: Crawler) -> CrawlContext:
         before_flush=warc.flush,
         # batches are written off the reactor thread (provenance/store/writer.py)
         background=crawler.settings.getbool("PROVTRACK_BACKGROUND_WRITES", True),
+        # or mapped and written by a process of its own (crawler/writer.py)
+        process_db=config.db if crawler.settings.getbool("PROVTRACK_WRITER_PROCESS") else None,
     )
     ctx = CrawlContext(config=config, store=store, warc=warc, sink=sink, warc_dir=warc_dir)
     if config.frontier:

@@ -128,3 +128,115 @@ def test_chromium_without_a_proxy_reaches_no_loopback_service(tmp_path: Path) ->
     # the pinned host was reached at its checked address, with no second lookup
     assert dns.queries[("public.test", "A")] == 0
     assert result["forwarded"] == 1
+
+
+PUBLIC = "1.2.3.4"
+"""A globally routable address, given to the loopback device of a private network namespace
+(``unshare -rn``): the namespace has no other device, so nothing sent there leaves the machine,
+yet the guard sees a public address and lets a crawl without a proxy fetch and render it."""
+
+_NETNS_CRAWL = """
+import io, json, sys
+from pathlib import Path
+from PIL import Image as PILImage
+from provenance.store import open_store
+from provenance.store.models import Image, Page
+from tests.conftest import run_cli
+from tests.crawl.guardnet import SPELLINGS, DnsStub, counting_server
+
+out, public = Path(sys.argv[1]), sys.argv[2]
+png = io.BytesIO()
+PILImage.new("RGB", (64, 48), (200, 30, 30)).save(png, "PNG")
+
+def answers(name, rdtype, count):
+    if rdtype != "A":
+        return []
+    return {"public.test": [public], "evil.test": ["127.0.0.1"]}.get(name, [])
+
+with counting_server() as forbidden, DnsStub(answers) as dns:
+    origins = [f"http://{s}:{forbidden.port}" for s in SPELLINGS] + [
+        f"http://evil.test:{forbidden.port}"]
+    script = "".join(f"fetch('{o}/xhr', {{mode: 'no-cors'}}).catch(() => 0);" for o in origins)
+    # WebSockets never pass Playwright's route hook: only the browser guard stops these
+    script += "".join(
+        f"try {{ new WebSocket('{o.replace('http:', 'ws:')}/ws'); }} catch (e) {{}}"
+        for o in origins)
+    styles = "".join(f'<link rel="stylesheet" href="{o}/s.css">' for o in origins)
+    images = "".join(f'<img src="{o}/i{i}.png">' for i, o in enumerate(origins))
+    page = (f"<html><head><title>public</title>{styles}</head><body>"
+            f'<img src="/photo.png" alt="a photo">{images}<script>{script}</script>'
+            "</body></html>").encode()
+
+    def pages(host, path):
+        if path == "/":
+            return 200, {"Content-Type": "text/html"}, page
+        if path == "/photo.png":
+            return 200, {"Content-Type": "image/png"}, png.getvalue()
+        return 404, {}, b"not here"
+
+    with counting_server(pages, host=public) as site:
+        seed = f"http://public.test:{site.port}/"
+        result = run_cli("crawl", seed, "--out", str(out), "--render", "always",
+                         "--max-depth", "0", "--media-workers", "0",
+                         "--dns-server", dns.address, check=False)
+        store = open_store(str(out / "provtrack.db"))
+        print(json.dumps({
+            "rc": result.returncode, "stderr": result.stderr[-2000:],
+            "forbidden": forbidden.requests, "connections": forbidden.connections,
+            "site": site.requests,
+            "pages": [(p.url, p.decision, p.rendered) for p in store.all(Page)],
+            "images": [(i.url, i.decision, (i.reasons or [{}])[0].get("value"))
+                       for i in store.all(Image)],
+            "origins": origins,
+        }))
+"""
+
+
+def _netns_available() -> bool:
+    try:
+        probe = subprocess.run(
+            ["unshare", "-rn", "ip", "link", "set", "lo", "up"],
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def test_a_crawl_without_a_proxy_renders_a_public_page_and_reaches_no_loopback_service(
+    tmp_path: Path,
+) -> None:
+    """End to end, no proxy: the seed is fetched and rendered in chromium from a public
+    address, and none of its subrequests or images that name this machine reach it."""
+    if not have_chromium():
+        pytest.skip("Debian's chromium is not installed (scripts/run installs it)")
+    if not _netns_available():
+        pytest.skip("no private network namespace (unshare -rn) on this machine")
+    inner = (
+        f"ip link set lo up && ip addr add {PUBLIC}/32 dev lo && "
+        f'exec "{sys.executable}" -c "$0" "$1" "$2"'
+    )
+    run = subprocess.run(
+        ["unshare", "-rn", "sh", "-c", inner, _NETNS_CRAWL, str(tmp_path / "out"), PUBLIC],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["forbidden"] == [], result["forbidden"]
+    assert result["connections"] == 0
+    pages = {url: (decision, rendered) for url, decision, rendered in result["pages"]}
+    (seed,) = [u for u in pages if u.startswith("http://public.test:")]
+    assert pages[seed] == ("fetched", True), (result["pages"], result["stderr"])
+    images = {url: (decision, why) for url, decision, why in result["images"]}
+    photo = seed + "photo.png"
+    assert images[photo][0] == "collected", images.get(photo)
+    for i, origin in enumerate(result["origins"]):
+        assert images[f"{origin}/i{i}.png"] == ("failed", "refused_address"), origin
+    # the public site was reached (the page, rendered through the browser guard, and the photo)
+    assert {"/", "/photo.png"} <= {path for _, path in result["site"]}

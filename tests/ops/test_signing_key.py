@@ -132,6 +132,7 @@ BAD_KEYS = {
     "encrypted": "is encrypted",
     "rsa": "private key of type RSA, not Ed25519",
     "junk": "is not a PEM private key",
+    "shared": "can be read by other users (mode 644)",
 }
 
 
@@ -153,6 +154,9 @@ def _bad_key(tmp_path: Path, kind: str) -> Path:
         path.write_bytes(_pem(rsa.generate_private_key(public_exponent=65537, key_size=2048)))
     elif kind == "junk":
         path.write_text("not a key\n")
+    elif kind == "shared":
+        path.write_bytes(_pem(Ed25519PrivateKey.generate()))
+        path.chmod(0o644)
     return path
 
 
