@@ -26,32 +26,25 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench._measure import machine, run_measured, write_results
+from bench._measure import (
+    REPO,
+    load_now,
+    machine,
+    provtrack_run,
+    run_measured,
+    serve_scale_web,
+    write_results,
+)
 
-REPO = Path(__file__).resolve().parents[1]
 VENV = REPO / "bench" / "work" / "img2dataset-venv"
 IMG2DATASET = "img2dataset==1.47.0"
 PER_HOST = 1000
-
-
-def _serve(scale: int) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "demoweb", "serve", "--port", "0", "--scale", str(scale)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=REPO,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    return proc, line.rsplit(" ", 1)[1]
 
 
 def _manifest(images: int, path: Path) -> Path:
@@ -115,6 +108,7 @@ def baseline(manifest: Path, images: int, proxy: str, work: Path) -> dict[str, A
         "--enable_wandb",
         "False",
     ]
+    load_before = load_now()
     result, elapsed, rss = run_measured(cmd, cwd=work, env=env)
     if result.returncode != 0:
         raise SystemExit(f"img2dataset failed: {result.stderr[-2000:]}")
@@ -131,6 +125,8 @@ def baseline(manifest: Path, images: int, proxy: str, work: Path) -> dict[str, A
         "seconds": round(elapsed, 1),
         "images_per_second": round(images / elapsed, 1),
         "peak_rss_with_workers_mb": round(rss.peak_tree / 2**20, 1),
+        "cpu_seconds": round(rss.cpu_total, 1),
+        "load_average": [load_before, load_now()],
     }
 
 
@@ -154,28 +150,12 @@ def provtrack(manifest: Path, images: int, proxy: str, work: Path) -> dict[str, 
         "--proxy",
         proxy,
     ]
-    result, elapsed, rss = run_measured(cmd, cwd=REPO)
-    if result.returncode != 0:
-        raise SystemExit(f"provtrack audit failed: {result.stderr[-2000:]}")
-    with sqlite3.connect(out / "provtrack.db") as db:
-        decisions = dict(
-            db.execute("SELECT decision, count(*) FROM image GROUP BY decision").fetchall()
-        )
-        entries = db.execute("SELECT count(*) FROM dataset_entry").fetchone()[0]
-        faces = db.execute("SELECT count(*) FROM image WHERE face_count > 0").fetchone()[0]
-    warc_bytes = sum(p.stat().st_size for p in (out / "warc").glob("*.warc.gz"))
-    shutil.rmtree(out, ignore_errors=True)
-    return {
-        "rows": images,
-        "dataset_entries": entries,
-        "decisions": decisions,
-        "images_with_faces": faces,
-        "warc_mb": round(warc_bytes / 2**20, 1),
-        "seconds": round(elapsed, 1),
-        "images_per_second": round(images / elapsed, 1),
-        "peak_rss_mb": round(rss.peak_main / 2**20, 1),
-        "peak_rss_with_workers_mb": round(rss.peak_tree / 2**20, 1),
+    extra = {
+        "dataset_entries": "SELECT count(*) FROM dataset_entry",
+        "images_with_faces": "SELECT count(*) FROM image WHERE face_count > 0",
     }
+    figures, elapsed, _ = provtrack_run(cmd, out, "provtrack audit", extra)
+    return {"rows": images, **figures, "images_per_second": round(images / elapsed, 1)}
 
 
 def main() -> None:
@@ -185,7 +165,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     args = parser.parse_args()
     measured_on = machine()  # the load average before the runs, not after
-    server, proxy = _serve(args.images)
+    server, proxy = serve_scale_web(args.images)
     work = Path(tempfile.mkdtemp(prefix="provtrack-bench-audit-"))
     try:
         large_manifest = _manifest(args.images, work / "large.parquet")
@@ -206,7 +186,7 @@ def main() -> None:
         "benchmark": "audit",
         "command": "python -m bench.audit " + " ".join(sys.argv[1:]),
         "machine": measured_on,
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "load_average_at_end": load_now(),
         "baseline_img2dataset": base,
         f"provtrack_audit_{args.small}": small,
         f"provtrack_audit_{args.images}": large,

@@ -23,30 +23,22 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sqlite3
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench._measure import machine, run_measured, write_results
+from bench._measure import (
+    REPO,
+    load_now,
+    machine,
+    provtrack_run,
+    run_measured,
+    serve_scale_web,
+    write_results,
+)
 
-REPO = Path(__file__).resolve().parents[1]
 PER_HOST = 1000
-
-
-def _serve(scale: int) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "demoweb", "serve", "--port", "0", "--scale", str(scale)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=REPO,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    return proc, line.rsplit(" ", 1)[1]
 
 
 def _seeds(images: int) -> list[str]:
@@ -69,6 +61,7 @@ def baseline(images: int, proxy: str, concurrency: int, work: Path) -> dict[str,
         str(concurrency),
         *_seeds(images),
     ]
+    load_before = load_now()
     result, elapsed, rss = run_measured(cmd, cwd=REPO)
     if result.returncode != 0:
         raise SystemExit(f"baseline crawl failed: {result.stderr[-2000:]}")
@@ -79,6 +72,8 @@ def baseline(images: int, proxy: str, concurrency: int, work: Path) -> dict[str,
         "seconds": round(elapsed, 1),
         "images_per_second": round(figures["images"] / elapsed, 1),
         "peak_rss_mb": round(rss.peak_main / 2**20, 1),
+        "cpu_ms_per_image": round(1000 * rss.cpu_total / max(1, figures["images"]), 2),
+        "load_average": [load_before, load_now()],
     }
 
 
@@ -102,26 +97,16 @@ def provtrack(images: int, proxy: str, concurrency: int, work: Path) -> dict[str
         "--max-pages",
         str(images),
     ]
-    result, elapsed, rss = run_measured(cmd, cwd=REPO)
-    if result.returncode != 0:
-        raise SystemExit(f"provtrack crawl failed: {result.stderr[-2000:]}")
-    with sqlite3.connect(out / "provtrack.db") as db:
-        counts = dict(
-            db.execute("SELECT decision, count(*) FROM image GROUP BY decision").fetchall()
-        )
-        entries = db.execute("SELECT count(*) FROM evidence_entry").fetchone()[0]
-    reached = sum(counts.values())
-    warc_bytes = sum(p.stat().st_size for p in (out / "warc").glob("*.warc.gz"))
-    shutil.rmtree(out, ignore_errors=True)
+    figures, elapsed, _ = provtrack_run(cmd, out, "provtrack crawl")
+    reached = sum(figures["decisions"].values())
     return {
         "images": reached,
-        "decisions": counts,
-        "evidence_entries": entries,
-        "warc_mb": round(warc_bytes / 2**20, 1),
-        "seconds": round(elapsed, 1),
+        **figures,
         "images_per_second": round(reached / elapsed, 1),
-        "peak_rss_mb": round(rss.peak_main / 2**20, 1),
-        "peak_rss_with_workers_mb": round(rss.peak_tree / 2**20, 1),
+        "cpu_ms_per_image_main": round(1000 * figures["cpu_seconds_main"] / max(1, reached), 2),
+        "cpu_ms_per_image_workers": round(
+            1000 * figures["cpu_seconds_workers"] / max(1, reached), 2
+        ),
     }
 
 
@@ -133,7 +118,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     measured_on = machine()  # the load average before the crawls, not after
-    server, proxy = _serve(args.images)
+    server, proxy = serve_scale_web(args.images)
     work = Path(tempfile.mkdtemp(prefix="provtrack-bench-"))
     try:
         base = baseline(args.images, proxy, args.concurrency, work)
@@ -152,6 +137,7 @@ def main() -> None:
         "benchmark": "crawl",
         "command": "python -m bench.crawl " + " ".join(sys.argv[1:]),
         "machine": measured_on,
+        "load_average_at_end": load_now(),
         "baseline_imagespipeline": base,
         f"provtrack_{args.small}": small,
         f"provtrack_{args.images}": large,

@@ -71,10 +71,15 @@ ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 900,
 }
 EXTENSIONS = {
-    # the opt-out registry, read from the store once (the gate, the pipelines and the capture
-    # ask it), and the run's lifecycle
-    "crawler.optouts.OptOutRegistry": 0,
+    # the run's lifecycle first: it opens the crawl's context (crawler.provtrack) that every
+    # other component takes in its from_crawler (crawler/context.py)
     "crawler.lifecycle.RunLifecycle": 0,
+    # the opt-out registry, read from the store once (the gate, the pipelines and the capture
+    # ask it)
+    "crawler.optouts.OptOutRegistry": 1,
+    # the after-download opt-out check (response headers, embedded signals): one for every
+    # path that records a downloaded image
+    "crawler.afterdownload.AfterDownloadCheck": 2,
 }
 
 _PROJECT = SETTINGS_PRIORITIES["project"]

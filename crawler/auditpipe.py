@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from crawler.context import Component
 from crawler.mediawork import analyze_to_dict
 from crawler.pipelines import compact_media, media_executor
 from provenance.dataset.compare import Now, hashset, presence
@@ -20,10 +21,7 @@ from provenance.records import DatasetEntryRecord, ImageRecord
 from provenance.vocab import FAILURE
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy import Spider
-    from scrapy.crawler import Crawler
 
 LOCAL_KEEPS = (
     "status",
@@ -52,18 +50,8 @@ def _failure_value(item: ImageRecord) -> str | None:
     return None
 
 
-class AuditPipeline:
+class AuditPipeline(Component):
     """Analyse each entry's local copy and say how it compares with the URL now."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        from crawler.context import get_context
-
-        self.ctx = get_context(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     async def _analyze(self, path: str, url: str) -> dict[str, Any]:
         body, why = read_local_bytes(path, self.ctx.config.max_image_bytes)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from crawler.context import CrawlContext, get_context
+from crawler.context import Component, CrawlContext
 from crawler.headers import header_map, header_pairs
 from crawler.optouts import registry_of
 from provenance.records import WarcRef
@@ -21,8 +21,6 @@ from provenance.records import WarcRef
 __all__ = ["WarcCaptureMiddleware", "header_map", "header_pairs", "write_response"]
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -31,8 +29,17 @@ if TYPE_CHECKING:
 def write_response(
     ctx: CrawlContext, request: Request, response: Response, body: bytes | None = None
 ) -> WarcRef:
-    """Write one exchange to the crawl's WARC and return where the response record is."""
+    """Write one exchange to the crawl's WARC and return where the response record is.
+
+    Without ``body``, the response's own body is written as the downloader handed it over:
+    still content-encoded (a gzip robots.txt), so its ``Content-Encoding`` is kept with it and a
+    replay tool decodes it once. A browser-fetched response comes decoded and without that
+    header (scrapy-playwright drops it), an archive's replay likewise. A policy download cut
+    on purpose (a 20 MB robots.txt, :mod:`crawler.policyfetch`) is marked ``WARC-Truncated:
+    length``: its headers announce more bytes than the record holds.
+    """
     fetched_at = request.meta.get("provtrack_fetched_at") or datetime.now(UTC)
+    cut = body is None and "download_stopped" in response.flags
     pointer = ctx.warc.write_exchange(
         url=response.url,
         method=request.method,
@@ -43,6 +50,8 @@ def write_response(
         body=response.body if body is None else body,
         ip=str(response.ip_address) if response.ip_address else None,
         fetched_at=fetched_at,
+        as_sent=body is None,
+        truncated="length" if cut else None,
     )
     return WarcRef(pointer.file, pointer.offset)
 
@@ -83,18 +92,13 @@ def _is_image(response: Response) -> bool:
     return sniff(response.body[:1024]) is not None
 
 
-class WarcCaptureMiddleware:
+class WarcCaptureMiddleware(Component):
     """Downloader middleware: WARC every non-image exchange and redirect hop."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.ctx = get_context(crawler)
+        super().__init__(crawler)
         self.stats = crawler.stats
-        self.crawler = crawler
         self._removed_page = registry_of(crawler).removed_page
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         request.meta["provtrack_fetched_at"] = datetime.now(UTC)

@@ -1,9 +1,11 @@
 """Per-crawl shared state: config, store, WARC writer, record sink and host policies.
 
-Scrapy components are built separately by ``from_crawler``; they meet here, on one object
-attached to the crawler, instead of passing each other around. The configuration is read from
-the crawler's plain ``PROVTRACK_*`` settings (:meth:`CrawlConfig.from_settings`), the same
-for ``provtrack crawl`` and for a project's ``settings.py``.
+Scrapy components are built separately by ``from_crawler``; what they share is one object the
+add-on's run lifecycle opens (:func:`open_context`, from the crawler's plain ``PROVTRACK_*``
+settings, the same for ``provtrack crawl`` and for a project's ``settings.py``) and puts on the
+crawler as ``crawler.provtrack``. Each component takes it in its ``from_crawler``
+(:class:`Component`); a crawler the add-on did not configure has none, and the component
+raises ``NotConfigured`` (Scrapy then disables it), never builds a context of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from scrapy.exceptions import NotConfigured
+
 from crawler.config import CrawlConfig
 from crawler.distributed import Coordinator
 from crawler.sink import RecordSink
@@ -21,11 +25,14 @@ from provenance.store import Store, open_store
 from provenance.warc import WarcWriter, repair_tail
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
 
     from provenance.hostpolicy import HostPolicy
 
-_ATTR = "_provtrack_context"
+ATTR = "provtrack"
+"""The crawler attribute that holds the crawl's :class:`CrawlContext` (``crawler.provtrack``)."""
 
 
 class HostPolicies(Protocol):
@@ -74,11 +81,13 @@ class CrawlContext:
             self.count("rows_refused")
 
 
-def get_context(crawler: Crawler) -> CrawlContext:
-    """The crawl's context, created on first use from the ``PROVTRACK_*`` settings."""
-    ctx: CrawlContext | None = getattr(crawler, _ATTR, None)
-    if ctx is not None:
-        return ctx
+def open_context(crawler: Crawler) -> CrawlContext:
+    """Open the crawl's context from the ``PROVTRACK_*`` settings and put it on the crawler.
+
+    Called once, by the run lifecycle (the add-on's first extension, built after the add-on
+    has settled the settings and before any middleware or pipeline)."""
+    if isinstance(getattr(crawler, ATTR, None), CrawlContext):
+        raise RuntimeError("the crawl's provtrack context is already open")
     config = CrawlConfig.from_settings(crawler.settings)
     config.out_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(config.db)
@@ -94,9 +103,35 @@ def get_context(crawler: Crawler) -> CrawlContext:
         before_flush=warc.flush,
         # batches are written off the reactor thread (provenance/store/writer.py)
         background=crawler.settings.getbool("PROVTRACK_BACKGROUND_WRITES", True),
+        # or mapped and written by a process of its own (crawler/writer.py)
+        process_db=config.db if crawler.settings.getbool("PROVTRACK_WRITER_PROCESS") else None,
     )
     ctx = CrawlContext(config=config, store=store, warc=warc, sink=sink, warc_dir=warc_dir)
     if config.frontier:
         ctx.coordinator = Coordinator(config.frontier, config.run_id)
-    setattr(crawler, _ATTR, ctx)
+    setattr(crawler, ATTR, ctx)
     return ctx
+
+
+def context_of(crawler: Crawler) -> CrawlContext:
+    """The crawl's context; ``NotConfigured`` when the provtrack add-on did not open one."""
+    ctx = getattr(crawler, ATTR, None)
+    if not isinstance(ctx, CrawlContext):
+        raise NotConfigured(
+            "provtrack is not configured: enable it with "
+            'ADDONS = {"crawler.addon.ProvtrackAddon": 0}'
+        )
+    return ctx
+
+
+class Component:
+    """Base of provtrack's Scrapy components: built by ``from_crawler`` with the crawl's
+    context (``NotConfigured`` without the add-on), so none repeats the boilerplate."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.ctx: CrawlContext = context_of(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)

@@ -24,7 +24,7 @@ from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
 
 from crawler.config import USER_AGENT_TOKEN, host_of
-from crawler.context import CrawlContext, get_context
+from crawler.context import Component, CrawlContext, context_of
 from crawler.headers import header_map
 from crawler.optouts import registry_of
 from crawler.policyfetch import (
@@ -44,8 +44,6 @@ from provenance.store.mapping import snapshot_record
 from provenance.vocab import CrawlMode, SnapshotKind
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
@@ -193,7 +191,7 @@ class HostRegistry:
         return policy
 
 
-class OptOutGateMiddleware:
+class OptOutGateMiddleware(Component):
     """Downloader middleware: decide pages and images before download; record overrides.
 
     The opt-out registry comes first and is not overridable: an image whose URL is tombstoned
@@ -201,16 +199,11 @@ class OptOutGateMiddleware:
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.ctx = get_context(crawler)
+        super().__init__(crawler)
         self.hosts = HostRegistry(crawler, self.ctx)
         self.ctx.hosts = self.hosts  # the spider and the pipelines ask it for ready policies
         self.mode = self.ctx.config.mode
         self.registry = registry_of(crawler).tombstones
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         role = request.meta.get("provtrack_role")
@@ -246,7 +239,7 @@ class OptOutGateMiddleware:
 
 def host_policy_for(crawler: Crawler, url: str) -> HostPolicy | None:
     """The already-loaded policy of a URL's host (pipelines use it after download)."""
-    ctx = get_context(crawler)
+    ctx = context_of(crawler)
     if ctx.hosts is None:
         return None
     return ctx.hosts.ready(host_of(url))

@@ -1,6 +1,8 @@
 """The run's lifecycle, owned by the add-on whatever spider runs: ``provtrack crawl``'s, an
 audit's, or a project's own under ``scrapy crawl``.
 
+- on creation (the add-on's first extension): the crawl's context is opened and put on the
+  crawler (:func:`crawler.context.open_context`), for every other component's ``from_crawler``;
 - ``spider_opened``: the run row (mode, purpose, allowed hosts, user agent, caps) is written
   (a resumed run keeps its row and its start);
 - every record handed to the store is counted (:meth:`CrawlContext.tally`; whoever shows
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
-from crawler.context import CrawlContext, get_context
+from crawler.context import CrawlContext, open_context
 from provenance.store.checkpoints import sign_head
 from provenance.store.models import CrawlRun
 from provenance.store.tallies import run_tallies
@@ -53,7 +55,7 @@ class RunLifecycle:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.ctx: CrawlContext = get_context(crawler)
+        self.ctx: CrawlContext = open_context(crawler)
         config = self.ctx.config
         self.summary = CrawlSummary(config.run_id, str(config.mode), datetime.now(UTC))
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)

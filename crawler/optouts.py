@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crawler.context import get_context
+from crawler.context import context_of
 from provenance.optout import TombstoneSet
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class OptOutRegistry:
     """Extension: this crawl's opt-out registry (module docstring)."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.tombstones = TombstoneSet.load(get_context(crawler).store)
+        self.tombstones = TombstoneSet.load(context_of(crawler).store)
         crawler.stats.set_value("provtrack/optout/registry_entries", len(self.tombstones))
 
     @classmethod

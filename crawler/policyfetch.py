@@ -54,13 +54,16 @@ STOPPED_FLAG = "download_stopped"
 
 @dataclass(frozen=True, slots=True)
 class Hop:
-    """One response of a redirect chain: the URL asked, its status and when it answered."""
+    """One response of a redirect chain: the URL asked, its status, when it answered, and the
+    certificate its host showed (HTTPS only): a chain across HTTPS hosts is several servers'
+    word, and each hop's is provenance of its own."""
 
     url: str
     fetched_at: datetime
     status: int | None = None
     location: str | None = None
     error: str | None = None
+    tls: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form kept in the snapshot (``parsed.redirects``)."""
@@ -70,6 +73,7 @@ class Hop:
             "fetched_at": self.fetched_at.isoformat(),
             "location": self.location,
             "error": self.error,
+            "tls": self.tls,
         }
 
 
@@ -147,7 +151,7 @@ async def follow_redirects(url: str, download_one: DownloadOne) -> Fetched:
         got = await download_one(current)
         first = first or got
         location = _location(got) if got.status in REDIRECT_STATUSES else None
-        hops.append(Hop(current, got.fetched_at, got.status, location, got.error))
+        hops.append(Hop(current, got.fetched_at, got.status, location, got.error, got.tls))
         if got.error or got.status not in REDIRECT_STATUSES:
             got.chain = hops
             got.final_url = got.final_url or current

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy_playwright.page import PageMethod
 
+from crawler.browserguard import active_guard, browser_guard
 from crawler.netpolicy import canonical_host, local_name_refusal
 from crawler.resolver import BOOK, Refusal
 
@@ -25,6 +26,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # WebRTC's UDP (STUN, peer connections) would reach addresses without any proxy
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
 ]
 
 ABORTED_RESOURCE_TYPES = frozenset({"image", "media", "font"})
@@ -59,8 +63,12 @@ async def should_abort_request(request: Any) -> bool:
 
     Names and literals of this machine are refused always; without a proxy the host is
     resolved through the guard's address book and refused like a Scrapy request would be.
-    Chromium then resolves the name itself: a name that answers differently the second time
-    is only caught by the peer check of the page's own response."""
+    Chromium never resolves a name itself: without a proxy it goes through the browser guard
+    (:mod:`crawler.browserguard`), which connects to the addresses checked here and also
+    holds for what this hook never sees (WebSockets, a service worker's requests)."""
+    guard = active_guard()
+    if guard is not None:
+        await guard.serve()  # in the crawl's loop, before chromium's first request leaves
     if request.resource_type in ABORTED_RESOURCE_TYPES:
         return True
     raw = urlsplit(str(request.url)).hostname
@@ -93,9 +101,9 @@ def playwright_settings(
         "headless": True,
         "args": args,
     }
-    if proxy:
-        # Chromium otherwise resolves names itself; through the proxy it leaves that to it.
-        launch["proxy"] = {"server": proxy}
+    # Chromium never resolves names itself: through the crawl's proxy, or without one through
+    # the browser guard on loopback (Playwright proxies loopback too: "<-loopback>").
+    launch["proxy"] = {"server": proxy or browser_guard().url}
     return {
         "DOWNLOAD_HANDLERS": {
             "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",

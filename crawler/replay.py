@@ -28,15 +28,13 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.context import get_context
+from crawler.context import Component
 from provenance.archive.index import ArchiveIndex, Capture, build_index, read_payload
 from provenance.dataset.manifest import ManifestRow
 from provenance.dataset.plan import AuditPlan
 from provenance.signals._fetch import NOT_CAPTURED_ERROR
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
@@ -125,22 +123,18 @@ def _response(request: Any, capture: Capture, body: bytes) -> Response:
     )
 
 
-class ArchiveReplayMiddleware:
+class ArchiveReplayMiddleware(Component):
     """Downloader middleware: answer requests from the audited archive (module docstring)."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        ctx = get_context(crawler)
+        super().__init__(crawler)
+        ctx = self.ctx
         plan = ctx.config.audit
         if plan is None or not plan.archives:
             raise NotConfigured("not an archive audit")
         self.plan = plan
         self.max_bytes = ctx.config.max_image_bytes
         self.index = archive_index(crawler, plan)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def _when(self, request: Any) -> datetime | None:
         if request.meta.get("provtrack_role") not in POLICY_ROLES:
@@ -159,7 +153,8 @@ class ArchiveReplayMiddleware:
                 return None
             stats.inc_value("provtrack/archive/not_captured")
             raise NotCaptured(request.url)
-        body, why = read_payload(capture, self.max_bytes)
+        policy = request.meta.get("provtrack_role") in POLICY_ROLES
+        body, why = read_payload(capture, self.max_bytes, partial=policy)
         if body is None:
             request.meta["provtrack_payload_missing"] = why
             body = b""

@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.utils.log import configure_logging
 
 from crawler.config import CrawlConfig
-from crawler.context import get_context
+from crawler.context import context_of
 from crawler.lifecycle import CrawlSummary, RunLifecycle
 from crawler.safety import RESOLVER
 from crawler.settings import build_settings
@@ -56,7 +56,7 @@ def _make_crawler(
     def opened(**_: Any) -> None:
         from twisted.internet import task
 
-        counters = get_context(crawler).counters
+        counters = context_of(crawler).counters
         call = task.LoopingCall(lambda: progress(config.run_id, counters))
         call.start(PROGRESS_SECONDS, now=True)
         loop.append(call)

@@ -20,14 +20,19 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.context import get_context
-from crawler.netpolicy import HostError, address_refusal, canonical_host, local_name_refusal
+from crawler.browserguard import active_guard
+from crawler.context import Component
+from crawler.netpolicy import (
+    HostError,
+    address_refusal,
+    canonical_host,
+    ip_literal,
+    local_name_refusal,
+)
 from crawler.resolver import BOOK, Refusal, ensure_installed
 from provenance.vocab import CrawlMode
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -77,12 +82,11 @@ def resolves_late(config: CrawlConfig) -> bool:
     return bool(config.audit is not None and config.audit.archives)
 
 
-class AddressGuardMiddleware:
+class AddressGuardMiddleware(Component):
     """Downloader middleware: route through the proxy and refuse forbidden targets."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.ctx = get_context(crawler)
+        super().__init__(crawler)
         config = self.ctx.config
         timeout = min(crawler.settings.getfloat("DNS_TIMEOUT", 60), config.download_timeout)
         BOOK.configure(dns_server=config.dns_server, timeout=timeout)
@@ -91,10 +95,6 @@ class AddressGuardMiddleware:
         if config.proxy:
             self.proxy = _proxy_peer(config.proxy)
             BOOK.allow_peer(*self.proxy)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def _refuse(self, reason: str) -> RefusedAddress:
         self.crawler.stats.inc_value("provtrack/refused/address")
@@ -119,7 +119,20 @@ class AddressGuardMiddleware:
             request.meta.setdefault("proxy", config.proxy)
 
 
-class PeerCheckMiddleware:
+def _rendered_host_refusal(url: str) -> str | None:
+    """A page chromium fetched through the browser guard: its host must have been checked
+    (pinned by the guard's one lookup, or a global literal)."""
+    raw = urlsplit(url).hostname or ""
+    reason = local_name_refusal(raw)
+    if reason is not None:
+        return reason
+    host = canonical_host(raw)
+    if ip_literal(host) is None and BOOK.pinned(host) is None:
+        return f"{host} was rendered without the guard checking its address"
+    return None
+
+
+class PeerCheckMiddleware(Component):
     """Downloader middleware next to the downloader: the address a response came from.
 
     It runs before the WARC capture, so a response from a refused peer is never archived.
@@ -129,18 +142,13 @@ class PeerCheckMiddleware:
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.ctx = get_context(crawler)
+        super().__init__(crawler)
         self.late = resolves_late(self.ctx.config) and not self.ctx.config.proxy
 
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if self.late and request.url.startswith("http"):
             host = canonical_host(urlsplit(request.url).hostname or "")
             await resolve_or_refuse(self.crawler, host)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def _why(self, request: Request, response: Response) -> str | None:
         peer = response.ip_address
@@ -149,6 +157,11 @@ class PeerCheckMiddleware:
             return None if read_from.startswith("archive ") else "a response with no peer address"
         ip = str(ipaddress.ip_address(peer))
         proxy = request.meta.get("proxy")
+        if request.meta.get("playwright") and not proxy and active_guard() is not None:
+            # chromium's peer is the browser guard, which connected to a checked address
+            if ip != "127.0.0.1":
+                return f"a rendered response from {ip}, which is not the browser guard"
+            return _rendered_host_refusal(response.url)
         if proxy:
             try:
                 host, port = _proxy_peer(str(proxy))

@@ -8,12 +8,16 @@ With ``background=True`` (the crawler's setting) a full batch is handed to
 :class:`~provenance.store.writer.BackgroundWriter` and the reactor goes on while it is
 written; :meth:`RecordSink.flush` still returns only once everything queued is in the store,
 so its callers (a host's policy documents, the end of the run) see what they flushed.
+With ``process_db`` (``PROVTRACK_WRITER_PROCESS``) the records themselves go to
+:class:`~crawler.writer.ProcessWriter`, which maps and writes them in a process of its own.
 """
 
 from __future__ import annotations
 
+import pickle
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import SQLModel
 
@@ -35,6 +39,9 @@ from provenance.store.mapping import (
 )
 from provenance.store.writer import BackgroundWriter
 
+if TYPE_CHECKING:
+    from crawler.writer import ProcessWriter
+
 Record = SnapshotRecord | PageRecord | ImageRecord | OccurrenceRecord | DatasetEntryRecord
 
 _MAPPERS: dict[type, Callable[[str, object], list[SQLModel]]] = {
@@ -44,6 +51,11 @@ _MAPPERS: dict[type, Callable[[str, object], list[SQLModel]]] = {
     OccurrenceRecord: occurrence_rows,  # type: ignore[dict-item]
     DatasetEntryRecord: dataset_entry_rows,  # type: ignore[dict-item]
 }
+
+
+def map_record(run_id: str, record: Record) -> list[SQLModel]:
+    """The rows one record is stored as (its row first, then its signal rows)."""
+    return _MAPPERS[type(record)](run_id, record)
 
 
 class RecordSink:
@@ -58,24 +70,36 @@ class RecordSink:
         max_age: float = 2.0,
         before_flush: Callable[[], None] | None = None,
         background: bool = False,
+        process_db: str | None = None,
     ):
         self.store = store
         self.before_flush = before_flush
         self.run_id = run_id
         self.flush_every = max(1, flush_every)
         self.max_age = max_age
-        self._rows: list[list[SQLModel]] = []
+        # rows (mapped here), or the records themselves when a writer process maps them
+        self._rows: list[Any] = []
         self._oldest: float | None = None
         self.written = 0
-        self._writer = BackgroundWriter(store, on_written=self._count) if background else None
+        self._writer: BackgroundWriter | ProcessWriter | None = None
+        self._maps_here = process_db is None
+        if process_db is not None:
+            from crawler.writer import ProcessWriter
+
+            self._writer = ProcessWriter(process_db, run_id, on_written=self._count)
+        elif background:
+            self._writer = BackgroundWriter(store, on_written=self._count)
 
     def _count(self, result: WriteResult) -> None:
         self.written += result.inserted
 
     def add(self, record: Record) -> None:
         """Queue one record (and its signal rows); flush when the batch is full or old."""
-        mapper = _MAPPERS[type(record)]
-        self._rows.append(mapper(self.run_id, record))
+        mapper = _MAPPERS[type(record)]  # a record of no known type fails here, not later
+        if self._maps_here:
+            self._rows.append(mapper(self.run_id, record))
+        else:  # pickled now: the record as it is when added, whatever happens to it later
+            self._rows.append(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
         if self._oldest is None:
             self._oldest = time.monotonic()
         if len(self._rows) >= self.flush_every or time.monotonic() - self._oldest > self.max_age:

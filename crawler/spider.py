@@ -17,7 +17,7 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.config import host_of
-from crawler.context import CrawlContext, get_context
+from crawler.context import CrawlContext, context_of
 from crawler.distributed import HEARTBEAT_SECONDS
 from crawler.extract import PageExtract
 from crawler.gate import GateSkipped
@@ -51,7 +51,6 @@ class ProvenanceSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.ctx: CrawlContext
         self.pages_scheduled = 0
         self.images_scheduled = 0
         self.seen_pages: set[str] = set()
@@ -66,16 +65,27 @@ class ProvenanceSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        # Scrapy builds the spider before the add-on runs: the crawl's context exists only
+        # from the run lifecycle on (:attr:`ctx`); the plain settings are read here
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.ctx = get_context(crawler)
-        if spider.ctx.config.resume:
-            spider.sweeping = True
-            spider.seen_images |= spider.ctx.store.known_image_urls(spider.ctx.config.run_id)
-        if spider.ctx.coordinator is not None:
+        spider.sweeping = crawler.settings.getbool("PROVTRACK_RESUME", False)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+        if crawler.settings.get("PROVTRACK_FRONTIER"):
             crawler.signals.connect(spider._start_heartbeat, signal=signals.spider_opened)
             crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
             crawler.signals.connect(spider._stop_heartbeat, signal=signals.spider_closed)
         return spider
+
+    @property
+    def ctx(self) -> CrawlContext:
+        """The crawl's context, opened by the add-on's run lifecycle (crawler/context.py)."""
+        return context_of(self.crawler)
+
+    def _opened(self) -> None:
+        """Before the first request: a resumed run's images already recorded are not fetched
+        again."""
+        if self.ctx.config.resume:
+            self.seen_images |= self.ctx.store.known_image_urls(self.ctx.config.run_id)
 
     # -- distributed crawl: heartbeat and closing sweep ----------------------------------
 
@@ -83,7 +93,8 @@ class ProvenanceSpider(scrapy.Spider):
         from twisted.internet import task
 
         coordinator = self.ctx.coordinator
-        assert coordinator is not None
+        if coordinator is None:
+            return
         self._heartbeat = task.LoopingCall(coordinator.heartbeat)
         self._heartbeat.start(HEARTBEAT_SECONDS, now=True)
 

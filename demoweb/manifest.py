@@ -171,10 +171,25 @@ def _tls(host: str, ca: DemoCA | None) -> dict[str, Any]:
     return facts
 
 
+def robots_asked(host: Host) -> str:
+    """The robots.txt URL a crawler that starts at the host's seed asks first.
+
+    An HTTPS host typed as itself (``http://northpier-press.com/``) is first met over plain
+    HTTP, so its robots.txt chain starts with the ``http://`` -> ``https://`` hop; a host met
+    only through a redirect or an HTTPS link (a ``www`` site, a CDN) is asked at its origin.
+    """
+    if host.scheme == "https" and host.pages and (host.seed_host or host.name) == host.name:
+        return f"http://{host.name}/robots.txt"
+    return f"{host.origin}/robots.txt"
+
+
 def _robots_served(host: Host, web: Web) -> dict[str, Any]:
     """How robots.txt is served: its redirect chain, encoding, size, and why a crawler gives up."""
     robots = host.robots
     chain = robots_chain(host)
+    asked = robots_asked(host)
+    if chain and chain[0][0] != asked:
+        chain.insert(0, (asked, web.lookup(host.name, "/robots.txt", "http")))
     hops = [
         {"url": url, "status": response.status, "location": response.header("Location")}
         for url, response in chain
@@ -244,7 +259,7 @@ def _host_entry(host: Host, policy: HostPolicy, web: Web, ca: DemoCA | None) -> 
             "evidence": list(host.jurisdiction.evidence),
         },
         "robots": {
-            "url": f"{base}/robots.txt",
+            "url": robots_asked(host),
             "status": 404 if robots is None else robots.status,
             "body": robots.body() if robots else None,
             "content_type": None

@@ -42,6 +42,8 @@ SITE_HOSTS = frozenset(
         "gzip-robots.net",
         "huge-robots.net",
         "delay-robots.net",
+        "northpier-press.com",
+        "pierhouse-media.net",
         # plus:DataMining in every RDF/XML form (demoweb/sites/xmpforms.py)
         "xmp-forms.net",
     }

@@ -34,6 +34,7 @@ from provenance.matching import (
     store_index,
 )
 from provenance.purge import locate
+from provenance.report.verdicts import capped_fields
 from provenance.reposts import (
     PixelSource,
     find_photo,
@@ -426,6 +427,7 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
                     "pack_version": v.outcome.pack_version,
                     "jurisdiction": v.outcome.jurisdiction,
                     "verdict": v.outcome.verdict,
+                    **capped_fields(v.outcome.verdict, v.outcome.rules, v.outcome.reasons),
                     "reasons": v.outcome.reasons,
                     "evaluation": v.evaluation,
                     "evaluated_at": iso(v.evaluated_at),

@@ -31,10 +31,8 @@ from sqlmodel import SQLModel, col, select
 from provenance.errors import IntegrityError
 from provenance.store import Store
 from provenance.store.canonical import record_digest, row_digest
-from provenance.store.checkpoints import check_checkpoints
 from provenance.store.db import GENESIS, entry_hash, subject_of
 from provenance.store.models import (
-    Checkpoint,
     CrawlRun,
     DatasetEntry,
     Evaluation,
@@ -56,6 +54,14 @@ from provenance.store.verdicts import (
     batch_subject,
     iter_verdict_rows,
     parse_batch_subject,
+)
+from provenance.verify_signed import (
+    PREDATES,
+    check_expected_head,
+    check_signatures,
+    check_trusted_key,
+    check_unsigned_schema,
+    checkpointed,
 )
 from provenance.vocab import Decision
 from provenance.warc import StoredResponse, read_response
@@ -96,6 +102,7 @@ class VerifyReport:
     last_checkpoint: str = ""
     hashes: dict[int, str] = field(default_factory=dict)
     key_entries: dict[str, int] = field(default_factory=dict)
+    predates_signing: bool = False  # no key chained, no checkpoint: nothing was ever signed
 
     @property
     def ok(self) -> bool:
@@ -106,13 +113,21 @@ class VerifyReport:
         return max(0, self.head_seq - self.signed_to)
 
     @property
+    def signing(self) -> str:
+        """How the chain is signed: ``signed``, or why it is not."""
+        if self.predates_signing:
+            return PREDATES
+        return "signed" if not self.unsigned else "unsigned"
+
+    @property
     def head(self) -> str:
         """The chain's head as ``N:HASH`` (what to record elsewhere)."""
         return f"{self.head_seq}:{self.head_hash}"
 
     def unsigned_problem(self) -> str | None:
-        """The line naming the entries no checkpoint signs, if any."""
-        if not self.unsigned:
+        """The line naming the entries no checkpoint signs, if any (none for a store that
+        predates signed checkpoints: :attr:`signing` says so instead)."""
+        if not self.unsigned or self.predates_signing:
             return None
         first, last = self.signed_to + 1, self.head_seq
         if not self.signed_to:
@@ -191,10 +206,18 @@ def check_chain(store: Store, report: VerifyReport, keep: set[int] | None = None
     return latest
 
 
-def check_records(store: Store, latest: dict[str, str], report: VerifyReport) -> None:
-    """Compare every row's digest with its latest chained digest."""
+def check_records(
+    store: Store,
+    latest: dict[str, str],
+    report: VerifyReport,
+    skip: tuple[type[SQLModel], ...] = (),
+) -> None:
+    """Compare every row's digest with its latest chained digest (``skip``: tables the store's
+    schema does not have)."""
     seen: set[str] = set()
     for model in TABLES:
+        if model in skip:
+            continue
         with store.session() as s:
             rows = list(s.exec(select(model)).all())
         for row in rows:
@@ -371,7 +394,8 @@ def _check_content(
         if isinstance(row, HostSnapshot):
             if stored.url not in {row.url, row.final_url}:
                 return f"{name}: WARC record at {where} is for {stored.url}, not {row.url}"
-            if row.sha256 and not stored.truncated:
+            # a cut download (WARC-Truncated with the bytes that came) still holds the part read
+            if row.sha256 and (stored.body or not stored.truncated):
                 forms = _bodies(stored.body)
                 cut = [b[: row.byte_size] if row.truncated else b for b in forms]
                 if row.sha256 not in {_sha(b) for b in cut}:
@@ -487,38 +511,6 @@ def _points_at_warc(store: Store) -> bool:
         )
 
 
-def _checkpointed(store: Store) -> set[int]:
-    with store.session() as s:
-        return {int(n) for n in s.exec(select(Checkpoint.seq)).all()}
-
-
-def check_signatures(
-    store: Store,
-    report: VerifyReport,
-    expect_head: tuple[int, str] | None,
-    trusted: Ed25519PublicKey | None,
-) -> None:
-    """Checkpoints against the recomputed chain, and a head recorded elsewhere."""
-    found = check_checkpoints(store, report.hashes, report.head_seq, report.key_entries, trusted)
-    report.checkpoints = found.checked
-    report.signed_to = found.signed_to
-    if found.last is not None:
-        report.last_checkpoint = f"{found.last.signed_at} ({found.last.reason})"
-    report.problems.extend(found.problems)
-    if expect_head is not None:
-        seq, digest = expect_head
-        if seq > report.head_seq:
-            report.problems.append(
-                f"the head {seq}:{digest[:16]}... recorded elsewhere is beyond the evidence "
-                f"log, which ends at entry {report.head_seq}: the log was truncated"
-            )
-        elif report.hashes.get(seq) != digest:
-            report.problems.append(
-                f"the head {seq}:{digest[:16]}... recorded elsewhere is not a prefix of this "
-                f"chain: entry {seq} is now {report.hashes.get(seq, '?')[:16]}... (rewritten)"
-            )
-
-
 def verify(
     store: Store,
     warc_dir: Path | Sequence[Path] | None,
@@ -533,11 +525,15 @@ def verify(
     (by default the store's first key).
     """
     report = VerifyReport()
-    keep = _checkpointed(store) | ({expect_head[0]} if expect_head else set())
-    latest = check_chain(store, report, keep)
-    check_signatures(store, report, expect_head, trusted_key)
+    unsigned_schema = check_unsigned_schema(store, report)
+    keep = set() if unsigned_schema else checkpointed(store)
+    latest = check_chain(store, report, keep | ({expect_head[0]} if expect_head else set()))
+    if not unsigned_schema:
+        check_signatures(store, report, trusted_key)
+    check_trusted_key(report, trusted_key)
+    check_expected_head(report, expect_head)
     if report.ok:
-        check_records(store, latest, report)
+        check_records(store, latest, report, skip=() if not unsigned_schema else (SigningKey,))
     dirs = [warc_dir] if isinstance(warc_dir, Path) else list(warc_dir or [])
     given = dirs
     dirs = [d for d in dirs if d.is_dir()]

@@ -28,10 +28,29 @@ from provenance import __version__
 from provenance.errors import IntegrityError
 
 GZIP_LEVEL = 1
+# Payloads already compressed by their format (JPEG, PNG, GIF, WebP, AVIF/HEIF, gzip, zip):
+# deflate at level 1 still searches them for matches and saved 1.5 % of the scale web's
+# JPEGs for ~0.4 ms of the crawler's CPU per image (bench/README.md); level 0 writes stored
+# deflate blocks, the same valid gzip member (the record reads back byte for byte).
+STORED_GZIP_LEVEL = 0
+_COMPRESSED_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"\x1f\x8b", b"PK\x03\x04")
+
+
+def already_compressed(body: bytes) -> bool:
+    """Whether a payload's own format compressed it (by its leading bytes, not its headers)."""
+    if body.startswith(_COMPRESSED_MAGIC):
+        return True
+    if body[:4] == b"RIFF" and body[8:12] == b"WEBP":
+        return True
+    return body[4:8] == b"ftyp"  # AVIF, HEIF (ISO base media)
+
 
 # Headers describing a transfer encoding the crawler already undid; keeping them would make
-# replay tools try to decode the stored body a second time.
+# replay tools try to decode the stored body a second time. Content-Encoding is dropped only
+# with a body the crawler decoded (an image after Scrapy's decompression, a browser's
+# subresource): a body stored as sent keeps it, or replay would serve gzip bytes as text.
 _HOP_HEADERS = frozenset({"transfer-encoding", "content-encoding"})
+_TRANSFER_HEADERS = frozenset({"transfer-encoding"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,18 +124,19 @@ class WarcWriter:
         )
         self._emit(info)
 
-    def _emit(self, record: Any) -> None:
+    def _emit(self, record: Any, level: int = GZIP_LEVEL) -> None:
         """Write one record as its own gzip member (what replay tools and warcio expect).
 
         warcio compresses at level 9, which costs a crawl of JPEGs (incompressible) most of
-        its WARC time for nothing; each record is serialised plain and gzipped at level 1.
+        its WARC time for nothing; each record is serialised plain and gzipped at ``level``
+        (1; 0 for a payload its format compressed already).
         """
         assert self._fh is not None
         assert self._writer is not None
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.write_record(record)
-        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
         self._fh.write(compressor.compress(self._buffer.getvalue()) + compressor.flush())
 
     def _ensure_open(self) -> tuple[BinaryIO, WARCWriter]:
@@ -140,15 +160,20 @@ class WarcWriter:
         fetched_at: datetime,
         protocol: str = "HTTP/1.1",
         truncated: str | None = None,
+        as_sent: bool = False,
     ) -> WarcPointer:
         """Write a response record and its request record; return where the response is.
 
         ``truncated`` (a ``WARC-Truncated`` reason) marks a record written without its payload:
         an audit keeps every exchange's headers and, unless asked, none of the bytes.
+        ``as_sent``: ``body`` is the payload as the server sent it (still content-encoded, as
+        the downloader hands it over), so its ``Content-Encoding`` header is kept; otherwise
+        the body was decoded and the header, which no longer describes it, is dropped.
         """
         fh, writer = self._ensure_open()
         date = _warc_date(fetched_at)
-        resp_headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_HEADERS]
+        dropped = _TRANSFER_HEADERS if as_sent else _HOP_HEADERS
+        resp_headers = [(k, v) for k, v in response_headers if k.lower() not in dropped]
         http_headers = StatusAndHeaders(
             f"{status} {reason or standard_phrase(status)}".strip(), resp_headers, protocol=protocol
         )
@@ -166,7 +191,7 @@ class WarcWriter:
             warc_headers_dict=warc_headers,
         )
         offset = fh.tell()
-        self._emit(response)
+        self._emit(response, STORED_GZIP_LEVEL if already_compressed(body) else GZIP_LEVEL)
         record_id = response.rec_headers.get_header("WARC-Record-ID")
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -168,3 +168,37 @@ def test_crawl_log_shows_no_remote_control(demo_crawl) -> None:  # type: ignore[
     assert "telnet" not in enabled.lower()
     assert "remote" not in enabled.lower()
     assert "Telnet console listening" not in log
+
+
+def test_components_without_the_addon_are_not_configured(tmp_path: Path) -> None:
+    """provtrack's components take the crawl's context from the add-on's run lifecycle: listed
+    in a project without the add-on, each is disabled (NotConfigured), none opens a store."""
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.exceptions import NotConfigured
+
+    from crawler.gate import OptOutGateMiddleware
+    from crawler.optouts import OptOutRegistry
+    from crawler.pipelines import MediaPipeline, StorePipeline
+    from crawler.traffic import TrafficMiddleware
+
+    crawler = Crawler(Spider, {"PROVTRACK_OUT": str(tmp_path / "out")})
+    for component in (
+        MediaPipeline,
+        StorePipeline,
+        TrafficMiddleware,
+        OptOutGateMiddleware,
+        OptOutRegistry,
+    ):
+        with pytest.raises(NotConfigured, match="ProvtrackAddon"):
+            component.from_crawler(crawler)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_run_lifecycle_opens_the_context_first() -> None:
+    """The lifecycle opens crawler.provtrack; every other extension of the add-on comes later."""
+    from crawler.addon import EXTENSIONS
+
+    first = min(EXTENSIONS, key=lambda name: EXTENSIONS[name])
+    assert first == "crawler.lifecycle.RunLifecycle"
+    assert sorted(EXTENSIONS.values()).count(EXTENSIONS[first]) == 1

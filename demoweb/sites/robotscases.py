@@ -17,18 +17,27 @@ open) collects both; one that gives up where it should not sees neither.
   gzip``);
 - ``delay-robots.net``: ``Crawl-delay: 1`` in provtrack's group, honoured and recorded;
 - ``huge-robots.net``: 20 MB; the rules of its first 500 KiB decide, a ``Disallow: /`` for
-  every agent after 20 MB of comments must not count.
+  every agent after 20 MB of comments must not count;
+- ``northpier-press.com`` (HTTPS): ``http://northpier-press.com/robots.txt`` answers 301 to
+  ``https://``, which answers 301 to the file its publishing group keeps for it on another
+  HTTPS host, ``https://pierhouse-media.net/robots/northpier-press.txt``. That file decides for
+  northpier-press.com; ``pierhouse-media.net``'s own robots.txt says something else (it closes
+  ``/img/``), so a crawler that applied the final host's own rules skips the open photo too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from demoweb.html import Chrome, esc, figure
 from demoweb.model import Host, Img, Jurisdiction, Page, Robots, RobotsEncoding, RobotsGroup
 
 _NOWHERE = Jurisdiction(None, None, ("generic TLD .net; no address, phone or language hint",))
 MIRROR = "robots-mirror.net"
+PRESS = "northpier-press.com"
+GROUP = "pierhouse-media.net"
+PRESS_FILE = f"https://{GROUP}/robots/northpier-press.txt"
 HUGE_BYTES = 20 * 1024 * 1024
 
 OPEN = Img("/img/open.jpg", photo="grass", variant="cropped", alt="Grass on the dunes")
@@ -38,7 +47,13 @@ RULES = (RobotsGroup(("*",), (("Disallow", "/img/closed/"),)),)
 ALLOW_ALL = (RobotsGroup(("*",), (("Allow", "/"),)),)
 
 
-def _host(name: str, description: str, robots: Robots, images: tuple[Img, ...]) -> Host:
+def _host(
+    name: str,
+    description: str,
+    robots: Robots,
+    images: tuple[Img, ...],
+    scheme: Literal["http", "https"] = "http",
+) -> Host:
     chrome = Chrome(name=name, lang="en", nav=(("/", "Home"),), footer=f"<p>{esc(name)}</p>")
     home = chrome.page(
         name, f"<h1>{esc(name)}</h1>\n" + "\n".join(figure(i, i.alt) for i in images)
@@ -51,6 +66,7 @@ def _host(name: str, description: str, robots: Robots, images: tuple[Img, ...]) 
         pages=(Page("/", home),),
         images=images,
         robots=robots,
+        scheme=scheme,
     )
 
 
@@ -66,6 +82,35 @@ def mirror() -> Host:
         "serves another host's robots.txt at the end of its redirect chain; its own allows all",
         Robots(groups=ALLOW_ALL),
         (OPEN,),
+    )
+
+
+def press() -> Host:
+    """northpier-press.com: HTTPS; its robots.txt is its group's file on another HTTPS host."""
+    return _host(
+        PRESS,
+        f"HTTPS; robots.txt redirects http -> https -> {PRESS_FILE} (another host): that "
+        "file's rules decide for this host",
+        Robots(groups=RULES, redirects=(PRESS_FILE,)),
+        (OPEN, CLOSED),
+        scheme="https",
+    )
+
+
+GROUP_RULES = (RobotsGroup(("*",), (("Disallow", "/img/"),)),)
+"""pierhouse-media.net's own robots.txt: not what decides for northpier-press.com."""
+
+
+def group() -> Host:
+    """pierhouse-media.net: HTTPS; serves northpier-press.com's robots.txt file, and has its
+    own robots.txt with other rules (it closes /img/)."""
+    return _host(
+        GROUP,
+        f"HTTPS; serves {PRESS}'s robots.txt at /robots/northpier-press.txt; its own "
+        "robots.txt closes /img/",
+        Robots(comment="Pierhouse Media group", groups=GROUP_RULES),
+        (OPEN,),
+        scheme="https",
     )
 
 
@@ -136,6 +181,8 @@ SITES: tuple[Callable[[], Host], ...] = (
             tail=(RobotsGroup(("*",), (("Disallow", "/"),)),),
         ),
     ),
+    press,
+    group,
 )
 
 CASE_HOSTS = frozenset(
@@ -152,7 +199,9 @@ CASE_HOSTS = frozenset(
         "gzip-robots.net",
         "huge-robots.net",
         "delay-robots.net",
+        PRESS,
+        GROUP,
     }
 )
-"""The hosts of this module (two photos each, one on the mirror): the content checks of the
-other sites (six or more images per host) do not apply to them."""
+"""The hosts of this module (two photos each, one on the mirror and one on the group host): the
+content checks of the other sites (six or more images per host) do not apply to them."""

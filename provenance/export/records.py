@@ -46,8 +46,24 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+def _hops(snap: HostSnapshot) -> list[dict[str, Any]]:
+    """The redirect chain a document was fetched through: each hop's URL, status, time and
+    the certificate its host showed (``null`` over plain HTTP and in stores older than it)."""
+    return [
+        {
+            "url": hop.get("url"),
+            "status": hop.get("status"),
+            "location": hop.get("location"),
+            "fetched_at": hop.get("fetched_at"),
+            "tls": hop.get("tls"),
+        }
+        for hop in (snap.parsed or {}).get("redirects") or []
+    ]
+
+
 def _snapshot_summary(snap: HostSnapshot) -> dict[str, Any]:
-    """A host document as the export shows it: outcome, status, digest, time, certificate."""
+    """A host document as the export shows it: outcome, status, digest, time, certificate
+    (of the server that answered last), and every hop on the way with its own certificate."""
     return {
         "url": snap.url,
         "final_url": snap.final_url,
@@ -56,7 +72,22 @@ def _snapshot_summary(snap: HostSnapshot) -> dict[str, Any]:
         "sha256": snap.sha256,
         "fetched_at": _iso(snap.fetched_at),
         "tls": (snap.parsed or {}).get("tls"),
+        "redirects": _hops(snap),
     }
+
+
+def _own_tls(snap: HostSnapshot) -> dict[str, Any] | None:
+    """The certificate the snapshot's own host showed: its hop in the chain, or the final
+    answer when that came from the host itself. A robots.txt redirected to another HTTPS host
+    ends with that host's certificate, which is not the image host's."""
+    parsed = snap.parsed or {}
+    for hop in parsed.get("redirects") or []:
+        if _host(str(hop.get("url") or "")) == snap.host and hop.get("tls"):
+            return dict(hop["tls"])
+    tls = parsed.get("tls")
+    if tls and _host(snap.final_url or snap.url) == snap.host:
+        return dict(tls)
+    return None
 
 
 def _host_tls(snaps: dict[str, HostSnapshot]) -> dict[str, Any] | None:
@@ -64,9 +95,9 @@ def _host_tls(snaps: dict[str, HostSnapshot]) -> dict[str, Any] | None:
     order = [SnapshotKind.ROBOTS, *sorted(k for k in snaps if k != SnapshotKind.ROBOTS)]
     for kind in order:
         snap = snaps.get(kind)
-        tls = (snap.parsed or {}).get("tls") if snap is not None else None
+        tls = _own_tls(snap) if snap is not None else None
         if tls:
-            return dict(tls)
+            return tls
     return None
 
 

@@ -96,6 +96,19 @@ def capped_text(would_be: str, because: str | None) -> str:
     )
 
 
+def capped_fields(
+    verdict: str, rules: Sequence[Mapping[str, Any]], reasons: Sequence[str]
+) -> dict[str, str | None]:
+    """A verdict's cap, as ``show`` and ``lookup`` print it beside the verdict: ``would_be``
+    (the fired verdict it was capped from, or None), ``capped_because`` and ``capped`` (the
+    sentence the report uses); all None when the verdict was not capped."""
+    worse = would_be(verdict, [r for r in rules if "verdict" in r])
+    if worse is None:
+        return {"would_be": None, "capped_because": None, "capped": None}
+    because = cap_reason(reasons)
+    return {"would_be": worse, "capped_because": because, "capped": capped_text(worse, because)}
+
+
 def would_be(verdict: str, rules: Sequence[Mapping[str, Any]]) -> str | None:
     """The most severe fired verdict when it is more severe than the verdict given (capped)."""
     worst = max(

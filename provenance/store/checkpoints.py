@@ -8,10 +8,11 @@ seen by ``verify``. Every run end, evaluation, opt-out and purge appends one.
 
 Keys (``cryptography``'s Ed25519): a store has one key pair. The public key is a chained row
 of the store (``signing_key``) and goes into every export; the private key is a PEM file
-outside the store: ``PROVTRACK_KEY`` names it, else ``PROVTRACK_KEY_DIR`` (default
-``$XDG_CONFIG_HOME/provtrack/keys``, i.e. ``~/.config/provtrack/keys``) holds ``<key id>.pem``
-(mode 0600), the key id being the sha256 of the raw public key. The first writer of a store
-makes the pair; a writer that cannot find the store's private key refuses before it writes
+outside the store: ``--key FILE`` (or ``PROVTRACK_KEY``) names it, and must then be the
+store's key; else ``PROVTRACK_KEY_DIR`` (default ``$XDG_CONFIG_HOME/provtrack/keys``, i.e.
+``~/.config/provtrack/keys``) holds ``<key id>.pem`` (mode 0600), the key id being the
+sha256 of the raw public key. The first writer of a store makes the pair (or takes the one
+``--key`` names); a writer that cannot find the store's private key refuses before it writes
 (a second key is never added quietly: anyone able to write the store could add their own).
 
 What an outside party should keep is the head ``verify`` prints (``N:HASH``) or the public
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlmodel import col, select
@@ -117,12 +118,41 @@ class Signer:
 
 
 def _read_private(path: Path) -> Ed25519PrivateKey:
+    """The Ed25519 private key of a PEM file; one line naming what is wrong with it."""
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as err:
-        raise SigningKeyError(f"cannot read the private key {path}: {err}") from err
+        data = path.read_bytes()
+    except FileNotFoundError as err:
+        raise SigningKeyError(
+            f"the private key file {path} does not exist (an unencrypted Ed25519 PEM: "
+            "`openssl genpkey -algorithm ed25519 -out FILE` makes one)"
+        ) from err
+    except OSError as err:
+        raise SigningKeyError(
+            f"cannot read the private key file {path}: {err.strerror or err}"
+        ) from err
+    if b"PUBLIC KEY-----" in data and b"PRIVATE KEY-----" not in data:
+        raise SigningKeyError(
+            f"{path} holds a public key: signing needs the private key (verify reads the "
+            "public key from the store)"
+        )
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except TypeError as err:  # cryptography: "Password was not given but private key is ..."
+        raise SigningKeyError(
+            f"the private key {path} is encrypted: provtrack reads an unencrypted PEM (keep "
+            "it readable by this user only)"
+        ) from err
+    except (ValueError, UnsupportedAlgorithm) as err:
+        raise SigningKeyError(f"{path} is not a PEM private key provtrack can read") from err
     if not isinstance(key, Ed25519PrivateKey):
-        raise SigningKeyError(f"{path} is not an Ed25519 private key")
+        kind = type(key).__name__.removesuffix("PrivateKey").lstrip("_") or "another"
+        raise SigningKeyError(f"{path} holds a private key of type {kind}, not Ed25519")
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:  # as ssh refuses such a key: whoever can read it can sign checkpoints
+        raise SigningKeyError(
+            f"the private key {path} can be read by other users (mode {mode:o}): anyone who "
+            f"reads it can sign this store's checkpoints; `chmod 600 {path}`"
+        )
     return key
 
 
@@ -141,20 +171,55 @@ def _write_private(key: Ed25519PrivateKey, key_id: str) -> Path:
     return path
 
 
-def _explicit() -> Ed25519PrivateKey | None:
+def use_key_file(path: Path) -> Path:
+    """Sign with the private key in ``path`` (``--key FILE``): read now, so that a missing,
+    unreadable or wrong key is one line before anything is written.
+
+    The choice is the process's (``PROVTRACK_KEY``, which child processes inherit). A key
+    named this way must be the store's: it is never replaced by one found elsewhere.
+    """
+    resolved = path.expanduser().absolute()
+    _read_private(resolved)
+    os.environ["PROVTRACK_KEY"] = str(resolved)
+    return resolved
+
+
+def _explicit_path() -> Path | None:
     given = os.environ.get("PROVTRACK_KEY")
-    return _read_private(Path(given).expanduser()) if given else None
+    return Path(given).expanduser() if given else None
+
+
+def _explicit() -> Ed25519PrivateKey | None:
+    path = _explicit_path()
+    return _read_private(path) if path is not None else None
 
 
 def _find_private(key_id: str) -> Ed25519PrivateKey | None:
-    explicit = _explicit()
-    if explicit is not None and key_id_of(explicit.public_key()) == key_id:
-        return explicit
+    """The private key of ``key_id`` in the key folder (``<key id>.pem``), if there."""
     path = key_dir() / f"{key_id}.pem"
     if path.is_file():
         key = _read_private(path)
         if key_id_of(key.public_key()) == key_id:
             return key
+    return None
+
+
+def _signer_among(keys: list[SigningKey]) -> Signer | None:
+    """The signer of one of the store's keys: the key named (``--key``, ``PROVTRACK_KEY``),
+    which must be one of them, else the first whose private key is in the key folder."""
+    explicit = _explicit()
+    if explicit is not None:
+        found = key_id_of(explicit.public_key())
+        if keys and found not in {row.id for row in keys}:
+            raise SigningKeyError(
+                f"the private key {_explicit_path()} (key {found[:16]}...) is not the store's "
+                f"signing key {keys[0].id[:16]}...: nothing was written"
+            )
+        return Signer(found, explicit) if keys else None
+    for row in keys:
+        private = _find_private(row.id)
+        if private is not None:
+            return Signer(row.id, private)
     return None
 
 
@@ -170,10 +235,9 @@ def find_signer(store: Store) -> Signer:
     Raises :class:`SigningKeyError` when the store has no key or its private key is not found.
     """
     keys = store_keys(store)
-    for row in keys:
-        private = _find_private(row.id)
-        if private is not None:
-            return Signer(row.id, private)
+    signer = _signer_among(keys)
+    if signer is not None:
+        return signer
     if not keys:
         raise SigningKeyError(
             "the store has no signing key yet (a store from before signed checkpoints): a "
@@ -181,7 +245,7 @@ def find_signer(store: Store) -> Signer:
         )
     raise SigningKeyError(
         f"the private key of the store's key {keys[0].id[:16]}... is not in {key_dir()} (set "
-        "PROVTRACK_KEY to its file or PROVTRACK_KEY_DIR to its folder)"
+        "--key or PROVTRACK_KEY to its file, or PROVTRACK_KEY_DIR to its folder)"
     )
 
 
@@ -192,24 +256,23 @@ def signer_for(store: Store) -> Signer:
     the writer must refuse before it writes anything it could not sign.
     """
     keys = store_keys(store)
-    for row in keys:
-        private = _find_private(row.id)
-        if private is not None:
-            return Signer(row.id, private)
+    signer = _signer_among(keys)
+    if signer is not None:
+        return signer
     if keys:
         key = keys[0]
         raise SigningKeyError(
             f"the store's checkpoints are signed with key {key.id[:16]}..., whose private key "
-            f"is not in {key_dir()} (set PROVTRACK_KEY to its file or PROVTRACK_KEY_DIR to its "
-            "folder); nothing was written"
+            f"is not in {key_dir()} (give it with --key FILE, PROVTRACK_KEY, or "
+            "PROVTRACK_KEY_DIR for its folder); nothing was written"
         )
     with store.chained() as chain:  # the chain head's lock: two first writers make one key
         existing = chain.session.exec(select(SigningKey)).first()
         if existing is not None:
-            private = _find_private(existing.id)
-            if private is None:
+            signer = _signer_among([existing])
+            if signer is None:
                 raise SigningKeyError(f"another process made key {existing.id[:16]}... meanwhile")
-            return Signer(existing.id, private)
+            return signer
         private = _explicit() or Ed25519PrivateKey.generate()
         key_id = key_id_of(private.public_key())
         if _explicit() is None:
@@ -219,7 +282,10 @@ def signer_for(store: Store) -> Signer:
             algorithm="ed25519",
             public_key=base64.b64encode(raw_public(private.public_key())).decode(),
         )
-        chain.insert(row, note="the store's signing key (its private key is kept outside)")
+        note = "the store's signing key (its private key is kept outside)"
+        if chain.seq:  # a store from before signed checkpoints, signed from now on
+            note += f"; entries 1-{chain.seq} were written before the store had a key"
+        chain.insert(row, note=note)
     return Signer(key_id, private)
 
 

@@ -476,6 +476,11 @@ class ChainWriter:
         self._seq = seq
         self._prev = prev
 
+    @property
+    def seq(self) -> int:
+        """The last entry number chained so far (0 for an empty chain)."""
+        return self._seq
+
     def insert(self, record: T, note: str = "") -> T:
         """Insert a new row and chain its digest; return it with its key set."""
         self.session.add(record)

@@ -59,8 +59,8 @@ def _sqlite_engine(path: Path) -> Engine:
     return create_engine("sqlite://", creator=connect)
 
 
-def _check_schema(engine: Engine, where: str) -> None:
-    """Refuse a store that is not one, or not at this code's revision."""
+def _check_schema(engine: Engine, where: str, older: frozenset[str] = frozenset()) -> None:
+    """Refuse a store that is not one, or not at this code's revision (nor one of ``older``)."""
     try:
         with engine.connect() as conn:
             names = set(inspect(conn).get_table_names())
@@ -78,7 +78,7 @@ def _check_schema(engine: Engine, where: str) -> None:
             f"{where} is not a provtrack store: {getattr(err, 'orig', None) or err}"
         ) from err
     head = head_revision()
-    if found == head:
+    if found == head or found in older:
         return
     script = ScriptDirectory.from_config(alembic_config(None))
     known = {rev.revision for rev in script.walk_revisions()}
@@ -93,8 +93,11 @@ def _check_schema(engine: Engine, where: str) -> None:
     )
 
 
-def open_reader(url: str) -> Store:
+def open_reader(url: str, *, older: frozenset[str] = frozenset()) -> Store:
     """The store at a ``--db`` URL or SQLite path, opened so that nothing can be written.
+
+    ``older``: earlier schema revisions the caller can read as they are (``verify`` reads a
+    store from before signed checkpoints: the revisions after it only added tables).
 
     Raises :class:`NotFoundError` for a path with no store, :class:`StoreError` for a file
     that is not a provtrack store or not at this code's schema revision.
@@ -113,7 +116,7 @@ def open_reader(url: str) -> Store:
             options = " ".join([*([given] if isinstance(given, str) else given), _RO]).strip()
             engine = create_engine(sa_url, pool_pre_ping=True, connect_args={"options": options})
             where = engine.url.render_as_string(hide_password=True)
-        _check_schema(engine, where)
+        _check_schema(engine, where, older)
         # every transaction begins as a reader (no BEGIN IMMEDIATE write lock on SQLite)
         return Store(engine.execution_options(provtrack_read_only=True), read_only=True)
     except SQLAlchemyError as err:

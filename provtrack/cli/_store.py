@@ -52,9 +52,10 @@ def open_crawl_store(out: Path, db: str | None, create: bool = False) -> Store:
     return open_store(_writable(out, db, create))
 
 
-def open_crawl_reader(out: Path, db: str | None) -> Store:
-    """The store of a crawl, read-only (see :mod:`provenance.store.readonly`)."""
-    return open_reader(_existing(out, db))
+def open_crawl_reader(out: Path, db: str | None, *, older: frozenset[str] = frozenset()) -> Store:
+    """The store of a crawl, read-only (see :mod:`provenance.store.readonly`); ``older``:
+    earlier schema revisions the command reads too."""
+    return open_reader(_existing(out, db), older=older)
 
 
 def hold_alone(out: Path, db: str | None, command: str, create: bool = False) -> StoreLock:

@@ -168,6 +168,10 @@ def _signals_and_verdicts(chain: dict[str, Any]) -> None:
     for r in chain["overridden"]:
         say(f"    overridden: {r.get('kind')}={r.get('value')}")
     for v in chain["verdicts"]:
-        say(f"    verdict {v['jurisdiction']} ({v['pack']} {v['pack_version']}): {v['verdict']}")
+        capped = f" ({v['capped']})" if v.get("capped") else ""
+        say(
+            f"    verdict {v['jurisdiction']} ({v['pack']} {v['pack_version']}): "
+            f"{v['verdict']}{capped}"
+        )
     if not chain["verdicts"]:
         say("    verdicts: none yet (run `provtrack evaluate`)")

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from provenance.errors import CrawlError, InputError
 from provtrack.cli._console import console, err_console
+from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli.crawl import CaCertOption, DemoCaOption
 
 if TYPE_CHECKING:
@@ -43,10 +44,18 @@ def _run(config: CrawlConfig) -> CrawlSummary:
     ) as progress:
         task = progress.add_task(_describe({}), total=None)
 
+        started: set[str] = set()
+
         def update(run_id: str, counts: dict[str, int]) -> None:
+            started.add(run_id)
             progress.update(task, description=_describe(counts))
 
-        (summary,) = run_crawls([config], progress=update)
+        try:
+            (summary,) = run_crawls([config], progress=update)
+        except BaseException:
+            if not started:  # refused before auditing (a lock, a key): the error line alone
+                progress.remove_task(task)
+            raise
         progress.update(task, description=_describe(summary.counts))
     for note in summary.notes:
         err_console.print(note, highlight=False, soft_wrap=True)
@@ -131,8 +140,10 @@ def audit(
     ] = 1000,
     ca_cert: CaCertOption = None,
     demo_ca: DemoCaOption = None,
+    key: KeyOption = None,
 ) -> None:
     """Audit the image URLs of a dataset (or a web archive) as a compliant collection."""
+    use_key(key)
     columns = (url_col, caption_col, key_col, page_col)
     plan = _plan(manifests, columns, input_format, archive, fetch_missing, keep_bytes)
     if chunk_rows < 1:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from provenance.errors import ConfigError, CrawlError
 from provtrack.cli._console import console, err_console
+from provtrack.cli._key import KeyOption, use_key
 
 if TYPE_CHECKING:
     from crawler.config import CrawlConfig
@@ -58,10 +59,19 @@ def run_with_progress(configs: list[CrawlConfig]) -> list[CrawlSummary]:
             for c in configs
         }
 
+        started: set[str] = set()
+
         def update(run_id: str, counts: dict[str, int]) -> None:
+            started.add(run_id)
             progress.update(tasks[run_id], description=_describe(counts))
 
-        summaries = run_crawls(configs, progress=update)
+        try:
+            summaries = run_crawls(configs, progress=update)
+        except BaseException:
+            if not started:  # refused before crawling (a lock, a key): the error line alone
+                for task in tasks.values():
+                    progress.remove_task(task)
+            raise
         for summary in summaries:
             progress.update(tasks[summary.run_id], description=_describe(summary.counts))
     for note in {n: None for s in summaries for n in s.notes}:
@@ -178,6 +188,7 @@ def register(app: typer.Typer) -> None:
                 "e-mail (default: provtrack/VERSION and provtrack's URL)."
             ),
         ] = None,
+        key: KeyOption = None,
     ) -> None:
         """Crawl from SEED URLs and record every image with its provenance and signals."""
         from crawler.config import CrawlConfig
@@ -185,6 +196,7 @@ def register(app: typer.Typer) -> None:
         from crawler.reachability import unreachable_cause
         from demoweb.names import HOST_PATTERNS
 
+        use_key(key)
         if demoweb_key is not None:
             try:
                 read_key(demoweb_key)  # a key that cannot be read is one line, here
@@ -234,8 +246,13 @@ def register(app: typer.Typer) -> None:
         summary = summaries[0]
         # nothing answered at all: not "finished with every page disallowed", a crawl that
         # could not reach anything (a forgotten --proxy, a proxy that is down)
+        # by name: without a proxy no demo web can prove itself, and demo names are then
+        # exactly the forgotten --proxy the line is there to name
         cause = unreachable_cause(
-            summary.stats, config.seeds, proxy=config.proxy, is_demo_host=config.is_demo_host
+            summary.stats,
+            config.seeds,
+            proxy=config.proxy,
+            is_demo_host=config.matches_demo_pattern,
         )
         if cause is not None:
             raise CrawlError(f"crawl {summary.run_id} reached nothing: {cause}")

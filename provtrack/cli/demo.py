@@ -12,6 +12,7 @@ import typer
 
 from provenance.errors import ConfigError
 from provtrack.cli._console import console, err_console
+from provtrack.cli._key import KeyOption, use_key
 
 
 def register(app: typer.Typer) -> None:
@@ -70,8 +71,10 @@ def register(app: typer.Typer) -> None:
         out: Annotated[
             Path, typer.Option(help="Output folder for the store, WARC files and report.")
         ] = Path("provtrack-demo"),
+        key: KeyOption = None,
     ) -> None:
         """Serve the demo web, crawl it in both modes, compare them, evaluate, write the report."""
+        use_key(key)
         from crawler.config import CrawlConfig
         from demoweb.handshake import write_key
         from demoweb.names import HOST_PATTERNS

@@ -20,6 +20,7 @@ from rich.markup import escape
 from provenance.errors import ConfigError, IntegrityError
 from provenance.store import Store
 from provtrack.cli._console import console, err_console
+from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli._store import hold_alone, open_crawl_reader, open_crawl_store
 from provtrack.cli._trail import print_trail, short
 from provtrack.cli._trail import say as _line
@@ -190,6 +191,7 @@ def verify(
     exit 5 on a problem. Read-only."""
     from provenance.store.checkpoints import load_public
     from provenance.verify import verify as run_verify
+    from provenance.verify_signed import READABLE_UNSIGNED
 
     trusted = None
     if public_key is not None:
@@ -201,7 +203,8 @@ def verify(
         _verify_wacz(wacz, trusted, as_json)
         return
     report = run_verify(
-        open_crawl_reader(out, db),
+        # a store from before signed checkpoints is read as it is: its chain is checked
+        open_crawl_reader(out, db, older=READABLE_UNSIGNED),
         warc_dirs(out, warc_dir),
         expect_head=_parse_head(expect_head),
         trusted_key=trusted,
@@ -221,6 +224,7 @@ def verify(
                 "checkpoints": report.checkpoints,
                 "signed_to": report.signed_to,
                 "unsigned": report.unsigned,
+                "signing": report.signing,
                 "problems": problems,
             }
         )
@@ -229,10 +233,17 @@ def verify(
             f"checked {report.entries} evidence entries, {report.records} records, "
             f"{report.warc_records} WARC records, {report.checkpoints} signed checkpoints: "
             + ("pass" if not problems else f"FAIL ({len(problems)} problems)")
+            + (f", {report.signing}" if report.predates_signing else "")
         )
         _line(f"head: entry {report.head_seq} {report.head_hash}")
         if report.signed_to:
             _line(f"signed up to entry {report.signed_to} at {report.last_checkpoint}")
+        if report.predates_signing:
+            _line(
+                f"{report.signing}: the chain holds together, but nothing outside the store "
+                "anchors it; keep the head above elsewhere and check it later with "
+                "--expect-head (a writer, e.g. provtrack evaluate, signs it from now on)"
+            )
     if problems:
         raise IntegrityError(f"verify failed: {problems[0]}")
 
@@ -292,10 +303,13 @@ def optout_add(
     db: DbOption = None,
     warc_dir: WarcDirOption = None,
     as_json: JsonOption = False,
+    key: KeyOption = None,
 ) -> None:
     """Record an opt-out request and purge the matching records (bytes, personal fields)."""
     from provenance.optout import add_optout
 
+    if not dry_run:
+        use_key(key)
     data = None
     if image is not None:
         try:
@@ -398,10 +412,13 @@ def purge(
     db: DbOption = None,
     warc_dir: WarcDirOption = None,
     as_json: JsonOption = False,
+    key: KeyOption = None,
 ) -> None:
     """Purge every image whose subject is inferred to be in a jurisdiction (and its copies)."""
     from provenance.optout import purge_jurisdiction
 
+    if not dry_run:
+        use_key(key)
     with _holding(out, db, "purge", dry_run) as store:
         result = purge_jurisdiction(
             store,

@@ -12,6 +12,7 @@ from rich.table import Table
 from provenance.errors import ConfigError
 from provenance.vocab import VERDICT_ORDER as VOCAB_VERDICT_ORDER
 from provtrack.cli._console import console, err_console
+from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli._store import hold_shared, open_crawl_store
 
 VERDICT_ORDER = tuple(v.value for v in VOCAB_VERDICT_ORDER)
@@ -50,36 +51,38 @@ def register(app: typer.Typer) -> None:
         source_type: Annotated[
             list[str] | None, typer.Option(help="HOST=TYPE: say what kind of source a host is.")
         ] = None,
+        key: KeyOption = None,
     ) -> None:
         """Evaluate stored image records against the policy packs and store the verdicts."""
         from policies import load_packs
         from provenance.evaluation import evaluate_store
+        from provenance.store.checkpoints import signer_for
 
+        use_key(key)
         loaded = load_packs(builtin=True, extra_dirs=packs or [])
         store = open_crawl_store(out, db)
         # shared, as a crawl holds it: an evaluation waits for no crawl, but not beside a purge
-        with (
-            hold_shared(out, db, "evaluate"),
-            Progress(
+        with hold_shared(out, db, "evaluate"):
+            signer_for(store)  # a store whose key is not at hand: one line, before the progress
+            with Progress(
                 TextColumn("evaluating"),
                 BarColumn(),
                 TextColumn("{task.completed}/{task.total}"),
                 TimeElapsedColumn(),
                 console=err_console,
-            ) as progress,
-        ):
-            task = progress.add_task("evaluate", total=None)
+            ) as progress:
+                task = progress.add_task("evaluate", total=None)
 
-            def update(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
+                def update(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
 
-            summary = evaluate_store(
-                store,
-                loaded,
-                run_id=run_id,
-                source_types=_parse_types(source_type),
-                progress=update,
-            )
+                summary = evaluate_store(
+                    store,
+                    loaded,
+                    run_id=run_id,
+                    source_types=_parse_types(source_type),
+                    progress=update,
+                )
         table = Table(title=f"verdicts (evaluation {summary.evaluation_id})")
         table.add_column("pack")
         table.add_column("jurisdictions")

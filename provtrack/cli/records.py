@@ -11,6 +11,7 @@ import typer
 
 from provenance.errors import ConfigError
 from provtrack.cli._console import err_console
+from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli._store import open_crawl_reader
 from provtrack.cli._trail import print_trail
 from provtrack.cli.ops import WarcDirOption, warc_dirs
@@ -49,10 +50,13 @@ def export(
         ),
     ] = None,
     warc_dir: WarcDirOption = None,
+    key: KeyOption = None,
 ) -> None:
     """Export image records with their provenance: JSONL, CSV, or a WACZ web archive."""
     from provenance.export.dest import is_stdout
 
+    if format == "wacz":  # the only export that is signed
+        use_key(key)
     store = open_crawl_reader(out, db)
     to_stdout = is_stdout(dest)
     if to_stdout and format not in STREAMED_FORMATS:

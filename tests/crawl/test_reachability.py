@@ -49,3 +49,27 @@ def test_the_cause_names_dns_and_the_demo_web_without_a_proxy() -> None:
         )
         is None
     )
+
+
+def test_demo_names_without_a_proxy_end_with_the_line_that_names_it(tmp_path: Path) -> None:
+    """Demo-web names crawled without --proxy (the mistake the line is for), end to end.
+
+    Names are resolved by a DNS stub on loopback that knows none of them, so nothing can leave
+    the machine even where the real domains exist; the crawl fails before any request."""
+    from tests.crawl.guardnet import DnsStub
+
+    with DnsStub(lambda name, rdtype, count: None) as dns:
+        result = run_cli(
+            "crawl", "http://pixgram.com/", "http://northpier-press.com/", "--out", str(tmp_path),
+            "--dns-server", dns.address, check=False, timeout=300,
+        )  # fmt: skip
+        asked = set(dns.queries)
+    assert result.returncode != 0
+    assert {("pixgram.com", "A"), ("northpier-press.com", "A")} <= asked
+    lines = [line for line in result.stderr.splitlines() if "reached nothing" in line]
+    assert len(lines) == 1, result.stderr[-2000:]
+    line = lines[0]
+    assert "no seed host resolved (northpier-press.com, pixgram.com)" in line, line
+    assert "demo-web names" in line, line
+    assert "--proxy http://127.0.0.1:PORT" in line, line
+    assert "Traceback" not in result.stderr

@@ -100,3 +100,55 @@ def test_kill_9_of_a_crawl_leaves_no_process_behind(
             crawl.wait()
         for pid in _alive(set(family)):  # a failed test leaves nothing running either
             os.kill(pid, signal.SIGKILL)
+
+
+def test_kill_9_of_a_rendering_crawl_leaves_no_browser_behind(
+    tmp_path: Path, demoweb: DemoWebProcess, manifest: dict[str, Any]
+) -> None:
+    """The browser driver and every chromium process end with a crawl killed while it renders."""
+    crawl = subprocess.Popen(
+        [
+            *PROVTRACK,
+            "crawl",
+            *manifest["seeds"],
+            "--out",
+            str(tmp_path),
+            "--proxy",
+            demoweb.url,
+            "--render",
+            "always",
+            "--media-workers",
+            "0",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    family: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + 240
+        browsers: list[str] = []
+        while time.monotonic() < deadline and crawl.poll() is None:
+            family |= _descendants(crawl.pid)
+            browsers = [c for c in family.values() if "chromium" in c and "--type=" not in c]
+            if browsers and len(family) >= 4:
+                break
+            time.sleep(0.5)
+        assert crawl.poll() is None, "the crawl ended before its browser started"
+        assert browsers, family
+        time.sleep(2)  # chromium's renderers and utility processes start beside it
+        family |= _descendants(crawl.pid)
+        os.kill(crawl.pid, signal.SIGKILL)
+        crawl.wait(timeout=30)
+        left = _alive(set(family))
+        deadline = time.monotonic() + 30
+        while left and time.monotonic() < deadline:
+            time.sleep(0.5)
+            left = _alive(set(family))
+        assert left == {}, f"{len(left)} of the crawl's {len(family)} processes outlived it: {left}"
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+            crawl.wait()
+        for pid in _alive(set(family)):
+            os.kill(pid, signal.SIGKILL)

@@ -8,6 +8,7 @@ with ``200 OK`` and the bytes the crawl received.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.client
 import socket
@@ -75,11 +76,16 @@ def _wait(port: int, proc: subprocess.Popen[bytes], seconds: float = 60) -> None
 
 
 def _get(port: int, path: str) -> tuple[int, str, bytes]:
+    status, reason, _, body = _get_with_headers(port, path)
+    return status, reason, body
+
+
+def _get_with_headers(port: int, path: str) -> tuple[int, str, http.client.HTTPMessage, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
-        return response.status, response.reason, response.read()
+        return response.status, response.reason, response.headers, response.read()
     finally:
         conn.close()
 
@@ -122,5 +128,15 @@ def test_pywb_replays_the_demo_warcs_with_200_ok(demo_crawl: DemoCrawl, tmp_path
             status, reason, body = _get(port, f"/demo/{stamp}id_/{url}")
             assert (status, reason) == (200, "OK"), url
             assert hashlib.sha256(body).hexdigest() == truth[url]["sha256"], url
+        # a robots.txt served gzip-compressed replays as the text it was: the record kept the
+        # gzip bytes and their Content-Encoding together
+        gz = next(h for h in demo_crawl.manifest["hosts"] if h["host"] == "gzip-robots.net")
+        status, _, headers, body = _get_with_headers(
+            port, f"/demo/{stamp}id_/{gz['robots']['final_url']}"
+        )
+        assert status == 200
+        if headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        assert body.decode() == gz["robots"]["body"]
     finally:
         stop_process(proc)

@@ -10,7 +10,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import col, select
+
 from provenance.store.explore import image_ids_for
+from provenance.store.models import Image, ImageVerdict, VerdictOutcome
+from provenance.store.readonly import open_reader
 from provenance.trace import provenance_chains
 from tests.conftest import DemoCrawl, run_cli
 
@@ -114,3 +118,36 @@ def test_show_unknown_image_is_one_line(demo_crawl: DemoCrawl) -> None:
     )
     assert result.returncode != 0
     assert len([x for x in result.stderr.splitlines() if x.strip()]) == 1
+
+
+def test_a_capped_verdict_reads_as_capped_in_text_and_json(evaluated_copy: Path) -> None:
+    """A rule that fired "violation" on a record whose subject could not be placed gives
+    needs-review: show says what it would have been and why, as the report does."""
+    store = open_reader(str(evaluated_copy / "provtrack.db"))
+    with store.session() as s:
+        rows = s.exec(
+            select(Image.id, Image.url, VerdictOutcome.verdict, VerdictOutcome.rules)
+            .join(ImageVerdict, col(ImageVerdict.image_id) == col(Image.id))
+            .join(VerdictOutcome, col(VerdictOutcome.id) == col(ImageVerdict.outcome_id))
+        ).all()
+    capped = next(
+        (image_id, url)
+        for image_id, url, verdict, rules in rows
+        if verdict == "needs-review" and any(r.get("verdict") == "violation" for r in rules)
+    )
+    data = _show_json(evaluated_copy, capped[1])
+    (record,) = [r for r in data["records"] if r["image_id"] == capped[0]]
+    shown = [v for v in record["verdicts"] if v["would_be"] == "violation"]
+    assert shown, record["verdicts"]
+    for v in shown:
+        assert v["verdict"] == "needs-review"
+        assert v["capped_because"]
+        assert v["capped"] == f"would be a violation; needs review because {v['capped_because']}"
+    plain = [v for v in record["verdicts"] if v["would_be"] is None]
+    assert all(v["capped"] is None and v["capped_because"] is None for v in plain)
+    text = run_cli("show", capped[1], "--out", str(evaluated_copy)).stdout
+    v = shown[0]
+    assert (
+        f"verdict {v['jurisdiction']} ({v['pack']} {v['pack_version']}): needs-review "
+        f"(would be a violation; needs review because {v['capped_because']})"
+    ) in text

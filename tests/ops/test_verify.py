@@ -16,7 +16,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from provenance.verify import verify
-from provenance.warc import GZIP_LEVEL
+from provenance.warc import GZIP_LEVEL, STORED_GZIP_LEVEL
 from tests.conftest import DemoCrawl, run_cli
 from tests.ops.conftest import collected_row, open_copy, original_url
 
@@ -127,7 +127,8 @@ def _flip_payload_byte(path: Path, offset: int) -> None:
     for position in range(len(raw) - 100, len(raw) - 1000, -1):
         changed = bytearray(raw)
         changed[position] ^= 0x01
-        for level in (GZIP_LEVEL, 9):  # provtrack writes at GZIP_LEVEL; other tools at 9
+        # provtrack writes at GZIP_LEVEL (STORED_GZIP_LEVEL for JPEGs); other tools at 9
+        for level in (GZIP_LEVEL, STORED_GZIP_LEVEL, 9):
             member = gzip.compress(bytes(changed), compresslevel=level, mtime=0)
             if len(member) == length:
                 data[offset : offset + length] = member
