@@ -34,6 +34,7 @@ class VerifyReport:
     hashes: dict[int, str] = field(default_factory=dict)
     key_entries: dict[str, int] = field(default_factory=dict)
     predates_signing: bool = False  # no key chained, no checkpoint: nothing was ever signed
+    key_id: str = ""  # the key of the last valid checkpoint (sha256 of its raw public key)
 
     @property
     def ok(self) -> bool:
