@@ -34,9 +34,12 @@ def write_response(
     Without ``body``, the response's own body is written as the downloader handed it over:
     still content-encoded (a gzip robots.txt), so its ``Content-Encoding`` is kept with it and a
     replay tool decodes it once. A browser-fetched response comes decoded and without that
-    header (scrapy-playwright drops it), an archive's replay likewise.
+    header (scrapy-playwright drops it), an archive's replay likewise. A policy download cut
+    on purpose (a 20 MB robots.txt, :mod:`crawler.policyfetch`) is marked ``WARC-Truncated:
+    length``: its headers announce more bytes than the record holds.
     """
     fetched_at = request.meta.get("provtrack_fetched_at") or datetime.now(UTC)
+    cut = body is None and "download_stopped" in response.flags
     pointer = ctx.warc.write_exchange(
         url=response.url,
         method=request.method,
@@ -48,6 +51,7 @@ def write_response(
         ip=str(response.ip_address) if response.ip_address else None,
         fetched_at=fetched_at,
         as_sent=body is None,
+        truncated="length" if cut else None,
     )
     return WarcRef(pointer.file, pointer.offset)
 

@@ -153,7 +153,8 @@ class ArchiveReplayMiddleware(Component):
                 return None
             stats.inc_value("provtrack/archive/not_captured")
             raise NotCaptured(request.url)
-        body, why = read_payload(capture, self.max_bytes)
+        policy = request.meta.get("provtrack_role") in POLICY_ROLES
+        body, why = read_payload(capture, self.max_bytes, partial=policy)
         if body is None:
             request.meta["provtrack_payload_missing"] = why
             body = b""

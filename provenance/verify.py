@@ -103,6 +103,7 @@ class VerifyReport:
     hashes: dict[int, str] = field(default_factory=dict)
     key_entries: dict[str, int] = field(default_factory=dict)
     predates_signing: bool = False  # no key chained, no checkpoint: nothing was ever signed
+    key_id: str = ""  # the key of the last valid checkpoint (sha256 of its raw public key)
 
     @property
     def ok(self) -> bool:
@@ -394,7 +395,8 @@ def _check_content(
         if isinstance(row, HostSnapshot):
             if stored.url not in {row.url, row.final_url}:
                 return f"{name}: WARC record at {where} is for {stored.url}, not {row.url}"
-            if row.sha256 and not stored.truncated:
+            # a cut download (WARC-Truncated with the bytes that came) still holds the part read
+            if row.sha256 and (stored.body or not stored.truncated):
                 forms = _bodies(stored.body)
                 cut = [b[: row.byte_size] if row.truncated else b for b in forms]
                 if row.sha256 not in {_sha(b) for b in cut}:

@@ -380,12 +380,19 @@ def _index_page(index: ArchiveIndex, url: str, body: bytes) -> None:
         )
 
 
-def read_payload(capture: Capture, max_bytes: int) -> tuple[bytes | None, str | None]:
+def read_payload(
+    capture: Capture, max_bytes: int, *, partial: bool = False
+) -> tuple[bytes | None, str | None]:
     """The capture's payload (decoded of any transfer/content encoding by warcio), or None and
-    why: not held (revisit of nothing, truncated record), over ``max_bytes``, unreadable."""
+    why: not held (revisit of nothing, truncated record), over ``max_bytes``, unreadable.
+
+    ``partial``: a record cut at a length (``WARC-Truncated: length``, a 20 MB robots.txt
+    downloaded up to a cut) still gives the bytes it holds, which is all a policy document
+    needs (RFC 9309 reads its first 500 KiB); an image's cut bytes never stand for it.
+    """
     if capture.payload_at is None:
         return None, "payload not captured (revisit of a record the archive does not hold)"
-    if capture.truncated:
+    if capture.truncated and not (partial and capture.truncated == "length"):
         return None, f"payload not captured (WARC-Truncated: {capture.truncated})"
     file, offset = capture.payload_at
     try:
@@ -397,4 +404,6 @@ def read_payload(capture: Capture, max_bytes: int) -> tuple[bytes | None, str | 
         return None, f"unreadable record {file}@{offset}: {type(err).__name__}: {err}"
     if len(data) > max_bytes:
         return None, f"too_large: over the {max_bytes}-byte cap"
+    if capture.truncated and not data:
+        return None, f"payload not captured (WARC-Truncated: {capture.truncated})"
     return data, None

@@ -284,3 +284,25 @@ def test_a_gzip_robots_txt_is_archived_as_sent_with_its_encoding(demo_crawl: Dem
     stored = read_response(demo_crawl.out / "warc", snap.warc_file, snap.warc_offset)
     assert stored.body.decode() == truth["body"]
     assert ("Content-Encoding", "gzip") in stored.headers
+
+
+def test_a_cut_robots_download_is_archived_as_truncated(demo_crawl: DemoCrawl) -> None:
+    """huge-robots.net's 20 MB file is downloaded up to the cut: the record says so
+    (``WARC-Truncated: length``) and holds the bytes that came, the parsed 500 KiB first."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    truth = _hosts(demo_crawl)["huge-robots.net"]["robots"]
+    found = []
+    for path in sorted((demo_crawl.out / "warc").glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                uri = record.rec_headers.get_header("WARC-Target-URI")
+                if record.rec_type == "response" and uri == truth["final_url"]:
+                    found.append(
+                        (record.rec_headers.get_header("WARC-Truncated"), record.raw_stream.read())
+                    )
+    assert found
+    for truncated, raw in found:
+        assert truncated == "length"
+        assert 500 * 1024 <= len(raw) < truth["size"]
+        assert raw.decode().startswith(truth["body"])
