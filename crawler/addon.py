@@ -77,6 +77,9 @@ EXTENSIONS = {
     # the opt-out registry, read from the store once (the gate, the pipelines and the capture
     # ask it)
     "crawler.optouts.OptOutRegistry": 1,
+    # the after-download opt-out check (response headers, embedded signals): one for every
+    # path that records a downloaded image
+    "crawler.afterdownload.AfterDownloadCheck": 2,
 }
 
 _PROJECT = SETTINGS_PRIORITIES["project"]

@@ -27,8 +27,9 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.afterdownload import Outcome, after_download_check
 from crawler.config import plan_from_plain
-from crawler.gate import GateSkipped, host_policy_for
+from crawler.gate import GateSkipped
 from crawler.policyread import read_headers, read_page
 from crawler.spider import Item, ProvenanceSpider
 from provenance.dataset.img2dataset import read_output_folder
@@ -40,7 +41,6 @@ from provenance.records import DatasetEntryRecord, ImageRecord, OccurrenceRecord
 from provenance.signals._fetch import NOT_CAPTURED_ERROR
 from provenance.signals.model import Signal
 from provenance.signals.page import PageSignals
-from provenance.signals.scope import own_signals
 from provenance.store.datasets import audited_rows
 from provenance.vocab import Decision, FailureReason, SkipStage
 
@@ -365,18 +365,9 @@ class AuditSpider(ProvenanceSpider):
         still decide (X-Robots-Tag, tdm-reservation); without a refusal there, what the bytes
         would have said is unknown, and the record fails ``not_captured``."""
         record.body = None
-        policy = host_policy_for(self.crawler, record.url)
-        decision = (
-            policy.image_decision_after(record.url, record.response_headers, [])
-            if policy is not None
-            else None
-        )
-        if decision is not None:
-            record.signals = own_signals(record.url, [*record.signals, *decision.considered])
-        if decision is not None and decision.reasons and not decision.allowed:
-            record.decision = Decision.SKIPPED
-            record.stage = SkipStage.AFTER_DOWNLOAD
-            record.reasons = [s.to_dict() for s in decision.reasons]
+        check = after_download_check(self.crawler)
+        decision = check.decide(record)
+        if decision is not None and check.apply(record, decision) is Outcome.SKIPPED:
             self.crawler.stats.inc_value("provtrack/images/skipped")
             return
         record.decision = Decision.FAILED

@@ -2,8 +2,9 @@
 
 The media pipeline is also where the gate's last check happens: signals inside the file
 (IPTC ``plus:DataMining``, C2PA training-mining) and on the image response (X-Robots-Tag,
-``tdm-reservation``) can only be read after the download. In compliant mode a forbidden
-image's bytes are dropped there and only what the skip record needs is kept.
+``tdm-reservation``) can only be read after the download (:mod:`crawler.afterdownload`
+decides). In compliant mode a forbidden image's bytes are dropped there and only what the skip
+record needs is kept.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from crawler.afterdownload import Outcome, after_download_check
 from crawler.context import Component
 from crawler.gate import host_policy_for
 from crawler.mediawork import analyze_to_dict, embedded_signals, worker_init
@@ -121,20 +123,13 @@ class MediaPipeline(Component):
     def _faces_kept(self, item: ImageRecord) -> bool:
         """Whether the image's record can keep what the face detector finds.
 
-        In compliant mode an image its own response headers refuse (X-Robots-Tag,
-        ``tdm-reservation``) is skipped after download whatever its bytes hold: embedded
-        signals only add reasons to a refusal, never lift it (``gate.evaluate``). A skip keeps
-        no faces (``SKIP_KEEPS``), so detecting them (about two thirds of the media workers'
-        time per image) would be thrown away. Every other mode and image is analysed in full:
+        In compliant mode an image its own response headers refuse is skipped after download
+        whatever its bytes hold (:meth:`AfterDownloadCheck.headers_refuse`). A skip keeps no
+        faces (``SKIP_KEEPS``), so detecting them (about two thirds of the media workers' time
+        per image) would be thrown away. Every other mode and image is analysed in full:
         reproduce keeps what it overrode, an audit keeps the faces of what it would leave.
         """
-        if self.ctx.config.mode != CrawlMode.COMPLIANT:
-            return True
-        policy = host_policy_for(self.crawler, item.url)
-        if policy is None:
-            return True
-        headers_only = policy.image_decision_after(item.url, item.response_headers, [])
-        return headers_only.allowed or not headers_only.reasons
+        return not after_download_check(self.crawler).headers_refuse(item)
 
     async def _registry_hit(self, url: str, body: bytes, media: dict[str, Any]) -> Signal | None:
         """The opt-out registry's signal when the image is a tombstoned photograph."""
@@ -182,29 +177,19 @@ class MediaPipeline(Component):
             registry_of(self.crawler).tombstones.remember(item.url, optout)
             stats.inc_value(f"provtrack/skipped/image/{optout.kind.value}")
             return item
-        policy = host_policy_for(self.crawler, item.url)
-        if policy is None:  # the gate loads every host before its images; defensive only
+        check = after_download_check(self.crawler)
+        decision = check.decide(item, embedded)
+        if decision is None:  # the gate loads every host before its images; defensive only
             item.decision = Decision.FAILED
             item.reasons = [
                 failure(FailureReason.NO_HOST_POLICY, "the host's policy documents were not read")
             ]
             return item
-        decision = policy.image_decision_after(item.url, item.response_headers, embedded)
-        item.signals = own_signals(item.url, [*item.signals, *decision.considered])
-        if not decision.reasons:
-            stats.inc_value("provtrack/images/collected")
-            return item
-        if not decision.allowed:
-            item.decision = Decision.SKIPPED
-            item.stage = SkipStage.AFTER_DOWNLOAD
-            item.reasons = [s.to_dict() for s in decision.reasons]
+        if check.apply(item, decision) is Outcome.SKIPPED:
             item.body = None
             keeps = AUDIT_SKIP_KEEPS if self.ctx.config.mode == CrawlMode.AUDIT else SKIP_KEEPS
             item.media = {k: media[k] for k in keeps if k in media}
-            for reason in decision.reasons:
-                stats.inc_value(f"provtrack/skipped/image/{reason.kind.value}")
         else:
-            item.overridden = [*item.overridden, *(s.to_dict() for s in decision.reasons)]
             stats.inc_value("provtrack/images/collected")
         return item
 

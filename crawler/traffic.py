@@ -29,6 +29,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.afterdownload import after_download_check
 from crawler.context import Component
 from crawler.pipelines import JurisdictionPipeline, MediaPipeline, StorePipeline
 from crawler.responses import (
@@ -40,8 +41,7 @@ from crawler.responses import (
 )
 from provenance.media.sniff import sniff
 from provenance.records import ImageRecord, failure
-from provenance.signals.scope import own_signals
-from provenance.vocab import CrawlMode, Decision, SkipStage, http_failure
+from provenance.vocab import CrawlMode, Decision, http_failure
 
 if TYPE_CHECKING:
     from typing import Self
@@ -149,20 +149,13 @@ class TrafficMiddleware(Component):
         while len(self.shown) > MAX_SHOWN:
             self.shown.popitem(last=False)
 
-    def _unknown_page(self, record: ImageRecord, request: Request) -> None:
-        """An image no recorded page showed: what its host says about the image URL decides."""
-        if self.ctx.hosts is None or (policy := self.ctx.hosts.ready(record.host)) is None:
-            return
-        decision = policy.image_decision_before(record.url, None)
-        record.signals = own_signals(record.url, [*record.signals, *decision.considered])
-        if not decision.reasons:
-            return
-        if not decision.allowed:
-            record.decision = Decision.SKIPPED
-            record.stage = SkipStage.AFTER_DOWNLOAD
-            record.reasons = [s.to_dict() for s in decision.reasons]
-        else:
-            record.overridden = [*record.overridden, *(s.to_dict() for s in decision.reasons)]
+    def _unknown_page(self, record: ImageRecord) -> None:
+        """An image no recorded page showed: what its host says about the image URL decides
+        (after download: only its bytes said it was an image)."""
+        check = after_download_check(self.crawler)
+        decision = check.decide(record, page_unseen=True)
+        if decision is not None:
+            check.apply(record, decision)
 
     async def _image(self, request: Request, response: Response) -> None:
         record = image_record(response, self.ctx.config.mode)
@@ -173,7 +166,7 @@ class TrafficMiddleware(Component):
             await self._record(record)
             return
         if request.meta.get("provtrack_role") == "page":
-            self._unknown_page(record, request)
+            self._unknown_page(record)
             if record.decision == Decision.SKIPPED:
                 record.body = None  # compliant: the bytes are not kept, nor analysed
         record = await self._record(record)

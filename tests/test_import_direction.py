@@ -230,3 +230,30 @@ def test_no_import_cycle() -> None:
 def test_the_cycle_finder_finds_one() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def _calls_of(attribute: str, packages: tuple[str, ...]) -> set[str]:
+    """The modules (paths from the repository) whose code calls ``<anything>.attribute(...)``."""
+    found: set[str] = set()
+    for package in packages:
+        for path in (REPO / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == attribute
+                ):
+                    found.add(str(path.relative_to(REPO)))
+    return found
+
+
+def test_the_after_download_decision_is_made_in_one_place() -> None:
+    """Every path that records a downloaded image asks crawler/afterdownload.py (the media
+    pipeline, the traffic middleware, the audit spider): a second copy of the decision would
+    drift from the first."""
+    assert _calls_of("image_decision_after", ("crawler", "provenance", "provtrack")) == {
+        "crawler/afterdownload.py"
+    }
+    assert _calls_of("check_image_after", ("crawler", "provenance", "provtrack")) == {
+        "provenance/hostpolicy.py"
+    }

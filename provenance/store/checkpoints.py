@@ -147,6 +147,12 @@ def _read_private(path: Path) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         kind = type(key).__name__.removesuffix("PrivateKey").lstrip("_") or "another"
         raise SigningKeyError(f"{path} holds a private key of type {kind}, not Ed25519")
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:  # as ssh refuses such a key: whoever can read it can sign checkpoints
+        raise SigningKeyError(
+            f"the private key {path} can be read by other users (mode {mode:o}): anyone who "
+            f"reads it can sign this store's checkpoints; `chmod 600 {path}`"
+        )
     return key
 
 

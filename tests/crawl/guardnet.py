@@ -41,9 +41,15 @@ SPELLINGS = (
 
 
 class CountingServer:
-    """A threaded HTTP server on 127.0.0.1:0 that records every request line and Host."""
+    """A threaded HTTP server on 127.0.0.1:0 (or ``host``) that records every request line
+    and Host."""
 
-    def __init__(self, pages: Callable[[str, str], tuple[int, dict[str, str], bytes]]) -> None:
+    def __init__(
+        self,
+        pages: Callable[[str, str], tuple[int, dict[str, str], bytes]],
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.requests: list[tuple[str, str]] = []  # (host, path) as received
         self._lock = threading.Lock()
         outer = self
@@ -78,7 +84,7 @@ class CountingServer:
                 return True
 
         self.connections = 0
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = Server((host, port), Handler)
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -146,7 +152,10 @@ class DnsStub:
 @contextmanager
 def counting_server(
     pages: Callable[[str, str], tuple[int, dict[str, str], bytes]] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
 ) -> Iterator[CountingServer]:
     """A counting server that answers 200 with an empty page unless ``pages`` says otherwise."""
-    with CountingServer(pages or (lambda host, path: (200, {}, b"<html></html>"))) as server:
+    default = lambda h, path: (200, {}, b"<html></html>")  # noqa: E731
+    with CountingServer(pages or default, host, port) as server:
         yield server

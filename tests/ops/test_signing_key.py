@@ -122,6 +122,8 @@ def test_the_key_named_is_the_new_stores_key_and_verify_needs_no_private_key(
             "verify", "--out", str(out), *extra, env={"PROVTRACK_KEY_DIR": str(empty)}
         )
         assert "2 signed checkpoints: pass" in checked.stdout
+        # the key's id is printed beside the head: both are what to keep elsewhere
+        assert f"by key {row[0]}" in checked.stdout
     assert list(empty.iterdir()) == []
 
 
@@ -132,6 +134,7 @@ BAD_KEYS = {
     "encrypted": "is encrypted",
     "rsa": "private key of type RSA, not Ed25519",
     "junk": "is not a PEM private key",
+    "shared": "can be read by other users (mode 644)",
 }
 
 
@@ -153,6 +156,9 @@ def _bad_key(tmp_path: Path, kind: str) -> Path:
         path.write_bytes(_pem(rsa.generate_private_key(public_exponent=65537, key_size=2048)))
     elif kind == "junk":
         path.write_text("not a key\n")
+    elif kind == "shared":
+        path.write_bytes(_pem(Ed25519PrivateKey.generate()))
+        path.chmod(0o644)
     return path
 
 
