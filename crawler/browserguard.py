@@ -47,6 +47,7 @@ class BrowserGuard:
         self.port: int = self._sock.getsockname()[1]
         self._server: asyncio.Server | None = None
         self.refused: list[tuple[str, str]] = []  # (host as asked, reason), the last 1000
+        self._seen: set[str] = set()
         self.forwarded = 0
 
     @property
@@ -76,7 +77,11 @@ class BrowserGuard:
             return (), refusal.reason
 
     def _refuse(self, host: str, reason: str) -> None:
-        log.info("browser request to %s refused: %s", host, reason)
+        """Log the first refusal of each host (a hostile page may ask thousands of times)."""
+        if host not in self._seen:
+            if len(self._seen) < 10_000:
+                self._seen.add(host)
+            log.info("browser request to %s refused: %s", host, reason)
         self.refused.append((host, reason))
         del self.refused[:-1000]
 

@@ -40,8 +40,8 @@ def _serve(conn: Connection, db_url: str, run_id: str, parent: int) -> None:
     from crawler.mediawork import die_with_parent
 
     die_with_parent(parent)
-    from crawler.sink import map_record
     from provenance.store import open_store
+    from provenance.store.mapping import record_rows
 
     failed: str | None = None
     try:
@@ -59,7 +59,7 @@ def _serve(conn: Connection, db_url: str, run_id: str, parent: int) -> None:
         if failed is None:
             try:
                 records = [pickle.loads(data) for data in message]  # noqa: S301 - our own pipe
-                result = store.write([map_record(run_id, record) for record in records])
+                result = store.write([record_rows(run_id, record) for record in records])
             except Exception as err:  # kept for the crawler, never swallowed
                 failed = f"{type(err).__name__}: {err}"
             else:

@@ -1,5 +1,7 @@
-"""What ``verify`` checked and found: one report the chain, record, archive and signature
-checks (:mod:`provenance.verify`, :mod:`provenance.verify_signed`) each add to."""
+"""What ``verify`` found: the report its checks fill in.
+
+A module of its own so that the checks split across modules (``verify``, ``verify_signed``)
+share it without importing each other."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass, field
 from provenance.store.db import GENESIS
 
 PREDATES = "unsigned (store predates signed checkpoints)"
+"""How a store made before signed checkpoints (schema 0005 and older) is described."""
 
 
 @dataclass(slots=True)
@@ -31,6 +34,7 @@ class VerifyReport:
     hashes: dict[int, str] = field(default_factory=dict)
     key_entries: dict[str, int] = field(default_factory=dict)
     predates_signing: bool = False  # no key chained, no checkpoint: nothing was ever signed
+    key_id: str = ""  # the key of the last valid checkpoint (sha256 of its raw public key)
 
     @property
     def ok(self) -> bool:

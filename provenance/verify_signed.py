@@ -65,6 +65,7 @@ def check_signatures(
     report.signed_to = found.signed_to
     if found.last is not None:
         report.last_checkpoint = f"{found.last.signed_at} ({found.last.reason})"
+        report.key_id = found.last.key_id
     report.problems.extend(found.problems)
     if not found.checked and not report.key_entries:
         report.predates_signing = True

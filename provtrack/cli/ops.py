@@ -225,6 +225,7 @@ def verify(
                 "signed_to": report.signed_to,
                 "unsigned": report.unsigned,
                 "signing": report.signing,
+                "key_id": report.key_id or None,
                 "problems": problems,
             }
         )
@@ -237,7 +238,10 @@ def verify(
         )
         _line(f"head: entry {report.head_seq} {report.head_hash}")
         if report.signed_to:
-            _line(f"signed up to entry {report.signed_to} at {report.last_checkpoint}")
+            _line(
+                f"signed up to entry {report.signed_to} at {report.last_checkpoint} by key "
+                f"{report.key_id}"
+            )
         if report.predates_signing:
             _line(
                 f"{report.signing}: the chain holds together, but nothing outside the store "

@@ -48,6 +48,7 @@ class CountingServer:
         self,
         pages: Callable[[str, str], tuple[int, dict[str, str], bytes]],
         host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.requests: list[tuple[str, str]] = []  # (host, path) as received
         self._lock = threading.Lock()
@@ -83,7 +84,7 @@ class CountingServer:
                 return True
 
         self.connections = 0
-        self.server = Server((host, 0), Handler)
+        self.server = Server((host, port), Handler)
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -152,8 +153,9 @@ class DnsStub:
 def counting_server(
     pages: Callable[[str, str], tuple[int, dict[str, str], bytes]] | None = None,
     host: str = "127.0.0.1",
+    port: int = 0,
 ) -> Iterator[CountingServer]:
     """A counting server that answers 200 with an empty page unless ``pages`` says otherwise."""
     default = lambda h, path: (200, {}, b"<html></html>")  # noqa: E731
-    with CountingServer(pages or default, host) as server:
+    with CountingServer(pages or default, host, port) as server:
         yield server

@@ -151,44 +151,58 @@ PILImage.new("RGB", (64, 48), (200, 30, 30)).save(png, "PNG")
 def answers(name, rdtype, count):
     if rdtype != "A":
         return []
-    return {"public.test": [public], "evil.test": ["127.0.0.1"]}.get(name, [])
+    if name == "rebind.test":  # DNS rebinding: public for the check, loopback afterwards
+        return [public] if count == 1 else ["127.0.0.1"]
+    known = {"public.test": [public], "hops.test": [public], "evil.test": ["127.0.0.1"]}
+    return known.get(name, [])
 
-with counting_server() as forbidden, DnsStub(answers) as dns:
-    origins = [f"http://{s}:{forbidden.port}" for s in SPELLINGS] + [
-        f"http://evil.test:{forbidden.port}"]
+content = {}
+
+def pages(host, path):
+    if path == "/":
+        return 200, {"Content-Type": "text/html"}, content["page"]
+    if path == "/photo.png":
+        return 200, {"Content-Type": "image/png"}, png.getvalue()
+    if path.startswith("/go/"):
+        return 302, {"Location": content["origins"][int(path[4:])] + "/hop"}, b""
+    return 404, {}, b"not here"
+
+# the loopback service listens on the public site's port: a rebound name would reach it
+with counting_server(pages, host=public) as site, counting_server(
+        port=site.port) as forbidden, DnsStub(answers) as dns:
+    port = site.port
+    origins = [f"http://{s}:{port}" for s in SPELLINGS] + [f"http://evil.test:{port}"]
+    content["origins"] = origins
     script = "".join(f"fetch('{o}/xhr', {{mode: 'no-cors'}}).catch(() => 0);" for o in origins)
     # WebSockets never pass Playwright's route hook: only the browser guard stops these
     script += "".join(
         f"try {{ new WebSocket('{o.replace('http:', 'ws:')}/ws'); }} catch (e) {{}}"
         for o in origins)
     styles = "".join(f'<link rel="stylesheet" href="{o}/s.css">' for o in origins)
+    # a stylesheet blocks the page's load: chromium always asks for it before the render ends
+    styles += f'<link rel="stylesheet" href="http://rebind.test:{port}/rebind.css">'
     images = "".join(f'<img src="{o}/i{i}.png">' for i, o in enumerate(origins))
-    page = (f"<html><head><title>public</title>{styles}</head><body>"
+    content["page"] = (f"<html><head><title>public</title>{styles}</head><body>"
             f'<img src="/photo.png" alt="a photo">{images}<script>{script}</script>'
             "</body></html>").encode()
-
-    def pages(host, path):
-        if path == "/":
-            return 200, {"Content-Type": "text/html"}, page
-        if path == "/photo.png":
-            return 200, {"Content-Type": "image/png"}, png.getvalue()
-        return 404, {}, b"not here"
-
-    with counting_server(pages, host=public) as site:
-        seed = f"http://public.test:{site.port}/"
-        result = run_cli("crawl", seed, "--out", str(out), "--render", "always",
-                         "--max-depth", "0", "--media-workers", "0",
-                         "--dns-server", dns.address, check=False)
-        store = open_store(str(out / "provtrack.db"))
-        print(json.dumps({
-            "rc": result.returncode, "stderr": result.stderr[-2000:],
-            "forbidden": forbidden.requests, "connections": forbidden.connections,
-            "site": site.requests,
-            "pages": [(p.url, p.decision, p.rendered) for p in store.all(Page)],
-            "images": [(i.url, i.decision, (i.reasons or [{}])[0].get("value"))
-                       for i in store.all(Image)],
-            "origins": origins,
-        }))
+    seeds = [f"http://public.test:{port}/", f"http://rebind.test:{port}/"]
+    seeds += [f"http://hops.test:{port}/go/{i}" for i in range(len(origins))]
+    result = run_cli("crawl", *seeds, "--out", str(out), "--render-host", "public.test",
+                     "--render-host", "rebind.test",
+                     "--max-depth", "0", "--media-workers", "0",
+                     "--dns-server", dns.address, check=False)
+    store = open_store(str(out / "provtrack.db"))
+    print(json.dumps({
+        "rc": result.returncode, "stderr": result.stderr[-2000:],
+        "forbidden": forbidden.requests, "connections": forbidden.connections,
+        "site": site.requests, "port": port,
+        "rebind_lookups": dns.queries[("rebind.test", "A")],
+        "pages": [(p.url, p.decision, p.rendered, (p.reasons or [{}])[0].get("value"))
+                  for p in store.all(Page)],
+        "images": [(i.url, i.decision, (i.reasons or [{}])[0].get("value"))
+                   for i in store.all(Image)],
+        "origins": origins,
+    }))
 """
 
 
@@ -209,7 +223,10 @@ def test_a_crawl_without_a_proxy_renders_a_public_page_and_reaches_no_loopback_s
     tmp_path: Path,
 ) -> None:
     """End to end, no proxy: the seed is fetched and rendered in chromium from a public
-    address, and none of its subrequests or images that name this machine reach it."""
+    address, and none of its subrequests, images or redirects that name this machine reach
+    it; a name that answers the public address first and 127.0.0.1 afterwards (DNS
+    rebinding) is looked up once and every request for it, chromium's included, goes to the
+    public address, never to the loopback service listening on the same port."""
     if not have_chromium():
         pytest.skip("Debian's chromium is not installed (scripts/run installs it)")
     if not _netns_available():
@@ -230,13 +247,23 @@ def test_a_crawl_without_a_proxy_renders_a_public_page_and_reaches_no_loopback_s
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["forbidden"] == [], result["forbidden"]
     assert result["connections"] == 0
-    pages = {url: (decision, rendered) for url, decision, rendered in result["pages"]}
-    (seed,) = [u for u in pages if u.startswith("http://public.test:")]
-    assert pages[seed] == ("fetched", True), (result["pages"], result["stderr"])
+    pages = {url: (decision, rendered, why) for url, decision, rendered, why in result["pages"]}
+    port = result["port"]
+    seed = f"http://public.test:{port}/"
+    assert pages[seed][:2] == ("fetched", True), (result["pages"], result["stderr"])
+    # DNS rebinding: one lookup (public), pinned; the page, its render and its own fetch all
+    # went to the public address, never to the loopback service on the same port
+    assert pages[f"http://rebind.test:{port}/"][:2] == ("fetched", True)
+    assert result["rebind_lookups"] == 1
+    site = {(host, path) for host, path in result["site"]}
+    assert (f"rebind.test:{port}", "/rebind.css") in site
+    # redirects from a public page to every spelling of this machine are refused
+    for i in range(len(result["origins"])):
+        assert pages[f"http://hops.test:{port}/go/{i}"][2] == "refused_address", i
     images = {url: (decision, why) for url, decision, why in result["images"]}
     photo = seed + "photo.png"
     assert images[photo][0] == "collected", images.get(photo)
     for i, origin in enumerate(result["origins"]):
         assert images[f"{origin}/i{i}.png"] == ("failed", "refused_address"), origin
     # the public site was reached (the page, rendered through the browser guard, and the photo)
-    assert {"/", "/photo.png"} <= {path for _, path in result["site"]}
+    assert {(f"public.test:{port}", "/"), (f"public.test:{port}", "/photo.png")} <= site

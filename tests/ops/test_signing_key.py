@@ -122,6 +122,8 @@ def test_the_key_named_is_the_new_stores_key_and_verify_needs_no_private_key(
             "verify", "--out", str(out), *extra, env={"PROVTRACK_KEY_DIR": str(empty)}
         )
         assert "2 signed checkpoints: pass" in checked.stdout
+        # the key's id is printed beside the head: both are what to keep elsewhere
+        assert f"by key {row[0]}" in checked.stdout
     assert list(empty.iterdir()) == []
 
 
