@@ -19,8 +19,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import SQLModel
-
 from provenance.records import (
     DatasetEntryRecord,
     ImageRecord,
@@ -30,32 +28,14 @@ from provenance.records import (
 )
 from provenance.store import Store
 from provenance.store.db import WriteResult
-from provenance.store.mapping import (
-    dataset_entry_rows,
-    image_rows,
-    occurrence_rows,
-    page_rows,
-    snapshot_rows,
-)
+from provenance.store.mapping import map_record
 from provenance.store.writer import BackgroundWriter
 
 if TYPE_CHECKING:
     from crawler.writer import ProcessWriter
 
 Record = SnapshotRecord | PageRecord | ImageRecord | OccurrenceRecord | DatasetEntryRecord
-
-_MAPPERS: dict[type, Callable[[str, object], list[SQLModel]]] = {
-    SnapshotRecord: snapshot_rows,  # type: ignore[dict-item]
-    PageRecord: page_rows,  # type: ignore[dict-item]
-    ImageRecord: image_rows,  # type: ignore[dict-item]
-    OccurrenceRecord: occurrence_rows,  # type: ignore[dict-item]
-    DatasetEntryRecord: dataset_entry_rows,  # type: ignore[dict-item]
-}
-
-
-def map_record(run_id: str, record: Record) -> list[SQLModel]:
-    """The rows one record is stored as (its row first, then its signal rows)."""
-    return _MAPPERS[type(record)](run_id, record)
+_RECORD_TYPES = (SnapshotRecord, PageRecord, ImageRecord, OccurrenceRecord, DatasetEntryRecord)
 
 
 class RecordSink:
@@ -95,9 +75,10 @@ class RecordSink:
 
     def add(self, record: Record) -> None:
         """Queue one record (and its signal rows); flush when the batch is full or old."""
-        mapper = _MAPPERS[type(record)]  # a record of no known type fails here, not later
         if self._maps_here:
-            self._rows.append(mapper(self.run_id, record))
+            self._rows.append(map_record(self.run_id, record))
+        elif type(record) not in _RECORD_TYPES:  # fails here, as mapping would, not later
+            raise KeyError(type(record))
         else:  # pickled now: the record as it is when added, whatever happens to it later
             self._rows.append(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
         if self._oldest is None:

@@ -6,8 +6,8 @@ entry's canonical JSON and hashes. The reactor thread competes with that thread 
 and on a machine with more cores than media workers the crawler process is the one part of
 a crawl that cannot be spread. Here the crawler only pickles each record (when it is added,
 so later changes to the object cannot reach the store) and sends each batch down a pipe; a
-spawned process opens the same store and writes them with the same code (``RecordSink``'s
-mappers and ``Store.write``).
+spawned process opens the same store and writes them with the same code (``map_record`` and
+``Store.write``).
 
 Nothing about a record changes: one batch is one transaction, batches are written strictly
 in submission order (one process reading one pipe), the evidence chain is appended in that
@@ -40,8 +40,8 @@ def _serve(conn: Connection, db_url: str, run_id: str, parent: int) -> None:
     from crawler.mediawork import die_with_parent
 
     die_with_parent(parent)
-    from crawler.sink import map_record
     from provenance.store import open_store
+    from provenance.store.mapping import map_record
 
     failed: str | None = None
     try:

@@ -258,3 +258,20 @@ def dataset_entry_rows(run_id: str, rec: DatasetEntryRecord) -> list[SQLModel]:
             presence_detail=rec.presence_detail,
         )
     ]
+
+
+_MAPPERS: dict[type, Any] = {
+    SnapshotRecord: snapshot_rows,
+    PageRecord: page_rows,
+    ImageRecord: image_rows,
+    OccurrenceRecord: occurrence_rows,
+    DatasetEntryRecord: dataset_entry_rows,
+}
+
+
+def map_record(run_id: str, record: object) -> list[SQLModel]:
+    """The rows one crawler record is stored as (its row first, then its signal rows).
+
+    Raises ``KeyError`` for an object that is not one of the crawler's record types."""
+    rows: list[SQLModel] = _MAPPERS[type(record)](run_id, record)
+    return rows
