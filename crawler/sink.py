@@ -19,23 +19,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from provenance.records import (
-    DatasetEntryRecord,
-    ImageRecord,
-    OccurrenceRecord,
-    PageRecord,
-    SnapshotRecord,
-)
 from provenance.store import Store
 from provenance.store.db import WriteResult
-from provenance.store.mapping import map_record
+from provenance.store.mapping import Record, row_mapper
 from provenance.store.writer import BackgroundWriter
 
 if TYPE_CHECKING:
     from crawler.writer import ProcessWriter
-
-Record = SnapshotRecord | PageRecord | ImageRecord | OccurrenceRecord | DatasetEntryRecord
-_RECORD_TYPES = (SnapshotRecord, PageRecord, ImageRecord, OccurrenceRecord, DatasetEntryRecord)
 
 
 class RecordSink:
@@ -75,10 +65,9 @@ class RecordSink:
 
     def add(self, record: Record) -> None:
         """Queue one record (and its signal rows); flush when the batch is full or old."""
+        mapper = row_mapper(record)  # a record of no known type fails here, not later
         if self._maps_here:
-            self._rows.append(map_record(self.run_id, record))
-        elif type(record) not in _RECORD_TYPES:  # fails here, as mapping would, not later
-            raise KeyError(type(record))
+            self._rows.append(mapper(self.run_id, record))
         else:  # pickled now: the record as it is when added, whatever happens to it later
             self._rows.append(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
         if self._oldest is None:

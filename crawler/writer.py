@@ -6,8 +6,8 @@ entry's canonical JSON and hashes. The reactor thread competes with that thread 
 and on a machine with more cores than media workers the crawler process is the one part of
 a crawl that cannot be spread. Here the crawler only pickles each record (when it is added,
 so later changes to the object cannot reach the store) and sends each batch down a pipe; a
-spawned process opens the same store and writes them with the same code (``map_record`` and
-``Store.write``).
+spawned process opens the same store and writes them with the same code (``RecordSink``'s
+mappers and ``Store.write``).
 
 Nothing about a record changes: one batch is one transaction, batches are written strictly
 in submission order (one process reading one pipe), the evidence chain is appended in that
@@ -41,7 +41,7 @@ def _serve(conn: Connection, db_url: str, run_id: str, parent: int) -> None:
 
     die_with_parent(parent)
     from provenance.store import open_store
-    from provenance.store.mapping import map_record
+    from provenance.store.mapping import record_rows
 
     failed: str | None = None
     try:
@@ -59,7 +59,7 @@ def _serve(conn: Connection, db_url: str, run_id: str, parent: int) -> None:
         if failed is None:
             try:
                 records = [pickle.loads(data) for data in message]  # noqa: S301 - our own pipe
-                result = store.write([map_record(run_id, record) for record in records])
+                result = store.write([record_rows(run_id, record) for record in records])
             except Exception as err:  # kept for the crawler, never swallowed
                 failed = f"{type(err).__name__}: {err}"
             else:

@@ -25,9 +25,10 @@ runs it over a store.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import overload
 
 from PIL import Image as PILImage
 from sqlalchemy import select
@@ -35,7 +36,7 @@ from sqlmodel import col
 
 from provenance.errors import StoreError
 from provenance.lookup import HashIndex
-from provenance.lookup.geometry import confirm
+from provenance.lookup.geometry import Features, confirm
 from provenance.lookup.geometry import decode as decode_image
 from provenance.lookup.index import Method
 from provenance.lookup.keypoints import (
@@ -47,6 +48,7 @@ from provenance.lookup.keypoints import (
     KeypointIndex,
     Keypoints,
     describe,
+    describe_query,
 )
 from provenance.lookup.regions import photo_regions
 from provenance.matching import (
@@ -96,21 +98,51 @@ class QueryPart:
     image: PILImage.Image | None
 
 
-def query_parts(data: bytes, crops: tuple[float, ...] = QUERY_CROPS) -> list[QueryPart]:
-    """The query as it is, then each photograph region found inside it.
+class QueryParts(Sequence[QueryPart]):
+    """The query as it is (``parts[0]``), then each photograph region found inside it.
+
+    The regions are found and hashed on first use: :func:`match_photo` looks at them only
+    when the file as it is matched nothing (a plain re-post, crop or rotation is found without
+    them; a screenshot is not), and finding and hashing them is a fifth of a lookup's work.
+    Indexing past the first part, iterating or ``len`` find them.
+    """
+
+    def __init__(self, whole: QueryPart) -> None:
+        self.whole = whole
+        self._regions: list[QueryPart] | None = None
+
+    def regions(self) -> list[QueryPart]:
+        """The photo regions' parts (found on the first call)."""
+        if self._regions is None:
+            self._regions = []
+            if self.whole.image is not None:
+                for region in photo_regions(self.whole.image):
+                    query = _region_query(region.image, REGION_CROPS)
+                    if query is not None:
+                        self._regions.append(QueryPart(region.name, query, region.image))
+        return self._regions
+
+    @overload
+    def __getitem__(self, i: int) -> QueryPart: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[QueryPart]: ...
+
+    def __getitem__(self, i: int | slice) -> QueryPart | list[QueryPart]:
+        if isinstance(i, int) and i == 0:
+            return self.whole
+        return [self.whole, *self.regions()][i]
+
+    def __len__(self) -> int:
+        return 1 + len(self.regions())
+
+
+def query_parts(data: bytes, crops: tuple[float, ...] = QUERY_CROPS) -> QueryParts:
+    """The query as it is, then each photograph region found inside it (:class:`QueryParts`).
 
     Raises :class:`~provenance.errors.ConfigError` when the bytes are not a decodable image.
     """
-    whole = query_from_bytes(data, crops)
-    picture = decode_image(data)
-    parts = [QueryPart("whole", whole, picture)]
-    if picture is None:
-        return parts
-    for region in photo_regions(picture):
-        query = _region_query(region.image, REGION_CROPS)
-        if query is not None:
-            parts.append(QueryPart(region.name, query, region.image))
-    return parts
+    return QueryParts(QueryPart("whole", query_from_bytes(data, crops), decode_image(data)))
 
 
 REGION_CROPS = STORED_CROPS
@@ -132,8 +164,35 @@ def _mirrored(image: PILImage.Image) -> PILImage.Image:
     return image.transpose(PILImage.Transpose.FLIP_LEFT_RIGHT)
 
 
+class _QueryFeatures:
+    """Each query part's keypoints, per orientation, described once however many candidates
+    are checked against them (one ORB pass gives the index probe and the checks), and the
+    checks already made (a candidate proposed again by the second look is not checked
+    twice)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], tuple[Keypoints, Features]] = {}
+        self.tried: set[tuple[str, str, int]] = set()
+
+    def _described(self, part: QueryPart, orientation: str) -> tuple[Keypoints, Features]:
+        key = (part.name, orientation)
+        if key not in self._known:
+            assert part.image is not None
+            shown = part.image if orientation == "original" else _mirrored(part.image)
+            self._known[key] = describe_query(shown, QUERY_FEATURES)
+        return self._known[key]
+
+    def of(self, part: QueryPart, orientation: str) -> Features | None:
+        """The features a keypoint check of this part matches (``None``: no pixels)."""
+        return None if part.image is None else self._described(part, orientation)[1]
+
+    def keypoints(self, part: QueryPart, orientation: str) -> Keypoints:
+        """The keypoints this part probes the keypoint index with."""
+        return self._described(part, orientation)[0]
+
+
 def match_photo(
-    parts: list[QueryPart],
+    parts: Sequence[QueryPart],
     *,
     index: HashIndex,
     hashsets: HashSource,
@@ -152,8 +211,50 @@ def match_photo(
     is passed to the hash index (``"scan"``: the brute-force baseline). Each comparison's
     ``extra`` says which part matched and, when checked, the geometry.
     """
-    best: dict[int, Comparison] = {}
-    same = set(same_bytes)
+    checked = _QueryFeatures()
+    best: dict[int, Comparison] = {}  # every hash match, confirmed or not
+    found: dict[int, Comparison] = {}
+    looked: list[tuple[QueryPart, str, Keypoints]] = []
+
+    def look(part: QueryPart, known: set[int]) -> None:
+        if keypoints is not None and pixels is not None:
+            _keypoint_matches(part, keypoints, hashsets, pixels, known, checked, found, looked)
+
+    whole = parts[0]
+    new = _hash_matches([whole], index, hashsets, set(same_bytes), method, best)
+    _check_hash_matches(new, whole, pixels, checked, found)
+    look(whole, set(best))
+    if not found:  # nothing from the file as it is: the photo regions inside it (screenshots)
+        for part in parts.regions() if isinstance(parts, QueryParts) else parts[1:]:
+            new = _hash_matches([part], index, hashsets, set(), method, best)
+            _check_hash_matches(new, part, pixels, checked, found)
+            if not best and not found:
+                look(part, set())
+    if keypoints is not None and pixels is not None and not best and not found:
+        for part, orientation, described in looked:  # nothing at all: a second look
+            cands = keypoints.candidates(
+                described,
+                min_votes=RELAXED_VOTES,
+                min_inliers=RELAXED_INLIERS,
+                limit=RELAXED_LIMIT,
+            )
+            _confirm(cands, part, orientation, checked, hashsets, pixels, set(), found)
+    out = list(found.values())
+    out.sort(key=lambda c: (c.score, c.key))
+    return out
+
+
+def _hash_matches(
+    parts: Sequence[QueryPart],
+    index: HashIndex,
+    hashsets: HashSource,
+    same: set[int],
+    method: Method,
+    best: dict[int, Comparison],
+) -> list[Comparison]:
+    """Stages 1 and 2: the stored images the hash rule matches for these parts, recorded in
+    ``best`` (a region's match never replaces the file's own); returns the new ones."""
+    new: dict[int, Comparison] = {}
     for part in parts:
         ids = candidate_ids(index, part.query, method=method)
         if part.name == "whole":
@@ -166,72 +267,67 @@ def match_photo(
                 c = replace(c, via=f"{part.name} {c.via}")
             known = best.get(c.key)
             if known is None or (known.extra.get("part") != "whole" and c.score < known.score):
-                best[c.key] = c
-    out: list[Comparison] = []
-    by_name = {p.name: p for p in parts}
-    for c in best.values():
-        part = by_name[c.extra["part"]]
+                best[c.key] = new[c.key] = c
+    return list(new.values())
+
+
+def _check_hash_matches(
+    new: list[Comparison],
+    part: QueryPart,
+    pixels: PixelSource | None,
+    checked: _QueryFeatures,
+    found: dict[int, Comparison],
+) -> None:
+    """Keep the hash matches that are conclusive or pass the keypoint check (stage 2)."""
+    for c in new:
         if not hashes_conclusive(c) and pixels is not None and part.image is not None:
             stored_bytes = pixels(c.key)
             stored = decode_image(stored_bytes) if stored_bytes else None
-            if stored is not None:
-                geometry = confirm(part.image, stored, mirror=c.orientation == "mirror")
+            query = checked.of(part, "mirror" if c.orientation == "mirror" else "original")
+            if stored is not None and query is not None:
+                geometry = confirm(query, stored)
                 if not geometry.confirmed:
+                    found.pop(c.key, None)
                     continue
                 c = replace(c, extra={**c.extra, "geometry": geometry.to_dict()})
-        out.append(c)
-    if keypoints is not None and pixels is not None:
-        out += _keypoint_matches(parts, keypoints, hashsets, pixels, set(best))
-    out.sort(key=lambda c: (c.score, c.key))
-    return out
+        found[c.key] = c
 
 
 def _keypoint_matches(
-    parts: list[QueryPart],
+    part: QueryPart,
     keypoints: KeypointIndex,
     hashsets: HashSource,
     pixels: PixelSource,
     known: set[int],
-) -> list[Comparison]:
+    checked: _QueryFeatures,
+    found: dict[int, Comparison],
+    looked: list[tuple[QueryPart, str, Keypoints]],
+) -> None:
     """Stage 3: matches no hash found, proposed by the keypoint index and confirmed with the
-    query's frame placed inside the stored photo.
+    query's frame placed inside the stored photo; added to ``found``, each description kept
+    in ``looked`` for the second look.
 
-    The file as it is is described in both orientations; its photo regions only when nothing
+    :func:`match_photo` describes the file as it is, and its photo regions only when nothing
     matched at all (a region is what a screenshot needs, and the hashes of a screenshot's
-    region already find its photo: describing every region of every query would double the
-    cost of a lookup for nothing).
+    region already find its photo). The mirror is described only when the original
+    orientation found nothing (describing it costs another third).
     """
-    found: dict[int, Comparison] = {}
-    looked: list[tuple[QueryPart, str, PILImage.Image, Keypoints]] = []
-    for part in parts:
-        if part.image is None or (part.name != "whole" and (known or found)):
-            continue
-        for orientation in ("original", "mirror"):
-            if orientation == "mirror" and found:
-                break  # the photograph is found; its mirrored copies are only looked for
-                # when nothing else matched (describing the mirror costs another third)
-            shown = part.image if orientation == "original" else _mirrored(part.image)
-            described = describe(shown, QUERY_FEATURES)
-            looked.append((part, orientation, shown, described))
-            cands = keypoints.candidates(described)
-            _confirm(cands, part, orientation, shown, hashsets, pixels, known, found)
-    if not known and not found:  # nothing at all: a second look with more candidates
-        for part, orientation, shown, described in looked:
-            cands = keypoints.candidates(
-                described,
-                min_votes=RELAXED_VOTES,
-                min_inliers=RELAXED_INLIERS,
-                limit=RELAXED_LIMIT,
-            )
-            _confirm(cands, part, orientation, shown, hashsets, pixels, known, found)
-    return list(found.values())
+    if part.image is None:
+        return
+    for orientation in ("original", "mirror"):
+        if orientation == "mirror" and found:
+            break
+        described = checked.keypoints(part, orientation)
+        looked.append((part, orientation, described))
+        cands = keypoints.candidates(described)
+        _confirm(cands, part, orientation, checked, hashsets, pixels, known, found)
 
 
 def _confirm(
     candidates: list[Candidate],
     part: QueryPart,
     orientation: str,
-    shown: PILImage.Image,
+    checked: _QueryFeatures,
     hashsets: HashSource,
     pixels: PixelSource,
     known: set[int],
@@ -240,16 +336,18 @@ def _confirm(
     """Check the keypoint candidates of one part in one orientation; add the confirmed."""
     for cand in candidates:
         key = cand.image_id
-        if key in known or key in found:
+        if key in known or key in found or (part.name, orientation, key) in checked.tried:
             continue
+        checked.tried.add((part.name, orientation, key))
         rows = hashsets([key])
         if key not in rows:
             continue  # purged, or not an image that may match
         stored_bytes = pixels(key)
         stored = decode_image(stored_bytes) if stored_bytes else None
-        if stored is None:
+        query = checked.of(part, orientation)
+        if stored is None or query is None:
             continue
-        geometry = confirm(shown, stored, placed=True)
+        geometry = confirm(query, stored, placed=True)
         if not geometry.confirmed:
             continue
         c = compare(part.query, rows[key], key)
@@ -269,7 +367,7 @@ def find_photo(
     collected_only: bool = True,
     index: PhotoIndex | None = None,
     pixels: PixelSource | None = None,
-    parts: list[QueryPart] | None = None,
+    parts: Sequence[QueryPart] | None = None,
     keypoints: KeypointIndex | None = None,
 ) -> list[Comparison]:
     """Stored images that are the same photograph as the file ``data``, best first
@@ -363,7 +461,12 @@ _NONE = Keypoints.empty()
 
 
 def nearest_non_matches(
-    store: Store, parts: list[QueryPart], matched: set[int], n: int, *, collected_only: bool = True
+    store: Store,
+    parts: Sequence[QueryPart],
+    matched: set[int],
+    n: int,
+    *,
+    collected_only: bool = True,
 ) -> list[Comparison]:
     """The ``n`` stored images closest to the query that did not match, closest first.
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from provenance.store import Store
-    from provenance.verify import VerifyReport
+    from provenance.verify_report import VerifyReport
 
 SIGNING_TABLES = ("signing_key", "checkpoint")
 BEFORE_CHECKPOINTS = frozenset({"0001", "0002", "0003", "0004", "0005"})
@@ -33,8 +33,6 @@ BEFORE_CHECKPOINTS = frozenset({"0001", "0002", "0003", "0004", "0005"})
 READABLE_UNSIGNED = frozenset({"0005"})
 """The revision before 0006, which verify reads as it is (0006 only added the signing tables);
 older ones differ in columns and are migrated first (``provtrack migrate``)."""
-
-PREDATES = "unsigned (store predates signed checkpoints)"
 
 
 def schema_revision(store: Store) -> str | None:

@@ -159,6 +159,10 @@ class BandIndex:
         self._shift = np.array([b.shift for b in self.bands], dtype=np.uint64)
         self._mask = np.array([(1 << b.bits) - 1 for b in self.bands], dtype=np.uint64)
 
+    def keys(self, codes: U64) -> npt.NDArray[np.uint64]:
+        """Each band's key of every code in ``codes`` (``(n, words)``): ``(n, bands)``."""
+        return (codes[:, self._word] >> self._shift) & self._mask
+
     @classmethod
     def build(cls, codes: U64, eligible: npt.NDArray[np.bool_]) -> BandIndex:
         """Index the rows of ``codes`` (shape ``(words, n)``) where ``eligible`` is true."""

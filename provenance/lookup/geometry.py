@@ -40,6 +40,11 @@ not, which is why its photo region is what gets placed)."""
 MIN_SPREAD = 0.05
 """A placed re-post: the inliers' bounding box covers this much of the query (a crop of a
 landscape keeps its corners along the horizon: 157 inliers over 9 % of the frame)."""
+SCALES = (0.2, 5.0)
+"""The fitted scale (query to stored, both on the :data:`WORK_SIDE` raster) a confirmation
+accepts. A re-post's lies near the share of the stored frame it shows (0.7-1.1 measured on the
+suite); RANSAC can fit a degenerate similarity that maps the query onto a few pixels (scale
+~0, "inside" everywhere), measured once as a false match of a portrait crop with a noise image."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,32 +96,57 @@ def decode(data: bytes) -> Image.Image | None:
         return None
 
 
-def confirm(
-    query: Image.Image, stored: Image.Image, *, mirror: bool = False, placed: bool = False
-) -> Geometry:
-    """Fit a similarity between the query (mirrored first if ``mirror``) and the stored image.
+@dataclass(frozen=True, slots=True)
+class Features:
+    """One side of a keypoint check: the grey raster's shape, keypoint positions and ORB
+    descriptors. Computed once per query image and orientation and reused for every
+    candidate (half of a check's cost is describing the query)."""
 
-    With ``placed`` (a candidate that no hash found) the fit must also place the query as a
-    re-post of the stored photograph: at least :data:`MIN_INSIDE` of the query's frame lands
-    inside the stored frame and the inliers spread over at least :data:`MIN_SPREAD` of the
-    query, so two photographs that merely share an object (a logo, a face) are not one.
-    """
+    shape: tuple[int, ...]
+    points: npt.NDArray[np.float32]
+    descriptors: npt.NDArray[np.uint8] | None
+
+
+def features(image: Image.Image, *, mirror: bool = False) -> Features:
+    """The keypoints :func:`confirm` matches: ORB on :func:`grey` (mirrored first if ``mirror``)."""
     if mirror:
-        query = ImageOps.mirror(query)
+        image = ImageOps.mirror(image)
     orb = cv2.ORB_create(  # type: ignore[attr-defined]  # cv2 stubs lag
         nfeatures=FEATURES, fastThreshold=FAST_THRESHOLD, edgeThreshold=15
     )
-    gq, gs = grey(query), grey(stored)
-    kq, dq = orb.detectAndCompute(gq, None)
-    ks, ds = orb.detectAndCompute(gs, None)
-    if dq is None or ds is None or len(kq) < 2 or len(ks) < 2:
+    gray = grey(image)
+    keypoints, descriptors = orb.detectAndCompute(gray, None)
+    points = np.array([k.pt for k in keypoints], dtype=np.float32).reshape(-1, 2)
+    return Features(gray.shape, points, descriptors)
+
+
+def confirm(
+    query: Image.Image | Features,
+    stored: Image.Image | Features,
+    *,
+    mirror: bool = False,
+    placed: bool = False,
+) -> Geometry:
+    """Fit a similarity between the query (mirrored first if ``mirror``) and the stored image.
+
+    Either side may be given as its :func:`features` (the query's are then already in the
+    orientation wanted, and ``mirror`` is ignored). With ``placed`` (a candidate that no hash
+    found) the fit must also place the query as a re-post of the stored photograph: at least
+    :data:`MIN_INSIDE` of the query's frame lands inside the stored frame and the inliers
+    spread over at least :data:`MIN_SPREAD` of the query, so two photographs that merely share
+    an object (a logo, a face) are not one.
+    """
+    fq = query if isinstance(query, Features) else features(query, mirror=mirror)
+    fs = stored if isinstance(stored, Features) else features(stored)
+    dq, ds = fq.descriptors, fs.descriptors
+    if dq is None or ds is None or len(fq.points) < 2 or len(fs.points) < 2:
         return Geometry(0, 0, False)
     pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(dq, ds, k=2)
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
     if len(good) < 3:
         return Geometry(len(good), 0, False)
-    src = np.array([kq[m.queryIdx].pt for m in good], dtype=np.float32).reshape(-1, 1, 2)
-    dst = np.array([ks[m.trainIdx].pt for m in good], dtype=np.float32).reshape(-1, 1, 2)
+    src = fq.points[[m.queryIdx for m in good]].reshape(-1, 1, 2)
+    dst = fs.points[[m.trainIdx for m in good]].reshape(-1, 1, 2)
     matrix, inlier_mask = cv2.estimateAffinePartial2D(
         src, dst, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PIXELS
     )
@@ -125,11 +155,11 @@ def confirm(
     inliers = int(inlier_mask.sum())
     scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
     rotation = float(np.degrees(np.arctan2(matrix[1, 0], matrix[0, 0])))
-    confirmed = inliers >= MIN_INLIERS
+    confirmed = inliers >= MIN_INLIERS and SCALES[0] <= scale <= SCALES[1]
     inside = spread = None
     if placed:
-        inside = _inside(matrix, gq.shape, gs.shape)
-        spread = _spread(src.reshape(-1, 2)[inlier_mask.ravel() > 0], gq.shape)
+        inside = _inside(matrix, fq.shape, fs.shape)
+        spread = _spread(src.reshape(-1, 2)[inlier_mask.ravel() > 0], fq.shape)
         confirmed = confirmed and inside >= MIN_INSIDE and spread >= MIN_SPREAD
     return Geometry(len(good), inliers, confirmed, scale, rotation, inside, spread)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
@@ -260,7 +261,10 @@ def dataset_entry_rows(run_id: str, rec: DatasetEntryRecord) -> list[SQLModel]:
     ]
 
 
-_MAPPERS: dict[type, Any] = {
+Record = SnapshotRecord | PageRecord | ImageRecord | OccurrenceRecord | DatasetEntryRecord
+"""Everything the crawler hands to the store."""
+
+_MAPPERS: dict[type, Callable[[str, Any], list[SQLModel]]] = {
     SnapshotRecord: snapshot_rows,
     PageRecord: page_rows,
     ImageRecord: image_rows,
@@ -269,9 +273,13 @@ _MAPPERS: dict[type, Any] = {
 }
 
 
-def map_record(run_id: str, record: object) -> list[SQLModel]:
-    """The rows one crawler record is stored as (its row first, then its signal rows).
+def row_mapper(record: Record) -> Callable[[str, Any], list[SQLModel]]:
+    """The function that maps records of this one's type (KeyError for a type the store does
+    not know, so a caller that maps later can refuse the record when it is handed over)."""
+    return _MAPPERS[type(record)]
 
-    Raises ``KeyError`` for an object that is not one of the crawler's record types."""
-    rows: list[SQLModel] = _MAPPERS[type(record)](run_id, record)
-    return rows
+
+def record_rows(run_id: str, record: Record) -> list[SQLModel]:
+    """The rows one record is stored as (its row first, then its signal rows), whichever
+    process maps it (the crawler's sink, or the writer process)."""
+    return row_mapper(record)(run_id, record)
