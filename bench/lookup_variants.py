@@ -86,15 +86,22 @@ def _segment_matches(query: np.ndarray, stored: list[np.ndarray], bits: int) -> 
     return out
 
 
-def _pdq_variants(luma: Image.Image) -> list[tuple[str, int]]:
-    vectors, qualities = pdqhash.compute_dihedral(_pdq_input(luma))
-    return [(pdq_hex(v), int(q)) for v, q in zip(vectors, qualities, strict=True)]
+def _pdq_variants(luma: Image.Image) -> list[str]:
+    vectors, _quality = pdqhash.compute_dihedral(_pdq_input(luma))  # one quality for all
+    return [pdq_hex(v) for v in vectors]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write its results."""
     parser = argparse.ArgumentParser(prog="python -m bench.lookup_variants", description=__doc__)
     parser.add_argument("--unrelated", type=int, default=1000)
+    parser.add_argument(
+        "--sampled", action="store_true", help="the re-posts the lookup test samples, not all"
+    )
+    parser.add_argument(
+        "--no-full-query", action="store_true", help="skip the whole-query baseline"
+    )
+    parser.add_argument("--limit", type=int, default=None, help="only the first N re-posts")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     load_start = [round(x, 2) for x in os.getloadavg()]
@@ -102,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted(photos)
     stored_bytes = {pid: jpeg(photos[pid], 88) for pid in names}
     others = [blob for _, blob in unrelated(args.unrelated)]
-    queries = list(reposts(photos))
+    queries = list(reposts(photos, sampled=args.sampled))[: args.limit]
     for n, pid in enumerate(names[::4]):  # turned a quarter, or upside down
         turned = photos[pid].transpose(
             Image.Transpose.ROTATE_90 if n % 2 == 0 else Image.Transpose.ROTATE_180
@@ -179,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         phash_found.setdefault(_kind(r), [0, 0])
         phash_found[_kind(r)][0] += int(close)
         phash_found[_kind(r)][1] += 1
+        if args.no_full_query:
+            continue
         got = match_photo(
             query_parts(r.data),
             index=index,
@@ -208,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         lookup = [compute(luma).pdq, compute(luma.transpose(Image.Transpose.FLIP_LEFT_RIGHT)).pdq]
         cost["file+mirror raster"] += time.process_time() - t
         t = time.process_time()
-        dihedral = [h for h, _ in _pdq_variants(luma)]
+        dihedral = _pdq_variants(luma)
         cost["dihedral"] += time.process_time() - t
         t = time.process_time()
         transposed = [compute(luma.transpose(op) if op else luma).pdq for op in _DIHEDRAL_OPS]

@@ -208,6 +208,10 @@ class ProvenanceSpider(scrapy.Spider):
         meta = response.meta
         depth: int = meta["provtrack_depth"]
         chain: list[str] = meta["provtrack_chain"]
+        if chain and response.url != chain[-1]:
+            # reached through redirects (a seed typed as http:// or the apex): the chain ends
+            # at the page that answered, after the URL that was asked
+            chain = [*chain, response.url]
         seed: str = meta["provtrack_seed"]
         # A seed that redirects (http -> https, apex -> www) brings its target host into scope:
         # it is the site the user named. Carried in the requests' meta, so every process of a

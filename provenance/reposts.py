@@ -42,6 +42,7 @@ from provenance.lookup.index import Method
 from provenance.lookup.keypoints import (
     QUERY_FEATURES,
     RELAXED_INLIERS,
+    RELAXED_KEY_BITS,
     RELAXED_LIMIT,
     RELAXED_VOTES,
     Candidate,
@@ -237,6 +238,7 @@ def match_photo(
                 min_votes=RELAXED_VOTES,
                 min_inliers=RELAXED_INLIERS,
                 limit=RELAXED_LIMIT,
+                key_bits=RELAXED_KEY_BITS,
             )
             _confirm(cands, part, orientation, checked, hashsets, pixels, set(), found)
     out = list(found.values())

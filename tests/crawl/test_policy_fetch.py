@@ -198,6 +198,10 @@ HTTPS_CASES = (
     "hops-robots.net",
     "deep-robots.net",
     "loop-robots.net",
+    "guarded-robots.net",
+    "bom-robots.net",
+    "utf16-robots.net",
+    "utf16be-robots.net",
     "gzip-robots.net",
     PRESS,
 )

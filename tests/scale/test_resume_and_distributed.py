@@ -169,9 +169,11 @@ def test_two_processes_share_one_frontier_and_survive_a_kill(
 
     _no_duplicates(store, run_id)
     _same_as_uninterrupted(demo_crawl, "reproduce", store, run_id)
-    # every host's policy documents were fetched once between the two processes
-    robots = Counter()
-    for folder in ("a", "b"):
+    # every host's policy documents were fetched once between the two processes, except
+    # those the killed process fetched but had not stored yet: the survivor fetches them again
+    # (once its claim on the host expired), so it alone never fetches one twice
+    per_folder: dict[str, Counter[str]] = {"a": Counter(), "b": Counter()}
+    for folder, counts in per_folder.items():
         for path in (tmp_path / folder / "warc").glob("*.warc.gz"):
             from warcio.archiveiterator import ArchiveIterator
 
@@ -180,9 +182,10 @@ def test_two_processes_share_one_frontier_and_survive_a_kill(
                     for record in ArchiveIterator(fh):
                         uri = record.rec_headers.get_header("WARC-Target-URI") or ""
                         if record.rec_type == "response" and uri.endswith("/robots.txt"):
-                            robots[uri] += 1
+                            counts[uri] += 1
                 except Exception:  # noqa: S110 - the killed process's last record may be cut
                     pass
+    robots = per_folder["a"] + per_folder["b"]
     assert robots
     # a robots.txt that refuses its server's first request is asked twice by whoever meets it
     refused_once = {
@@ -195,9 +198,14 @@ def test_two_processes_share_one_frontier_and_survive_a_kill(
         for alias in h["aliases"]
         for hop in alias["robots"][1:]
     )
-    assert all(robots[u] <= 2 * (1 + reached_by[u]) for u in refused_once), robots
-    over = {u: n for u, n in robots.items() if u not in refused_once and n > 1 + reached_by[u]}
+    assert all(robots[u] <= 4 * (1 + reached_by[u]) for u in refused_once), robots
+    survivor = per_folder["b"]
+    over = {u: n for u, n in survivor.items() if u not in refused_once and n > 1 + reached_by[u]}
     assert not over, (over, reached_by)
+    redone = {
+        u: n for u, n in robots.items() if u not in refused_once and n > 2 * (1 + reached_by[u])
+    }
+    assert not redone, (redone, reached_by)
     with store.session() as session:
         entries = session.exec(text("SELECT count(*) FROM evidence_entry")).one()  # type: ignore[call-overload]
     assert entries[0] > 0
