@@ -17,7 +17,7 @@ from rich.table import Table
 from provenance.errors import CrawlError, InputError
 from provtrack.cli._console import console, err_console
 from provtrack.cli._key import KeyOption, use_key
-from provtrack.cli.crawl import CaCertOption, DemoCaOption
+from provtrack.cli.crawl import CaCertOption, DemoCaOption, PolicyTimeoutOption
 
 if TYPE_CHECKING:
     from crawler.config import CrawlConfig
@@ -138,6 +138,7 @@ def audit(
     chunk_rows: Annotated[
         int, typer.Option(help="Rows read (and, with --frontier, claimed) at a time.")
     ] = 1000,
+    policy_timeout: PolicyTimeoutOption = 5.0,
     ca_cert: CaCertOption = None,
     demo_ca: DemoCaOption = None,
     key: KeyOption = None,
@@ -160,6 +161,7 @@ def audit(
         frontier=frontier,
         media_workers=media_workers,
         concurrency=concurrency,
+        policy_timeout=policy_timeout,
         ca_certs=list(ca_cert or []),
         demo_ca=demo_ca,
     )
@@ -203,6 +205,7 @@ def _config(
     frontier: str | None,
     media_workers: int | None,
     concurrency: int,
+    policy_timeout: float,
     ca_certs: list[Path],
     demo_ca: Path | None,
 ) -> CrawlConfig:
@@ -224,6 +227,7 @@ def _config(
         frontier=frontier,
         media_workers=media_workers,
         concurrency=concurrency,
+        policy_timeout=policy_timeout,
         audit=plan,
         ca_certs=ca_certs,
         demo_ca=demo_ca,

@@ -25,6 +25,13 @@ CaCertOption = Annotated[
         "(repeatable; the platform's roots stay trusted)."
     ),
 ]
+PolicyTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        help="Seconds each policy document (robots.txt, ai.txt, tdmrep.json, terms; each "
+        "redirect hop) may take; one that takes longer is unreachable (robots.txt: disallow all)."
+    ),
+]
 DemoCaOption = Annotated[
     Path | None,
     typer.Option(
@@ -179,6 +186,7 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="Processes for image analysis (0 = inline).")
         ] = None,
         concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 16,
+        policy_timeout: PolicyTimeoutOption = 5.0,
         ca_cert: CaCertOption = None,
         demo_ca: DemoCaOption = None,
         user_agent: Annotated[
@@ -222,6 +230,7 @@ def register(app: typer.Typer) -> None:
             frontier=frontier,
             media_workers=media_workers,
             concurrency=concurrency,
+            policy_timeout=policy_timeout,
             demo_hosts=HOST_PATTERNS,
             demo_key_file=demoweb_key.absolute() if demoweb_key else None,
             ca_certs=list(ca_cert or []),
