@@ -17,7 +17,17 @@ from rich.table import Table
 from provenance.errors import CrawlError, InputError
 from provtrack.cli._console import console, err_console
 from provtrack.cli._key import KeyOption, use_key
-from provtrack.cli.crawl import CaCertOption, DemoCaOption
+from provtrack.cli._options import (
+    CaCertOption,
+    ConcurrencyOption,
+    DbOption,
+    DemoCaOption,
+    FrontierOption,
+    MediaWorkersOption,
+    OutOption,
+    PurposeOption,
+    RunIdOption,
+)
 
 if TYPE_CHECKING:
     from crawler.config import CrawlConfig
@@ -90,13 +100,8 @@ def audit(
             "or img2dataset output folders."
         ),
     ] = None,
-    out: Annotated[Path, typer.Option(help="Output folder: SQLite store, WARC files, log.")] = Path(
-        "provtrack-out"
-    ),
-    db: Annotated[
-        str | None,
-        typer.Option(help="Store URL (postgresql://...); default: OUT/provtrack.db."),
-    ] = None,
+    out: OutOption = Path("provtrack-out"),
+    db: DbOption = None,
     url_col: Annotated[str, typer.Option(help="Column holding the image URL.")] = "url",
     caption_col: Annotated[str | None, typer.Option(help="Column holding the caption.")] = None,
     key_col: Annotated[
@@ -121,20 +126,14 @@ def audit(
         bool, typer.Option(help="Keep image payloads in the WARC (default: headers only).")
     ] = False,
     proxy: Annotated[str | None, typer.Option(help="HTTP proxy for every request.")] = None,
-    purpose: Annotated[
-        str, typer.Option(help="Declared purpose profile used by the policy packs.")
-    ] = "clearview-style",
+    purpose: PurposeOption = "clearview-style",
     resume: Annotated[
         bool, typer.Option(help="Continue the audit named by --run-id (or the last one).")
     ] = False,
-    run_id: Annotated[str | None, typer.Option(help="Run id to use or resume.")] = None,
-    frontier: Annotated[
-        str | None, typer.Option(help="redis://... shared frontier for several processes.")
-    ] = None,
-    media_workers: Annotated[
-        int | None, typer.Option(help="Processes for image analysis (0 = inline).")
-    ] = None,
-    concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 32,
+    run_id: RunIdOption = None,
+    frontier: FrontierOption = None,
+    media_workers: MediaWorkersOption = None,
+    concurrency: ConcurrencyOption = 32,
     chunk_rows: Annotated[
         int, typer.Option(help="Rows read (and, with --frontier, claimed) at a time.")
     ] = 1000,
