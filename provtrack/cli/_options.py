@@ -32,6 +32,13 @@ CaCertOption = Annotated[
         "(repeatable; the platform's roots stay trusted)."
     ),
 ]
+PolicyTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        help="Seconds each policy document (robots.txt, ai.txt, tdmrep.json, terms; each "
+        "redirect hop) may take; one that takes longer is unreachable (robots.txt: disallow all)."
+    ),
+]
 DemoCaOption = Annotated[
     Path | None,
     typer.Option(

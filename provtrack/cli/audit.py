@@ -25,6 +25,7 @@ from provtrack.cli._options import (
     FrontierOption,
     MediaWorkersOption,
     OutOption,
+    PolicyTimeoutOption,
     PurposeOption,
     RunIdOption,
 )
@@ -137,6 +138,7 @@ def audit(
     chunk_rows: Annotated[
         int, typer.Option(help="Rows read (and, with --frontier, claimed) at a time.")
     ] = 1000,
+    policy_timeout: PolicyTimeoutOption = 5.0,
     ca_cert: CaCertOption = None,
     demo_ca: DemoCaOption = None,
     key: KeyOption = None,
@@ -159,6 +161,7 @@ def audit(
         frontier=frontier,
         media_workers=media_workers,
         concurrency=concurrency,
+        policy_timeout=policy_timeout,
         ca_certs=list(ca_cert or []),
         demo_ca=demo_ca,
     )
@@ -202,6 +205,7 @@ def _config(
     frontier: str | None,
     media_workers: int | None,
     concurrency: int,
+    policy_timeout: float,
     ca_certs: list[Path],
     demo_ca: Path | None,
 ) -> CrawlConfig:
@@ -223,6 +227,7 @@ def _config(
         frontier=frontier,
         media_workers=media_workers,
         concurrency=concurrency,
+        policy_timeout=policy_timeout,
         audit=plan,
         ca_certs=ca_certs,
         demo_ca=demo_ca,

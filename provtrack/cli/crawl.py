@@ -20,6 +20,7 @@ from provtrack.cli._options import (
     FrontierOption,
     MediaWorkersOption,
     OutOption,
+    PolicyTimeoutOption,
     PurposeOption,
     RunIdOption,
 )
@@ -163,6 +164,7 @@ def register(app: typer.Typer) -> None:
         frontier: FrontierOption = None,
         media_workers: MediaWorkersOption = None,
         concurrency: ConcurrencyOption = 16,
+        policy_timeout: PolicyTimeoutOption = 5.0,
         ca_cert: CaCertOption = None,
         demo_ca: DemoCaOption = None,
         user_agent: Annotated[
@@ -199,6 +201,7 @@ def register(app: typer.Typer) -> None:
             frontier=frontier,
             media_workers=media_workers,
             concurrency=concurrency,
+            policy_timeout=policy_timeout,
             demo_hosts=HOST_PATTERNS,
             demo_key_file=demoweb_key.absolute() if demoweb_key else None,
             ca_certs=list(ca_cert or []),
