@@ -1,6 +1,8 @@
-"""Options ``provtrack crawl`` and ``provtrack audit`` share, spelled once (same name, same
-help); each command keeps its own default where they differ (concurrency: 16 for a crawl,
-32 for an audit, which requests one image per row)."""
+"""The options ``crawl`` and ``audit`` share, defined once so that both say the same thing.
+
+Each is an ``Annotated`` type: the default stays at the parameter, so a command may choose its
+own (``audit`` runs more requests at a time than ``crawl``).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +13,7 @@ import typer
 
 OutOption = Annotated[Path, typer.Option(help="Output folder: SQLite store, WARC files, log.")]
 DbOption = Annotated[
-    str | None,
-    typer.Option(help="Store URL (postgresql://...); default: OUT/provtrack.db."),
+    str | None, typer.Option(help="Store URL (postgresql://...); default: OUT/provtrack.db.")
 ]
 PurposeOption = Annotated[
     str, typer.Option(help="Declared purpose profile used by the policy packs.")
@@ -25,18 +26,18 @@ MediaWorkersOption = Annotated[
     int | None, typer.Option(help="Processes for image analysis (0 = inline).")
 ]
 ConcurrencyOption = Annotated[int, typer.Option(help="Concurrent requests.")]
-CaCertOption = Annotated[
-    list[Path] | None,
-    typer.Option(
-        help="Also trust this CA (PEM) for every HTTPS host, e.g. an intercepting proxy's "
-        "(repeatable; the platform's roots stay trusted)."
-    ),
-]
 PolicyTimeoutOption = Annotated[
     float,
     typer.Option(
         help="Seconds each policy document (robots.txt, ai.txt, tdmrep.json, terms; each "
         "redirect hop) may take; one that takes longer is unreachable (robots.txt: disallow all)."
+    ),
+]
+CaCertOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        help="Also trust this CA (PEM) for every HTTPS host, e.g. an intercepting proxy's "
+        "(repeatable; the platform's roots stay trusted)."
     ),
 ]
 DemoCaOption = Annotated[
@@ -46,3 +47,5 @@ DemoCaOption = Annotated[
         "host names only."
     ),
 ]
+DEFAULT_OUT = Path("provtrack-out")
+DEFAULT_PURPOSE = "clearview-style"

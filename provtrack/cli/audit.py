@@ -18,6 +18,8 @@ from provenance.errors import CrawlError, InputError
 from provtrack.cli._console import console, err_console
 from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli._options import (
+    DEFAULT_OUT,
+    DEFAULT_PURPOSE,
     CaCertOption,
     ConcurrencyOption,
     DbOption,
@@ -101,7 +103,7 @@ def audit(
             "or img2dataset output folders."
         ),
     ] = None,
-    out: OutOption = Path("provtrack-out"),
+    out: OutOption = DEFAULT_OUT,
     db: DbOption = None,
     url_col: Annotated[str, typer.Option(help="Column holding the image URL.")] = "url",
     caption_col: Annotated[str | None, typer.Option(help="Column holding the caption.")] = None,
@@ -127,7 +129,7 @@ def audit(
         bool, typer.Option(help="Keep image payloads in the WARC (default: headers only).")
     ] = False,
     proxy: Annotated[str | None, typer.Option(help="HTTP proxy for every request.")] = None,
-    purpose: PurposeOption = "clearview-style",
+    purpose: PurposeOption = DEFAULT_PURPOSE,
     resume: Annotated[
         bool, typer.Option(help="Continue the audit named by --run-id (or the last one).")
     ] = False,

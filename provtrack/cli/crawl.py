@@ -13,6 +13,8 @@ from provenance.errors import ConfigError, CrawlError
 from provtrack.cli._console import console, err_console
 from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli._options import (
+    DEFAULT_OUT,
+    DEFAULT_PURPOSE,
     CaCertOption,
     ConcurrencyOption,
     DbOption,
@@ -123,7 +125,7 @@ def register(app: typer.Typer) -> None:
         mode: Annotated[
             str, typer.Option(help="compliant (honours opt-outs) or reproduce (demo web only).")
         ] = "compliant",
-        out: OutOption = Path("provtrack-out"),
+        out: OutOption = DEFAULT_OUT,
         db: DbOption = None,
         proxy: Annotated[
             str | None, typer.Option(help="HTTP proxy for every request, the browser's included.")
@@ -149,7 +151,7 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(help="Stop scheduling images after this many.")
         ] = 5000,
         max_depth: Annotated[int, typer.Option(help="Link depth from the seeds.")] = 3,
-        purpose: PurposeOption = "clearview-style",
+        purpose: PurposeOption = DEFAULT_PURPOSE,
         render: Annotated[
             str, typer.Option(help="auto (detect JS-built pages), always or never.")
         ] = "auto",
@@ -180,8 +182,7 @@ def register(app: typer.Typer) -> None:
         from crawler.config import CrawlConfig
         from demoweb.names import HOST_PATTERNS
 
-        use_key(key)
-        _check_demoweb_key(demoweb_key)
+        _check_keys(key, demoweb_key)
         config = CrawlConfig(
             seeds=list(seeds or []),
             out_dir=out,
@@ -209,55 +210,48 @@ def register(app: typer.Typer) -> None:
             user_agent=user_agent,
         )
         if resume:
-            _resume_run(config, out, run_id)
+            _resume_into(config, run_id)
         config.validate()
-        summary = _run_and_show(config, out)
-        _refuse_unfinished(config, summary)
+        summaries = run_with_progress([config])
+        console.print(summary_table(summaries))
+        console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
+        _refuse_a_crawl_that_did_not_crawl(config, summaries[0])
 
 
-def _check_demoweb_key(path: Path | None) -> None:
-    """A demo web key that cannot be read is one line, before anything starts."""
+def _check_keys(key: Path | None, demoweb_key: Path | None) -> None:
+    """Both keys read before anything is written: a key that cannot be used is one line here,
+    not a traceback after the store was made."""
     from crawler.demoproof import read_key
 
-    if path is None:
-        return
-    try:
-        read_key(path)
-    except ValueError as err:
-        raise ConfigError(str(err)) from err
+    use_key(key)
+    if demoweb_key is not None:
+        try:
+            read_key(demoweb_key)
+        except ValueError as err:
+            raise ConfigError(str(err)) from err
 
 
-def _resume_run(config: CrawlConfig, out: Path, run_id: str | None) -> None:
-    """Point the config at the run to continue (``--run-id`` or the last unfinished one):
-    refused (exit 7) while a crawl of the store is alive, before any run is chosen; the crawl
-    holds the store again from its start (crawler.runner)."""
+def _resume_into(config: CrawlConfig, run_id: str | None) -> None:
+    """Point ``config`` at the run it resumes (its id, seeds and mode)."""
     from provenance.store.lock import lock_store
     from provtrack.cli._resume import resolve_resume_run
 
+    # refused (exit 7) while a crawl of the store is alive, before any run is chosen;
+    # the crawl holds the store again from its start (crawler.runner)
     lock_store(config.db, exclusive=True, command="crawl --resume").release()
-    run = resolve_resume_run(config.db, out, run_id)
+    run = resolve_resume_run(config.db, config.out_dir, run_id)
     config.run_id = run.id
     config.seeds = config.seeds or list(run.seeds)
     config.mode = run.mode
 
 
-def _run_and_show(config: CrawlConfig, out: Path) -> CrawlSummary:
-    """Run the crawl with its progress line; print its summary table and where it wrote
-    (``out`` as the user gave it)."""
-    summaries = run_with_progress([config])
-    console.print(summary_table(summaries))
-    console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
-    return summaries[0]
-
-
-def _refuse_unfinished(config: CrawlConfig, summary: CrawlSummary) -> None:
-    """A crawl that reached nothing, ended early or reached no page fails with one line."""
+def _refuse_a_crawl_that_did_not_crawl(config: CrawlConfig, summary: CrawlSummary) -> None:
+    """A non-zero exit for a crawl that reached nothing or ended early, so that a script (or
+    a tired investigator) never reads it as a finished run of complete disallows."""
     from crawler.reachability import unreachable_cause
 
-    # nothing answered at all: not "finished with every page disallowed", a crawl that
-    # could not reach anything (a forgotten --proxy, a proxy that is down)
-    # by name: without a proxy no demo web can prove itself, and demo names are then
-    # exactly the forgotten --proxy the line is there to name
+    # by name: without a proxy no demo web can prove itself, and demo names are then exactly
+    # the forgotten --proxy the line is there to name
     cause = unreachable_cause(
         summary.stats,
         config.seeds,
@@ -266,11 +260,7 @@ def _refuse_unfinished(config: CrawlConfig, summary: CrawlSummary) -> None:
     )
     if cause is not None:
         raise CrawlError(f"crawl {summary.run_id} reached nothing: {cause}")
-    if summary.finish_reason not in (
-        "finished",
-        "closespider_pagecount",
-        "closespider_itemcount",
-    ):
+    if summary.finish_reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
         raise CrawlError(
             f"crawl {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
         )
