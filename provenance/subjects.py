@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from provenance.jurisdiction import Candidate, detect_minor, infer_subject, subject_evidence
@@ -30,8 +31,9 @@ from provenance.media.hashes import hamming
 from provenance.store import Store
 from provenance.store.models import Image, ImageOccurrence
 from provenance.store.queries.images import (
-    hashed_images,
+    hashed_image_facts,
     images_at,
+    images_by_id,
     occurrences_of,
     shown_several_times,
 )
@@ -93,7 +95,21 @@ def _fallback_only(candidates: Iterable[dict[str, Any]]) -> bool:
 
 def _opted_out(image: Image) -> bool:
     """An image skipped because someone asked not to be collected keeps no subject text."""
-    return any(r.get("kind") == "optout-registry" for r in image.reasons)
+    return _opted_out_by(image.reasons)
+
+
+def _opted_out_by(reasons: Sequence[dict[str, Any]] | None) -> bool:
+    return any(r.get("kind") == "optout-registry" for r in reasons or ())
+
+
+@dataclass(frozen=True, slots=True)
+class _Copy:
+    """What the copy pass keeps of one image while it groups a run's images: its id (the
+    record is read again only if its group disagrees), host and subject key."""
+
+    id: int
+    host: str
+    subject_key: tuple[object, ...]
 
 
 def refine_subjects(store: Store, run_id: str, *, batch: int = 500) -> int:
@@ -156,7 +172,7 @@ def _chunks(hashes: HashSet) -> set[str]:
     return keys
 
 
-def _copy_groups(rows: Sequence[tuple[Image, HashSet]]) -> list[list[Image]]:
+def _copy_groups(rows: Sequence[tuple[_Copy, HashSet]]) -> list[list[_Copy]]:
     """Groups of two or more images on one host that are the same photograph."""
     parent = list(range(len(rows)))
 
@@ -181,16 +197,18 @@ def _copy_groups(rows: Sequence[tuple[Image, HashSet]]) -> list[list[Image]]:
                     break
             else:
                 representatives.append(j)
-    groups: dict[int, list[Image]] = defaultdict(list)
+    groups: dict[int, list[_Copy]] = defaultdict(list)
     for i, (image, _) in enumerate(rows):
         groups[find(i)].append(image)
     return [g for g in groups.values() if len(g) > 1]
 
 
-def _subject_key(image: Image) -> tuple[object, ...]:
+def _subject_key(
+    subject: dict[str, Any] | None, jurisdiction: Sequence[dict[str, Any]] | None
+) -> tuple[object, ...]:
     return (
-        image.subject.get("is_minor"),
-        tuple((c.get("code"), c.get("confidence")) for c in image.subject_jurisdiction),
+        (subject or {}).get("is_minor"),
+        tuple((c.get("code"), c.get("confidence")) for c in jurisdiction or ()),
     )
 
 
@@ -223,27 +241,29 @@ def unify_copies(store: Store, run_id: str, *, batch: int = 500) -> int:
     photo under many URLs with nothing said, costs one hash pass). The subject is read from the
     pages of every copy, and each copy's summary lists the copies it was read with.
     """
-    images = hashed_images(store, run_id)
     rows = [
         (
-            image,
+            _Copy(row.id, row.host, _subject_key(row.subject, row.subject_jurisdiction)),
             HashSet.from_dict(
                 {
-                    **(image.media or {}),
-                    "sha256": image.sha256,
-                    "phash": image.phash,
-                    "pdq": image.pdq,
-                    "pdq_quality": image.pdq_quality,
+                    **(row.media or {}),
+                    "sha256": row.sha256,
+                    "phash": row.phash,
+                    "pdq": row.pdq,
+                    "pdq_quality": row.pdq_quality,
                 }
             ),
         )
-        for image in images
-        if not _opted_out(image)
+        for row in hashed_image_facts(store, run_id)
+        if not _opted_out_by(row.reasons)
     ]
-    disagreeing = [g for g in _copy_groups(rows) if len({_subject_key(i) for i in g}) > 1]
+    disagreeing = [g for g in _copy_groups(rows) if len({c.subject_key for c in g}) > 1]
+    del rows
     changed = 0
     for start in range(0, len(disagreeing), batch):
-        groups = disagreeing[start : start + batch]
+        copies = disagreeing[start : start + batch]
+        loaded = {i.id: i for i in images_by_id(store, [c.id for g in copies for c in g])}
+        groups = [[loaded[c.id] for c in g if c.id in loaded] for g in copies]
         urls = [i.url for g in groups for i in g]
         occurrences = occurrences_of(store, run_id, urls)
         by_url: dict[str, list[ImageOccurrence]] = defaultdict(list)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlmodel import col
 
 from provenance.store.db import Store
@@ -98,12 +98,45 @@ def images_at(store: Store, run_id: str, urls: Sequence[str]) -> list[Image]:
         return list(session.execute(stmt).scalars())
 
 
-def hashed_images(store: Store, run_id: str) -> list[Image]:
-    """The run's unpurged image records that kept a sha256 or a perceptual hash."""
-    with store.session() as session:
-        stmt = select(Image).where(
+def hashed_image_facts(store: Store, run_id: str, *, chunk: int = 1000) -> Iterator[Row[Any]]:
+    """The copy-matching facts of the run's unpurged images that kept a sha256 or a pHash.
+
+    Columns, not records, streamed ``chunk`` rows at a time: the end-of-run copy pass reads
+    every image of the run, and whole records (their media facts, evidence, entries) of a
+    50,000-row audit held at once were the run's peak memory (bench/README.md, audit).
+    Rows: ``id, url, host, sha256, phash, pdq, pdq_quality, media, subject,
+    subject_jurisdiction, reasons``, in id order.
+    """
+    stmt = (
+        select(
+            col(Image.id),
+            col(Image.url),
+            col(Image.host),
+            col(Image.sha256),
+            col(Image.phash),
+            col(Image.pdq),
+            col(Image.pdq_quality),
+            col(Image.media),
+            col(Image.subject),
+            col(Image.subject_jurisdiction),
+            col(Image.reasons),
+        )
+        .where(
             col(Image.run_id) == run_id,
             col(Image.purged_at).is_(None),
             or_(col(Image.sha256).is_not(None), col(Image.phash).is_not(None)),
         )
+        .order_by(col(Image.id))
+        .execution_options(yield_per=chunk)
+    )
+    with store.session() as session:
+        yield from session.execute(stmt)
+
+
+def images_by_id(store: Store, ids: Sequence[int]) -> list[Image]:
+    """The image records of these ids (any order)."""
+    if not ids:
+        return []
+    with store.session() as session:
+        stmt = select(Image).where(col(Image.id).in_(list(ids)))
         return list(session.execute(stmt).scalars())
