@@ -17,6 +17,7 @@ compares them on every record of the demo crawl).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -26,10 +27,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
-
-from sqlalchemy import Text, cast, func, true
-from sqlalchemy import select as sa_select
-from sqlmodel import col, select
 
 from policies import (
     JurisdictionCandidate,
@@ -47,10 +44,15 @@ from provenance.store.checkpoints import sign_head, signer_for
 from provenance.store.models import (
     CrawlRun,
     HostSnapshot,
-    Image,
-    ImageOccurrence,
-    SignalRecord,
     VerdictOutcome,
+)
+from provenance.store.queries.evaluation import (
+    count_images,
+    image_fact_rows,
+    occurrence_rows,
+    runs_named,
+    signal_rows,
+    snapshots_of,
 )
 from provenance.store.verdicts import (
     VerdictWriter,
@@ -260,18 +262,12 @@ class RecordReader:
         with_chains: bool = False,
     ) -> None:
         self.store = store
-        with store.session() as session:
-            stmt = select(CrawlRun)
-            if run_ids is not None:
-                stmt = stmt.where(col(CrawlRun.id).in_(list(run_ids)))
-            self.runs: dict[str, CrawlRun] = {r.id: r for r in session.exec(stmt).all()}
+        self.runs: dict[str, CrawlRun] = runs_named(store, run_ids)
         self.run_ids = sorted(self.runs)
         self._every_run = run_ids is None
         self.snapshots: dict[tuple[str, str], dict[str, HostSnapshot]] = {}
-        with store.session() as session:
-            stmt_s = select(HostSnapshot).where(col(HostSnapshot.run_id).in_(self.run_ids))
-            for snap in session.exec(stmt_s).all():
-                self.snapshots.setdefault((snap.run_id, snap.host), {})[snap.kind] = snap
+        for snap in snapshots_of(store, self.run_ids):
+            self.snapshots.setdefault((snap.run_id, snap.host), {})[snap.kind] = snap
         self.source_types = source_types(self.snapshots, overrides or {})
         self.signal_sums = self._signal_sums()
         self.pages: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -287,75 +283,45 @@ class RecordReader:
         self._combined: dict[tuple[Any, ...], _SignalSum] = {}
         self._facts: dict[tuple[Any, ...], PolicyFacts] = {}
 
-    def _where_runs(self, column: Any) -> Any:
-        # every run: no filter at all, so that SQLite walks the table in id order instead of
-        # sorting the rows an IN (...) over the run_id index would give run by run
-        if self._every_run:
-            return true()
-        return column.in_(self.run_ids)
+    @property
+    def _runs_filter(self) -> list[str] | None:
+        # every run: no filter at all (provenance/store/queries/evaluation.py says why)
+        return None if self._every_run else self.run_ids
 
     def _signal_sums(self) -> dict[tuple[str, str], _SignalSum]:
-        stmt = (
-            sa_select(
-                col(SignalRecord.run_id),
-                col(SignalRecord.subject),
-                col(SignalRecord.kind),
-                col(SignalRecord.value),
-                col(SignalRecord.agent),
-                col(SignalRecord.restricts),
-            )
-            .where(self._where_runs(col(SignalRecord.run_id)))
-            .order_by(col(SignalRecord.id))
-        )
         sums: dict[tuple[str, str], list[Any]] = {}
-        with self.store.reading() as conn:
-            for run_id, subject, kind, value, agent, restricts in conn.execute(stmt):
-                entry = sums.get((run_id, subject))
-                if entry is None:
-                    entry = sums[(run_id, subject)] = [None, None, set()]
-                if (
-                    kind == SignalKind.ROBOTS
-                    and (agent or "") == PROVTRACK_AGENT
-                    and entry[0] is None
-                ):
-                    entry[0] = value
-                elif kind == SignalKind.LICENSE and entry[1] is None:
-                    entry[1] = str(value)
-                if restricts:
-                    name = optout_vocabulary({"kind": kind, "value": value, "restricts": True})
-                    if name:
-                        entry[2].add(name)
+        for run_id, subject, kind, value, agent, restricts in signal_rows(
+            self.store, self._runs_filter
+        ):
+            entry = sums.get((run_id, subject))
+            if entry is None:
+                entry = sums[(run_id, subject)] = [None, None, set()]
+            if kind == SignalKind.ROBOTS and (agent or "") == PROVTRACK_AGENT and entry[0] is None:
+                entry[0] = value
+            elif kind == SignalKind.LICENSE and entry[1] is None:
+                entry[1] = str(value)
+            if restricts:
+                name = optout_vocabulary({"kind": kind, "value": value, "restricts": True})
+                if name:
+                    entry[2].add(name)
         return {k: (v[0], v[1], frozenset(v[2])) for k, v in sums.items()}
 
     def _read_occurrences(self, with_chains: bool) -> None:
-        columns: list[Any] = [
-            col(ImageOccurrence.run_id),
-            col(ImageOccurrence.image_url),
-            col(ImageOccurrence.page_url),
-        ]
-        if with_chains:
-            columns.append(cast(col(ImageOccurrence.referrer_chain), Text))
-        stmt = (
-            sa_select(*columns)
-            .where(self._where_runs(col(ImageOccurrence.run_id)))
-            .order_by(col(ImageOccurrence.id))
-        )
         pages: dict[tuple[str, str], list[str]] = {}
         chains: dict[tuple[str, str], list[tuple[str, ...]]] = {}
         parsed: dict[str, tuple[str, ...]] = {}
         interned: dict[tuple[str, ...], tuple[str, ...]] = {}
-        with self.store.reading() as conn:
-            for row in conn.execution_options(yield_per=20_000).execute(stmt):
-                key = (row[0], row[1])
-                urls = pages.setdefault(key, [])
-                if row[2] not in urls:
-                    urls.append(row[2])
-                if with_chains:
-                    text = row[3] or "[]"
-                    chain = parsed.get(text)
-                    if chain is None:
-                        chain = parsed[text] = tuple(json.loads(text))
-                    chains.setdefault(key, []).append(chain)
+        for row in occurrence_rows(self.store, self._runs_filter, with_chains=with_chains):
+            key = (row[0], row[1])
+            urls = pages.setdefault(key, [])
+            if row[2] not in urls:
+                urls.append(row[2])
+            if with_chains:
+                text = row[3] or "[]"
+                chain = parsed.get(text)
+                if chain is None:
+                    chain = parsed[text] = tuple(json.loads(text))
+                chains.setdefault(key, []).append(chain)
         # images of one page share one tuple: memory stays proportional to distinct pages
         for key, urls in pages.items():
             page_tuple = tuple(urls)
@@ -445,9 +411,7 @@ class RecordReader:
 
     def count(self) -> int:
         """How many image records the reader will yield."""
-        stmt = sa_select(func.count()).select_from(Image).where(self._where_runs(col(Image.run_id)))
-        with self.store.reading() as conn:
-            return int(conn.execute(stmt).scalar_one())
+        return count_images(self.store, self._runs_filter)
 
     def __iter__(self) -> Iterator[ImageFacts]:
         return self.records()
@@ -459,33 +423,13 @@ class RecordReader:
         the report shows beside the facts), and notes each host's first site jurisdiction
         candidates in :attr:`first_site_jurisdiction`.
         """
-        columns: list[Any] = [
-            col(Image.id),
-            col(Image.run_id),
-            col(Image.url),
-            col(Image.host),
-            col(Image.mode),
-            col(Image.decision),
-            col(Image.fetched_at),
-            col(Image.face_count),
-            cast(col(Image.subject), Text),
-            cast(col(Image.site_jurisdiction), Text),
-            cast(col(Image.subject_jurisdiction), Text),
-        ]
-        if details:
-            columns += [
-                col(Image.stage),
-                cast(col(Image.reasons), Text),
-                cast(col(Image.overridden), Text),
-            ]
-        stmt = (
-            sa_select(*columns).where(self._where_runs(col(Image.run_id))).order_by(col(Image.id))
-        )
         runs = self.runs
         pages_of = self.pages
         facts_memo = self._facts
-        with self.store.reading() as conn:
-            for row in conn.execution_options(yield_per=5_000).execute(stmt):
+        with contextlib.closing(
+            image_fact_rows(self.store, self._runs_filter, details=details)
+        ) as rows:
+            for row in rows:
                 image_id, run_id, url, host, mode, decision, fetched, faces, about = row[:9]
                 site_text, subject_text = row[9], row[10]
                 minor = self._minor(about)

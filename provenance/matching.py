@@ -31,16 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image as PILImage
-from sqlalchemy import func, or_, select
-from sqlmodel import col
 
 from provenance.errors import ConfigError, StoreError
 from provenance.lookup import HashEntry, HashIndex, QueryHashes
 from provenance.lookup.index import Method
 from provenance.media.hashes import CROP_FRACTIONS, compute, crop_phashes, hamming, working_raster
 from provenance.store import Store
-from provenance.store.models import EvidenceEntry, Image
-from provenance.vocab import Decision
+from provenance.store.queries.images import chain_seq, hash_rows, ids_with_sha256
 
 PDQ_THRESHOLD = 31
 PHASH_THRESHOLD = 6
@@ -293,23 +290,7 @@ def stored_hashsets(
     ``collected_only`` limits the rows to collected images (lookup); opt-out purges also take
     skipped ones, whose record keeps the sha256 of the bytes that were discarded.
     """
-    crops = col(Image.media)["phash_crops"]
-    stmt = select(
-        col(Image.id),
-        col(Image.sha256),
-        col(Image.pdq),
-        col(Image.pdq_quality),
-        col(Image.phash),
-        crops,
-    ).where(col(Image.purged_at).is_(None))
-    if collected_only:
-        stmt = stmt.where(col(Image.decision) == Decision.COLLECTED)
-    else:
-        stmt = stmt.where(or_(col(Image.sha256).is_not(None), col(Image.phash).is_not(None)))
-    if ids is not None:
-        stmt = stmt.where(col(Image.id).in_(list(ids)))
-    with store.session() as session:
-        rows = session.execute(stmt.order_by(col(Image.id))).all()
+    rows = hash_rows(store, collected_only=collected_only, ids=ids)
     for image_id, sha, pdq, quality, phash, crop_list in rows:
         assert image_id is not None
         yield (
@@ -400,13 +381,6 @@ class PhotoIndex:
 _INDEX_FORMAT = "provtrack-photo-index"
 
 
-def chain_seq(store: Store) -> int:
-    """The evidence chain's last sequence number: it grows with every write to the store."""
-    with store.session() as session:
-        value = session.execute(select(func.max(col(EvidenceEntry.seq)))).scalar()
-    return int(value or 0)
-
-
 def store_index(store: Store, cache_dir: Path | None = None) -> PhotoIndex:
     """The index of every unpurged image with perceptual hashes, built or read from a cache.
 
@@ -462,13 +436,7 @@ def find_matches(
         photo_index.index, query, pdq_threshold=pdq_threshold, phash_threshold=phash_threshold
     )
     if query.original.sha256:
-        with store.session() as session:
-            same = session.execute(
-                select(col(Image.id))
-                .where(col(Image.sha256) == query.original.sha256)
-                .where(col(Image.purged_at).is_(None))
-            ).scalars()
-            ids.update(int(i) for i in same)
+        ids.update(ids_with_sha256(store, query.original.sha256))
     if not ids:
         return []
     entries = stored_hashsets(store, collected_only=collected_only, ids=sorted(ids))

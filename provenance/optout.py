@@ -33,8 +33,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import col, select
-
 from provenance.errors import ConfigError, IntegrityError
 from provenance.matching import (
     STORED_CROPS,
@@ -63,11 +61,17 @@ from provenance.store import Store
 from provenance.store.checkpoints import sign_head, signer_for
 from provenance.store.models import (
     CrawlRun,
-    EvidenceEntry,
     Image,
     OptOutRequest,
     Page,
     Tombstone,
+)
+from provenance.store.queries.optouts import (
+    images_by_id,
+    request_receipts,
+    unpurged_at_urls,
+    unpurged_images,
+    unpurged_on_host,
 )
 from provenance.vocab import Decision
 from provenance.warc import read_response
@@ -112,30 +116,6 @@ def _entry(image: Image, why: str, comparison: Comparison | None = None) -> dict
     }
 
 
-def _images(store: Store, ids: Iterable[int]) -> dict[int, Image]:
-    id_list = list(ids)
-    if not id_list:
-        return {}
-    with store.session() as s:
-        rows = s.exec(select(Image).where(col(Image.id).in_(id_list))).all()
-    return {r.id: r for r in rows if r.id is not None}
-
-
-def _rows_with_urls(store: Store, urls: Iterable[str]) -> list[Image]:
-    url_list = sorted(set(urls))
-    if not url_list:
-        return []
-    with store.session() as s:
-        return list(
-            s.exec(
-                select(Image)
-                .where(col(Image.url).in_(url_list))
-                .where(col(Image.purged_at).is_(None))
-                .order_by(col(Image.id))
-            ).all()
-        )
-
-
 class _Matcher:
     """Accumulates matched rows in the order found, each with why it matched."""
 
@@ -161,7 +141,7 @@ class _Matcher:
     def by_query(self, query: QueryImage, why: str) -> list[int]:
         """Rows that are the same photograph as ``query``; return the newly added ids."""
         found = find_matches(self.store, query, collected_only=False, index=self.index)
-        rows = _images(self.store, [c.key for c in found])
+        rows = images_by_id(self.store, [c.key for c in found])
         return [c.key for c in found if self.add(rows[c.key], why, c)]
 
     def by_photo(self, data: bytes, why: str) -> list[int]:
@@ -176,7 +156,7 @@ class _Matcher:
             index=self.index,
             pixels=warc_pixels(self.store, warc_folders(self.warc_dirs)),
         )
-        rows = _images(self.store, [c.key for c in found])
+        rows = images_by_id(self.store, [c.key for c in found])
         return [c.key for c in found if self.add(rows[c.key], why, c)]
 
     def query_of(self, image: Image) -> QueryImage | None:
@@ -203,7 +183,7 @@ class _Matcher:
     def expand_photographs(self) -> None:
         """Add every copy of the photographs matched so far."""
         for image_id in list(self.found):
-            image = _images(self.store, [image_id]).get(image_id)
+            image = images_by_id(self.store, [image_id]).get(image_id)
             if image is None:
                 continue
             query = self.query_of(image)
@@ -215,7 +195,7 @@ class _Matcher:
         by_url: dict[str, int] = {}
         for image_id, entry in self.found.items():
             by_url.setdefault(entry["url"], image_id)
-        for row in _rows_with_urls(self.store, by_url):
+        for row in unpurged_at_urls(self.store, by_url):
             self.add(row, f"same URL as image {by_url[row.url]}")
 
     def matched(self) -> list[dict[str, Any]]:
@@ -290,7 +270,7 @@ def add_optout(
         kind, value = "url", url.strip()
         if "://" not in value:
             raise ConfigError(f"{url!r} is not an absolute URL")
-        for row in _rows_with_urls(store, [value]):
+        for row in unpurged_at_urls(store, [value]):
             matcher.add(row, "the requested URL")
         matcher.expand_photographs()
         matcher.expand_urls()
@@ -298,14 +278,7 @@ def add_optout(
     else:
         assert host is not None
         kind, value = "host", _normalise_host(host)
-        with store.session() as s:
-            rows = s.exec(
-                select(Image)
-                .where(Image.host == value)
-                .where(col(Image.purged_at).is_(None))
-                .order_by(col(Image.id))
-            ).all()
-        for row in rows:
+        for row in unpurged_on_host(store, value):
             matcher.add(row, "the requested host")
         with_hashes = False
     matched = matcher.matched()
@@ -351,11 +324,7 @@ def purge_jurisdiction(
     if not 0 <= min_confidence <= 1:
         raise ConfigError("--min-confidence must be between 0 and 1")
     matcher = _Matcher(store, warc_dirs, index_dir)
-    with store.session() as s:
-        rows = s.exec(
-            select(Image).where(col(Image.purged_at).is_(None)).order_by(col(Image.id))
-        ).all()
-    for row in rows:
+    for row in unpurged_images(store):
         cand = jurisdiction_candidate(row.subject_jurisdiction, code, min_confidence)
         if cand is not None:
             sources = sorted({str(e.get("source")) for e in cand.get("evidence") or []})
@@ -585,14 +554,7 @@ def optout_report(store: Store) -> list[dict[str, Any]]:
     requests = sorted(store.all(OptOutRequest), key=lambda r: r.id or 0)
     runs = sorted(store.all(CrawlRun), key=lambda r: _aware(r.started_at))
     tombstones = store.all(Tombstone)
-    with store.session() as s:
-        entries = list(
-            s.exec(
-                select(EvidenceEntry)
-                .where(col(EvidenceEntry.subject).like("optout_request:%"))
-                .order_by(col(EvidenceEntry.seq))
-            ).all()
-        )
+    entries = request_receipts(store)
     report = []
     for req in requests:
         assert req.id is not None

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from provenance.errors import BusyError, IntegrityError, NotFoundError
 from provenance.matching import HashSet
@@ -67,7 +67,14 @@ from provenance.store.models import (
     Page,
     Tombstone,
 )
-from provenance.store.purges import HostRecords, occurrences_of, records_of_hosts
+from provenance.store.purges import (
+    HostRecords,
+    occurrences_of,
+    pointing_at,
+    records_of_hosts,
+    referenced_files,
+    unpurged_by_id,
+)
 from provenance.warc_rewrite import (
     Removal,
     Rewrite,
@@ -221,20 +228,8 @@ def remove_replaced_files(store: Store, warc_dirs: WarcDirs) -> list[str]:
 
 
 def _referenced_files(store: Store) -> set[str]:
-    names: set[str] = set()
     with store.session() as s:
-        for column in (Image.warc_file, Page.warc_file, HostSnapshot.warc_file):
-            stmt = select(column).where(col(column).is_not(None)).distinct()
-            names.update(str(n) for n in s.exec(stmt).all())
-    return names
-
-
-def _pointing_at(s: Session, name: str) -> list[Image | Page | HostSnapshot]:
-    rows: list[Image | Page | HostSnapshot] = []
-    rows.extend(s.exec(select(Image).where(Image.warc_file == name)).all())
-    rows.extend(s.exec(select(Page).where(Page.warc_file == name)).all())
-    rows.extend(s.exec(select(HostSnapshot).where(HostSnapshot.warc_file == name)).all())
-    return rows
+        return referenced_files(s)
 
 
 def host_of(url: str) -> str:
@@ -321,11 +316,7 @@ def _plan(
 
 def _unpurged(store: Store, ids: Sequence[int]) -> list[Image]:
     with store.session() as s:
-        return list(
-            s.exec(
-                select(Image).where(col(Image.id).in_(ids)).where(col(Image.purged_at).is_(None))
-            ).all()
-        )
+        return unpurged_by_id(s, ids)
 
 
 def preflight(
@@ -385,8 +376,7 @@ def purge_images(
     now = datetime.now(UTC)
     ids = sorted(set(image_ids))
     images = _unpurged(store, ids)
-    with store.session() as s:
-        existing = {_tomb_key(t) for t in s.exec(select(Tombstone)).all()}
+    existing = {_tomb_key(t) for t in store.all(Tombstone)}
     receipt = PurgeReceipt(purged_at=now, pages="kept" if keep_pages else "removed")
     plan = _plan(
         store, images, keep_pages=keep_pages, reason=reason, request_id=request.id, now=now
@@ -496,7 +486,7 @@ def _move_pointers(s: Session, rewritten: dict[str, Rewrite]) -> set[tuple[str, 
     where the removed records' metadata records now are."""
     removed: set[tuple[str, int]] = set()
     for old, done in rewritten.items():
-        for pointer in _pointing_at(s, old):
+        for pointer in pointing_at(s, old):
             if pointer.warc_offset not in done.offsets:
                 raise IntegrityError(
                     f"{old}@{pointer.warc_offset} (pointed at by {subject_of(pointer)}) "

@@ -31,8 +31,6 @@ from pathlib import Path
 from typing import overload
 
 from PIL import Image as PILImage
-from sqlalchemy import select
-from sqlmodel import col
 
 from provenance.errors import StoreError
 from provenance.lookup import HashIndex
@@ -69,8 +67,7 @@ from provenance.matching import (
 )
 from provenance.media.decode import decode_luma
 from provenance.store import Store
-from provenance.store.models import Image
-from provenance.vocab import Decision
+from provenance.store.queries.images import collected_with_bytes, ids_with_sha256
 
 PixelSource = Callable[[int], bytes | None]
 """The stored bytes of an image id (its WARC payload), or ``None`` when not kept."""
@@ -386,15 +383,7 @@ def find_photo(
     same: list[int] = []
     sha = parts[0].query.original.sha256 if parts else None
     if sha:
-        with store.session() as session:
-            same = [
-                int(i)
-                for i in session.execute(
-                    select(col(Image.id))
-                    .where(col(Image.sha256) == sha)
-                    .where(col(Image.purged_at).is_(None))
-                ).scalars()
-            ]
+        same = ids_with_sha256(store, sha)
 
     def hashsets(ids: Iterable[int]) -> dict[int, HashSet]:
         return dict(stored_hashsets(store, collected_only=collected_only, ids=list(ids)))
@@ -407,19 +396,6 @@ def find_photo(
         keypoints=keypoints,
         same_bytes=same,
     )
-
-
-def collected_with_bytes(store: Store) -> list[int]:
-    """Ids of collected, unpurged images whose bytes a WARC record keeps."""
-    with store.session() as session:
-        rows = session.execute(
-            select(col(Image.id))
-            .where(col(Image.decision) == Decision.COLLECTED)
-            .where(col(Image.purged_at).is_(None))
-            .where(col(Image.warc_file).is_not(None))
-            .order_by(col(Image.id))
-        ).scalars()
-        return [int(i) for i in rows]
 
 
 def keypoint_index(

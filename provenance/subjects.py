@@ -23,15 +23,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import or_
-from sqlmodel import col, func, select
-
 from provenance.jurisdiction import Candidate, detect_minor, infer_subject, subject_evidence
 from provenance.jurisdiction.minors import not_pictured
 from provenance.matching import PDQ_THRESHOLD, PHASH_THRESHOLD, HashSet
 from provenance.media.hashes import hamming
 from provenance.store import Store
 from provenance.store.models import Image, ImageOccurrence
+from provenance.store.queries.images import (
+    hashed_images,
+    images_at,
+    occurrences_of,
+    shown_several_times,
+)
 
 NO_FACE = "no face in the image: the page's age cues describe no one pictured here"
 
@@ -99,26 +102,12 @@ def refine_subjects(store: Store, run_id: str, *, batch: int = 500) -> int:
     Works in batches of image URLs found by the database (``HAVING count(*) > 1``), so a crawl
     of millions of images does not load them all at its end.
     """
-    with store.session() as session:
-        stmt = (
-            select(ImageOccurrence.image_url)
-            .where(ImageOccurrence.run_id == run_id)
-            .group_by(ImageOccurrence.image_url)
-            .having(func.count() > 1)
-        )
-        several = list(session.exec(stmt).all())
+    several = shown_several_times(store, run_id)
     changed = 0
     for start in range(0, len(several), batch):
         urls = several[start : start + batch]
-        with store.session() as session:
-            occurrences = session.exec(
-                select(ImageOccurrence).where(
-                    ImageOccurrence.run_id == run_id, col(ImageOccurrence.image_url).in_(urls)
-                )
-            ).all()
-            images = session.exec(
-                select(Image).where(Image.run_id == run_id, col(Image.url).in_(urls))
-            ).all()
+        occurrences = occurrences_of(store, run_id, urls)
+        images = images_at(store, run_id, urls)
         by_image: dict[str, list[ImageOccurrence]] = defaultdict(list)
         for occ in occurrences:
             by_image[occ.image_url].append(occ)
@@ -234,16 +223,7 @@ def unify_copies(store: Store, run_id: str, *, batch: int = 500) -> int:
     photo under many URLs with nothing said, costs one hash pass). The subject is read from the
     pages of every copy, and each copy's summary lists the copies it was read with.
     """
-    with store.session() as session:
-        images = list(
-            session.exec(
-                select(Image).where(
-                    Image.run_id == run_id,
-                    col(Image.purged_at).is_(None),
-                    or_(col(Image.sha256).is_not(None), col(Image.phash).is_not(None)),
-                )
-            ).all()
-        )
+    images = hashed_images(store, run_id)
     rows = [
         (
             image,
@@ -265,12 +245,7 @@ def unify_copies(store: Store, run_id: str, *, batch: int = 500) -> int:
     for start in range(0, len(disagreeing), batch):
         groups = disagreeing[start : start + batch]
         urls = [i.url for g in groups for i in g]
-        with store.session() as session:
-            occurrences = session.exec(
-                select(ImageOccurrence).where(
-                    ImageOccurrence.run_id == run_id, col(ImageOccurrence.image_url).in_(urls)
-                )
-            ).all()
+        occurrences = occurrences_of(store, run_id, urls)
         by_url: dict[str, list[ImageOccurrence]] = defaultdict(list)
         for occ in occurrences:
             by_url[occ.image_url].append(occ)

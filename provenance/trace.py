@@ -20,8 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import col, select
-
 from provenance.errors import IntegrityError
 from provenance.jurisdiction.cctld import host_of
 from provenance.lookup.keypoints import KeypointIndex
@@ -46,13 +44,11 @@ from provenance.signals._vocab import PROVTRACK_AGENT
 from provenance.signals.robotstxt import RobotsOutcome, RobotsSnapshot, ai_agent_panel
 from provenance.store import Store
 from provenance.store.models import (
-    CrawlRun,
     HostSnapshot,
-    Image,
     ImageOccurrence,
-    Page,
     SignalRecord,
 )
+from provenance.store.queries.trace import chain_rows, image_row
 from provenance.store.verdicts import latest_verdicts
 from provenance.vocab import SignalKind, SnapshotKind
 from provenance.warc import read_response
@@ -148,8 +144,7 @@ def warc_pixels(store: Store, warc_dirs: list[Path]) -> PixelSource:
     ``None`` when the record keeps none (skipped, purged) or cannot be read."""
 
     def read(image_id: int) -> bytes | None:
-        with store.session() as s:
-            row = s.get(Image, image_id)
+        row = image_row(store, image_id)
         if row is None or row.purged_at is not None or not row.warc_file:
             return None
         folder = locate(warc_dirs, row.warc_file)
@@ -276,47 +271,9 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
     ids = list(dict.fromkeys(image_ids))
     if not ids:
         return {}
-    with store.session() as s:
-        images = list(s.exec(select(Image).where(col(Image.id).in_(ids))).all())
-        runs_ids = {i.run_id for i in images}
-        urls = {i.url for i in images}
-        image_hosts = {i.host for i in images}
-        runs = {
-            r.id: r for r in s.exec(select(CrawlRun).where(col(CrawlRun.id).in_(runs_ids))).all()
-        }
-        occurrences = list(
-            s.exec(
-                select(ImageOccurrence)
-                .where(col(ImageOccurrence.image_url).in_(urls))
-                .where(col(ImageOccurrence.run_id).in_(runs_ids))
-                .order_by(col(ImageOccurrence.id))
-            ).all()
-        )
-        page_urls = {o.page_url for o in occurrences}
-        hosts = image_hosts | {host_of(u) for u in page_urls}
-        pages = {
-            (p.run_id, p.url): p
-            for p in s.exec(
-                select(Page)
-                .where(col(Page.url).in_(page_urls))
-                .where(col(Page.run_id).in_(runs_ids))
-            ).all()
-        }
-        snapshots = list(
-            s.exec(
-                select(HostSnapshot)
-                .where(col(HostSnapshot.host).in_(hosts))
-                .where(col(HostSnapshot.run_id).in_(runs_ids))
-            ).all()
-        )
-        signals = list(
-            s.exec(
-                select(SignalRecord)
-                .where(col(SignalRecord.subject).in_(urls | page_urls | hosts))
-                .where(col(SignalRecord.run_id).in_(runs_ids))
-                .order_by(col(SignalRecord.id))
-            ).all()
-        )
+    rows = chain_rows(store, ids, host_of)
+    images, runs, occurrences, pages = rows.images, rows.runs, rows.occurrences, rows.pages
+    snapshots, signals = rows.snapshots, rows.signals
     occ_by: dict[tuple[str, str], list[ImageOccurrence]] = defaultdict(list)
     for o in occurrences:
         occ_by[(o.run_id, o.image_url)].append(o)

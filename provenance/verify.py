@@ -22,10 +22,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import MetaData, Table
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select as sa_select
-from sqlmodel import SQLModel, col, select
+from sqlmodel import SQLModel
 
 from provenance.errors import IntegrityError
 from provenance.store import Store
@@ -39,13 +36,22 @@ from provenance.store.models import (
     HostSnapshot,
     Image,
     ImageOccurrence,
-    ImageVerdict,
     OptOutRequest,
     Page,
     SignalRecord,
     SigningKey,
     Tombstone,
     VerdictOutcome,
+)
+from provenance.store.queries.verify import (
+    checkpointed,
+    every_row,
+    iter_evidence,
+    points_at_warc,
+    reflected_rows,
+    verdict_evaluations,
+    verdict_outcomes,
+    warc_pointers,
 )
 from provenance.store.verdicts import (
     VerdictRow,
@@ -60,7 +66,6 @@ from provenance.verify_signed import (
     check_signatures,
     check_trusted_key,
     check_unsigned_schema,
-    checkpointed,
 )
 from provenance.vocab import Decision
 from provenance.warc import StoredResponse, read_response
@@ -82,21 +87,7 @@ TABLES: tuple[type[SQLModel], ...] = (
 
 
 def _iter_entries(store: Store, batch: int = 5000) -> Iterator[EvidenceEntry]:
-    last = 0
-    while True:
-        with store.session() as s:
-            rows = list(
-                s.exec(
-                    select(EvidenceEntry)
-                    .where(col(EvidenceEntry.seq) > last)
-                    .order_by(col(EvidenceEntry.seq))
-                    .limit(batch)
-                ).all()
-            )
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].seq
+    return iter_evidence(store, batch)
 
 
 def check_chain(store: Store, report: VerifyReport, keep: set[int] | None = None) -> dict[str, str]:
@@ -156,9 +147,7 @@ def check_records(
     for model in TABLES:
         if model in skip:
             continue
-        with store.session() as s:
-            rows = list(s.exec(select(model)).all())
-        for row in rows:
+        for row in every_row(store, model):
             report.records += 1
             subject = subject_of(row)
             seen.add(subject)
@@ -192,12 +181,8 @@ def check_legacy_verdicts(
     """
     if not any(subject.startswith("verdict:") for subject in latest):
         return
-    if not sa_inspect(store.engine).has_table("verdict"):
-        return  # the entries' rows are gone: reported as removed below
-    table = Table("verdict", MetaData(), autoload_with=store.engine)
-    with store.reading() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(sa_select(table))]
-    for row in rows:
+    # no table: the entries' rows are gone, reported as removed below
+    for row in reflected_rows(store, "verdict"):
         report.records += 1
         subject = f"verdict:{row['id']}"
         seen.add(subject)
@@ -221,19 +206,8 @@ def check_verdict_batches(store: Store, batches: dict[str, str], report: VerifyR
         assert parsed is not None
         evaluation, first, last = parsed
         spans.setdefault(evaluation, []).append((first, last, subject))
-    with store.reading() as conn:
-        outcomes = {
-            int(i or 0): (pack, verdict)
-            for i, pack, verdict in conn.execute(
-                sa_select(
-                    col(VerdictOutcome.id), col(VerdictOutcome.pack), col(VerdictOutcome.verdict)
-                )
-            )
-        }
-        evaluations = sorted(
-            {e for (e,) in conn.execute(sa_select(col(ImageVerdict.evaluation)).distinct())}
-            | set(spans)
-        )
+    outcomes = verdict_outcomes(store)
+    evaluations = sorted(verdict_evaluations(store) | set(spans))
     for evaluation in evaluations:
         ranges = sorted(spans.get(evaluation, []))
         rows: dict[str, list[VerdictRow]] = {subject: [] for _, _, subject in ranges}
@@ -294,21 +268,19 @@ def _bodies(body: bytes) -> list[bytes]:
 def _purge_outputs(store: Store) -> dict[str, set[str]]:
     """Per processed opt-out request id, the WARC files its purge wrote."""
     out: dict[str, set[str]] = {}
-    with store.session() as s:
-        for request in s.exec(select(OptOutRequest)).all():
-            if request.processed_at is not None:
-                files = (request.receipt or {}).get("warc_files", {})
-                out[str(request.id)] = {str(n) for n in files.values()}
+    for request in store.all(OptOutRequest):
+        if request.processed_at is not None:
+            files = (request.receipt or {}).get("warc_files", {})
+            out[str(request.id)] = {str(n) for n in files.values()}
     return out
 
 
 def _replaced_files(purges: dict[str, set[str]], store: Store) -> dict[str, str]:
     """WARC files a purge replaced (they must be gone), each with the request that did."""
     replaced: dict[str, str] = {}
-    with store.session() as s:
-        for request in s.exec(select(OptOutRequest)).all():
-            for old in (request.receipt or {}).get("warc_files", {}):
-                replaced[str(old)] = str(request.id)
+    for request in store.all(OptOutRequest):
+        for old in (request.receipt or {}).get("warc_files", {}):
+            replaced[str(old)] = str(request.id)
     return replaced
 
 
@@ -397,13 +369,7 @@ def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) ->
     A distributed crawl writes one WARC folder per process: a pointer's file is looked up
     in each folder given.
     """
-    pointed: list[Image | Page | HostSnapshot] = []
-    with store.session() as s:
-        pointed.extend(s.exec(select(Image).where(col(Image.warc_file).is_not(None))).all())
-        pointed.extend(s.exec(select(Page).where(col(Page.warc_file).is_not(None))).all())
-        pointed.extend(
-            s.exec(select(HostSnapshot).where(col(HostSnapshot.warc_file).is_not(None))).all()
-        )
+    pointed = warc_pointers(store)
     purges = _purge_outputs(store)
     purge_files = set().union(*purges.values()) if purges else set()
     # file order, so that the first problem named is the first altered record in the archive
@@ -441,12 +407,7 @@ def check_warc(store: Store, warc_dirs: Sequence[Path], report: VerifyReport) ->
 
 
 def _points_at_warc(store: Store) -> bool:
-    with store.session() as s:
-        return any(
-            s.exec(select(model.id).where(col(model.warc_file).is_not(None)).limit(1)).first()
-            is not None
-            for model in (Image, Page, HostSnapshot)
-        )
+    return points_at_warc(store)
 
 
 def verify(

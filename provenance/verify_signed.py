@@ -14,18 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
-from sqlmodel import select
-
 from provenance.store.checkpoints import check_checkpoints
-from provenance.store.models import Checkpoint
+from provenance.store.queries.verify import has_table, schema_revision
+from provenance.verify_report import VerifyReport
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from provenance.store import Store
-    from provenance.verify_report import VerifyReport
 
 SIGNING_TABLES = ("signing_key", "checkpoint")
 BEFORE_CHECKPOINTS = frozenset({"0001", "0002", "0003", "0004", "0005"})
@@ -35,25 +31,9 @@ READABLE_UNSIGNED = frozenset({"0005"})
 older ones differ in columns and are migrated first (``provtrack migrate``)."""
 
 
-def schema_revision(store: Store) -> str | None:
-    """The store's Alembic revision, or None when it has none."""
-    with store.reading() as conn:
-        if not sa_inspect(conn).has_table("alembic_version"):
-            return None
-        found = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    return str(found) if found is not None else None
-
-
 def missing_signing_tables(store: Store) -> list[str]:
     """The signing tables the store does not have."""
-    inspector = sa_inspect(store.engine)
-    return [name for name in SIGNING_TABLES if not inspector.has_table(name)]
-
-
-def checkpointed(store: Store) -> set[int]:
-    """The entry numbers checkpoints sign."""
-    with store.session() as s:
-        return {int(n) for n in s.exec(select(Checkpoint.seq)).all()}
+    return [name for name in SIGNING_TABLES if not has_table(store, name)]
 
 
 def check_unsigned_schema(store: Store, report: VerifyReport) -> bool:

@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import col, select
-
 from provenance.store import Store
 from provenance.store.models import (
     HostSnapshot,
@@ -23,6 +21,7 @@ from provenance.store.models import (
     Page,
     SignalRecord,
 )
+from provenance.store.queries.exports import export_rows, image_ids, image_ids_named
 from provenance.store.verdicts import latest_verdicts
 from provenance.vocab import SnapshotKind
 
@@ -35,11 +34,6 @@ def _iso(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _host(url: str) -> str:
@@ -125,67 +119,14 @@ class ExportView:
     def __init__(
         self, store: Store, run_id: str | None = None, *, image_ids: Sequence[int] | None = None
     ) -> None:
-        with store.session() as s:
-
-            def where(model: Any) -> Any:
-                stmt = select(model)
-                return stmt.where(model.run_id == run_id) if run_id else stmt
-
-            if image_ids is None:
-                self.images: list[Image] = list(s.exec(where(Image).order_by(Image.id)).all())
-                occurrences = list(
-                    s.exec(where(ImageOccurrence).order_by(ImageOccurrence.id)).all()
-                )
-                signals = list(s.exec(where(SignalRecord).order_by(SignalRecord.id)).all())
-                snapshots = list(s.exec(where(HostSnapshot)).all())
-                pages = list(s.exec(where(Page)).all())
-            else:
-                self.images = sorted(
-                    (
-                        row
-                        for chunk in _chunks(sorted(set(image_ids)))
-                        for row in s.exec(where(Image).where(col(Image.id).in_(chunk))).all()
-                    ),
-                    key=lambda i: i.id or 0,
-                )
-                urls = sorted({i.url for i in self.images})
-                occurrences = sorted(
-                    (
-                        row
-                        for chunk in _chunks(urls)
-                        for row in s.exec(
-                            where(ImageOccurrence).where(col(ImageOccurrence.image_url).in_(chunk))
-                        ).all()
-                    ),
-                    key=lambda o: o.id or 0,
-                )
-                page_urls = sorted({o.page_url for o in occurrences})
-                hosts = sorted({i.host for i in self.images})
-                subjects = sorted({*urls, *page_urls, *hosts})
-                signals = sorted(
-                    (
-                        row
-                        for chunk in _chunks(subjects)
-                        for row in s.exec(
-                            where(SignalRecord).where(col(SignalRecord.subject).in_(chunk))
-                        ).all()
-                    ),
-                    key=lambda g: g.id or 0,
-                )
-                # the pages' hosts too: an image on a CDN shows its pages' host documents
-                snapshot_hosts = sorted({*hosts, *(_host(u) for u in page_urls)})
-                snapshots = [
-                    row
-                    for chunk in _chunks(snapshot_hosts)
-                    for row in s.exec(
-                        where(HostSnapshot).where(col(HostSnapshot.host).in_(chunk))
-                    ).all()
-                ]
-                pages = [
-                    row
-                    for chunk in _chunks(page_urls)
-                    for row in s.exec(where(Page).where(col(Page.url).in_(chunk))).all()
-                ]
+        rows = export_rows(store, run_id, image_ids=image_ids)
+        self.images: list[Image] = rows.images
+        occurrences, signals, snapshots, pages = (
+            rows.occurrences,
+            rows.signals,
+            rows.snapshots,
+            rows.pages,
+        )
         self.occurrences: dict[tuple[str, str], list[ImageOccurrence]] = defaultdict(list)
         for occ in occurrences:
             self.occurrences[(occ.run_id, occ.image_url)].append(occ)
@@ -287,20 +228,12 @@ def iter_exports(
     store: Store, run_id: str | None = None, *, batch: int = 2000
 ) -> Iterator[dict[str, Any]]:
     """Every image's export object, loaded ``batch`` images at a time (memory stays flat)."""
-    with store.session() as session:
-        stmt = select(Image.id).order_by(col(Image.id))
-        if run_id:
-            stmt = stmt.where(Image.run_id == run_id)
-        ids = [i for i in session.exec(stmt).all() if i is not None]
+    ids = image_ids(store, run_id)
     for start in range(0, len(ids), batch):
         yield from ExportView(store, run_id, image_ids=ids[start : start + batch])
 
 
 def find_exports(store: Store, url_or_sha256: str) -> list[dict[str, Any]]:
     """The export objects of the images with this URL or this sha256 (every run)."""
-    with store.session() as session:
-        stmt = select(Image.id).where(
-            (Image.url == url_or_sha256) | (Image.sha256 == url_or_sha256)
-        )
-        ids = [i for i in session.exec(stmt).all() if i is not None]
+    ids = image_ids_named(store, url_or_sha256)
     return list(ExportView(store, image_ids=ids)) if ids else []

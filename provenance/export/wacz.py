@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 from cdxj_indexer.main import CDXJIndexer
-from sqlmodel import col, select
 
 from provenance import __version__
 from provenance.errors import NotFoundError
@@ -43,8 +42,12 @@ from provenance.export.records import iter_exports
 from provenance.export.wacz_sign import digest_document
 from provenance.store import Store
 from provenance.store.checkpoints import Signer, find_signer, public_pem
-from provenance.store.models import Checkpoint, EvidenceEntry, HostSnapshot, Image, Page
-from provenance.vocab import Decision
+from provenance.store.queries.archive import (
+    archived_pages,
+    checkpoints,
+    evidence_chain,
+    warc_file_names,
+)
 
 WACZ_VERSION = "1.1.1"
 """The WACZ version of the package, as ``datapackage.json`` states it (module docstring)."""
@@ -76,15 +79,7 @@ def _warc_files(store: Store, warc_dirs: Sequence[Path], run_id: str | None) -> 
     )
     if run_id is None:
         return on_disk
-    names: set[str] = set()
-    with store.session() as s:
-        for column, run_col in (
-            (Image.warc_file, Image.run_id),
-            (Page.warc_file, Page.run_id),
-            (HostSnapshot.warc_file, HostSnapshot.run_id),
-        ):
-            stmt = select(column).where(run_col == run_id).where(col(column).is_not(None))
-            names.update(str(n) for n in s.exec(stmt.distinct()).all())
+    names = warc_file_names(store, run_id)
     prefix = f"provtrack-{run_id}-"
     return [p for p in on_disk if p.name in names or p.name.startswith(prefix)]
 
@@ -104,16 +99,7 @@ def _cdxj(files: list[Path]) -> bytes:
 
 
 def _pages(store: Store, run_id: str | None) -> list[dict[str, Any]]:
-    with store.session() as s:
-        stmt = (
-            select(Page)
-            .where(Page.decision == Decision.FETCHED)
-            .where(col(Page.warc_file).is_not(None))
-            .order_by(col(Page.id))
-        )
-        if run_id:
-            stmt = stmt.where(Page.run_id == run_id)
-        pages = list(s.exec(stmt).all())
+    pages = archived_pages(store, run_id)
     seen: set[tuple[str, str]] = set()
     out = []
     for p in pages:
@@ -130,43 +116,41 @@ def _pages(store: Store, run_id: str | None) -> list[dict[str, Any]]:
 
 def _evidence(store: Store) -> bytes:
     lines = []
-    with store.session() as s:
-        for e in s.exec(select(EvidenceEntry).order_by(col(EvidenceEntry.seq))).all():
-            lines.append(
-                json.dumps(
-                    {
-                        "seq": e.seq,
-                        "kind": e.kind,
-                        "subject": e.subject,
-                        "digest": e.digest,
-                        "prev_hash": e.prev_hash,
-                        "entry_hash": e.entry_hash,
-                        "note": e.note,
-                        "created_at": _iso(e.created_at),
-                    },
-                    sort_keys=True,
-                )
+    for e in evidence_chain(store):
+        lines.append(
+            json.dumps(
+                {
+                    "seq": e.seq,
+                    "kind": e.kind,
+                    "subject": e.subject,
+                    "digest": e.digest,
+                    "prev_hash": e.prev_hash,
+                    "entry_hash": e.entry_hash,
+                    "note": e.note,
+                    "created_at": _iso(e.created_at),
+                },
+                sort_keys=True,
             )
+        )
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
 def _checkpoints(store: Store) -> bytes:
-    with store.session() as s:
-        rows = s.exec(select(Checkpoint).order_by(col(Checkpoint.seq), col(Checkpoint.id))).all()
-        lines = [
-            json.dumps(
-                {
-                    "seq": c.seq,
-                    "entry_hash": c.entry_hash,
-                    "signed_at": c.signed_at,
-                    "reason": c.reason,
-                    "key_id": c.key_id,
-                    "signature": c.signature,
-                },
-                sort_keys=True,
-            )
-            for c in rows
-        ]
+    rows = checkpoints(store)
+    lines = [
+        json.dumps(
+            {
+                "seq": c.seq,
+                "entry_hash": c.entry_hash,
+                "signed_at": c.signed_at,
+                "reason": c.reason,
+                "key_id": c.key_id,
+                "signature": c.signature,
+            },
+            sort_keys=True,
+        )
+        for c in rows
+    ]
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 

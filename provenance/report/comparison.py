@@ -14,10 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, cast
-from sqlalchemy import select as sa_select
-from sqlmodel import col
-
 from provenance.evaluation import ImageFacts
 from provenance.report.builder import (
     OPTOUT_KINDS,
@@ -28,7 +24,8 @@ from provenance.report.builder import (
     image_key,
 )
 from provenance.store import Store
-from provenance.store.models import CrawlRun, Page
+from provenance.store.models import CrawlRun
+from provenance.store.queries.reports import unfetched_page_reasons
 from provenance.vocab import Decision
 
 
@@ -80,13 +77,10 @@ class _PageStop(NamedTuple):
 
 def _compliant_stops(store: Store, run_id: str) -> dict[str, _PageStop]:
     """The compliant run's pages it recorded but did not fetch, with their reasons."""
-    stmt = (
-        sa_select(col(Page.url), cast(col(Page.reasons), Text))
-        .where(col(Page.run_id) == run_id, col(Page.decision) != Decision.FETCHED)
-        .order_by(col(Page.id))
-    )
-    with store.reading() as conn:
-        return {url: _PageStop(url, json.loads(text or "[]")) for url, text in conn.execute(stmt)}
+    return {
+        url: _PageStop(url, json.loads(text or "[]"))
+        for url, text in unfetched_page_reasons(store, run_id)
+    }
 
 
 def _stopped_at(

@@ -8,10 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, cast
-from sqlalchemy import select as sa_select
-from sqlmodel import col
-
 from provenance.evaluation import ImageFacts
 from provenance.report.builder import (
     Builder,
@@ -20,7 +16,8 @@ from provenance.report.verdicts import (
     SEVERITY,
 )
 from provenance.store import Store
-from provenance.store.models import CrawlRun, Page, SignalRecord
+from provenance.store.models import CrawlRun
+from provenance.store.queries.reports import host_signal_rows, page_jurisdiction_texts
 from provenance.vocab import Decision, SignalKind, SnapshotKind
 
 
@@ -78,32 +75,16 @@ def _robots_summary(
 
 def _host_signals(store: Store, run_ids: Sequence[str]) -> dict[tuple[str, str], list[HostSignal]]:
     """Each (run, host)'s host-level signals in recorded order, duplicates dropped."""
-    stmt = (
-        sa_select(
-            col(SignalRecord.run_id),
-            col(SignalRecord.subject),
-            col(SignalRecord.kind),
-            col(SignalRecord.value),
-            col(SignalRecord.source),
-            col(SignalRecord.evidence),
-            col(SignalRecord.agent),
-            col(SignalRecord.url),
-            col(SignalRecord.restricts),
-        )
-        .where(col(SignalRecord.run_id).in_(list(run_ids)), col(SignalRecord.level) == "host")
-        .order_by(col(SignalRecord.id))
-    )
     out: dict[tuple[str, str], list[HostSignal]] = defaultdict(list)
     seen: set[tuple[Any, ...]] = set()
-    with store.reading() as conn:
-        for row in conn.execute(stmt):
-            run_id, host, kind, value, source, evidence, agent, url, restricts = row
-            if tuple(row) in seen:
-                continue
-            seen.add(tuple(row))
-            out[(run_id, host)].append(
-                HostSignal(kind, value, source, evidence, agent, url, bool(restricts))
-            )
+    for row in host_signal_rows(store, run_ids):
+        run_id, host, kind, value, source, evidence, agent, url, restricts = row
+        if row in seen:
+            continue
+        seen.add(row)
+        out[(run_id, host)].append(
+            HostSignal(kind, value, source, evidence, agent, url, bool(restricts))
+        )
     return out
 
 
@@ -121,16 +102,10 @@ def _host_robots(
 
 def _page_jurisdictions(store: Store, run_ids: Sequence[str]) -> dict[tuple[str, str], str]:
     """Each (run, host)'s first page with site jurisdiction candidates (as JSON text)."""
-    stmt = (
-        sa_select(col(Page.run_id), col(Page.host), cast(col(Page.site_jurisdiction), Text))
-        .where(col(Page.run_id).in_(list(run_ids)))
-        .order_by(col(Page.id))
-    )
     out: dict[tuple[str, str], str] = {}
-    with store.reading() as conn:
-        for run_id, host, text in conn.execute(stmt):
-            if text and text not in ("[]", "null") and (run_id, host) not in out:
-                out[(run_id, host)] = text
+    for run_id, host, text in page_jurisdiction_texts(store, run_ids):
+        if text and text not in ("[]", "null") and (run_id, host) not in out:
+            out[(run_id, host)] = text
     return out
 
 

@@ -17,9 +17,10 @@ import threading
 from dataclasses import dataclass
 
 from provenance.lookup.keypoints import KeypointIndex
-from provenance.matching import PhotoIndex, chain_seq, store_index
+from provenance.matching import PhotoIndex, store_index
 from provenance.reposts import PixelSource, keypoint_index
 from provenance.store import Store
+from provenance.store.queries.images import chain_seq
 
 
 @dataclass(frozen=True, slots=True)

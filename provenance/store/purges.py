@@ -73,3 +73,27 @@ def records_of_hosts(session: Session, hosts: Iterable[str]) -> HostRecords:
     for rows in (out.pages, out.occurrences, out.images, out.snapshots, out.signals):
         rows.sort(key=lambda r: r.id or 0)
     return out
+
+
+def referenced_files(session: Session) -> set[str]:
+    """The WARC files any image, page or host snapshot points at."""
+    names: set[str] = set()
+    for column in (Image.warc_file, Page.warc_file, HostSnapshot.warc_file):
+        stmt = select(column).where(col(column).is_not(None)).distinct()
+        names.update(str(n) for n in session.exec(stmt).all())
+    return names
+
+
+def pointing_at(session: Session, name: str) -> list[Image | Page | HostSnapshot]:
+    """The records whose WARC pointer is into the file ``name``."""
+    rows: list[Image | Page | HostSnapshot] = []
+    rows.extend(session.exec(select(Image).where(Image.warc_file == name)).all())
+    rows.extend(session.exec(select(Page).where(Page.warc_file == name)).all())
+    rows.extend(session.exec(select(HostSnapshot).where(HostSnapshot.warc_file == name)).all())
+    return rows
+
+
+def unpurged_by_id(session: Session, ids: Sequence[int]) -> list[Image]:
+    """The image records of these ids that no purge has scrubbed yet."""
+    stmt = select(Image).where(col(Image.id).in_(ids)).where(col(Image.purged_at).is_(None))
+    return list(session.exec(stmt).all())

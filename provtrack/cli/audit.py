@@ -17,7 +17,20 @@ from rich.table import Table
 from provenance.errors import CrawlError, InputError
 from provtrack.cli._console import console, err_console
 from provtrack.cli._key import KeyOption, use_key
-from provtrack.cli.crawl import CaCertOption, DemoCaOption
+from provtrack.cli._options import (
+    DEFAULT_OUT,
+    DEFAULT_PURPOSE,
+    CaCertOption,
+    ConcurrencyOption,
+    DbOption,
+    DemoCaOption,
+    FrontierOption,
+    MediaWorkersOption,
+    OutOption,
+    PolicyTimeoutOption,
+    PurposeOption,
+    RunIdOption,
+)
 
 if TYPE_CHECKING:
     from crawler.config import CrawlConfig
@@ -90,13 +103,8 @@ def audit(
             "or img2dataset output folders."
         ),
     ] = None,
-    out: Annotated[Path, typer.Option(help="Output folder: SQLite store, WARC files, log.")] = Path(
-        "provtrack-out"
-    ),
-    db: Annotated[
-        str | None,
-        typer.Option(help="Store URL (postgresql://...); default: OUT/provtrack.db."),
-    ] = None,
+    out: OutOption = DEFAULT_OUT,
+    db: DbOption = None,
     url_col: Annotated[str, typer.Option(help="Column holding the image URL.")] = "url",
     caption_col: Annotated[str | None, typer.Option(help="Column holding the caption.")] = None,
     key_col: Annotated[
@@ -121,23 +129,18 @@ def audit(
         bool, typer.Option(help="Keep image payloads in the WARC (default: headers only).")
     ] = False,
     proxy: Annotated[str | None, typer.Option(help="HTTP proxy for every request.")] = None,
-    purpose: Annotated[
-        str, typer.Option(help="Declared purpose profile used by the policy packs.")
-    ] = "clearview-style",
+    purpose: PurposeOption = DEFAULT_PURPOSE,
     resume: Annotated[
         bool, typer.Option(help="Continue the audit named by --run-id (or the last one).")
     ] = False,
-    run_id: Annotated[str | None, typer.Option(help="Run id to use or resume.")] = None,
-    frontier: Annotated[
-        str | None, typer.Option(help="redis://... shared frontier for several processes.")
-    ] = None,
-    media_workers: Annotated[
-        int | None, typer.Option(help="Processes for image analysis (0 = inline).")
-    ] = None,
-    concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 32,
+    run_id: RunIdOption = None,
+    frontier: FrontierOption = None,
+    media_workers: MediaWorkersOption = None,
+    concurrency: ConcurrencyOption = 32,
     chunk_rows: Annotated[
         int, typer.Option(help="Rows read (and, with --frontier, claimed) at a time.")
     ] = 1000,
+    policy_timeout: PolicyTimeoutOption = 5.0,
     ca_cert: CaCertOption = None,
     demo_ca: DemoCaOption = None,
     key: KeyOption = None,
@@ -160,6 +163,7 @@ def audit(
         frontier=frontier,
         media_workers=media_workers,
         concurrency=concurrency,
+        policy_timeout=policy_timeout,
         ca_certs=list(ca_cert or []),
         demo_ca=demo_ca,
     )
@@ -203,6 +207,7 @@ def _config(
     frontier: str | None,
     media_workers: int | None,
     concurrency: int,
+    policy_timeout: float,
     ca_certs: list[Path],
     demo_ca: Path | None,
 ) -> CrawlConfig:
@@ -224,6 +229,7 @@ def _config(
         frontier=frontier,
         media_workers=media_workers,
         concurrency=concurrency,
+        policy_timeout=policy_timeout,
         audit=plan,
         ca_certs=ca_certs,
         demo_ca=demo_ca,

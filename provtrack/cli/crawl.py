@@ -12,26 +12,24 @@ from rich.table import Table
 from provenance.errors import ConfigError, CrawlError
 from provtrack.cli._console import console, err_console
 from provtrack.cli._key import KeyOption, use_key
+from provtrack.cli._options import (
+    DEFAULT_OUT,
+    DEFAULT_PURPOSE,
+    CaCertOption,
+    ConcurrencyOption,
+    DbOption,
+    DemoCaOption,
+    FrontierOption,
+    MediaWorkersOption,
+    OutOption,
+    PolicyTimeoutOption,
+    PurposeOption,
+    RunIdOption,
+)
 
 if TYPE_CHECKING:
     from crawler.config import CrawlConfig
     from crawler.runner import CrawlSummary
-
-
-CaCertOption = Annotated[
-    list[Path] | None,
-    typer.Option(
-        help="Also trust this CA (PEM) for every HTTPS host, e.g. an intercepting proxy's "
-        "(repeatable; the platform's roots stay trusted)."
-    ),
-]
-DemoCaOption = Annotated[
-    Path | None,
-    typer.Option(
-        help="The demo web's CA (python -m demoweb serve --ca-out FILE): trusted for demo-web "
-        "host names only."
-    ),
-]
 
 
 def _describe(counts: dict[str, int]) -> str:
@@ -127,13 +125,8 @@ def register(app: typer.Typer) -> None:
         mode: Annotated[
             str, typer.Option(help="compliant (honours opt-outs) or reproduce (demo web only).")
         ] = "compliant",
-        out: Annotated[
-            Path, typer.Option(help="Output folder: SQLite store, WARC files, log.")
-        ] = Path("provtrack-out"),
-        db: Annotated[
-            str | None,
-            typer.Option(help="Store URL (postgresql://...); default: OUT/provtrack.db."),
-        ] = None,
+        out: OutOption = DEFAULT_OUT,
+        db: DbOption = None,
         proxy: Annotated[
             str | None, typer.Option(help="HTTP proxy for every request, the browser's included.")
         ] = None,
@@ -158,9 +151,7 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(help="Stop scheduling images after this many.")
         ] = 5000,
         max_depth: Annotated[int, typer.Option(help="Link depth from the seeds.")] = 3,
-        purpose: Annotated[
-            str, typer.Option(help="Declared purpose profile used by the policy packs.")
-        ] = "clearview-style",
+        purpose: PurposeOption = DEFAULT_PURPOSE,
         render: Annotated[
             str, typer.Option(help="auto (detect JS-built pages), always or never.")
         ] = "auto",
@@ -171,14 +162,11 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option(help="Continue the run named by --run-id (or the last unfinished one)."),
         ] = False,
-        run_id: Annotated[str | None, typer.Option(help="Run id to use or resume.")] = None,
-        frontier: Annotated[
-            str | None, typer.Option(help="redis://... shared frontier for several processes.")
-        ] = None,
-        media_workers: Annotated[
-            int | None, typer.Option(help="Processes for image analysis (0 = inline).")
-        ] = None,
-        concurrency: Annotated[int, typer.Option(help="Concurrent requests.")] = 16,
+        run_id: RunIdOption = None,
+        frontier: FrontierOption = None,
+        media_workers: MediaWorkersOption = None,
+        concurrency: ConcurrencyOption = 16,
+        policy_timeout: PolicyTimeoutOption = 5.0,
         ca_cert: CaCertOption = None,
         demo_ca: DemoCaOption = None,
         user_agent: Annotated[
@@ -192,17 +180,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Crawl from SEED URLs and record every image with its provenance and signals."""
         from crawler.config import CrawlConfig
-        from crawler.demoproof import read_key
-        from crawler.reachability import unreachable_cause
         from demoweb.names import HOST_PATTERNS
 
-        use_key(key)
-        if demoweb_key is not None:
-            try:
-                read_key(demoweb_key)  # a key that cannot be read is one line, here
-            except ValueError as err:
-                raise ConfigError(str(err)) from err
-
+        _check_keys(key, demoweb_key)
         config = CrawlConfig(
             seeds=list(seeds or []),
             out_dir=out,
@@ -222,6 +202,7 @@ def register(app: typer.Typer) -> None:
             frontier=frontier,
             media_workers=media_workers,
             concurrency=concurrency,
+            policy_timeout=policy_timeout,
             demo_hosts=HOST_PATTERNS,
             demo_key_file=demoweb_key.absolute() if demoweb_key else None,
             ca_certs=list(ca_cert or []),
@@ -229,42 +210,59 @@ def register(app: typer.Typer) -> None:
             user_agent=user_agent,
         )
         if resume:
-            from provenance.store.lock import lock_store
-            from provtrack.cli._resume import resolve_resume_run
-
-            # refused (exit 7) while a crawl of the store is alive, before any run is chosen;
-            # the crawl holds the store again from its start (crawler.runner)
-            lock_store(config.db, exclusive=True, command="crawl --resume").release()
-            run = resolve_resume_run(config.db, out, run_id)
-            config.run_id = run.id
-            config.seeds = config.seeds or list(run.seeds)
-            config.mode = run.mode
+            _resume_into(config, run_id)
         config.validate()
         summaries = run_with_progress([config])
         console.print(summary_table(summaries))
         console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
-        summary = summaries[0]
-        # nothing answered at all: not "finished with every page disallowed", a crawl that
-        # could not reach anything (a forgotten --proxy, a proxy that is down)
-        # by name: without a proxy no demo web can prove itself, and demo names are then
-        # exactly the forgotten --proxy the line is there to name
-        cause = unreachable_cause(
-            summary.stats,
-            config.seeds,
-            proxy=config.proxy,
-            is_demo_host=config.matches_demo_pattern,
+        _refuse_a_crawl_that_did_not_crawl(config, summaries[0])
+
+
+def _check_keys(key: Path | None, demoweb_key: Path | None) -> None:
+    """Both keys read before anything is written: a key that cannot be used is one line here,
+    not a traceback after the store was made."""
+    from crawler.demoproof import read_key
+
+    use_key(key)
+    if demoweb_key is not None:
+        try:
+            read_key(demoweb_key)
+        except ValueError as err:
+            raise ConfigError(str(err)) from err
+
+
+def _resume_into(config: CrawlConfig, run_id: str | None) -> None:
+    """Point ``config`` at the run it resumes (its id, seeds and mode)."""
+    from provenance.store.lock import lock_store
+    from provtrack.cli._resume import resolve_resume_run
+
+    # refused (exit 7) while a crawl of the store is alive, before any run is chosen;
+    # the crawl holds the store again from its start (crawler.runner)
+    lock_store(config.db, exclusive=True, command="crawl --resume").release()
+    run = resolve_resume_run(config.db, config.out_dir, run_id)
+    config.run_id = run.id
+    config.seeds = config.seeds or list(run.seeds)
+    config.mode = run.mode
+
+
+def _refuse_a_crawl_that_did_not_crawl(config: CrawlConfig, summary: CrawlSummary) -> None:
+    """A non-zero exit for a crawl that reached nothing or ended early, so that a script (or
+    a tired investigator) never reads it as a finished run of complete disallows."""
+    from crawler.reachability import unreachable_cause
+
+    # by name: without a proxy no demo web can prove itself, and demo names are then exactly
+    # the forgotten --proxy the line is there to name
+    cause = unreachable_cause(
+        summary.stats,
+        config.seeds,
+        proxy=config.proxy,
+        is_demo_host=config.matches_demo_pattern,
+    )
+    if cause is not None:
+        raise CrawlError(f"crawl {summary.run_id} reached nothing: {cause}")
+    if summary.finish_reason not in ("finished", "closespider_pagecount", "closespider_itemcount"):
+        raise CrawlError(
+            f"crawl {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
         )
-        if cause is not None:
-            raise CrawlError(f"crawl {summary.run_id} reached nothing: {cause}")
-        if summary.finish_reason not in (
-            "finished",
-            "closespider_pagecount",
-            "closespider_itemcount",
-        ):
-            raise CrawlError(
-                f"crawl {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
-            )
-        if not any(
-            summary.counts.get(k) for k in ("pages_fetched", "pages_skipped", "pages_failed")
-        ):
-            raise CrawlError(f"crawl {summary.run_id} reached no page (is the proxy up?)")
+    if not any(summary.counts.get(k) for k in ("pages_fetched", "pages_skipped", "pages_failed")):
+        raise CrawlError(f"crawl {summary.run_id} reached no page (is the proxy up?)")

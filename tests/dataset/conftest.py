@@ -28,7 +28,8 @@ class AuditResult:
 
 def audit(out: Path, *args: str) -> AuditResult:
     """Run ``provtrack audit ARGS --out OUT`` and export its records."""
-    result = run_cli("audit", *args, "--out", str(out))
+    # a generous policy timeout: a loaded machine must not turn a robots.txt into "unreachable"
+    result = run_cli("audit", *args, "--policy-timeout", "15", "--out", str(out))
     run_cli("export", "--out", str(out), "--format", "jsonl")
     lines = (out / "export" / "records.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
