@@ -10,6 +10,7 @@ raises ``NotConfigured`` (Scrapy then disables it), never builds a context of it
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from provenance.hostpolicy import HostPolicy
+
+logger = logging.getLogger(__name__)
 
 ATTR = "provtrack"
 """The crawler attribute that holds the crawl's :class:`CrawlContext` (``crawler.provtrack``)."""
@@ -105,12 +108,37 @@ def open_context(crawler: Crawler) -> CrawlContext:
         background=crawler.settings.getbool("PROVTRACK_BACKGROUND_WRITES", True),
         # or mapped and written by a process of its own (crawler/writer.py)
         process_db=config.db if crawler.settings.getbool("PROVTRACK_WRITER_PROCESS") else None,
+        on_failure=lambda err: stop_for_store(crawler, err),
     )
     ctx = CrawlContext(config=config, store=store, warc=warc, sink=sink, warc_dir=warc_dir)
     if config.frontier:
         ctx.coordinator = Coordinator(config.frontier, config.run_id)
     setattr(crawler, ATTR, ctx)
     return ctx
+
+
+STORE_FAILED = "store_failed"
+"""The finish reason of a crawl whose store stopped taking rows."""
+STORE_ERROR_STAT = "provtrack/store_error"
+
+
+def store_error_line(err: BaseException) -> str:
+    """The store's error as one line (a database's message runs to pages of SQL)."""
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return first[:300]
+
+
+def stop_for_store(crawler: Crawler, err: BaseException) -> None:
+    """A write failed: stop the crawl (nothing after a failed batch is written, so fetching on
+    would collect what can no longer be recorded) with a reason the command line names."""
+    logger.error("provtrack: the store failed, stopping the crawl: %s", store_error_line(err))
+    if crawler.stats is not None:
+        crawler.stats.set_value(STORE_ERROR_STAT, store_error_line(err))
+    if crawler.engine is not None and crawler.engine.spider is not None:
+        from scrapy.utils.defer import deferred_from_coro
+
+        closing = deferred_from_coro(crawler.engine.close_spider_async(reason=STORE_FAILED))
+        closing.addErrback(lambda failure: logger.error("provtrack: %s", failure.value))
 
 
 def context_of(crawler: Crawler) -> CrawlContext:

@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
-from crawler.context import CrawlContext, open_context
+from crawler.context import (
+    STORE_ERROR_STAT,
+    STORE_FAILED,
+    CrawlContext,
+    open_context,
+    store_error_line,
+)
 from provenance.store.checkpoints import sign_head
 from provenance.store.models import CrawlRun
 from provenance.store.tallies import run_tallies
@@ -118,9 +124,20 @@ class RunLifecycle:
         ctx = self.ctx
         # the last records, then the background writer's thread ends: it holds the store, and
         # a store still referenced at exit keeps its last writes in SQLite's WAL file only
-        ctx.sink.close()
+        ctx.sink.on_failure = None  # closing already: a failure now is reported, not a stop
+        try:
+            ctx.sink.close()
+        except Exception as err:
+            ctx.sink.record_failure(err)
         summary.counts = dict(ctx.counters)
         summary.skipped_by = dict(ctx.skipped_by)
+        if ctx.sink.failure is not None:
+            # the run row and its signature would go to the store that just failed: the
+            # run stays open there (a resume redoes what was not written), the CLI says why
+            summary.finish_reason = STORE_FAILED
+            summary.stats[STORE_ERROR_STAT] = store_error_line(ctx.sink.failure)
+            logger.error("provtrack: run %s stopped: the store failed", summary.run_id)
+            return
         if ctx.config.resume:
             # this process saw only the rest of the run: the store holds all of it
             counts, summary.skipped_by = run_tallies(ctx.store, summary.run_id)

@@ -41,8 +41,13 @@ class RecordSink:
         before_flush: Callable[[], None] | None = None,
         background: bool = False,
         process_db: str | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
     ):
         self.store = store
+        # the first write that failed, and who is told (the crawl stops: rows past a failed
+        # batch are never written, so going on would fetch what can no longer be recorded)
+        self.failure: BaseException | None = None
+        self.on_failure = on_failure
         self.before_flush = before_flush
         self.run_id = run_id
         self.flush_every = max(1, flush_every)
@@ -82,19 +87,41 @@ class RecordSink:
         rows, self._rows, self._oldest = self._rows, [], None
         if self.before_flush is not None:
             self.before_flush()  # the WARC records these rows point at reach the disk first
-        if self._writer is not None:
-            self._writer.submit(rows)
-        else:
-            self._count(self.store.write(rows))
+        try:
+            if self._writer is not None:
+                self._writer.submit(rows)
+            else:
+                self._count(self.store.write(rows))
+        except Exception as err:
+            self.record_failure(err)
+            raise
+
+    def record_failure(self, err: BaseException) -> None:
+        """Keep the first failure and tell ``on_failure`` (once)."""
+        if self.failure is None:
+            self.failure = err
+            if self.on_failure is not None:
+                self.on_failure(err)
 
     def flush(self) -> None:
         """Write everything queued and wait until it is in the store."""
         self._submit()
         if self._writer is not None:
-            self._writer.drain()
+            try:
+                self._writer.drain()
+            except Exception as err:
+                self.record_failure(err)
+                raise
 
     def close(self) -> None:
-        """Flush, then stop the background writer (if any)."""
-        self.flush()
-        if self._writer is not None:
-            self._writer.close()
+        """Flush, then stop the background writer (if any); the writer is stopped even when
+        the flush failed, so no thread outlives the crawl."""
+        try:
+            self.flush()
+        finally:
+            if self._writer is not None:
+                try:
+                    self._writer.close()
+                except Exception as err:
+                    self.record_failure(err)
+                    raise

@@ -251,7 +251,9 @@ def _finish(config: CrawlConfig, summary: CrawlSummary, out: Path) -> None:
     """The closing table and where things are; a one-line reason when the audit stopped."""
     from provenance.store import open_store
     from provenance.store.datasets import presence_counts
+    from provtrack.cli.crawl import refuse_a_failed_store
 
+    refuse_a_failed_store(summary)  # before the counts: they are read from that store
     presence = presence_counts(open_store(config.db), config.run_id)
     console.print(_table(summary, presence))
     console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")

@@ -245,11 +245,24 @@ def _resume_into(config: CrawlConfig, run_id: str | None) -> None:
     config.mode = run.mode
 
 
+def refuse_a_failed_store(summary: CrawlSummary) -> None:
+    """The store stopped taking rows: the run is incomplete whatever the counters say."""
+    from crawler.context import STORE_ERROR_STAT, STORE_FAILED
+
+    if summary.finish_reason == STORE_FAILED:
+        raise CrawlError(
+            f"run {summary.run_id} stopped: the store failed "
+            f"({summary.stats.get(STORE_ERROR_STAT, 'unknown error')}); "
+            "what it did not write is redone by --resume"
+        )
+
+
 def _refuse_a_crawl_that_did_not_crawl(config: CrawlConfig, summary: CrawlSummary) -> None:
     """A non-zero exit for a crawl that reached nothing or ended early, so that a script (or
     a tired investigator) never reads it as a finished run of complete disallows."""
     from crawler.reachability import unreachable_cause
 
+    refuse_a_failed_store(summary)
     # by name: without a proxy no demo web can prove itself, and demo names are then exactly
     # the forgotten --proxy the line is there to name
     cause = unreachable_cause(
