@@ -134,6 +134,9 @@ class QueryParts(Sequence[QueryPart]):
     def __len__(self) -> int:
         return 1 + len(self.regions())
 
+    def __bool__(self) -> bool:
+        return True  # the file as it is is always a part (truth must not find the regions)
+
 
 def query_parts(data: bytes, crops: tuple[float, ...] = QUERY_CROPS) -> QueryParts:
     """The query as it is, then each photograph region found inside it (:class:`QueryParts`).

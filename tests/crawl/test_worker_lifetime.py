@@ -54,6 +54,28 @@ def _alive(pids: set[int]) -> dict[int, str]:
     return {pid: table[pid][2] for pid in pids if pid in table and table[pid][1] != "Z"}
 
 
+def _kill_9_and_count_survivors(crawl: subprocess.Popen[bytes], family: dict[int, str]) -> None:
+    """SIGKILL the crawl, then give its processes 30 s to notice; none may be left."""
+    family |= _descendants(crawl.pid)
+    os.kill(crawl.pid, signal.SIGKILL)
+    crawl.wait(timeout=30)
+    left = _alive(set(family))
+    deadline = time.monotonic() + 30
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = _alive(set(family))
+    assert left == {}, f"{len(left)} of the crawl's {len(family)} processes outlived it: {left}"
+
+
+def _leave_nothing_running(crawl: subprocess.Popen[bytes], family: dict[int, str]) -> None:
+    """A failed test leaves nothing running either."""
+    if crawl.poll() is None:
+        crawl.kill()
+        crawl.wait()
+    for pid in _alive(set(family)):
+        os.kill(pid, signal.SIGKILL)
+
+
 def test_kill_9_of_a_crawl_leaves_no_process_behind(
     tmp_path: Path, demoweb: DemoWebProcess, manifest: dict[str, Any]
 ) -> None:
@@ -85,21 +107,9 @@ def test_kill_9_of_a_crawl_leaves_no_process_behind(
             time.sleep(0.5)
         assert crawl.poll() is None, "the crawl ended before its media workers started"
         assert len(workers) >= 2, family
-        family |= _descendants(crawl.pid)
-        os.kill(crawl.pid, signal.SIGKILL)
-        crawl.wait(timeout=30)
-        left = _alive(set(family))
-        deadline = time.monotonic() + 30
-        while left and time.monotonic() < deadline:
-            time.sleep(0.5)
-            left = _alive(set(family))
-        assert left == {}, f"{len(left)} of the crawl's {len(family)} processes outlived it"
+        _kill_9_and_count_survivors(crawl, family)
     finally:
-        if crawl.poll() is None:
-            crawl.kill()
-            crawl.wait()
-        for pid in _alive(set(family)):  # a failed test leaves nothing running either
-            os.kill(pid, signal.SIGKILL)
+        _leave_nothing_running(crawl, family)
 
 
 def test_kill_9_of_a_rendering_crawl_leaves_no_browser_behind(
@@ -137,18 +147,6 @@ def test_kill_9_of_a_rendering_crawl_leaves_no_browser_behind(
         assert crawl.poll() is None, "the crawl ended before its browser started"
         assert browsers, family
         time.sleep(2)  # chromium's renderers and utility processes start beside it
-        family |= _descendants(crawl.pid)
-        os.kill(crawl.pid, signal.SIGKILL)
-        crawl.wait(timeout=30)
-        left = _alive(set(family))
-        deadline = time.monotonic() + 30
-        while left and time.monotonic() < deadline:
-            time.sleep(0.5)
-            left = _alive(set(family))
-        assert left == {}, f"{len(left)} of the crawl's {len(family)} processes outlived it: {left}"
+        _kill_9_and_count_survivors(crawl, family)
     finally:
-        if crawl.poll() is None:
-            crawl.kill()
-            crawl.wait()
-        for pid in _alive(set(family)):
-            os.kill(pid, signal.SIGKILL)
+        _leave_nothing_running(crawl, family)
