@@ -111,111 +111,106 @@ def summary_table(summaries: list[CrawlSummary], title: str = "crawl summary") -
     return table
 
 
+def crawl(
+    seeds: Annotated[
+        list[str] | None,
+        typer.Argument(help="Start URLs; the crawl stays on their hosts (a resume reuses them)."),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option(help="compliant (honours opt-outs) or reproduce (demo web only).")
+    ] = "compliant",
+    out: OutOption = DEFAULT_OUT,
+    db: DbOption = None,
+    proxy: Annotated[
+        str | None, typer.Option(help="HTTP proxy for every request, the browser's included.")
+    ] = None,
+    demoweb_key: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="PROVTRACK_DEMOWEB_KEY",
+            help="Key file of the demo web behind --proxy (demoweb serve --key-file).",
+        ),
+    ] = None,
+    dns_server: Annotated[
+        str | None,
+        typer.Option(help="Resolve names with this DNS server (IP[:PORT]), not the system's."),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None, typer.Option(help="Extra host the crawl may visit (repeatable).")
+    ] = None,
+    max_pages: Annotated[int, typer.Option(help="Stop scheduling pages after this many.")] = 500,
+    max_images: Annotated[int, typer.Option(help="Stop scheduling images after this many.")] = 5000,
+    max_depth: Annotated[int, typer.Option(help="Link depth from the seeds.")] = 3,
+    purpose: PurposeOption = DEFAULT_PURPOSE,
+    render: Annotated[
+        str, typer.Option(help="auto (detect JS-built pages), always or never.")
+    ] = "auto",
+    render_host: Annotated[
+        list[str] | None, typer.Option(help="Always render this host in chromium.")
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(help="Continue the run named by --run-id (or the last unfinished one)."),
+    ] = False,
+    run_id: RunIdOption = None,
+    frontier: FrontierOption = None,
+    media_workers: MediaWorkersOption = None,
+    concurrency: ConcurrencyOption = 16,
+    policy_timeout: PolicyTimeoutOption = 5.0,
+    ca_cert: CaCertOption = None,
+    demo_ca: DemoCaOption = None,
+    user_agent: Annotated[
+        str | None,
+        typer.Option(
+            help="User-Agent header: keep the 'provtrack' token and give a contact URL or "
+            "e-mail (default: provtrack/VERSION and provtrack's URL)."
+        ),
+    ] = None,
+    key: KeyOption = None,
+) -> None:
+    """Crawl from SEED URLs and record every image with its provenance and signals."""
+    from crawler.config import CrawlConfig
+    from demoweb.names import HOST_PATTERNS
+
+    _check_keys(key, demoweb_key)
+    config = CrawlConfig(
+        seeds=list(seeds or []),
+        out_dir=out,
+        mode=mode,
+        db_url=db,
+        proxy=proxy,
+        dns_server=dns_server,
+        allow_hosts=allow_host or [],
+        max_pages=max_pages,
+        max_images=max_images,
+        max_depth=max_depth,
+        purpose=purpose,
+        render=render,
+        render_hosts=render_host or [],
+        resume=resume,
+        run_id=run_id or "",
+        frontier=frontier,
+        media_workers=media_workers,
+        concurrency=concurrency,
+        policy_timeout=policy_timeout,
+        demo_hosts=HOST_PATTERNS,
+        demo_key_file=demoweb_key.absolute() if demoweb_key else None,
+        ca_certs=list(ca_cert or []),
+        demo_ca=demo_ca,
+        user_agent=user_agent,
+    )
+    if resume:
+        _resume_into(config, run_id)
+    config.validate()
+    summaries = run_with_progress([config])
+    console.print(summary_table(summaries))
+    console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
+    _refuse_a_crawl_that_did_not_crawl(config, summaries[0])
+
+
 def register(app: typer.Typer) -> None:
     """Add the crawl command to the app."""
-
-    @app.command()
-    def crawl(
-        seeds: Annotated[
-            list[str] | None,
-            typer.Argument(
-                help="Start URLs; the crawl stays on their hosts (a resume reuses them)."
-            ),
-        ] = None,
-        mode: Annotated[
-            str, typer.Option(help="compliant (honours opt-outs) or reproduce (demo web only).")
-        ] = "compliant",
-        out: OutOption = DEFAULT_OUT,
-        db: DbOption = None,
-        proxy: Annotated[
-            str | None, typer.Option(help="HTTP proxy for every request, the browser's included.")
-        ] = None,
-        demoweb_key: Annotated[
-            Path | None,
-            typer.Option(
-                envvar="PROVTRACK_DEMOWEB_KEY",
-                help="Key file of the demo web behind --proxy (demoweb serve --key-file).",
-            ),
-        ] = None,
-        dns_server: Annotated[
-            str | None,
-            typer.Option(help="Resolve names with this DNS server (IP[:PORT]), not the system's."),
-        ] = None,
-        allow_host: Annotated[
-            list[str] | None, typer.Option(help="Extra host the crawl may visit (repeatable).")
-        ] = None,
-        max_pages: Annotated[
-            int, typer.Option(help="Stop scheduling pages after this many.")
-        ] = 500,
-        max_images: Annotated[
-            int, typer.Option(help="Stop scheduling images after this many.")
-        ] = 5000,
-        max_depth: Annotated[int, typer.Option(help="Link depth from the seeds.")] = 3,
-        purpose: PurposeOption = DEFAULT_PURPOSE,
-        render: Annotated[
-            str, typer.Option(help="auto (detect JS-built pages), always or never.")
-        ] = "auto",
-        render_host: Annotated[
-            list[str] | None, typer.Option(help="Always render this host in chromium.")
-        ] = None,
-        resume: Annotated[
-            bool,
-            typer.Option(help="Continue the run named by --run-id (or the last unfinished one)."),
-        ] = False,
-        run_id: RunIdOption = None,
-        frontier: FrontierOption = None,
-        media_workers: MediaWorkersOption = None,
-        concurrency: ConcurrencyOption = 16,
-        policy_timeout: PolicyTimeoutOption = 5.0,
-        ca_cert: CaCertOption = None,
-        demo_ca: DemoCaOption = None,
-        user_agent: Annotated[
-            str | None,
-            typer.Option(
-                help="User-Agent header: keep the 'provtrack' token and give a contact URL or "
-                "e-mail (default: provtrack/VERSION and provtrack's URL)."
-            ),
-        ] = None,
-        key: KeyOption = None,
-    ) -> None:
-        """Crawl from SEED URLs and record every image with its provenance and signals."""
-        from crawler.config import CrawlConfig
-        from demoweb.names import HOST_PATTERNS
-
-        _check_keys(key, demoweb_key)
-        config = CrawlConfig(
-            seeds=list(seeds or []),
-            out_dir=out,
-            mode=mode,
-            db_url=db,
-            proxy=proxy,
-            dns_server=dns_server,
-            allow_hosts=allow_host or [],
-            max_pages=max_pages,
-            max_images=max_images,
-            max_depth=max_depth,
-            purpose=purpose,
-            render=render,
-            render_hosts=render_host or [],
-            resume=resume,
-            run_id=run_id or "",
-            frontier=frontier,
-            media_workers=media_workers,
-            concurrency=concurrency,
-            policy_timeout=policy_timeout,
-            demo_hosts=HOST_PATTERNS,
-            demo_key_file=demoweb_key.absolute() if demoweb_key else None,
-            ca_certs=list(ca_cert or []),
-            demo_ca=demo_ca,
-            user_agent=user_agent,
-        )
-        if resume:
-            _resume_into(config, run_id)
-        config.validate()
-        summaries = run_with_progress([config])
-        console.print(summary_table(summaries))
-        console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
-        _refuse_a_crawl_that_did_not_crawl(config, summaries[0])
+    app.command()(crawl)
 
 
 def _check_keys(key: Path | None, demoweb_key: Path | None) -> None:
