@@ -53,49 +53,27 @@ def export_rows(
                 snapshots=list(s.exec(where(HostSnapshot)).all()),
                 pages=list(s.exec(where(Page)).all()),
             )
-        images = sorted(
-            (
+        def rows_in(model: Any, column: Any, values: Sequence[Any]) -> list[Any]:
+            """The rows whose ``column`` is one of ``values``, asked 500 values at a time."""
+            return [
                 row
-                for chunk in _chunks(sorted(set(image_ids)))
-                for row in s.exec(where(Image).where(col(Image.id).in_(chunk))).all()
-            ),
-            key=lambda i: i.id or 0,
-        )
+                for chunk in _chunks(values)
+                for row in s.exec(where(model).where(col(column).in_(chunk))).all()
+            ]
+
+        def by_id(rows: list[Any]) -> list[Any]:
+            return sorted(rows, key=lambda r: r.id or 0)
+
+        images = by_id(rows_in(Image, Image.id, sorted(set(image_ids))))
         urls = sorted({i.url for i in images})
-        occurrences = sorted(
-            (
-                row
-                for chunk in _chunks(urls)
-                for row in s.exec(
-                    where(ImageOccurrence).where(col(ImageOccurrence.image_url).in_(chunk))
-                ).all()
-            ),
-            key=lambda o: o.id or 0,
-        )
+        occurrences = by_id(rows_in(ImageOccurrence, ImageOccurrence.image_url, urls))
         page_urls = sorted({o.page_url for o in occurrences})
         hosts = sorted({i.host for i in images})
         subjects = sorted({*urls, *page_urls, *hosts})
-        signals = sorted(
-            (
-                row
-                for chunk in _chunks(subjects)
-                for row in s.exec(
-                    where(SignalRecord).where(col(SignalRecord.subject).in_(chunk))
-                ).all()
-            ),
-            key=lambda g: g.id or 0,
-        )
+        signals = by_id(rows_in(SignalRecord, SignalRecord.subject, subjects))
         snapshot_hosts = sorted({*hosts, *(_host(u) for u in page_urls)})
-        snapshots = [
-            row
-            for chunk in _chunks(snapshot_hosts)
-            for row in s.exec(where(HostSnapshot).where(col(HostSnapshot.host).in_(chunk))).all()
-        ]
-        pages = [
-            row
-            for chunk in _chunks(page_urls)
-            for row in s.exec(where(Page).where(col(Page.url).in_(chunk))).all()
-        ]
+        snapshots = rows_in(HostSnapshot, HostSnapshot.host, snapshot_hosts)
+        pages = rows_in(Page, Page.url, page_urls)
         return ExportRows(images, occurrences, signals, snapshots, pages)
 
 
