@@ -237,12 +237,9 @@ def _config(
         demo_hosts=HOST_PATTERNS if demo_ca else (),
     )
     if resume:
-        from provenance.store.lock import lock_store
         from provtrack.cli._resume import resolve_resume_run
 
-        # refused (exit 7) while a crawl of the store is alive, before any run is chosen
-        lock_store(config.db, exclusive=True, command="audit --resume").release()
-        config.run_id = resolve_resume_run(config.db, out, run_id).id
+        config.run_id = resolve_resume_run(config.db, out, run_id, command="audit --resume").id
     config.validate()
     return config
 

@@ -228,13 +228,9 @@ def _check_keys(key: Path | None, demoweb_key: Path | None) -> None:
 
 def _resume_into(config: CrawlConfig, run_id: str | None) -> None:
     """Point ``config`` at the run it resumes (its id, seeds and mode)."""
-    from provenance.store.lock import lock_store
     from provtrack.cli._resume import resolve_resume_run
 
-    # refused (exit 7) while a crawl of the store is alive, before any run is chosen;
-    # the crawl holds the store again from its start (crawler.runner)
-    lock_store(config.db, exclusive=True, command="crawl --resume").release()
-    run = resolve_resume_run(config.db, config.out_dir, run_id)
+    run = resolve_resume_run(config.db, config.out_dir, run_id, command="crawl --resume")
     config.run_id = run.id
     config.seeds = config.seeds or list(run.seeds)
     config.mode = run.mode
