@@ -54,6 +54,17 @@ def _alive(pids: set[int]) -> dict[int, str]:
     return {pid: table[pid][2] for pid in pids if pid in table and table[pid][1] != "Z"}
 
 
+def _start_crawl(
+    out: Path, demoweb: DemoWebProcess, manifest: dict[str, Any], *options: str
+) -> subprocess.Popen[bytes]:
+    """A crawl of the whole demo web in a process of its own (the one the test kills)."""
+    return subprocess.Popen(
+        [*PROVTRACK, "crawl", *manifest["seeds"], "--out", str(out), "--proxy", demoweb.url,
+         *options],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def _kill_9_and_count_survivors(crawl: subprocess.Popen[bytes], family: dict[int, str]) -> None:
     """SIGKILL the crawl, then give its processes 30 s to notice; none may be left."""
     family |= _descendants(crawl.pid)
@@ -79,22 +90,7 @@ def _leave_nothing_running(crawl: subprocess.Popen[bytes], family: dict[int, str
 def test_kill_9_of_a_crawl_leaves_no_process_behind(
     tmp_path: Path, demoweb: DemoWebProcess, manifest: dict[str, Any]
 ) -> None:
-    crawl = subprocess.Popen(
-        [
-            *PROVTRACK,
-            "crawl",
-            *manifest["seeds"],
-            "--out",
-            str(tmp_path),
-            "--proxy",
-            demoweb.url,
-            "--media-workers",
-            "2",
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    crawl = _start_crawl(tmp_path, demoweb, manifest, "--media-workers", "2")
     family: dict[int, str] = {}
     try:
         deadline = time.monotonic() + 240
@@ -116,23 +112,8 @@ def test_kill_9_of_a_rendering_crawl_leaves_no_browser_behind(
     tmp_path: Path, demoweb: DemoWebProcess, manifest: dict[str, Any]
 ) -> None:
     """The browser driver and every chromium process end with a crawl killed while it renders."""
-    crawl = subprocess.Popen(
-        [
-            *PROVTRACK,
-            "crawl",
-            *manifest["seeds"],
-            "--out",
-            str(tmp_path),
-            "--proxy",
-            demoweb.url,
-            "--render",
-            "always",
-            "--media-workers",
-            "0",
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    crawl = _start_crawl(
+        tmp_path, demoweb, manifest, "--render", "always", "--media-workers", "0"
     )
     family: dict[int, str] = {}
     try:
