@@ -112,9 +112,7 @@ def test_kill_9_of_a_rendering_crawl_leaves_no_browser_behind(
     tmp_path: Path, demoweb: DemoWebProcess, manifest: dict[str, Any]
 ) -> None:
     """The browser driver and every chromium process end with a crawl killed while it renders."""
-    crawl = _start_crawl(
-        tmp_path, demoweb, manifest, "--render", "always", "--media-workers", "0"
-    )
+    crawl = _start_crawl(tmp_path, demoweb, manifest, "--render", "always", "--media-workers", "0")
     family: dict[int, str] = {}
     try:
         deadline = time.monotonic() + 240

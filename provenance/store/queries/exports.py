@@ -53,6 +53,7 @@ def export_rows(
                 snapshots=list(s.exec(where(HostSnapshot)).all()),
                 pages=list(s.exec(where(Page)).all()),
             )
+
         def rows_in(model: Any, column: Any, values: Sequence[Any]) -> list[Any]:
             """The rows whose ``column`` is one of ``values``, asked 500 values at a time."""
             return [
