@@ -15,6 +15,7 @@ hosts the user allowed may be reproduced, which fails closed.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -231,7 +232,9 @@ class CrawlConfig:
             raise ConfigError(f"unknown render setting {self.render!r}")
         if self.max_pages < 1 or self.max_images < 0 or self.max_depth < 0:
             raise ConfigError("page, image and depth caps must be positive")
-        if self.max_image_bytes < 1 or self.download_timeout <= 0 or self.policy_timeout <= 0:
+        timeouts = (self.download_timeout, self.policy_timeout)
+        # nan passes "<= 0" and inf never times out: a hanging robots.txt would hold its host
+        if self.max_image_bytes < 1 or not all(math.isfinite(t) and t > 0 for t in timeouts):
             raise ConfigError("PROVTRACK_MAX_BYTES and the timeouts must be positive")
         if self.dns_server:
             try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from provenance.store import open_store
@@ -16,9 +17,10 @@ from provenance.store.models import HostSnapshot
 from tests.conftest import DemoWebProcess, run_cli
 
 
-def test_a_policy_timeout_that_is_not_positive_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan", "inf"])
+def test_a_policy_timeout_that_is_not_positive_is_one_line(tmp_path: Path, seconds: str) -> None:
     result = run_cli(
-        "crawl", "http://slow-robots.net/", "--out", str(tmp_path), "--policy-timeout", "0",
+        "crawl", "http://slow-robots.net/", "--out", str(tmp_path), "--policy-timeout", seconds,
         check=False,
     )  # fmt: skip
     assert result.returncode != 0
