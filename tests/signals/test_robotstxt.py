@@ -415,3 +415,46 @@ def test_a_gzip_bomb_inflates_only_to_the_limit() -> None:
     robots = RobotsSnapshot.from_fetch("http://x.test/robots.txt", 200, bomb, None)
     assert robots.truncated
     assert robots.can_fetch("http://x.test/img/closed/a").verdict is Verdict.DISALLOW
+
+
+# Group lines as real files write them: the product token with a version (the way many sites
+# copy a crawler's UA, "User-agent: Googlebot/2.1"), a whole User-Agent header, quoted, or a
+# comma list. RFC 9309 §2.2.1 matches the product token; Protego compares the whole value, so
+# each of these fell back to the '*' group's "Allow: /" and a block aimed at provtrack was lost.
+AIMED_AT_PROVTRACK = [
+    "provtrack/1.0",
+    "ProvTrack/0.1 (+https://github.com/provtrack; research)",
+    "Mozilla/5.0 (compatible; provtrack/0.1; +https://example.org/bot)",
+    '"provtrack"',
+    "GPTBot, provtrack, CCBot",
+    "GPTBot provtrack",
+]
+
+
+@pytest.mark.parametrize("line", AIMED_AT_PROVTRACK)
+def test_a_group_naming_provtracks_token_in_a_longer_spelling_binds_it(line: str) -> None:
+    text = f"User-agent: *\nAllow: /\n\nUser-agent: {line}\nDisallow: /private/\nCrawl-delay: 7\n"
+    snap = snapshot(text)
+    decision = snap.can_fetch("https://example.com/private/face.jpg")
+    assert decision.verdict is Verdict.DISALLOW
+    assert decision.evidence == "Disallow: /private/"
+    assert decision.line == 5
+    assert snap.crawl_delay() == 7.0
+    # full UA strings select the same group; the rest of the site stays open
+    assert snap.can_fetch("https://example.com/private/x", "provtrack/0.1 (+https://x)").restricts
+    assert snap.can_fetch("https://example.com/public/x").verdict is Verdict.ALLOW
+
+
+def test_token_aliases_merge_with_the_plain_group_and_never_match_substrings() -> None:
+    text = (
+        "User-agent: provtrack\nDisallow: /a/\n\n"
+        "User-agent: provtrack/2.0\nDisallow: /b/\n\n"
+        "User-agent: prov/1.0\nUser-agent: provtrack-images\nDisallow: /\n\n"
+        "User-agent: *\nDisallow: /c/\n"
+    )
+    snap = snapshot(text)
+    assert snap.can_fetch("https://example.com/a/1").verdict is Verdict.DISALLOW
+    assert snap.can_fetch("https://example.com/b/1").verdict is Verdict.DISALLOW
+    # provtrack has a group of its own, so '*' does not apply, and neither do other tokens
+    assert snap.can_fetch("https://example.com/c/1").verdict is Verdict.ALLOW
+    assert snap.can_fetch("https://example.com/d/1").verdict is Verdict.ALLOW
