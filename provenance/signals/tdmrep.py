@@ -40,18 +40,35 @@ TDMREP_FILE_SOURCE = "/.well-known/tdmrep.json"
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 
+_STATES_RESERVATION = "read as 1: it states a reservation, and unset would read it as allowed"
+
+
 def parse_reservation(value: Any) -> tuple[int | None, str | None]:
     """``(0|1, None)`` for a valid value, else ``(None, problem)`` (protocol error = unset).
 
     JSON integers and the strings ``"0"``/``"1"`` are accepted (headers and metas are
-    strings); booleans are not, although ``True == 1`` in Python.
+    strings). Values real files and servers send that plainly mean a reservation are read as
+    ``1`` with the problem named (fail closed): JSON ``true`` and ``1.0``, a quoted ``"1"``, a
+    header whose lines an intermediary combined (``1, 1``; RFC 9110 §5.3), a value with
+    parameters (``1;``). Nothing is ever read as ``0`` that is not exactly 0: a ``0`` overrides
+    an earlier layer's 1, so ``false`` stays a protocol error (unset).
     """
     if isinstance(value, bool):
-        return None, f"protocol error: tdm-reservation {json.dumps(value)} is not 0 or 1"
+        if value:
+            return 1, f"protocol error: tdm-reservation true is not 0 or 1; {_STATES_RESERVATION}"
+        return None, "protocol error: tdm-reservation false is not 0 or 1"
     if isinstance(value, int) and value in (0, 1):
         return value, None
+    if isinstance(value, float) and value == 1.0:
+        return 1, f"protocol error: tdm-reservation 1.0 is not 0 or 1; {_STATES_RESERVATION}"
     if isinstance(value, str) and value.strip() in ("0", "1"):
         return int(value.strip()), None
+    if isinstance(value, str):
+        pieces = [p.split(";", 1)[0].strip().strip("\"'").strip() for p in value.split(",")]
+        if "1" in pieces:
+            return 1, f"protocol error: tdm-reservation {value!r} is not 0 or 1; " + (
+                _STATES_RESERVATION
+            )
     if value is None:
         return None, "tdm-reservation missing"
     shown = value if isinstance(value, str) else json.dumps(value, default=str)

@@ -108,9 +108,18 @@ def test_first_rule_in_sequence_wins_even_when_a_later_one_is_longer() -> None:
         (0, 0),
         ("1", 1),
         (" 0 ", 0),
-        # protocol errors: unset
+        # what real files and servers send for 1: read as 1 (fail closed), the problem named
+        (True, 1),
+        (1.0, 1),
+        ('"1"', 1),
+        ("1, 1", 1),  # two header lines combined by an intermediary (RFC 9110 §5.3)
+        ("0, 1", 1),
+        ("1;", 1),
+        # protocol errors: unset (never 0, which would override an earlier layer's 1)
+        (False, None),
+        (0.0, None),
+        ("0, 0", None),
         (2, None),
-        (True, None),
         ("yes", None),
         (None, None),
         (1.5, None),
@@ -291,3 +300,21 @@ def test_policy_documents() -> None:
     assert itcop.data["mrt:reservation_basis"].startswith("Article 4(3), Directive (EU) 2019/790")
     missing = TdmPolicy.from_fetch("u", 404, None, None)
     assert missing.status is Status.ABSENT
+
+
+def test_a_combined_header_line_reserves_and_says_why() -> None:
+    from provenance.signals.tdmrep import header_signals
+
+    headers = {"tdm-reservation": ["1, 1"], "tdm-policy": ["https://e.com/policy.json"]}
+    reservation, policy = header_signals(headers, url="https://e.com/a.jpg")
+    assert (reservation.value, reservation.restricts) == ("1", True)
+    assert "read as 1" in reservation.extra["problem"]
+    assert reservation.evidence == "tdm-reservation: 1, 1"
+    assert (policy.kind, policy.value) == (SignalKind.TDM_POLICY, "https://e.com/policy.json")
+    assert "not_followed" not in policy.extra
+    # a JSON true in tdmrep.json reserves the path it names, and only that one
+    tdm = file_of([{"location": "/photos/", "tdm-reservation": True}])
+    [signal] = tdm.signals_for("https://provider.com/photos/a.jpg")
+    assert (signal.value, signal.restricts) == ("1", True)
+    assert "read as 1" in signal.extra["problem"]
+    assert tdm.signals_for("https://provider.com/about")[0].value == "unset"
