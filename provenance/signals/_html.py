@@ -42,6 +42,16 @@ def meta_tags(selector: Selector) -> list[MetaTag]:
     return tags
 
 
+def http_equiv_tags(selector: Selector) -> list[MetaTag]:
+    """Every ``<meta http-equiv=... content=...>``, the http-equiv value lower-cased as name."""
+    tags = []
+    for node in selector.xpath("//meta[@http-equiv]"):
+        name = (node.attrib.get("http-equiv") or "").strip().lower()
+        if name:
+            tags.append(MetaTag(name, node.attrib.get("content") or "", node.get()))
+    return tags
+
+
 def join_url(base: str, url: str) -> str | None:
     """``urljoin``, but ``None`` for a URL it cannot read (``//[bad``) instead of raising."""
     try:

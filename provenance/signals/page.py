@@ -19,7 +19,7 @@ from parsel import Selector
 from provenance.observation import Status
 from provenance.signals import contentusage, robotsmeta, tdmrep
 from provenance.signals._headers import Headers, header_values
-from provenance.signals._html import join_url, meta_tags, parse_html
+from provenance.signals._html import http_equiv_tags, join_url, meta_tags, parse_html
 from provenance.signals.license import _load_jsonld, license_signals
 from provenance.signals.model import Level, Signal
 from provenance.signals.tdmrep import TdmFile, TdmState
@@ -356,7 +356,10 @@ def page_signals(url: str, html: str | bytes, headers: Headers | None = None) ->
         if part.strip()
     )
     metas = meta_tags(selector)
-    meta_robots = tuple(robotsmeta.meta_robots_signals(metas, url=url))
+    meta_robots = (
+        *robotsmeta.meta_robots_signals(metas, url=url),
+        *robotsmeta.http_equiv_signals(http_equiv_tags(selector), url=url),
+    )
     x_robots = tuple(robotsmeta.x_robots_tag_signals(headers, url=url, level=Level.PAGE))
     tdm_signals = (
         *tdmrep.header_signals(headers, url=url, level=Level.PAGE),
