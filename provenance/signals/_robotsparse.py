@@ -33,6 +33,9 @@ _KNOWN = (
 _MAX_WORDS = max(len(alias.split()) for alias in _KNOWN)
 CONTENT_FIELDS = frozenset({"content-signal", "content-usage"})
 _PHYSICAL_LINE = re.compile(r"\r\n|\r|\n")
+_AGENT_PIECES = re.compile(r"[\s,;()]+")
+_PRODUCT_TOKEN = re.compile(r"[a-z][a-z0-9_-]*")
+_QUOTES = "\"'`“”‘’"
 
 
 def _extract_directive(line: str) -> tuple[str, str] | None:
@@ -145,10 +148,20 @@ class ParsedRobots:
     lines_seen: int = 0
     directives_seen: int = 0
     unknown_directives: int = 0
+    aliases: dict[str, list[RuleSet]] = field(default_factory=dict)
     _memo: dict[str, RuleSet | None] = field(default_factory=dict)
 
     def ruleset_for(self, agent: str) -> RuleSet | None:
-        """The rule set Protego would pick for ``agent`` (longest token wins, first on ties)."""
+        """The rule set for ``agent``: Protego's pick (longest token wins, first on ties), merged
+        with the groups whose user-agent line names ``agent``'s product token in a longer
+        spelling (``provtrack/1.0``, ``Mozilla/5.0 (compatible; provtrack/0.1)``, ``"provtrack"``,
+        ``GPTBot, provtrack``).
+
+        RFC 9309 §2.2.1 matches the product token; Protego compares the whole line, so such a
+        group fell back to ``*`` and a host's block aimed at provtrack read as the ``*`` group's
+        allow. Aliases are matched exactly (never as substrings), so a stray ``pro/1.0`` line
+        does not bind provtrack.
+        """
         robotname = agent.strip().lower()
         if robotname in self._memo:
             return self._memo[robotname]
@@ -158,8 +171,29 @@ class ParsedRobots:
             score = ruleset.score(robotname)
             if score > best_score:
                 best, best_score = ruleset, score
+        token = _PRODUCT_TOKEN.match(robotname)
+        named = self.aliases.get(token.group(0), []) if token else []
+        if best is not None and best.name != "*":
+            named = [r for r in named if r is not best]
+            if named:
+                best = _merged([best, *named])
+        elif named:
+            best = named[0] if len(named) == 1 else _merged(named)
         self._memo[robotname] = best
         return best
+
+
+def _merged(rulesets: list[RuleSet]) -> RuleSet:
+    """One rule set holding the rules of several (groups naming the same agent are combined)."""
+    merged = RuleSet(rulesets[0].name)
+    for ruleset in rulesets:
+        merged.rules.extend(ruleset.rules)
+        merged.extras.extend(ruleset.extras)
+        if merged.crawl_delay is None and ruleset.crawl_delay is not None:
+            merged.crawl_delay = ruleset.crawl_delay
+            merged.crawl_delay_line = ruleset.crawl_delay_line
+    merged.rules.sort(key=lambda r: (r.pattern.priority, r.field == "allow"), reverse=True)
+    return merged
 
 
 def _add_rule(
@@ -321,6 +355,23 @@ def _open_rulesets(parsed: ParsedRobots, current: list[RuleSet], value: str) -> 
             current.append(ruleset)
         elif ruleset not in current:
             current.append(ruleset)
+        for alias in product_tokens(token):
+            if alias != token:
+                listed = parsed.aliases.setdefault(alias, [])
+                if ruleset not in listed:
+                    listed.append(ruleset)
+
+
+def product_tokens(agent: str) -> list[str]:
+    """The product tokens a user-agent line's value names, lower-cased: each comma-, space- or
+    parenthesis-separated word, unquoted, cut at its first character a token cannot hold
+    (``provtrack/1.0`` -> ``provtrack``). ``*`` names none."""
+    out: list[str] = []
+    for piece in _AGENT_PIECES.split(agent.lower()):
+        found = _PRODUCT_TOKEN.match(piece.strip(_QUOTES))
+        if found and found.group(0) not in out:
+            out.append(found.group(0))
+    return out
 
 
 def _parse_delay(value: str) -> float | None:

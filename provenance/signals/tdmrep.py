@@ -38,20 +38,39 @@ TDMREP_MAX_BYTES = 512 * 1024
 
 TDMREP_FILE_SOURCE = "/.well-known/tdmrep.json"
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+_STATES_ONE = re.compile(r"""(?i)["']?tdm-reservation["']?\s*:\s*["']?\s*(?:1(?![\d.])|true\b)""")
+"""Text that states a reservation, as a broken or cut tdmrep.json still shows it."""
+
+
+_STATES_RESERVATION = "read as 1: it states a reservation, and unset would read it as allowed"
 
 
 def parse_reservation(value: Any) -> tuple[int | None, str | None]:
     """``(0|1, None)`` for a valid value, else ``(None, problem)`` (protocol error = unset).
 
     JSON integers and the strings ``"0"``/``"1"`` are accepted (headers and metas are
-    strings); booleans are not, although ``True == 1`` in Python.
+    strings). Values real files and servers send that plainly mean a reservation are read as
+    ``1`` with the problem named (fail closed): JSON ``true`` and ``1.0``, a quoted ``"1"``, a
+    header whose lines an intermediary combined (``1, 1``; RFC 9110 §5.3), a value with
+    parameters (``1;``). Nothing is ever read as ``0`` that is not exactly 0: a ``0`` overrides
+    an earlier layer's 1, so ``false`` stays a protocol error (unset).
     """
     if isinstance(value, bool):
-        return None, f"protocol error: tdm-reservation {json.dumps(value)} is not 0 or 1"
+        if value:
+            return 1, f"protocol error: tdm-reservation true is not 0 or 1; {_STATES_RESERVATION}"
+        return None, "protocol error: tdm-reservation false is not 0 or 1"
     if isinstance(value, int) and value in (0, 1):
         return value, None
+    if isinstance(value, float) and value == 1.0:
+        return 1, f"protocol error: tdm-reservation 1.0 is not 0 or 1; {_STATES_RESERVATION}"
     if isinstance(value, str) and value.strip() in ("0", "1"):
         return int(value.strip()), None
+    if isinstance(value, str):
+        pieces = [p.split(";", 1)[0].strip().strip("\"'").strip() for p in value.split(",")]
+        if "1" in pieces:
+            return 1, f"protocol error: tdm-reservation {value!r} is not 0 or 1; " + (
+                _STATES_RESERVATION
+            )
     if value is None:
         return None, "tdm-reservation missing"
     shown = value if isinstance(value, str) else json.dumps(value, default=str)
@@ -110,6 +129,34 @@ def _rule_from(index: int, item: Any) -> TdmRule:
     return TdmRule(index, location, reservation, policy, raw, problems, pattern)
 
 
+def _salvage_rules(text: str) -> tuple[list[Any], str]:
+    """The complete values at the start of a JSON array that does not parse as a whole (a
+    missing comma, a cut download), and the text after the last of them."""
+    decoder = json.JSONDecoder()
+    start = len(text) - len(text.lstrip())
+    if not text.startswith("[", start):
+        return [], text
+    pos = start + 1
+    items: list[Any] = []
+    while True:
+        while pos < len(text) and (text[pos].isspace() or text[pos] == ","):
+            pos += 1
+        try:
+            item, end = decoder.raw_decode(text, pos)
+        except (ValueError, RecursionError):
+            return items, text[pos:]
+        items.append(item)
+        pos = end
+
+
+def _nested_rules(data: dict[str, Any]) -> list[Any] | None:
+    """The rule array of a file that wraps it in an object (``{"rules": [...]}``), if any."""
+    for value in data.values():
+        if isinstance(value, list) and any(isinstance(v, dict) and "location" in v for v in value):
+            return value
+    return None
+
+
 def _loads_lenient(text: str) -> tuple[Any, str | None, bool]:
     """(value, error message, lenient): strict JSON first, then without trailing commas."""
     try:
@@ -139,6 +186,7 @@ class TdmFile:
     rules: tuple[TdmRule, ...] = ()
     size: int = 0
     sha256: str | None = None
+    unread_reserves: bool = False
 
     @classmethod
     def from_fetch(
@@ -163,31 +211,52 @@ class TdmFile:
                 reason=f"{fetched.reason}: no tdmrep.json (file technique not used)",
                 **common,
             )
-        if len(raw) > TDMREP_MAX_BYTES:
-            return cls(
-                status=Status.TOO_LARGE,
-                reason=f"{len(raw)} bytes, over the {TDMREP_MAX_BYTES}-byte cap",
-                **common,
-            )
-        text = decode_text(raw)[0]
+        too_large = len(raw) > TDMREP_MAX_BYTES
+        text = decode_text(raw[:TDMREP_MAX_BYTES] if too_large else raw)[0]
         if not text.strip():
             return cls(status=Status.UNPARSEABLE, reason="empty tdmrep.json", **common)
+        # A file that cannot be read whole (over the cap, cut, broken JSON, rules in the wrong
+        # shape) keeps the rules that can be read, and where none of them decides a path but
+        # the unread text states "tdm-reservation": 1, it reads as reserving (fail closed):
+        # unreadable is never "not reserved".
+        bad = Status.TOO_LARGE if too_large else Status.UNPARSEABLE
+        notes = [f"{len(raw)} bytes, over the {TDMREP_MAX_BYTES}-byte cap"] if too_large else []
         data, error_message, lenient = _loads_lenient(text)
+        unread = ""
+        broken = too_large or lenient or data is None
         if data is None and error_message is not None:
-            return cls(status=Status.UNPARSEABLE, reason=f"invalid JSON: {error_message}", **common)
-        notes = []
-        if lenient:
+            data, unread = _salvage_rules(text)
+            notes.append(
+                f"invalid JSON: {error_message}; read the {len(data)} complete rule(s) before it"
+            )
+        elif lenient:
             notes.append(f"invalid JSON ({error_message}); read without trailing commas")
         if isinstance(data, dict) and "location" in data:
             data = [data]
             notes.append("a single rule object instead of an array")
+        elif isinstance(data, dict) and (nested := _nested_rules(data)) is not None:
+            data = nested
+            notes.append("the rule array is nested in an object")
+            broken = True
         if not isinstance(data, list):
             notes.insert(0, f"expected a JSON array of rules, got {type(data).__name__}")
-            return cls(status=Status.UNPARSEABLE, reason="; ".join(notes), **common)
+            unread, data, broken = text, [], True
         rules = tuple(_rule_from(i, item) for i, item in enumerate(data))
-        status = Status.UNPARSEABLE if lenient else Status.OK
+        status = bad if broken else Status.OK
+        # a file cut at the cap may hold any rule after the cut: what it reserves before the cut
+        # is the best evidence of what it says there
+        cut = too_large or len(raw) >= TDMREP_MAX_BYTES
+        unread_reserves = status is not Status.OK and bool(
+            _STATES_ONE.search(text if cut else unread)
+        )
+        if unread_reserves:
+            notes.append("the unread part states tdm-reservation 1")
         reason = f"{len(rules)} rule(s)" + (f"; {'; '.join(notes)}" if notes else "")
-        return cls(status=status, reason=reason, rules=rules, **common)
+        if not rules and not unread_reserves and status is not Status.OK:
+            reason = "; ".join(notes)
+        return cls(
+            status=status, reason=reason, rules=rules, unread_reserves=unread_reserves, **common
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form for the store, each rule with its raw JSON and problem."""
@@ -200,6 +269,7 @@ class TdmFile:
             "reason": self.reason,
             "size": self.size,
             "sha256": self.sha256,
+            "unread_reserves": self.unread_reserves,
             "rules": [
                 {
                     "index": r.index,
@@ -239,7 +309,8 @@ class TdmFile:
                     extra={**base, "reason": self.reason},
                 )
             ]
-        if self.status not in (Status.OK, Status.UNPARSEABLE) or not self.rules:
+        readable = (Status.OK, Status.UNPARSEABLE, Status.TOO_LARGE)
+        if self.status not in readable or not (self.rules or self.unread_reserves):
             evidence = f"tdmrep.json: {self.reason}"
             return [
                 Signal(
@@ -253,6 +324,24 @@ class TdmFile:
                 )
             ]
         rule = self.match(url)
+        if rule is None and self.unread_reserves:
+            return [
+                Signal(
+                    SignalKind.TDM_RESERVATION,
+                    "1",
+                    TDMREP_FILE_SOURCE,
+                    f"tdmrep.json: {self.reason}",
+                    level,
+                    restricts=True,
+                    url=self.url,
+                    extra={
+                        **base,
+                        "reason": "no readable rule matches; the unreadable part of the file "
+                        "states tdm-reservation 1: read as reserved (fail closed)",
+                        "unread_reserves": True,
+                    },
+                )
+            ]
         if rule is None:
             return [
                 Signal(

@@ -6,6 +6,7 @@ import pytest
 
 from provenance.signals._html import meta_tags, parse_html
 from provenance.signals.model import Level, SignalKind
+from provenance.signals.page import page_signals
 from provenance.signals.robotsmeta import (
     meta_robots_signals,
     parse_directives,
@@ -138,3 +139,75 @@ def test_unknown_directives_are_kept_and_marked() -> None:
     assert signal.value == "nofuture"
     assert signal.extra["known"] is False
     assert not signal.restricts
+
+
+# Values as real servers and pages send them. Each was read as one unknown directive
+# ("noai noimageai") and restricted nothing, although the page states an opt-out.
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # space-separated, as in the many pages that write content="noindex nofollow"
+        ("noai noimageai", [("noai", None, None), ("noimageai", None, None)]),
+        ("NOINDEX  NOFOLLOW", [("noindex", None, None), ("nofollow", None, None)]),
+        # semicolons, and a trailing one
+        ("noai; noimageai;", [("noai", None, None), ("noimageai", None, None)]),
+        (
+            "googlebot: noindex; provtrack: noai",
+            [("noindex", None, "googlebot"), ("noai", None, "provtrack")],
+        ),
+        # a value whose quotes a server setting kept (Header set X-Robots-Tag "\"noai\"")
+        ('"noai"', [("noai", None, None)]),
+        ("'noimageai, noai'", [("noimageai", None, None), ("noai", None, None)]),
+        # a versioned product token as scope
+        ("provtrack/1.0: noai", [("noai", None, "provtrack/1.0")]),
+        ("provtrack: noai noml", [("noai", None, "provtrack"), ("noml", None, "provtrack")]),
+        # a space-separated list after a date is not part of the date
+        (
+            "unavailable_after: 25 Jun 2027 15:00:00 PST, noai noimageai",
+            [
+                ("unavailable_after", "25 Jun 2027 15:00:00 PST", None),
+                ("noai", None, None),
+                ("noimageai", None, None),
+            ],
+        ),
+        # words that are no directive stay one unknown directive
+        ("hello world", [("hello world", None, None)]),
+    ],
+)
+def test_real_world_separators_and_quotes(
+    value: str, expected: list[tuple[str, str | None, str | None]]
+) -> None:
+    assert triples(value) == expected
+
+
+def test_space_separated_opt_outs_restrict_in_headers_and_metas() -> None:
+    headers = {"X-Robots-Tag": ["noindex nofollow", "provtrack/1.0: noimageai", "otherbot: noai"]}
+    signals = x_robots_tag_signals(headers, level=Level.PAGE)
+    assert [(s.value, s.restricts) for s in signals] == [
+        ("noindex", False),
+        ("nofollow", False),
+        ("noimageai", True),
+        ("noai", False),
+    ]
+    html = '<html><head><meta name="robots" content="index follow noai"></head></html>'
+    metas = meta_robots_signals(meta_tags(parse_html(html)))
+    assert [(s.value, s.restricts) for s in metas] == [
+        ("index", False),
+        ("follow", False),
+        ("noai", True),
+    ]
+
+
+def test_meta_http_equiv_x_robots_tag_and_a_robots_meta_in_the_body_count() -> None:
+    html = """<html><head><meta http-equiv="X-Robots-Tag" content="otherbot: noai, noimageai">
+    </head><body><p>profile</p><meta name="robots" content="noml"></body></html>"""
+    page = page_signals("https://e.com/p", html, {})
+    assert [(s.value, s.agent, s.restricts, s.source) for s in page.meta_robots] == [
+        ("noml", None, True, "meta:robots"),
+        ("noai", "otherbot", False, "meta:http-equiv:x-robots-tag"),
+        ("noimageai", "otherbot", False, "meta:http-equiv:x-robots-tag"),
+    ]
+    provtrack = page_signals(
+        "https://e.com/p", '<meta http-equiv="x-robots-tag" content="provtrack: noimageai">', {}
+    )
+    assert [(s.value, s.restricts) for s in provtrack.meta_robots] == [("noimageai", True)]
