@@ -34,6 +34,7 @@ _MAX_WORDS = max(len(alias.split()) for alias in _KNOWN)
 CONTENT_FIELDS = frozenset({"content-signal", "content-usage"})
 _PHYSICAL_LINE = re.compile(r"\r\n|\r|\n")
 _AGENT_PIECES = re.compile(r"[\s,;()]+")
+_INVISIBLE = "\ufeff\u200b\u2060"
 _PRODUCT_TOKEN = re.compile(r"[a-z][a-z0-9_-]*")
 _QUOTES = "\"'`“”‘’"
 
@@ -275,7 +276,10 @@ def parse(text: str, *, case_insensitive: bool = False, ai_txt: bool = False) ->
         hash_pos = line.find("#")
         if hash_pos != -1:
             line = line[:hash_pos]
-        line = line.strip()
+        # A byte order mark or zero-width character inside the file (pieces of several UTF-8
+        # files joined by a CMS or plugin, each with its BOM) would make the line's field
+        # "\ufeffdisallow", an unknown directive, and drop the rule; Protego drops it so.
+        line = line.strip().lstrip(_INVISIBLE).strip()
         if not line:
             continue
         where = Line(number, physical.strip())
