@@ -34,6 +34,7 @@ _MAX_WORDS = max(len(alias.split()) for alias in _KNOWN)
 CONTENT_FIELDS = frozenset({"content-signal", "content-usage"})
 _PHYSICAL_LINE = re.compile(r"\r\n|\r|\n")
 _AGENT_PIECES = re.compile(r"[\s,;()]+")
+_INVISIBLE = "\ufeff\u200b\u2060"
 _PRODUCT_TOKEN = re.compile(r"[a-z][a-z0-9_-]*")
 _QUOTES = "\"'`“”‘’"
 
@@ -67,9 +68,12 @@ class Record:
     index: int
     start_line: int
     agents: tuple[str, ...] = ()
+    implicit: bool = False
 
     def label(self) -> str:
         """``User-agent: a, b`` as a short human label."""
+        if self.implicit:
+            return "(rules before any User-agent line, read as User-agent: *)"
         return "User-agent: " + ", ".join(self.agents) if self.agents else "(no user-agent)"
 
 
@@ -255,7 +259,12 @@ def parse(text: str, *, case_insensitive: bool = False, ai_txt: bool = False) ->
     """Parse robots.txt-style text; never raises.
 
     ``case_insensitive`` lower-cases patterns (matching must then lower-case paths too);
-    ``ai_txt`` also lets patterns without a leading ``/`` or ``*`` start at the root.
+    ``ai_txt`` also lets patterns without a leading ``/`` or ``*`` start at the root, reads a
+    pattern that starts with ``.`` as a file extension (``.jpg``: ``*.jpg``), and reads rules
+    written before any User-agent line (``Disallow: /`` alone, a common minimal ai.txt) as a
+    ``*`` group; of those, an ``Allow`` is dropped when the file also has a real ``*`` group,
+    so that they can only add restrictions. ai.txt has no RFC; each leniency is in favour of
+    the opt-out it plainly states.
     """
     parsed = ParsedRobots()
     current: list[RuleSet] = []
@@ -267,7 +276,10 @@ def parse(text: str, *, case_insensitive: bool = False, ai_txt: bool = False) ->
         hash_pos = line.find("#")
         if hash_pos != -1:
             line = line[:hash_pos]
-        line = line.strip()
+        # A byte order mark or zero-width character inside the file (pieces of several UTF-8
+        # files joined by a CMS or plugin, each with its BOM) would make the line's field
+        # "\ufeffdisallow", an unknown directive, and drop the rule; Protego drops it so.
+        line = line.strip().lstrip(_INVISIBLE).strip()
         if not line:
             continue
         where = Line(number, physical.strip())
@@ -292,6 +304,15 @@ def parse(text: str, *, case_insensitive: bool = False, ai_txt: bool = False) ->
             parsed.records.append(record)
         if not value:
             continue
+        if (
+            ai_txt
+            and not current
+            and record is None
+            and (field_name in _ALLOW or field_name in _DISALLOW)
+        ):
+            record = Record(len(parsed.records), number, ("*",), implicit=True)
+            parsed.records.append(record)
+            _open_rulesets(parsed, current, "*")
         if not current and field_name not in _USER_AGENT and field_name not in _SITE_WIDE:
             if field_name in CONTENT_FIELDS:
                 parsed.orphans.append(Extra(field_name, value, where, None))
@@ -305,7 +326,9 @@ def parse(text: str, *, case_insensitive: bool = False, ai_txt: bool = False) ->
             assert record is not None  # rules are only kept while a group is open
             kind = "allow" if field_name in _ALLOW else "disallow"
             pattern = value
-            if ai_txt and not pattern.startswith(("/", "*")):
+            if ai_txt and pattern.startswith("."):
+                pattern = f"*{pattern}"
+            elif ai_txt and not pattern.startswith(("/", "*")):
                 pattern = f"/{pattern}"
             for ruleset in current:
                 _add_rule(ruleset, kind, pattern, where, record, case_insensitive)
@@ -325,6 +348,12 @@ def parse(text: str, *, case_insensitive: bool = False, ai_txt: bool = False) ->
             _attach_extra(parsed, current, Extra(field_name, value, where, record))
         else:
             parsed.unknown_directives += 1
+    star = parsed.rulesets.get("*")
+    if star is not None and any(r.record.implicit for r in star.rules):
+        if any(not r.record.implicit for r in star.rules) or any(
+            not rec.implicit and "*" in rec.agents for rec in parsed.records
+        ):
+            star.rules = [r for r in star.rules if not (r.record.implicit and r.field == "allow")]
     for ruleset in parsed.rulesets.values():
         # Longest pattern first, allow before disallow on a tie (RFC 9309 §2.2.2); stable, so
         # equal rules keep file order.

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from functools import cache
 
 from provenance.signals._headers import Headers, header_values
@@ -165,10 +167,38 @@ def parse_directives(content: str, *, scoped: bool) -> list[Directive]:
     return directives
 
 
+def unavailable_after_passed(argument: str | None, now: datetime | None = None) -> bool | None:
+    """Whether an ``unavailable_after`` date has passed; ``None`` when it cannot be read.
+
+    Google reads "RFC 822, RFC 850 and ISO 8601" dates (``Wed, 03 Nov 2027 15:00:00 GMT``,
+    ``Wednesday, 03-Nov-27 15:00:00 GMT``, ``25 Jun 2010 15:00:00 PST``, ``2027-11-03``); a
+    date without a zone is read as UTC.
+    """
+    text = (argument or "").strip()
+    if not text:
+        return None
+    when: datetime | None = None
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when <= (now or datetime.now(UTC))
+
+
 def _restricts(directive: Directive, level: Level) -> bool:
     blocking = (
         IMAGE_RESPONSE_OPTOUT_DIRECTIVES if level is Level.IMAGE else (PAGE_IMAGE_OPTOUT_DIRECTIVES)
     )
+    if directive.name == "unavailable_after" and level is Level.IMAGE:
+        # on the image's own response, a date that has passed asks what noindex asks
+        return bool(unavailable_after_passed(directive.argument)) and applies_to_provtrack(
+            directive.agent
+        )
     return directive.name in blocking and applies_to_provtrack(directive.agent)
 
 
@@ -183,6 +213,8 @@ def _signal(
     extra: dict[str, object] = {"known": directive.known, "directive": directive.raw}
     if directive.argument is not None:
         extra["argument"] = directive.argument
+    if directive.name == "unavailable_after":
+        extra["passed"] = unavailable_after_passed(directive.argument)
     return Signal(
         kind,
         directive.name,

@@ -211,3 +211,34 @@ def test_meta_http_equiv_x_robots_tag_and_a_robots_meta_in_the_body_count() -> N
         "https://e.com/p", '<meta http-equiv="x-robots-tag" content="provtrack: noimageai">', {}
     )
     assert [(s.value, s.restricts) for s in provtrack.meta_robots] == [("noimageai", True)]
+
+
+# unavailable_after on an image's own response: after the date, the server asks what noindex
+# asks of that image. It was kept as an argument and never restricted, whatever the date.
+@pytest.mark.parametrize(
+    ("value", "image_restricts"),
+    [
+        ("unavailable_after: Wednesday, 03-Nov-2019 15:00:00 GMT", True),  # RFC 850
+        ("unavailable_after: 25 Jun 2010 15:00:00 PST", True),  # RFC 822
+        ("unavailable_after: 2020-01-01T00:00:00Z", True),  # ISO 8601
+        ("provtrack: unavailable_after: 2020-01-01", True),
+        ("otherbot: unavailable_after: 2020-01-01", False),
+        ("unavailable_after: 2999-01-01", False),  # not yet
+        ("unavailable_after: next tuesday", False),  # unreadable: no date to have passed
+    ],
+)
+def test_a_passed_unavailable_after_restricts_the_image_it_is_sent_with(
+    value: str, image_restricts: bool
+) -> None:
+    from provenance.signals.gate import check_image_after
+
+    [image] = x_robots_tag_signals({"X-Robots-Tag": value}, level=Level.IMAGE)
+    assert image.value == "unavailable_after"
+    assert image.restricts is image_restricts
+    # on a page it asks what noindex asks of the page: nothing of its images
+    [page] = x_robots_tag_signals({"X-Robots-Tag": value}, level=Level.PAGE)
+    assert not page.restricts
+    decision = check_image_after("https://e.com/a.jpg", {"X-Robots-Tag": [value]}, [])
+    assert decision.allowed is not image_restricts
+    if image_restricts:
+        assert decision.rule_ids == ["image-x-robots-tag"]

@@ -495,3 +495,19 @@ def test_a_soft_404_page_and_a_file_with_rules_keep_their_reading() -> None:
     mixed = snapshot("User-agent: *\nDisallow: /private/\n<p>Allow: /</p>\n")
     assert mixed.status is Status.OK
     assert mixed.can_fetch("https://example.com/private/a").verdict is Verdict.DISALLOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # pieces of several UTF-8 files joined together, each with its byte order mark
+        "User-agent: *\n\ufeffDisallow: /\n",
+        "# generated\n\ufeffUser-agent: *\nDisallow: /\n",
+        "\n\ufeff\ufeffUser-agent: *\nDisallow: /\n",
+        "User-agent: *\n\u200bDisallow: /\n",  # a zero-width space pasted from a web page
+    ],
+)
+def test_a_byte_order_mark_inside_the_file_does_not_drop_a_rule(text: str) -> None:
+    decision = snapshot(text).can_fetch("https://example.com/a.jpg")
+    assert decision.verdict is Verdict.DISALLOW
+    assert decision.evidence.lstrip("\ufeff\u200b") == "Disallow: /"
