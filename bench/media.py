@@ -206,11 +206,12 @@ def speed(images: list[tuple[str, bytes]], rounds: int) -> dict[str, Any]:
 
 
 def runtimes(repeat: int = 200) -> dict[str, Any]:
-    """One short-range inference (128x128) and one main canvas (176x256) on each runtime."""
+    """One short-range inference (128x128) and the main canvases (176x256, 176x240) per runtime."""
     out: dict[str, Any] = {}
     canvases = {
         "128x128": np.full((128, 128), 100, np.uint8),
         "176x256": np.full((176, 256), 100, np.uint8),
+        "176x240": np.full((176, 240), 100, np.uint8),
     }
     sessions = {}
     for runtime in blazeface.RUNTIMES:
