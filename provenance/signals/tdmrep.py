@@ -38,8 +38,9 @@ TDMREP_MAX_BYTES = 512 * 1024
 
 TDMREP_FILE_SOURCE = "/.well-known/tdmrep.json"
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
-_STATES_ONE = re.compile(r"""(?i)["']?tdm-reservation["']?\s*:\s*["']?\s*(?:1(?![\d.])|true\b)""")
-"""Text that states a reservation, as a broken or cut tdmrep.json still shows it."""
+_STATES_ONE = re.compile(r"""(?i)tdm-reservation["']?\s*:\s*(?:["']\s*)?(?:1(?![\d.])|true\b)""")
+"""Text that states a reservation, as a broken or cut tdmrep.json still shows it (no two
+adjacent whitespace runs: linear on hostile runs of spaces)."""
 
 
 _STATES_RESERVATION = "read as 1: it states a reservation, and unset would read it as allowed"

@@ -381,3 +381,23 @@ def test_unreadable_files_reserve_only_when_their_text_states_it(
     [signal, *_] = tdm.signals_for("https://provider.com/img/a.jpg")
     assert signal.restricts is restricts
     assert signal.value == ("1" if restricts else "unset")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '[x "tdm-reservation":' + " " * 512 * 1024,
+        "[x tdm-reservation: '" + " " * 512 * 1024,
+        "[" * 512 * 1024,
+        '[x"tdm-reservation": ' * 26_000,
+    ],
+)
+def test_hostile_tdmrep_json_is_read_in_linear_time(body: str) -> None:
+    """A run of spaces after 'tdm-reservation:' made the reservation regex quadratic."""
+    import time
+
+    start = time.process_time()
+    tdm = TdmFile.from_fetch(FILE_URL, 200, body.encode(), None)
+    assert time.process_time() - start < 3.0  # about 0.02 s when linear
+    assert not tdm.unread_reserves
+    assert not tdm.signals_for("https://provider.com/a.jpg")[0].restricts
