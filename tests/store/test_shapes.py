@@ -1,18 +1,23 @@
 """Each stored kind has one data shape: its columns are declared once, in ``XBase``; the table
 adds only its key and run, the public shape only requires them, and the crawler's record is
-copied into the row by name over the base's fields (provenance/store/models.py)."""
+copied into the row by name over the base's fields; exports read a row through its public
+shape (provenance/store/models.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import typing
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlmodel import SQLModel
 
 from provenance import records
-from provenance.store import models
-from provenance.store.mapping import SHAPES, Shape
+from provenance.export.records import COLUMNS, FIELDS, JOINED, ExportView
+from provenance.store import models, open_store
+from provenance.store.mapping import SHAPES, Shape, image_rows
+from provenance.store.models import CrawlRun
 
 KINDS = ("HostSnapshot", "Page", "Image", "ImageOccurrence", "DatasetEntry")
 KEYS = {"id", "run_id"}
@@ -91,8 +96,6 @@ def test_a_record_carries_the_base_fields_by_name(shape: Shape) -> None:
 
 
 def test_derived_values_are_exactly_the_derived_fields() -> None:
-    from datetime import UTC, datetime
-
     when = datetime(2024, 5, 1, tzinfo=UTC)
     made = {
         records.SnapshotRecord: records.SnapshotRecord("h", "robots", "u", "parsed", "ok", when),
@@ -107,3 +110,61 @@ def test_derived_values_are_exactly_the_derived_fields() -> None:
         assert set(derived) == shape.derived
         row = shape.row("r", record)
         assert set(row.__pydantic_fields_set__) == set(shape.carried) | shape.derived | {"run_id"}
+
+
+# the image columns the export reads into a field of another name or shape, and those it
+# leaves out (the whole response headers, the raw media dict, the failure text)
+READ_INTO_JOINED = {"id", "url", "fetched_at", "face_count", "faces", "media", "purged_at"}
+NOT_EXPORTED = {"response_headers", "error"}
+
+
+def test_an_export_is_the_stored_row_through_its_public_shape(tmp_path: Path) -> None:
+    when = datetime(2024, 5, 1, 12, 30, 0, 250, tzinfo=UTC)
+    record = records.ImageRecord(
+        url="http://a.example/i.jpg",
+        host="a.example",
+        mode="compliant",
+        decision="collected",
+        fetched_at=when,
+        stage="after-download",
+        reasons=[{"kind": "tdmrep", "value": "1", "source": "s", "evidence": "e"}],
+        http_status=200,
+        content_type="image/jpeg",
+        response_headers={"Content-Type": ["image/jpeg"]},
+        server_ip="127.0.0.1",
+        media={
+            "byte_size": 10,
+            "sha256": "ab" * 32,
+            "format": "JPEG",
+            "width": 3,
+            "height": 4,
+            "phash": "f" * 16,
+            "pdq_quality": 80,
+            "faces": {"count": 1, "boxes": [[1, 2, 3, 4]]},
+            "phash_crops": ["0" * 16],
+            "exif": {"Make": "X"},
+        },
+        site_jurisdiction=[{"code": "US", "confidence": 0.5, "evidence": []}],
+        subject={"is_minor": False},
+        warc=records.WarcRef("a.warc.gz", 7),
+    )
+    store = open_store(str(tmp_path / "store.db"))
+    store.write([CrawlRun(id="r", mode="compliant")])
+    store.write([image_rows("r", record)])
+    (row,) = store.all(models.Image, run_id="r")
+    shown = models.ImagePublic.model_validate(row)
+    (export,) = ExportView(store, "r")
+    assert tuple(export) == FIELDS
+    assert set(COLUMNS) <= set(models.ImagePublic.model_fields)
+    for name in COLUMNS:
+        assert export[name] == getattr(shown, name) == getattr(row, name), name
+    assert (export["image_id"], export["image_url"]) == (row.id, row.url)
+    assert export["fetched_at"] == "2024-05-01T12:30:00.000250Z"
+    assert export["faces"] == {"count": row.face_count, "boxes": row.faces}
+    assert (row.face_count, row.faces) == (1, [[1, 2, 3, 4]])
+    assert (export["phash_crops"], export["exif"]) == (["0" * 16], {"Make": "X"})
+    assert export["purged"] is False
+    # every column is exported as it is, read into a joined field, or named as left out
+    assert set(models.Image.model_fields) == set(COLUMNS) | READ_INTO_JOINED | NOT_EXPORTED
+    assert not set(COLUMNS) & (READ_INTO_JOINED | NOT_EXPORTED)
+    assert set(JOINED) | set(COLUMNS) == set(FIELDS)
