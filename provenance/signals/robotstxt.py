@@ -441,20 +441,47 @@ class RobotsSnapshot:
             return None
 
 
-_HTML_DROPPED = re.compile(r"(?is)<!--.*?-->|<(script|style|head)\b.*?</\1\s*>")
+_HTML_HIDDEN = re.compile(r"(?i)<!--|<(script|style|head)\b")
 _HTML_BREAK = re.compile(
-    r"(?i)<br\s*/?>|</?(p|div|pre|li|tr|td|h[1-6]|blockquote|code|table|ul|ol|body)\b[^>]*>"
+    r"(?i)<br\s*/?>|</?(p|div|pre|li|tr|td|h[1-6]|blockquote|code|table|ul|ol|body)\b[^<>]*>"
 )
-_HTML_TAG = re.compile(r"<[^>]*>")
+_HTML_TAG = re.compile(r"<[^<>]*>")
+
+
+_HTML_CLOSERS = {
+    name: re.compile(rf"(?i)</{name}\b[^<>]*>?") for name in ("script", "style", "head")
+}
+
+
+def _drop_hidden(text: str) -> str:
+    """``text`` without comments and ``<script>``, ``<style>``, ``<head>`` elements, in one
+    pass (an unclosed one hides the rest, as in a browser); linear on hostile input, where a
+    lazy ``<script.*?</script>`` regex rescans the rest of the file at every ``<script``."""
+    out: list[str] = []
+    pos = 0
+    while (found := _HTML_HIDDEN.search(text, pos)) is not None:
+        out.append(text[pos : found.start()])
+        if found.group(1) is None:
+            end = text.find("-->", found.end())
+            after = end + 3 if end != -1 else -1
+        else:
+            closing = _HTML_CLOSERS[found.group(1).lower()].search(text, found.end())
+            after = closing.end() if closing is not None else -1
+        if after == -1:
+            return "".join(out)
+        out.append("\n")
+        pos = after
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def html_page_text(text: str) -> str | None:
     """The text an HTML page shows, one line per ``<br>`` or block element, entities decoded;
-    ``None`` if ``text`` holds no HTML tag."""
+    ``None`` if ``text`` holds no HTML tag. Linear time: every pattern stops at the next
+    ``<``."""
     if not _HTML_TAG.search(text):
         return None
-    shown = _HTML_DROPPED.sub("\n", text)
-    shown = _HTML_BREAK.sub("\n", shown)
+    shown = _HTML_BREAK.sub("\n", _drop_hidden(text))
     return html.unescape(_HTML_TAG.sub("", shown))
 
 

@@ -38,8 +38,9 @@ TDMREP_MAX_BYTES = 512 * 1024
 
 TDMREP_FILE_SOURCE = "/.well-known/tdmrep.json"
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
-_STATES_ONE = re.compile(r"""(?i)["']?tdm-reservation["']?\s*:\s*["']?\s*(?:1(?![\d.])|true\b)""")
-"""Text that states a reservation, as a broken or cut tdmrep.json still shows it."""
+_STATES_ONE = re.compile(r"""(?i)tdm-reservation["']?\s*:\s*(?:["']\s*)?(?:1(?![\d.])|true\b)""")
+"""Text that states a reservation, as a broken or cut tdmrep.json still shows it (no two
+adjacent whitespace runs: linear on hostile runs of spaces)."""
 
 
 _STATES_RESERVATION = "read as 1: it states a reservation, and unset would read it as allowed"
@@ -111,22 +112,47 @@ def _location_pattern(location: str) -> tuple[PathPattern | None, str | None]:
     return compile_pattern(pattern_text), note
 
 
-def _rule_from(index: int, item: Any) -> TdmRule:
+def _field(item: dict[str, Any], name: str) -> tuple[Any, str | None]:
+    """``item[name]``, else the value of a key that spells it otherwise (``tdm_reservation``,
+    ``TDM-Reservation``, ``tdmReservation``), with a note saying so."""
+    if name in item:
+        return item[name], None
+    wanted = name.replace("-", "")
+    for key, value in item.items():
+        if isinstance(key, str) and key.lower().replace("-", "").replace("_", "") == wanted:
+            return value, f"{key!r} read as {name!r}"
+    return None, None
+
+
+def _rules_from(index: int, item: Any) -> list[TdmRule]:
+    """The rule(s) of one array entry: one, or one per location of a location list."""
     try:
         raw = json.dumps(item, ensure_ascii=False, default=str)
     except (ValueError, RecursionError):
         raw = f"(rule {index}: too deeply nested to show)"
     if not isinstance(item, dict):
-        return TdmRule(index, None, None, None, raw, "rule is not a JSON object")
-    location = item.get("location")
-    reservation, problem = parse_reservation(item.get("tdm-reservation"))
-    policy = item.get("tdm-policy")
+        return [TdmRule(index, None, None, None, raw, "rule is not a JSON object")]
+    location, location_note = _field(item, "location")
+    value, reservation_note = _field(item, "tdm-reservation")
+    reservation, problem = parse_reservation(value)
+    policy, _ = _field(item, "tdm-policy")
     policy = policy.strip() if isinstance(policy, str) and policy.strip() else None
-    if not isinstance(location, str) or not location.strip():
-        return TdmRule(index, None, reservation, policy, raw, "location missing or not a string")
-    pattern, note = _location_pattern(location)
-    problems = "; ".join(p for p in (problem, note) if p) or None
-    return TdmRule(index, location, reservation, policy, raw, problems, pattern)
+    notes = [n for n in (location_note, reservation_note) if n]
+    locations = [location]
+    if isinstance(location, list) and location and all(isinstance(x, str) for x in location):
+        # "location": ["/photos/", "/video/"]: each one a rule of the same entry
+        locations = location
+        notes.append("a list of locations, each read as a rule")
+    rules = []
+    for one in locations:
+        if not isinstance(one, str) or not one.strip():
+            why = "; ".join(["location missing or not a string", *notes])
+            rules.append(TdmRule(index, None, reservation, policy, raw, why))
+            continue
+        pattern, note = _location_pattern(one)
+        problems = "; ".join(p for p in (problem, note, *notes) if p) or None
+        rules.append(TdmRule(index, one, reservation, policy, raw, problems, pattern))
+    return rules
 
 
 def _salvage_rules(text: str) -> tuple[list[Any], str]:
@@ -241,7 +267,7 @@ class TdmFile:
         if not isinstance(data, list):
             notes.insert(0, f"expected a JSON array of rules, got {type(data).__name__}")
             unread, data, broken = text, [], True
-        rules = tuple(_rule_from(i, item) for i, item in enumerate(data))
+        rules = tuple(rule for i, item in enumerate(data) for rule in _rules_from(i, item))
         status = bad if broken else Status.OK
         # a file cut at the cap may hold any rule after the cut: what it reserves before the cut
         # is the best evidence of what it says there

@@ -511,3 +511,17 @@ def test_a_byte_order_mark_inside_the_file_does_not_drop_a_rule(text: str) -> No
     decision = snapshot(text).can_fetch("https://example.com/a.jpg")
     assert decision.verdict is Verdict.DISALLOW
     assert decision.evidence.lstrip("\ufeff\u200b") == "Disallow: /"
+
+
+@pytest.mark.parametrize("unit", ["<", "<script", "<!--", "<p ", "<head ", "</pre", "<a>"])
+def test_hostile_html_like_robots_txt_is_read_in_linear_time(unit: str) -> None:
+    """512 KiB of an unclosed tag or comment: a lazy or unbounded tag regex rescans the rest
+    of the file at every one (quadratic: minutes of CPU for one host's robots.txt)."""
+    import time
+
+    body = (unit * (ROBOTS_MAX_BYTES // len(unit))).encode()
+    start = time.process_time()
+    snap = snapshot(body)
+    assert time.process_time() - start < 3.0  # about 0.05 s when linear
+    assert snap.outcome is RobotsOutcome.PARSED
+    assert snap.can_fetch("https://example.com/a").verdict is Verdict.ALLOW

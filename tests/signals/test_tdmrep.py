@@ -381,3 +381,43 @@ def test_unreadable_files_reserve_only_when_their_text_states_it(
     [signal, *_] = tdm.signals_for("https://provider.com/img/a.jpg")
     assert signal.restricts is restricts
     assert signal.value == ("1" if restricts else "unset")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '[x "tdm-reservation":' + " " * 512 * 1024,
+        "[x tdm-reservation: '" + " " * 512 * 1024,
+        "[" * 512 * 1024,
+        '[x"tdm-reservation": ' * 26_000,
+    ],
+)
+def test_hostile_tdmrep_json_is_read_in_linear_time(body: str) -> None:
+    """A run of spaces after 'tdm-reservation:' made the reservation regex quadratic."""
+    import time
+
+    start = time.process_time()
+    tdm = TdmFile.from_fetch(FILE_URL, 200, body.encode(), None)
+    assert time.process_time() - start < 3.0  # about 0.02 s when linear
+    assert not tdm.unread_reserves
+    assert not tdm.signals_for("https://provider.com/a.jpg")[0].restricts
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"location": ["/docs/", "/photos/"], "tdm-reservation": 1},
+        {"location": "/photos/", "tdm_reservation": 1},
+        {"Location": "/photos/", "TDM-Reservation": 1},
+        {"location": "/photos/", "tdmReservation": "1"},
+    ],
+)
+def test_rules_written_with_a_location_list_or_another_key_spelling_reserve(
+    rule: dict[str, object],
+) -> None:
+    """Each read as "location missing" or "tdm-reservation missing": unset, never reserved."""
+    tdm = file_of([rule, {"location": "/", "tdm-reservation": 0}])
+    [signal] = tdm.signals_for("https://provider.com/photos/a.jpg")
+    assert (signal.value, signal.restricts, signal.extra["rule_index"]) == ("1", True, 0)
+    assert signal.extra["problem"]
+    assert tdm.signals_for("https://provider.com/about")[0].value == "0"
