@@ -46,6 +46,7 @@ from provenance.store.checkpoints import sign_head, signer_for
 from provenance.store.models import (
     CrawlRun,
     HostSnapshot,
+    HostSnapshotBase,
     VerdictOutcome,
 )
 from provenance.store.queries.evaluation import (
@@ -248,7 +249,8 @@ def facts_for(record: dict[str, Any], source_type: str, run: CrawlRun) -> Policy
 
 
 def source_types(
-    snapshots: Mapping[tuple[str, str], Mapping[str, HostSnapshot]], overrides: Mapping[str, str]
+    snapshots: Mapping[tuple[str, str], Mapping[str, HostSnapshotBase]],
+    overrides: Mapping[str, str],
 ) -> dict[tuple[str, str], dict[str, str]]:
     """Each (run, host)'s inferred source type, or the user's override, with evidence."""
     out: dict[tuple[str, str], dict[str, str]] = {}

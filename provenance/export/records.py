@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from provenance.store import Store
 from provenance.store.models import (
-    HostSnapshot,
+    HostSnapshotPublic,
     Image,
     ImageOccurrence,
     ImagePublic,
@@ -66,7 +66,7 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def _hops(snap: HostSnapshot) -> list[dict[str, Any]]:
+def _hops(snap: HostSnapshotPublic) -> list[dict[str, Any]]:
     """The redirect chain a document was fetched through: each hop's URL, status, time and
     the certificate its host showed (``null`` over plain HTTP and in stores older than it)."""
     return [
@@ -81,7 +81,7 @@ def _hops(snap: HostSnapshot) -> list[dict[str, Any]]:
     ]
 
 
-def _snapshot_summary(snap: HostSnapshot) -> dict[str, Any]:
+def _snapshot_summary(snap: HostSnapshotPublic) -> dict[str, Any]:
     """A host document as the export shows it: outcome, status, digest, time, certificate
     (of the server that answered last), and every hop on the way with its own certificate."""
     return {
@@ -96,7 +96,7 @@ def _snapshot_summary(snap: HostSnapshot) -> dict[str, Any]:
     }
 
 
-def _own_tls(snap: HostSnapshot) -> dict[str, Any] | None:
+def _own_tls(snap: HostSnapshotPublic) -> dict[str, Any] | None:
     """The certificate the snapshot's own host showed: its hop in the chain, or the final
     answer when that came from the host itself. A robots.txt redirected to another HTTPS host
     ends with that host's certificate, which is not the image host's."""
@@ -110,7 +110,7 @@ def _own_tls(snap: HostSnapshot) -> dict[str, Any] | None:
     return None
 
 
-def _host_tls(snaps: dict[str, HostSnapshot]) -> dict[str, Any] | None:
+def _host_tls(snaps: dict[str, HostSnapshotPublic]) -> dict[str, Any] | None:
     """The certificate the image's host showed (its robots.txt fetch first), or None."""
     order = [SnapshotKind.ROBOTS, *sorted(k for k in snaps if k != SnapshotKind.ROBOTS)]
     for kind in order:
@@ -159,8 +159,9 @@ class ExportView:
         self.signals: dict[tuple[str, str], list[SignalRecord]] = defaultdict(list)
         for sig in signals:
             self.signals[(sig.run_id, sig.subject)].append(sig)
-        self.snapshots: dict[tuple[str, str], dict[str, HostSnapshot]] = defaultdict(dict)
-        for snap in snapshots:
+        self.snapshots: dict[tuple[str, str], dict[str, HostSnapshotPublic]] = defaultdict(dict)
+        for row in snapshots:  # read through the public shape once, shared by every image
+            snap = HostSnapshotPublic.model_validate(row)
             self.snapshots[(snap.run_id, snap.host)][snap.kind] = snap
         self.pages: dict[tuple[str, str], Page] = {(p.run_id, p.url): p for p in pages}
         self.verdicts: dict[int, list[dict[str, Any]]] = {

@@ -168,3 +168,22 @@ def test_an_export_is_the_stored_row_through_its_public_shape(tmp_path: Path) ->
     assert set(models.Image.model_fields) == set(COLUMNS) | READ_INTO_JOINED | NOT_EXPORTED
     assert not set(COLUMNS) & (READ_INTO_JOINED | NOT_EXPORTED)
     assert set(JOINED) | set(COLUMNS) == set(FIELDS)
+
+
+def test_the_parquet_dataset_columns_are_entry_fields() -> None:
+    """Each ``dataset_X`` column of the parquet export is the entry's field ``X``, read
+    through its public shape; the key and URL columns are ``key`` and ``url``."""
+    from provenance.export.parquet import DATASET_COLUMNS, _entry_lead
+
+    fields = set(models.DatasetEntryPublic.model_fields)
+    names = [n.removeprefix("dataset_") for n, _ in DATASET_COLUMNS]
+    assert all(n.startswith("dataset_") for n, _ in DATASET_COLUMNS)
+    assert set(names) <= fields
+    # what an entry holds and the parquet file does not: its key, run and the audit's clock
+    assert fields - set(names) == {"id", "run_id", "key", "url", "recorded_at"}
+    entry = models.DatasetEntry(
+        id=3, run_id="r", source="m.csv", row=2, key="k", url="u", presence="same"
+    )
+    lead = _entry_lead(entry, "image_key", "image_url")
+    assert (lead["image_key"], lead["image_url"], lead["dataset_row"]) == ("k", "u", 2)
+    assert (lead["dataset_presence_detail"], lead["dataset_local"]) == ("{}", None)
