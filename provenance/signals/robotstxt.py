@@ -46,8 +46,9 @@ ROBOTS_MAX_BYTES = 512 * 1024
 """Bytes of robots.txt parsed; RFC 9309 §2.5 asks parsers to handle at least 500 KiB."""
 
 
-REFUSED_STATUSES = frozenset({401, 403})
-"""robots.txt answers that refuse the crawler: read as a complete disallow, not "no file"."""
+REFUSED_STATUSES = frozenset({401, 403, 451})
+"""robots.txt answers that refuse the crawler: read as a complete disallow, not "no file".
+451 (unavailable for legal reasons: sites that shut out a region) refuses as 403 does."""
 
 
 class RobotsOutcome(StrEnum):

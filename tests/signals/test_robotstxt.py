@@ -525,3 +525,29 @@ def test_hostile_html_like_robots_txt_is_read_in_linear_time(unit: str) -> None:
     assert time.process_time() - start < 3.0  # about 0.05 s when linear
     assert snap.outcome is RobotsOutcome.PARSED
     assert snap.can_fetch("https://example.com/a").verdict is Verdict.ALLOW
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        # not "there is no robots.txt": a proxy that wants credentials (the host never asked),
+        # a server that timed out waiting, a connection that reached another host's server
+        (407, RobotsOutcome.UNREACHABLE),
+        (408, RobotsOutcome.UNREACHABLE),
+        (421, RobotsOutcome.UNREACHABLE),
+        (425, RobotsOutcome.UNREACHABLE),
+        # a site that shuts out a region refuses, as 403 does
+        (451, RobotsOutcome.UNREACHABLE),
+        # real "no such file" answers stay unavailable (RFC 9309 §2.3.1.3)
+        (400, RobotsOutcome.UNAVAILABLE),
+        (404, RobotsOutcome.UNAVAILABLE),
+        (410, RobotsOutcome.UNAVAILABLE),
+    ],
+)
+def test_4xx_answers_that_do_not_say_no_file_disallow(status: int, outcome: RobotsOutcome) -> None:
+    """Each of the first five read as "no robots.txt": no restriction at all."""
+    snap = snapshot("User-agent: *\nAllow: /\n", status)
+    assert snap.outcome is outcome
+    decision = snap.can_fetch("https://example.com/a.jpg")
+    assert decision.restricts is (outcome is RobotsOutcome.UNREACHABLE)
+    assert f"HTTP {status}" in decision.reason
