@@ -46,7 +46,9 @@ from provenance.store import Store
 from provenance.store.models import (
     HostSnapshot,
     ImageOccurrence,
+    ImageOccurrencePublic,
     ImagePublic,
+    PagePublic,
     SignalRecord,
 )
 from provenance.store.queries.trace import chain_rows, image_row
@@ -280,6 +282,17 @@ _CHAIN_JOINED = frozenset(
 )
 CHAIN_COLUMNS: tuple[str, ...] = tuple(n for n in CHAIN_FIELDS if n not in _CHAIN_JOINED)
 _CHAIN_COLUMN_SET: set[str] = set(CHAIN_COLUMNS)
+PAGE_ENTRY_FIELDS: tuple[str, ...] = (
+    *("url", "seed", "referrer_chain", "alt", "found_at", "fetched_at", "http_status"),
+    *("decision", "title", "depth", "robots", "panel", "warc"),
+)
+"""A chain's page entry in order: the occurrence's columns :data:`PAGE_ENTRY_OCCURRENCE_COLUMNS`
+and the page's :data:`PAGE_ENTRY_PAGE_COLUMNS` (``None`` when the page has no record), read
+through their public shapes, and the rest joined (URL, ISO times, robots lines, WARC)."""
+PAGE_ENTRY_OCCURRENCE_COLUMNS: tuple[str, ...] = ("seed", "referrer_chain", "alt")
+PAGE_ENTRY_PAGE_COLUMNS: tuple[str, ...] = ("http_status", "decision", "title", "depth")
+_OCCURRENCE_COLUMN_SET: set[str] = set(PAGE_ENTRY_OCCURRENCE_COLUMNS)
+_PAGE_COLUMN_SET: set[str] = set(PAGE_ENTRY_PAGE_COLUMNS)
 
 
 def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -293,6 +306,8 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
         return {}
     rows = chain_rows(store, ids, host_of)
     images, runs, occurrences, pages = rows.images, rows.runs, rows.occurrences, rows.pages
+    # each page read through its public shape once (the images of a page share it)
+    shown_pages = {key: PagePublic.model_validate(page) for key, page in pages.items()}
     snapshots, signals = rows.snapshots, rows.signals
     occ_by: dict[tuple[str, str], list[ImageOccurrence]] = defaultdict(list)
     for o in occurrences:
@@ -319,30 +334,36 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
         occs = occ_by.get((image.run_id, image.url), [])
         page_entries = []
         for o in occs:
-            page = pages.get((image.run_id, o.page_url))
+            occ = ImageOccurrencePublic.model_validate(o)
+            page = shown_pages.get((image.run_id, occ.page_url))
+            columns = {
+                **occ.model_dump(include=_OCCURRENCE_COLUMN_SET),
+                **(
+                    page.model_dump(include=_PAGE_COLUMN_SET)
+                    if page
+                    else dict.fromkeys(PAGE_ENTRY_PAGE_COLUMNS)
+                ),
+            }
+            joined_page = {
+                "url": occ.page_url,
+                "found_at": iso(occ.found_at),
+                "fetched_at": iso(page.fetched_at) if page else None,
+                "robots": _robots_lines(
+                    [
+                        *sig_by.get((image.run_id, occ.page_url), []),
+                        *((page.facts or {}).get("robots", []) if page else []),
+                    ]
+                ),
+                "panel": page_panel(image.run_id, occ.page_url),
+                "warc": {
+                    "file": page.warc_file if page else None,
+                    "offset": page.warc_offset if page else None,
+                },
+            }
             page_entries.append(
                 {
-                    "url": o.page_url,
-                    "seed": o.seed,
-                    "referrer_chain": o.referrer_chain,
-                    "alt": o.alt,
-                    "found_at": iso(o.found_at),
-                    "fetched_at": iso(page.fetched_at) if page else None,
-                    "http_status": page.http_status if page else None,
-                    "decision": page.decision if page else None,
-                    "title": page.title if page else None,
-                    "depth": page.depth if page else None,
-                    "robots": _robots_lines(
-                        [
-                            *sig_by.get((image.run_id, o.page_url), []),
-                            *((page.facts or {}).get("robots", []) if page else []),
-                        ]
-                    ),
-                    "panel": page_panel(image.run_id, o.page_url),
-                    "warc": {
-                        "file": page.warc_file if page else None,
-                        "offset": page.warc_offset if page else None,
-                    },
+                    name: joined_page[name] if name in joined_page else columns[name]
+                    for name in PAGE_ENTRY_FIELDS
                 }
             )
         snaps = snap_by.get((image.run_id, image.host), {})

@@ -187,3 +187,18 @@ def test_the_parquet_dataset_columns_are_entry_fields() -> None:
     lead = _entry_lead(entry, "image_key", "image_url")
     assert (lead["image_key"], lead["image_url"], lead["dataset_row"]) == ("k", "u", 2)
     assert (lead["dataset_presence_detail"], lead["dataset_local"]) == ("{}", None)
+
+
+def test_show_chains_read_their_columns_through_the_public_shapes() -> None:
+    """``show``/``lookup`` chains take the fields named as columns from ImagePublic, and a
+    page entry's from ImageOccurrencePublic and PagePublic (provenance/trace.py)."""
+    from provenance import trace
+
+    assert set(trace.CHAIN_COLUMNS) <= set(models.ImagePublic.model_fields)
+    assert set(trace.PAGE_ENTRY_OCCURRENCE_COLUMNS) <= set(
+        models.ImageOccurrencePublic.model_fields
+    )
+    assert set(trace.PAGE_ENTRY_PAGE_COLUMNS) <= set(models.PagePublic.model_fields)
+    columns = {*trace.PAGE_ENTRY_OCCURRENCE_COLUMNS, *trace.PAGE_ENTRY_PAGE_COLUMNS}
+    assert columns <= set(trace.PAGE_ENTRY_FIELDS)
+    assert not set(trace.PAGE_ENTRY_OCCURRENCE_COLUMNS) & set(trace.PAGE_ENTRY_PAGE_COLUMNS)
