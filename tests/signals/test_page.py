@@ -202,3 +202,16 @@ def test_an_attribute_named_with_a_brace_does_not_make_the_page_unreadable(tag: 
     page = page_signals("https://e.com/p", html, {})
     assert [(s.value, s.restricts) for s in page.meta_robots] == [("noai", True)]
     assert [(i.url, i.alt) for i in page.images] == [("https://e.com/a.jpg", "Ana")]
+
+
+def test_tdm_reservation_written_as_http_equiv_counts_as_the_pages_meta() -> None:
+    """The header written into the page (<meta http-equiv>): it was not read at all."""
+    html = (
+        '<html><head><meta http-equiv="TDM-Reservation" content="1">'
+        '<meta http-equiv="tdm-policy" content="https://e.com/policy.json"></head></html>'
+    )
+    page = page_signals("https://e.com/p", html, {})
+    state = page.tdm_state()
+    assert state.reserved
+    assert state.policy == "https://e.com/policy.json"
+    assert [s.source for s in page.tdm_meta] == ["meta:tdm-reservation", "meta:tdm-policy"]
