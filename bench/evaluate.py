@@ -6,8 +6,8 @@ Two synthetic datasets of ``--records`` records each:
 
 - ``crawl_like``: crawls as provtrack produces them - one declared purpose profile and day
   per crawl, hosts sharing robots/terms/source type/site jurisdiction, pages sharing opt-out
-  signals, images varying in face, consent, licence, uploader, age and subject jurisdiction
-  (often unknown), with skewed, realistic frequencies;
+  signals, images varying in face, licence, age and subject jurisdiction (often unknown),
+  with skewed, realistic frequencies, made into facts by evaluation's own ``policy_facts``;
 - ``uniform``: every fact drawn independently and uniformly, the adversarial case in which
   almost no two records share what a pack reads, so the memo rarely helps.
 
@@ -56,6 +56,7 @@ from policies import (
 )
 from policies._cel import UNKNOWN
 from policies.facts import OPTOUT_SIGNALS
+from provenance.evaluation import HostFacts, policy_facts
 
 RESULTS = Path(__file__).resolve().parent / "results" / "evaluate.json"
 
@@ -114,33 +115,34 @@ def _pick(rnd: random.Random, options: Sequence[Any], weights: Sequence[float]) 
 
 
 def crawl_like(n: int, seed: int) -> list[PolicyFacts]:
-    """``n`` records from simulated crawls, deterministic per seed.
+    """``n`` records from simulated crawls, deterministic per seed, made into facts the way
+    evaluation makes a stored record's (:func:`provenance.evaluation.policy_facts`).
 
     A crawl has one purpose profile and day; a host fixes robots, terms, source type and
     site jurisdiction (15 % not inferred); a page fixes its opt-outs; an image varies in face
-    (45 % yes, 50 % no, 5 % unknown), consent (85 % none, 14 % licence, 1 % explicit),
-    uploader (80 % unknown), age (70 % unknown when a face is shown) and subject
-    jurisdiction (same as the site, unknown, or elsewhere).
+    (45 % yes, 50 % no, 5 % unknown), licence (14 %), age (70 % unknown when a face is shown),
+    subject jurisdiction (same as the site, unknown, or elsewhere), mode and decision. What a
+    crawl never observes (explicit consent, whether the uploader is the subject) stays
+    unknown, as in a real crawl's facts.
     """
     rnd = random.Random(seed)
-    profiles = list(load_profiles().values())
+    profiles = sorted(load_profiles())
     records: list[PolicyFacts] = []
     while len(records) < n:
-        crawl_profile = rnd.choice(profiles)
+        purpose = rnd.choice(profiles)
         day = rnd.choice(DAYS)
         for _host in range(rnd.randint(20, 60)):
             place, conf = rnd.choice(SITE_PLACES)
             site = (JurisdictionCandidate(place, conf),) if rnd.random() < 0.85 else ()
             robots_status, robots_allowed = _pick(rnd, ROBOTS, [0.8, 0.08, 0.02, 0.1])
-            host = {
-                "robots_status": robots_status,
-                "robots_allowed": robots_allowed,
-                "tos_prohibits_scraping": _pick(rnd, TRISTATE, [0.25, 0.25, 0.5]),
-                "tos_prohibits_biometric": _pick(rnd, TRISTATE, [0.1, 0.3, 0.6]),
-                "tos_prohibits_commercial_reuse": _pick(rnd, TRISTATE, [0.2, 0.2, 0.6]),
-                "source_type": rnd.choice(SOURCE_TYPES),
-                "site_jurisdictions": site,
-            }
+            host = HostFacts(
+                scraping=_pick(rnd, TRISTATE, [0.25, 0.25, 0.5]),
+                biometric=_pick(rnd, TRISTATE, [0.1, 0.3, 0.6]),
+                commercial=_pick(rnd, TRISTATE, [0.2, 0.2, 0.6]),
+                permits=False,
+                source_type=rnd.choice(SOURCE_TYPES),
+            )
+            robots = None if robots_status == "unknown" else robots_status
             for _page in range(rnd.randint(1, 8)):
                 signals = _pick(rnd, [o for o, _ in OPTOUTS], [w for _, w in OPTOUTS])
                 if robots_allowed is False and "robots_disallow" not in signals:
@@ -155,29 +157,29 @@ def crawl_like(n: int, seed: int) -> list[PolicyFacts]:
                     else:
                         p, c = rnd.choice(SITE_PLACES)
                         subject = (JurisdictionCandidate(p, c),)
-                    consent = _pick(rnd, ["none", "license", "explicit"], [0.85, 0.14, 0.01])
-                    facts = PolicyFacts(
-                        **host,
-                        optout_signals=signals,
-                        contains_face=face,
-                        face_count=None if face is None else (rnd.randint(1, 4) if face else 0),
-                        consent_evidence=consent,
-                        license="CC-BY-4.0" if consent == "license" else None,
-                        uploader_is_subject=_pick(rnd, TRISTATE, [0.1, 0.1, 0.8]),
-                        subject_is_minor=_pick(rnd, TRISTATE, [0.05, 0.25, 0.7]) if face else None,
-                        subject_jurisdictions=subject,
-                        observed_on=day,
-                        crawl_mode=_pick(rnd, ["compliant", "reproduce"], [0.5, 0.5]),
-                        collected=rnd.random() < 0.9,
+                    licence = "CC-BY-4.0" if rnd.random() < 0.14 else None
+                    records.append(
+                        policy_facts(
+                            decision="collected" if rnd.random() < 0.9 else "skipped",
+                            mode=_pick(rnd, ["compliant", "reproduce"], [0.5, 0.5]),
+                            face_count=None if face is None else (rnd.randint(1, 4) if face else 0),
+                            is_minor=_pick(rnd, TRISTATE, [0.05, 0.25, 0.7]) if face else None,
+                            observed_on=day,
+                            site=site,
+                            subject=subject,
+                            signals=(robots, licence, frozenset(signals)),
+                            host=host,
+                            purpose=purpose,
+                        )
                     )
-                    records.append(crawl_profile.apply(facts))
     rnd.shuffle(records)
     return records[:n]
 
 
 def uniform(n: int, seed: int) -> list[PolicyFacts]:
     """``n`` records whose facts are drawn independently and uniformly: the adversarial case
-    for the memo (almost no two records share what a pack reads)."""
+    for the memo (almost no two records share what a pack reads). Drawn over every fact the
+    packs read, those no crawl observes included, so not made from records."""
     rnd = random.Random(seed)
     profiles = list(load_profiles().values())
     places = [JurisdictionCandidate(p, c) for p, c in SITE_PLACES]

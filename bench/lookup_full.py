@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         "false_matches": false,
         "missed": missed,
         "load_average": {"start": load_start, "end": [round(x, 2) for x in os.getloadavg()]},
-        "machine": machine(),
+        "machine": machine("bench.lookup_full"),
     }
     if not args.no_brute_force:
         result_json["brute_force"] = {

@@ -50,6 +50,11 @@ LFW_SCALE = 4
 # What the default detector is compared with, in the same run.
 CASCADES = FaceSettings(detector="cascade")
 OPENCV_DNN = FaceSettings(runtimes=("opencv-dnn",))
+# The canvases before issue 15's fifth pass (176x256 for every landscape image, INTER_AREA,
+# the 64x64 pass reduced from the raster), for a same-run A/B of that change.
+PREVIOUS_CANVASES = FaceSettings(
+    canvas_fit_sides=(), canvas_interpolation="area", large_from_canvas=False
+)
 
 
 def _photos() -> dict[str, np.ndarray]:
@@ -158,15 +163,20 @@ def speed(images: list[tuple[str, bytes]], rounds: int) -> dict[str, Any]:
     blobs = [b for _, b in images]
     opencv_dnn = FaceDetector(OPENCV_DNN)
     cascades = FaceDetector(CASCADES)
+    previous = FaceDetector(PREVIOUS_CANVASES)
     for data in blobs[:3]:  # warm-up: SDK, model, cascades, imports
         analyze(data, content_type="image/jpeg")
         analyze(data, content_type="image/jpeg", detector=opencv_dnn)
         analyze(data, content_type="image/jpeg", detector=cascades)
+        analyze(data, content_type="image/jpeg", detector=previous)
     fns: dict[str, Callable[[bytes], object]] = {
         "bare_decode": bare_decode,
         "analyze": lambda d: analyze(d, content_type="image/jpeg"),
         "analyze_opencv_dnn": lambda d: analyze(d, content_type="image/jpeg", detector=opencv_dnn),
         "analyze_cascades": lambda d: analyze(d, content_type="image/jpeg", detector=cascades),
+        "analyze_previous_canvases": lambda d: analyze(
+            d, content_type="image/jpeg", detector=previous
+        ),
         "analyze_no_faces": lambda d: analyze(d, content_type="image/jpeg", detect_faces=False),
     }
     threads = cv2.getNumThreads()
@@ -196,11 +206,12 @@ def speed(images: list[tuple[str, bytes]], rounds: int) -> dict[str, Any]:
 
 
 def runtimes(repeat: int = 200) -> dict[str, Any]:
-    """One short-range inference (128x128) and one main canvas (176x256) on each runtime."""
+    """One short-range inference (128x128) and the main canvases (176x256, 176x240) per runtime."""
     out: dict[str, Any] = {}
     canvases = {
         "128x128": np.full((128, 128), 100, np.uint8),
         "176x256": np.full((176, 256), 100, np.uint8),
+        "176x240": np.full((176, 240), 100, np.uint8),
     }
     sessions = {}
     for runtime in blazeface.RUNTIMES:
@@ -381,9 +392,10 @@ def tune(images: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
         lumas.append(np.asarray(luma))
     candidates = [
         FaceSettings(),
-        FaceSettings(canvas_short_side=160, canvas_long_side=224),
-        FaceSettings(canvas_short_side=192, canvas_long_side=272),
-        FaceSettings(canvas_short_side=128, canvas_long_side=176),
+        PREVIOUS_CANVASES,
+        FaceSettings(canvas_short_side=160, canvas_fit_sides=(224,), canvas_long_side=240),
+        FaceSettings(canvas_short_side=192, canvas_fit_sides=(256,), canvas_long_side=272),
+        FaceSettings(canvas_short_side=128, canvas_fit_sides=(176,), canvas_long_side=192),
         FaceSettings(large_canvas=128),
         FaceSettings(min_score=0.5),
         FaceSettings(verify_cascade=None),
@@ -456,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = dt.datetime.now(dt.UTC)
     info = machine()
+    load_at_start = os.getloadavg()
     images = bench_images()
     print(f"{len(images)} JPEGs, 640x480, {sum(len(b) for _, b in images) // 1024} KiB in all")
     result: dict[str, Any] = {
@@ -481,7 +494,8 @@ def main(argv: list[str] | None = None) -> int:
             f"({r['bare_decode']['wall_ms']:.2f} ms), analyze {r['analyze']['wall_per_s']:.0f}/s "
             f"({r['analyze']['wall_ms']:.2f} ms): x decode wall {ratio['analyze_wall']:.2f}, "
             f"cpu {ratio['analyze_cpu']:.2f}; OpenCV DNN {ratio['opencv_dnn_cpu']:.2f}, "
-            f"cascades {ratio['cascades_cpu']:.2f}, no faces {ratio['no_faces_cpu']:.2f} (cpu)"
+            f"cascades {ratio['cascades_cpu']:.2f}, no faces {ratio['no_faces_cpu']:.2f}, "
+            f"previous canvases {ratio['previous_canvases_cpu']:.2f} (cpu)"
         )
     result["stages_ms"] = stages(images)
     print("stages (ms/image):", {k: round(v, 3) for k, v in result["stages_ms"].items()})
@@ -512,6 +526,7 @@ def main(argv: list[str] | None = None) -> int:
     result["face_detector"] = result["faces"]["face_detector"]
     if args.tune:
         result["tuning"] = tune(images)
+    result["load_avg_at_start"] = load_at_start
     result["load_avg_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

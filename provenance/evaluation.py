@@ -1,15 +1,17 @@
 """From stored records to policy verdicts: the facts each rule reads, and storing the verdicts.
 
-The mapping is the only place where crawl records become :class:`policies.PolicyFacts`.
+This module is the only place where crawl records become :class:`policies.PolicyFacts`.
 Observed facts come from the record (signals, faces, jurisdiction, terms); what a crawl cannot
 observe (purpose, actor type, template creation) comes from the run's declared purpose
 profile. Unknown stays unknown (``None``), which the packs turn into ``needs-review``.
 Re-evaluating after editing a pack reads the store and never re-crawls; every evaluation
 stores its verdicts under a new evaluation id, so earlier verdicts stay in the evidence log.
 
-Two ways to the same facts: :func:`facts_for` reads one exported record (the reference, and
-what a single record needs); :class:`RecordReader` streams every image of a store with only
-the columns the facts read, sums up signals once per host, page and image, and memoises the
+:func:`policy_facts` is the one place facts are made, from an image's own columns, its
+signals summed up (:func:`signal_sum`) and what its host contributes (:func:`host_facts`).
+Two readers feed it: :func:`facts_for` reads one exported record (the reference, and what a
+single record needs); :class:`RecordReader` streams every image of a store with only the
+columns the facts read, sums up signals once per host, page and image, and memoises the
 facts on the tuple of what they are made of. Records of one site share almost everything, so
 at 100,000 records most images cost a few dictionary lookups. Both give equal facts (a test
 compares them on every record of the demo crawl).
@@ -44,6 +46,7 @@ from provenance.store.checkpoints import sign_head, signer_for
 from provenance.store.models import (
     CrawlRun,
     HostSnapshot,
+    HostSnapshotBase,
     VerdictOutcome,
 )
 from provenance.store.queries.evaluation import (
@@ -137,54 +140,117 @@ def _terms_flag(
     return any(c.get("kind") == kind for c in terms)
 
 
+def host_facts(
+    clauses: list[dict[str, Any]], terms_outcome: str | None, source_type: str
+) -> HostFacts:
+    """What a host contributes to its images' facts: its terms' clauses as read from its terms
+    snapshot (``terms_outcome`` is that snapshot's outcome, ``None`` without one) and its
+    source type."""
+    snapshot = None if terms_outcome is None else {"outcome": terms_outcome}
+    return HostFacts(
+        scraping=_terms_flag(clauses, snapshot, "prohibits-scraping"),
+        biometric=_terms_flag(clauses, snapshot, "prohibits-biometric"),
+        commercial=_terms_flag(clauses, snapshot, "prohibits-commercial-reuse"),
+        permits=any(c.get("kind") == "permits-reuse-with-licence" for c in clauses),
+        source_type=source_type,
+    )
+
+
+def signal_sum(signals: Iterable[Mapping[str, Any]]) -> SignalSum:
+    """Signals summed up, in order: the first robots value for provtrack's own agent, the first
+    licence, and the opt-out vocabulary every restricting signal names."""
+    robots: str | None = None
+    licence: str | None = None
+    optouts: set[str] = set()
+    for s in signals:
+        kind = s["kind"]
+        if (
+            robots is None
+            and kind == SignalKind.ROBOTS
+            and (s.get("agent") or "") == PROVTRACK_AGENT
+        ):
+            robots = s["value"]
+        elif licence is None and kind == SignalKind.LICENSE:
+            licence = str(s["value"])
+        if (name := optout_vocabulary(s)) is not None:
+            optouts.add(name)
+    return (robots, licence, frozenset(optouts))
+
+
+def policy_facts(
+    *,
+    decision: str,
+    mode: str,
+    face_count: int | None,
+    is_minor: bool | None,
+    observed_on: date | None,
+    site: tuple[JurisdictionCandidate, ...],
+    subject: tuple[JurisdictionCandidate, ...],
+    signals: SignalSum,
+    host: HostFacts,
+    purpose: str,
+) -> PolicyFacts:
+    """The policy facts of one image record: the one place they are made from a record.
+
+    The image's own columns (its decision, mode, face count, the day it was fetched, its
+    ``subject.is_minor``, its site and subject jurisdiction candidates), the signals of the
+    image, its pages and its host summed up (:func:`signal_sum`), what its host contributes
+    (:func:`host_facts`), and the run's purpose profile for what a crawl cannot observe.
+    """
+    robots, licence, optouts = signals
+    status = robots if robots in _ROBOTS_STATUSES else "unknown"
+    observed: dict[str, Any] = {
+        "is_publicly_accessible": decision != Decision.FAILED,
+        "robots_status": status,
+        "robots_allowed": _ROBOTS_ALLOWED.get(status),
+        "tos_prohibits_scraping": host.scraping,
+        "tos_prohibits_biometric": host.biometric,
+        "tos_prohibits_commercial_reuse": host.commercial,
+        "optout_signals": tuple(sorted(optouts)),
+        "contains_face": None if face_count is None else face_count > 0,
+        "face_count": face_count,
+        "consent_evidence": "license" if licence is not None or host.permits else "none",
+        "license": licence,
+        "source_type": host.source_type,
+        "uploader_is_subject": None,
+        "subject_is_minor": is_minor,
+        "site_jurisdictions": site,
+        "subject_jurisdictions": subject,
+        "collected": decision == Decision.COLLECTED,
+        "crawl_mode": mode,
+        "observed_on": observed_on,
+    }
+    # one construction (each validates every field) with the profile's values in place:
+    # equal to ``profile.apply(PolicyFacts(...))``, at half the cost
+    return PolicyFacts(**{**observed, **purpose_profile(purpose).values})
+
+
 def facts_for(record: dict[str, Any], source_type: str, run: CrawlRun) -> PolicyFacts:
     """The policy facts of one exported image record under its run's purpose profile."""
-    robots = next(
-        (
-            s
-            for s in record["signals"]
-            if s["kind"] == SignalKind.ROBOTS and (s.get("agent") or "") == PROVTRACK_AGENT
-        ),
-        None,
-    )
-    robots_status = robots["value"] if robots else "unknown"
-    if robots_status not in _ROBOTS_STATUSES:
-        robots_status = "unknown"
-    licences = [s for s in record["signals"] if s["kind"] == "license"]
-    terms = record.get("terms") or []
     snapshot = record.get("terms_snapshot")
-    permits = any(c.get("kind") == "permits-reuse-with-licence" for c in terms)
-    faces = record.get("faces") or {}
-    optouts = sorted({v for s in record["signals"] if (v := optout_vocabulary(s))})
     fetched = record.get("fetched_at")
-    observed = datetime.fromisoformat(fetched.replace("Z", "+00:00")).date() if fetched else None
     minor = (record.get("subject") or {}).get("is_minor")
-    facts = PolicyFacts(
-        is_publicly_accessible=record["decision"] != Decision.FAILED,
-        robots_status=robots_status,
-        robots_allowed=_ROBOTS_ALLOWED.get(robots_status),
-        tos_prohibits_scraping=_terms_flag(terms, snapshot, "prohibits-scraping"),
-        tos_prohibits_biometric=_terms_flag(terms, snapshot, "prohibits-biometric"),
-        tos_prohibits_commercial_reuse=_terms_flag(terms, snapshot, "prohibits-commercial-reuse"),
-        optout_signals=tuple(optouts),
-        contains_face=None if faces.get("count") is None else faces["count"] > 0,
-        face_count=faces.get("count"),
-        consent_evidence="license" if licences or permits else "none",
-        license=str(licences[0]["value"]) if licences else None,
-        source_type=source_type,
-        uploader_is_subject=None,
-        subject_is_minor=minor if isinstance(minor, bool) else None,
-        site_jurisdictions=_candidates(record.get("site_jurisdiction") or []),
-        subject_jurisdictions=_candidates(record.get("subject_jurisdiction") or []),
-        collected=record["decision"] == Decision.COLLECTED,
-        crawl_mode=record["mode"],
-        observed_on=observed,
+    return policy_facts(
+        decision=record["decision"],
+        mode=record["mode"],
+        face_count=(record.get("faces") or {}).get("count"),
+        is_minor=minor if isinstance(minor, bool) else None,
+        observed_on=(
+            datetime.fromisoformat(fetched.replace("Z", "+00:00")).date() if fetched else None
+        ),
+        site=_candidates(record.get("site_jurisdiction") or []),
+        subject=_candidates(record.get("subject_jurisdiction") or []),
+        signals=signal_sum(record["signals"]),
+        host=host_facts(
+            record.get("terms") or [], snapshot.get("outcome") if snapshot else None, source_type
+        ),
+        purpose=run.purpose,
     )
-    return purpose_profile(run.purpose).apply(facts)
 
 
 def source_types(
-    snapshots: Mapping[tuple[str, str], Mapping[str, HostSnapshot]], overrides: Mapping[str, str]
+    snapshots: Mapping[tuple[str, str], Mapping[str, HostSnapshotBase]],
+    overrides: Mapping[str, str],
 ) -> dict[tuple[str, str], dict[str, str]]:
     """Each (run, host)'s inferred source type, or the user's override, with evidence."""
     out: dict[tuple[str, str], dict[str, str]] = {}
@@ -207,12 +273,15 @@ def host_source_types(
 # A subject's signals summed up: the first robots value for provtrack, the first licence,
 # and the opt-out vocabulary they carry. Combined in the export's order (image, its pages in
 # order, its host), firsts stay firsts and the opt-outs add up.
-_SignalSum = tuple[str | None, str | None, frozenset[str]]
-_NO_SIGNALS: _SignalSum = (None, None, frozenset())
+SignalSum = tuple[str | None, str | None, frozenset[str]]
+_NO_SIGNALS: SignalSum = (None, None, frozenset())
 
 
-class _HostFacts(NamedTuple):
-    signals: _SignalSum
+class HostFacts(NamedTuple):
+    """What a host's terms and home page say for each of its images' facts (:func:`host_facts`):
+    its terms' prohibitions (``None`` while its terms are unknown), whether they permit reuse
+    with a licence, and the host's source type."""
+
     scraping: bool | None
     biometric: bool | None
     commercial: bool | None
@@ -273,14 +342,14 @@ class RecordReader:
         self.pages: dict[tuple[str, str], tuple[str, ...]] = {}
         self.chains: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
         self._read_occurrences(with_chains)
-        self._hosts: dict[tuple[str, str], _HostFacts] = {}
+        self._hosts: dict[tuple[str, str], HostFacts] = {}
         # (run, host) → the site jurisdiction candidates of its first image that has any
         self.first_site_jurisdiction: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._json: dict[str, Any] = {}
         self._cands: dict[str, tuple[JurisdictionCandidate, ...]] = {}
         self._minors: dict[str, object] = {}
         self._kinds: dict[tuple[str | None, str | None], tuple[str, ...]] = {}
-        self._combined: dict[tuple[Any, ...], _SignalSum] = {}
+        self._combined: dict[tuple[Any, ...], SignalSum] = {}
         self._facts: dict[tuple[Any, ...], PolicyFacts] = {}
 
     @property
@@ -288,7 +357,7 @@ class RecordReader:
         # every run: no filter at all (provenance/store/queries/evaluation.py says why)
         return None if self._every_run else self.run_ids
 
-    def _signal_sums(self) -> dict[tuple[str, str], _SignalSum]:
+    def _signal_sums(self) -> dict[tuple[str, str], SignalSum]:
         sums: dict[tuple[str, str], list[Any]] = {}
         for run_id, subject, kind, value, agent, restricts in signal_rows(
             self.store, self._runs_filter
@@ -328,27 +397,21 @@ class RecordReader:
             self.pages[key] = interned.setdefault(page_tuple, page_tuple)
         self.chains = {k: tuple(v) for k, v in chains.items()}
 
-    def host_facts(self, run_id: str, host: str) -> _HostFacts:
+    def host_facts(self, run_id: str, host: str) -> HostFacts:
         """What a host contributes to each of its images' facts."""
         found = self._hosts.get((run_id, host))
         if found is not None:
             return found
         snaps = self.snapshots.get((run_id, host), {})
         terms_snap = snaps.get(SnapshotKind.TERMS)
-        clauses = terms_snap.parsed.get("clauses", []) if terms_snap else []
-        snapshot = {"outcome": terms_snap.outcome} if terms_snap else None
-        kind = self.source_types.get((run_id, host), {"kind": "unknown"})["kind"]
-        found = self._hosts[(run_id, host)] = _HostFacts(
-            signals=self.signal_sums.get((run_id, host), _NO_SIGNALS),
-            scraping=_terms_flag(clauses, snapshot, "prohibits-scraping"),
-            biometric=_terms_flag(clauses, snapshot, "prohibits-biometric"),
-            commercial=_terms_flag(clauses, snapshot, "prohibits-commercial-reuse"),
-            permits=any(c.get("kind") == "permits-reuse-with-licence" for c in clauses),
-            source_type=kind,
+        found = self._hosts[(run_id, host)] = host_facts(
+            terms_snap.parsed.get("clauses", []) if terms_snap else [],
+            terms_snap.outcome if terms_snap else None,
+            self.source_types.get((run_id, host), {"kind": "unknown"})["kind"],
         )
         return found
 
-    def _combine(self, run_id: str, url: str, pages: tuple[str, ...], host: str) -> _SignalSum:
+    def _combine(self, run_id: str, url: str, pages: tuple[str, ...], host: str) -> SignalSum:
         own = self.signal_sums.get((run_id, url))
         key = (own, pages, run_id, host)
         found = self._combined.get(key)
@@ -356,7 +419,7 @@ class RecordReader:
             return found
         parts = [own or _NO_SIGNALS]
         parts.extend(self.signal_sums.get((run_id, p), _NO_SIGNALS) for p in pages)
-        parts.append(self.host_facts(run_id, host).signals)
+        parts.append(self.signal_sums.get((run_id, host), _NO_SIGNALS))
         robots = next((p[0] for p in parts if p[0] is not None), None)
         licence = next((p[1] for p in parts if p[1] is not None), None)
         optouts: frozenset[str] = frozenset().union(*(p[2] for p in parts))
@@ -496,37 +559,24 @@ class RecordReader:
     @staticmethod
     def _make_facts(
         run: CrawlRun,
-        hf: _HostFacts,
+        hf: HostFacts,
         key: tuple[Any, ...],
         site: tuple[JurisdictionCandidate, ...],
         subject: tuple[JurisdictionCandidate, ...],
     ) -> PolicyFacts:
         _, _, decision, mode, robots, licence, optouts, faces, minor, _, _, observed = key
-        status = robots if robots in _ROBOTS_STATUSES else "unknown"
-        observed_facts: dict[str, Any] = {
-            "is_publicly_accessible": decision != Decision.FAILED,
-            "robots_status": status,
-            "robots_allowed": _ROBOTS_ALLOWED.get(status),
-            "tos_prohibits_scraping": hf.scraping,
-            "tos_prohibits_biometric": hf.biometric,
-            "tos_prohibits_commercial_reuse": hf.commercial,
-            "optout_signals": tuple(sorted(optouts)),
-            "contains_face": None if faces is None else faces > 0,
-            "face_count": faces,
-            "consent_evidence": "license" if licence is not None or hf.permits else "none",
-            "license": licence,
-            "source_type": hf.source_type,
-            "uploader_is_subject": None,
-            "subject_is_minor": minor,
-            "site_jurisdictions": site,
-            "subject_jurisdictions": subject,
-            "collected": decision == Decision.COLLECTED,
-            "crawl_mode": mode,
-            "observed_on": observed,
-        }
-        # one construction (each validates every field) with the profile's values in place:
-        # equal to ``profile.apply(PolicyFacts(...))``, at half the cost
-        return PolicyFacts(**{**observed_facts, **purpose_profile(run.purpose).values})
+        return policy_facts(
+            decision=decision,
+            mode=mode,
+            face_count=faces,
+            is_minor=minor,
+            observed_on=observed,
+            site=site,
+            subject=subject,
+            signals=(robots, licence, optouts),
+            host=hf,
+            purpose=run.purpose,
+        )
 
 
 _MISSING = object()

@@ -2,7 +2,10 @@
 
 They are dataclasses (Scrapy accepts them as items through itemadapter) so that the crawler
 can build them without knowing about tables, and the store can map them without knowing about
-Scrapy. Only :mod:`provenance.store.mapping` turns them into rows.
+Scrapy. Only :mod:`provenance.store.mapping` turns them into rows: a field named like a column
+of the record's table base (``ImageBase`` for :class:`ImageRecord`, ...) is that column,
+copied by name with the same type; the others are never stored as such (bytes, signals, the
+WARC pointer, texts read into ``subject``). ``tests/store/test_shapes.py`` holds both lists.
 """
 
 from __future__ import annotations

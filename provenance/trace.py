@@ -46,6 +46,9 @@ from provenance.store import Store
 from provenance.store.models import (
     HostSnapshot,
     ImageOccurrence,
+    ImageOccurrencePublic,
+    ImagePublic,
+    PagePublic,
     SignalRecord,
 )
 from provenance.store.queries.trace import chain_rows, image_row
@@ -262,6 +265,36 @@ def _top(candidates: list[dict[str, Any]], n: int = 3) -> list[dict[str, Any]]:
     ]
 
 
+CHAIN_FIELDS: tuple[str, ...] = (
+    *("image_id", "run_id", "mode", "purpose", "run_started_at", "image_url", "host"),
+    *("decision", "stage", "fetched_at", "http_status", "content_type", "response_headers"),
+    *("server_ip", "sha256", "byte_size", "format", "width", "height", "face_count", "seeds"),
+    *("pages", "robots", "terms", "snapshots", "signals", "reasons", "overridden", "verdicts"),
+    *("site_jurisdiction", "subject_jurisdiction", "warc"),
+)
+"""A provenance chain's fields in order; those not joined from the run, the image's pages,
+snapshots, signals and verdicts (or ranked, renamed, ISO times) are the image's columns of
+the same name, read through :class:`ImagePublic` (:data:`CHAIN_COLUMNS`)."""
+_CHAIN_JOINED = frozenset(
+    {"image_id", "purpose", "run_started_at", "image_url", "fetched_at", "seeds", "pages"}
+    | {"robots", "terms", "snapshots", "signals", "verdicts", "site_jurisdiction"}
+    | {"subject_jurisdiction", "warc"}
+)
+CHAIN_COLUMNS: tuple[str, ...] = tuple(n for n in CHAIN_FIELDS if n not in _CHAIN_JOINED)
+_CHAIN_COLUMN_SET: set[str] = set(CHAIN_COLUMNS)
+PAGE_ENTRY_FIELDS: tuple[str, ...] = (
+    *("url", "seed", "referrer_chain", "alt", "found_at", "fetched_at", "http_status"),
+    *("decision", "title", "depth", "robots", "panel", "warc"),
+)
+"""A chain's page entry in order: the occurrence's columns :data:`PAGE_ENTRY_OCCURRENCE_COLUMNS`
+and the page's :data:`PAGE_ENTRY_PAGE_COLUMNS` (``None`` when the page has no record), read
+through their public shapes, and the rest joined (URL, ISO times, robots lines, WARC)."""
+PAGE_ENTRY_OCCURRENCE_COLUMNS: tuple[str, ...] = ("seed", "referrer_chain", "alt")
+PAGE_ENTRY_PAGE_COLUMNS: tuple[str, ...] = ("http_status", "decision", "title", "depth")
+_OCCURRENCE_COLUMN_SET: set[str] = set(PAGE_ENTRY_OCCURRENCE_COLUMNS)
+_PAGE_COLUMN_SET: set[str] = set(PAGE_ENTRY_PAGE_COLUMNS)
+
+
 def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """The provenance chain of each image id (missing ids are left out).
 
@@ -273,6 +306,8 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
         return {}
     rows = chain_rows(store, ids, host_of)
     images, runs, occurrences, pages = rows.images, rows.runs, rows.occurrences, rows.pages
+    # each page read through its public shape once (the images of a page share it)
+    shown_pages = {key: PagePublic.model_validate(page) for key, page in pages.items()}
     snapshots, signals = rows.snapshots, rows.signals
     occ_by: dict[tuple[str, str], list[ImageOccurrence]] = defaultdict(list)
     for o in occurrences:
@@ -299,30 +334,36 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
         occs = occ_by.get((image.run_id, image.url), [])
         page_entries = []
         for o in occs:
-            page = pages.get((image.run_id, o.page_url))
+            occ = ImageOccurrencePublic.model_validate(o)
+            page = shown_pages.get((image.run_id, occ.page_url))
+            columns = {
+                **occ.model_dump(include=_OCCURRENCE_COLUMN_SET),
+                **(
+                    page.model_dump(include=_PAGE_COLUMN_SET)
+                    if page
+                    else dict.fromkeys(PAGE_ENTRY_PAGE_COLUMNS)
+                ),
+            }
+            joined_page = {
+                "url": occ.page_url,
+                "found_at": iso(occ.found_at),
+                "fetched_at": iso(page.fetched_at) if page else None,
+                "robots": _robots_lines(
+                    [
+                        *sig_by.get((image.run_id, occ.page_url), []),
+                        *((page.facts or {}).get("robots", []) if page else []),
+                    ]
+                ),
+                "panel": page_panel(image.run_id, occ.page_url),
+                "warc": {
+                    "file": page.warc_file if page else None,
+                    "offset": page.warc_offset if page else None,
+                },
+            }
             page_entries.append(
                 {
-                    "url": o.page_url,
-                    "seed": o.seed,
-                    "referrer_chain": o.referrer_chain,
-                    "alt": o.alt,
-                    "found_at": iso(o.found_at),
-                    "fetched_at": iso(page.fetched_at) if page else None,
-                    "http_status": page.http_status if page else None,
-                    "decision": page.decision if page else None,
-                    "title": page.title if page else None,
-                    "depth": page.depth if page else None,
-                    "robots": _robots_lines(
-                        [
-                            *sig_by.get((image.run_id, o.page_url), []),
-                            *((page.facts or {}).get("robots", []) if page else []),
-                        ]
-                    ),
-                    "panel": page_panel(image.run_id, o.page_url),
-                    "warc": {
-                        "file": page.warc_file if page else None,
-                        "offset": page.warc_offset if page else None,
-                    },
+                    name: joined_page[name] if name in joined_page else columns[name]
+                    for name in PAGE_ENTRY_FIELDS
                 }
             )
         snaps = snap_by.get((image.run_id, image.host), {})
@@ -334,27 +375,13 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
             all_signals.extend(_signal(x) for x in sig_by.get((image.run_id, o.page_url), []))
         all_signals.extend(_signal(x) for x in sig_by.get((image.run_id, image.host), []))
         all_signals = list({json.dumps(x, sort_keys=True): x for x in all_signals}.values())
-        chains[image.id] = {
+        shown = ImagePublic.model_validate(image)
+        joined = {
             "image_id": image.id,
-            "run_id": image.run_id,
-            "mode": image.mode,
             "purpose": run.purpose if run else None,
             "run_started_at": iso(run.started_at) if run else None,
-            "image_url": image.url,
-            "host": image.host,
-            "decision": image.decision,
-            "stage": image.stage,
-            "fetched_at": iso(image.fetched_at),
-            "http_status": image.http_status,
-            "content_type": image.content_type,
-            "response_headers": image.response_headers,
-            "server_ip": image.server_ip,
-            "sha256": image.sha256,
-            "byte_size": image.byte_size,
-            "format": image.format,
-            "width": image.width,
-            "height": image.height,
-            "face_count": image.face_count,
+            "image_url": shown.url,
+            "fetched_at": iso(shown.fetched_at),
             "seeds": sorted({o.seed for o in occs if o.seed}),
             "pages": page_entries,
             "robots": (
@@ -376,8 +403,6 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
                 if kind not in ("robots", "terms")
             },
             "signals": all_signals,
-            "reasons": image.reasons,
-            "overridden": image.overridden,
             "verdicts": [
                 {
                     "pack": v.outcome.pack,
@@ -391,8 +416,12 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
                 }
                 for v in verdicts_by.get(image.id, [])
             ],
-            "site_jurisdiction": _top(image.site_jurisdiction),
-            "subject_jurisdiction": _top(image.subject_jurisdiction),
-            "warc": {"file": image.warc_file, "offset": image.warc_offset},
+            "site_jurisdiction": _top(shown.site_jurisdiction),
+            "subject_jurisdiction": _top(shown.subject_jurisdiction),
+            "warc": {"file": shown.warc_file, "offset": shown.warc_offset},
+        }
+        columns = shown.model_dump(include=_CHAIN_COLUMN_SET)
+        chains[image.id] = {
+            name: joined[name] if name in joined else columns[name] for name in CHAIN_FIELDS
         }
     return chains

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from provenance.export.records import ExportView, iter_exports
 from provenance.store import Store
 from provenance.store.datasets import entry_runs, image_ids_by_url, iter_entry_batches
-from provenance.store.models import CrawlRun, DatasetEntry
+from provenance.store.models import CrawlRun, DatasetEntry, DatasetEntryPublic
 
 _STR = pa.string()
 _LIST = pa.list_(pa.string())
@@ -240,18 +240,16 @@ def _names(store: Store, runs: Iterable[str]) -> tuple[str, str]:
 
 
 def _entry_lead(entry: DatasetEntry, key_col: str, url_col: str) -> dict[str, Any]:
-    return {
-        key_col: entry.key,
-        url_col: entry.url,
-        "dataset_source": entry.source,
-        "dataset_row": entry.row,
-        "dataset_caption": entry.caption,
-        "dataset_page_url": entry.page_url,
-        "dataset_problem": entry.problem,
-        "dataset_presence": entry.presence,
-        "dataset_presence_detail": _json(entry.presence_detail) if entry.presence else None,
-        "dataset_local": _json(entry.local) if entry.local else None,
-    }
+    """The dataset's columns of one entry: its fields read through its public shape, each
+    ``dataset_X`` the field ``X``; objects as JSON strings (the presence detail once a presence
+    is known, the local copy when the dataset has one)."""
+    shown = DatasetEntryPublic.model_validate(entry)
+    lead: dict[str, Any] = {key_col: shown.key, url_col: shown.url}
+    for name, _ in DATASET_COLUMNS:
+        lead[name] = getattr(shown, name.removeprefix("dataset_"))
+    lead["dataset_presence_detail"] = _json(shown.presence_detail) if shown.presence else None
+    lead["dataset_local"] = _json(shown.local) if shown.local else None
+    return lead
 
 
 def _entry_rows(

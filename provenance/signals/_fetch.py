@@ -15,6 +15,17 @@ NOT_CAPTURED_ERROR = "not captured"
 hold it (``not captured: ...``). Unknown, never read as allowed: the gate refuses on it."""
 
 
+NOT_THE_HOSTS_ANSWER = {
+    407: "proxy authentication required: the proxy refused, the host was never asked",
+    408: "request timeout: the server gave up waiting, read like a timeout",
+    421: "misdirected request: the server does not answer for this host",
+    425: "too early: the server would not process the request yet",
+}
+"""4xx answers that do not say "there is no such document": a timeout, or the answer of
+something other than the host. Read as unreachable (unknown), never as unavailable ("no
+robots.txt", no restriction), which would let a proxy or an overloaded server open a host."""
+
+
 class FetchClass(StrEnum):
     """How a fetch of a well-known file ended, before reading its content."""
 
@@ -53,6 +64,10 @@ def classify_fetch(http_status: int | None, error: str | None) -> FetchResult:
         return FetchResult(FetchClass.UNREACHABLE, f"HTTP {http_status}: redirect not resolved")
     if http_status == 429:
         return FetchResult(FetchClass.UNREACHABLE, "HTTP 429: too many requests")
+    if http_status in NOT_THE_HOSTS_ANSWER:
+        return FetchResult(
+            FetchClass.UNREACHABLE, f"HTTP {http_status}: {NOT_THE_HOSTS_ANSWER[http_status]}"
+        )
     if 400 <= http_status < 500:
         return FetchResult(FetchClass.UNAVAILABLE, f"HTTP {http_status}")
     if 500 <= http_status < 600:

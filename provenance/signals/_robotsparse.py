@@ -33,6 +33,10 @@ _KNOWN = (
 _MAX_WORDS = max(len(alias.split()) for alias in _KNOWN)
 CONTENT_FIELDS = frozenset({"content-signal", "content-usage"})
 _PHYSICAL_LINE = re.compile(r"\r\n|\r|\n")
+_AGENT_PIECES = re.compile(r"[\s,;()]+")
+_INVISIBLE = "\ufeff\u200b\u2060"
+_PRODUCT_TOKEN = re.compile(r"[a-z][a-z0-9_-]*")
+_QUOTES = "\"'`“”‘’"
 
 
 def _extract_directive(line: str) -> tuple[str, str] | None:
@@ -64,9 +68,12 @@ class Record:
     index: int
     start_line: int
     agents: tuple[str, ...] = ()
+    implicit: bool = False
 
     def label(self) -> str:
         """``User-agent: a, b`` as a short human label."""
+        if self.implicit:
+            return "(rules before any User-agent line, read as User-agent: *)"
         return "User-agent: " + ", ".join(self.agents) if self.agents else "(no user-agent)"
 
 
@@ -145,10 +152,20 @@ class ParsedRobots:
     lines_seen: int = 0
     directives_seen: int = 0
     unknown_directives: int = 0
+    aliases: dict[str, list[RuleSet]] = field(default_factory=dict)
     _memo: dict[str, RuleSet | None] = field(default_factory=dict)
 
     def ruleset_for(self, agent: str) -> RuleSet | None:
-        """The rule set Protego would pick for ``agent`` (longest token wins, first on ties)."""
+        """The rule set for ``agent``: Protego's pick (longest token wins, first on ties), merged
+        with the groups whose user-agent line names ``agent``'s product token in a longer
+        spelling (``provtrack/1.0``, ``Mozilla/5.0 (compatible; provtrack/0.1)``, ``"provtrack"``,
+        ``GPTBot, provtrack``).
+
+        RFC 9309 §2.2.1 matches the product token; Protego compares the whole line, so such a
+        group fell back to ``*`` and a host's block aimed at provtrack read as the ``*`` group's
+        allow. Aliases are matched exactly (never as substrings), so a stray ``pro/1.0`` line
+        does not bind provtrack.
+        """
         robotname = agent.strip().lower()
         if robotname in self._memo:
             return self._memo[robotname]
@@ -158,8 +175,29 @@ class ParsedRobots:
             score = ruleset.score(robotname)
             if score > best_score:
                 best, best_score = ruleset, score
+        token = _PRODUCT_TOKEN.match(robotname)
+        named = self.aliases.get(token.group(0), []) if token else []
+        if best is not None and best.name != "*":
+            named = [r for r in named if r is not best]
+            if named:
+                best = _merged([best, *named])
+        elif named:
+            best = named[0] if len(named) == 1 else _merged(named)
         self._memo[robotname] = best
         return best
+
+
+def _merged(rulesets: list[RuleSet]) -> RuleSet:
+    """One rule set holding the rules of several (groups naming the same agent are combined)."""
+    merged = RuleSet(rulesets[0].name)
+    for ruleset in rulesets:
+        merged.rules.extend(ruleset.rules)
+        merged.extras.extend(ruleset.extras)
+        if merged.crawl_delay is None and ruleset.crawl_delay is not None:
+            merged.crawl_delay = ruleset.crawl_delay
+            merged.crawl_delay_line = ruleset.crawl_delay_line
+    merged.rules.sort(key=lambda r: (r.pattern.priority, r.field == "allow"), reverse=True)
+    return merged
 
 
 def _add_rule(
@@ -221,7 +259,12 @@ def parse(text: str, *, case_insensitive: bool = False, ai_txt: bool = False) ->
     """Parse robots.txt-style text; never raises.
 
     ``case_insensitive`` lower-cases patterns (matching must then lower-case paths too);
-    ``ai_txt`` also lets patterns without a leading ``/`` or ``*`` start at the root.
+    ``ai_txt`` also lets patterns without a leading ``/`` or ``*`` start at the root, reads a
+    pattern that starts with ``.`` as a file extension (``.jpg``: ``*.jpg``), and reads rules
+    written before any User-agent line (``Disallow: /`` alone, a common minimal ai.txt) as a
+    ``*`` group; of those, an ``Allow`` is dropped when the file also has a real ``*`` group,
+    so that they can only add restrictions. ai.txt has no RFC; each leniency is in favour of
+    the opt-out it plainly states.
     """
     parsed = ParsedRobots()
     current: list[RuleSet] = []
@@ -233,7 +276,10 @@ def parse(text: str, *, case_insensitive: bool = False, ai_txt: bool = False) ->
         hash_pos = line.find("#")
         if hash_pos != -1:
             line = line[:hash_pos]
-        line = line.strip()
+        # A byte order mark or zero-width character inside the file (pieces of several UTF-8
+        # files joined by a CMS or plugin, each with its BOM) would make the line's field
+        # "\ufeffdisallow", an unknown directive, and drop the rule; Protego drops it so.
+        line = line.strip().lstrip(_INVISIBLE).strip()
         if not line:
             continue
         where = Line(number, physical.strip())
@@ -258,6 +304,15 @@ def parse(text: str, *, case_insensitive: bool = False, ai_txt: bool = False) ->
             parsed.records.append(record)
         if not value:
             continue
+        if (
+            ai_txt
+            and not current
+            and record is None
+            and (field_name in _ALLOW or field_name in _DISALLOW)
+        ):
+            record = Record(len(parsed.records), number, ("*",), implicit=True)
+            parsed.records.append(record)
+            _open_rulesets(parsed, current, "*")
         if not current and field_name not in _USER_AGENT and field_name not in _SITE_WIDE:
             if field_name in CONTENT_FIELDS:
                 parsed.orphans.append(Extra(field_name, value, where, None))
@@ -271,7 +326,9 @@ def parse(text: str, *, case_insensitive: bool = False, ai_txt: bool = False) ->
             assert record is not None  # rules are only kept while a group is open
             kind = "allow" if field_name in _ALLOW else "disallow"
             pattern = value
-            if ai_txt and not pattern.startswith(("/", "*")):
+            if ai_txt and pattern.startswith("."):
+                pattern = f"*{pattern}"
+            elif ai_txt and not pattern.startswith(("/", "*")):
                 pattern = f"/{pattern}"
             for ruleset in current:
                 _add_rule(ruleset, kind, pattern, where, record, case_insensitive)
@@ -291,6 +348,12 @@ def parse(text: str, *, case_insensitive: bool = False, ai_txt: bool = False) ->
             _attach_extra(parsed, current, Extra(field_name, value, where, record))
         else:
             parsed.unknown_directives += 1
+    star = parsed.rulesets.get("*")
+    if star is not None and any(r.record.implicit for r in star.rules):
+        if any(not r.record.implicit for r in star.rules) or any(
+            not rec.implicit and "*" in rec.agents for rec in parsed.records
+        ):
+            star.rules = [r for r in star.rules if not (r.record.implicit and r.field == "allow")]
     for ruleset in parsed.rulesets.values():
         # Longest pattern first, allow before disallow on a tie (RFC 9309 §2.2.2); stable, so
         # equal rules keep file order.
@@ -321,6 +384,23 @@ def _open_rulesets(parsed: ParsedRobots, current: list[RuleSet], value: str) -> 
             current.append(ruleset)
         elif ruleset not in current:
             current.append(ruleset)
+        for alias in product_tokens(token):
+            if alias != token:
+                listed = parsed.aliases.setdefault(alias, [])
+                if ruleset not in listed:
+                    listed.append(ruleset)
+
+
+def product_tokens(agent: str) -> list[str]:
+    """The product tokens a user-agent line's value names, lower-cased: each comma-, space- or
+    parenthesis-separated word, unquoted, cut at its first character a token cannot hold
+    (``provtrack/1.0`` -> ``provtrack``). ``*`` names none."""
+    out: list[str] = []
+    for piece in _AGENT_PIECES.split(agent.lower()):
+        found = _PRODUCT_TOKEN.match(piece.strip(_QUOTES))
+        if found and found.group(0) not in out:
+            out.append(found.group(0))
+    return out
 
 
 def _parse_delay(value: str) -> float | None:

@@ -192,11 +192,14 @@ RULES: tuple[GateRule, ...] = (
         "image-x-robots-tag",
         Stage.IMAGE_AFTER,
         "the image response's X-Robots-Tag says noindex/noimageindex/noai/noimageai/noml/none "
-        "to every crawler or to provtrack",
+        "(or an unavailable_after date that has passed) to every crawler or to provtrack",
         lambda s: (
             s.kind is SignalKind.X_ROBOTS_TAG
             and s.level is Level.IMAGE
-            and s.value in IMAGE_RESPONSE_OPTOUT_DIRECTIVES
+            and (
+                s.value in IMAGE_RESPONSE_OPTOUT_DIRECTIVES
+                or (s.value == "unavailable_after" and s.restricts)
+            )
             and _binds(s)
         ),
     ),

@@ -19,7 +19,13 @@ from parsel import Selector
 from provenance.observation import Status
 from provenance.signals import contentusage, robotsmeta, tdmrep
 from provenance.signals._headers import Headers, header_values
-from provenance.signals._html import join_url, meta_tags, parse_html
+from provenance.signals._html import (
+    http_equiv_tags,
+    join_url,
+    meta_tags,
+    parse_html,
+    recover_misdecoded,
+)
 from provenance.signals.license import _load_jsonld, license_signals
 from provenance.signals.model import Level, Signal
 from provenance.signals.tdmrep import TdmFile, TdmState
@@ -340,7 +346,8 @@ def page_signals(url: str, html: str | bytes, headers: Headers | None = None) ->
     truncated = length > PAGE_MAX_CHARS
     if truncated:
         html = html[:PAGE_MAX_CHARS]
-    selector = parse_html(html)
+    recovered = recover_misdecoded(html) if isinstance(html, str) else None
+    selector = parse_html(recovered if recovered is not None else html)
     base_href = selector.xpath("//base/@href").get()
     base_url = (join_url(url, base_href) if base_href and base_href.strip() else None) or url
     title_text = selector.xpath("//title[1]").xpath("string()").get()
@@ -356,11 +363,18 @@ def page_signals(url: str, html: str | bytes, headers: Headers | None = None) ->
         if part.strip()
     )
     metas = meta_tags(selector)
-    meta_robots = tuple(robotsmeta.meta_robots_signals(metas, url=url))
+    equiv = http_equiv_tags(selector)
+    meta_robots = (
+        *robotsmeta.meta_robots_signals(metas, url=url),
+        *robotsmeta.http_equiv_signals(equiv, url=url),
+    )
     x_robots = tuple(robotsmeta.x_robots_tag_signals(headers, url=url, level=Level.PAGE))
     tdm_signals = (
         *tdmrep.header_signals(headers, url=url, level=Level.PAGE),
-        *tdmrep.meta_signals(metas, url=url),
+        # <meta http-equiv="tdm-reservation">: the header written into the page, read as its meta
+        *tdmrep.meta_signals(
+            [*metas, *(t for t in equiv if t.name in ("tdm-reservation", "tdm-policy"))], url=url
+        ),
     )
     usage = (
         *contentusage.signals_from_headers(headers, url=url, level=Level.PAGE),
@@ -370,6 +384,9 @@ def page_signals(url: str, html: str | bytes, headers: Headers | None = None) ->
     images = tuple(extract_images(selector, base_url))
     if truncated:
         status, reason = Status.TOO_LARGE, f"read the first {PAGE_MAX_CHARS} of {length}"
+    elif recovered is not None:
+        status = Status.UNPARSEABLE
+        reason = "decoded with a charset that garbled it (no tag left); read the bytes back"
     elif not html.strip():
         status, reason = Status.ABSENT, "empty page"
     else:

@@ -11,6 +11,11 @@ pieces after it that do not read as a directive are taken as the rest of its dat
 
 Non-standard directives (``noai``, ``noimageai`` from DeviantArt, ``noml`` from Mojeek) are
 first-class; unknown directives are kept too (``extra["known"] = False``).
+
+Real pages and servers also separate directives with spaces or semicolons (``noindex
+nofollow``, ``noai; noimageai``), quote the value (``"noai"``, from a web server setting that
+kept its quotes) and scope with a versioned token (``provtrack/1.0: noai``). Each of those is
+read as the directives it lists: read as one unknown directive, they restricted nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from functools import cache
 
 from provenance.signals._headers import Headers, header_values
@@ -78,7 +85,9 @@ _WELL_KNOWN_BOTS = frozenset(
         "gptbot",
     }
 )
-_AGENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._*-]*")
+_AGENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._*/-]*")
+_SEPARATORS = re.compile(r"[,;]")
+_QUOTES = "\"'`\u201c\u201d\u2018\u2019"
 _BOTLIKE = re.compile(r"bot|crawl|spider|slurp")
 
 
@@ -98,10 +107,19 @@ class Directive:
         return self.name in KNOWN_DIRECTIVES
 
 
+def _words(text: str) -> list[str] | None:
+    """The words of a space-separated list of directives (``noindex nofollow``), or ``None``
+    when ``text`` is not one (a single word, or no word of it a known directive)."""
+    words = text.split()
+    if len(words) < 2 or not any(w.lower() in KNOWN_DIRECTIVES for w in words):
+        return None
+    return words
+
+
 def _is_directive_text(text: str) -> bool:
     """Whether a comma-separated piece reads as a directive (possibly ``ua: directive``)."""
-    low = text.strip().lower()
-    if low in KNOWN_DIRECTIVES:
+    low = text.strip().strip(_QUOTES).strip().lower()
+    if low in KNOWN_DIRECTIVES or _words(low) is not None:
         return True
     head, sep, rest = low.partition(":")
     head = head.strip()
@@ -120,8 +138,8 @@ def parse_directives(content: str, *, scoped: bool) -> list[Directive]:
     directives: list[Directive] = []
     agent: str | None = None
     in_date = False
-    for piece in content.split(","):
-        text = piece.strip()
+    for piece in _SEPARATORS.split(content):
+        text = piece.strip().strip(_QUOTES).strip()
         if not text:
             continue
         if in_date and not _is_directive_text(text):
@@ -142,15 +160,45 @@ def parse_directives(content: str, *, scoped: bool) -> list[Directive]:
         if sep and name in VALUED_DIRECTIVES:
             directives.append(Directive(name, rest.strip(), agent, text))
             in_date = name == "unavailable_after"
+        elif text.lower() not in KNOWN_DIRECTIVES and (words := _words(text)) is not None:
+            directives.extend(Directive(word.lower(), None, agent, word) for word in words)
         else:
             directives.append(Directive(text.lower(), None, agent, text))
     return directives
+
+
+def unavailable_after_passed(argument: str | None, now: datetime | None = None) -> bool | None:
+    """Whether an ``unavailable_after`` date has passed; ``None`` when it cannot be read.
+
+    Google reads "RFC 822, RFC 850 and ISO 8601" dates (``Wed, 03 Nov 2027 15:00:00 GMT``,
+    ``Wednesday, 03-Nov-27 15:00:00 GMT``, ``25 Jun 2010 15:00:00 PST``, ``2027-11-03``); a
+    date without a zone is read as UTC.
+    """
+    text = (argument or "").strip()
+    if not text:
+        return None
+    when: datetime | None = None
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when <= (now or datetime.now(UTC))
 
 
 def _restricts(directive: Directive, level: Level) -> bool:
     blocking = (
         IMAGE_RESPONSE_OPTOUT_DIRECTIVES if level is Level.IMAGE else (PAGE_IMAGE_OPTOUT_DIRECTIVES)
     )
+    if directive.name == "unavailable_after" and level is Level.IMAGE:
+        # on the image's own response, a date that has passed asks what noindex asks
+        return bool(unavailable_after_passed(directive.argument)) and applies_to_provtrack(
+            directive.agent
+        )
     return directive.name in blocking and applies_to_provtrack(directive.agent)
 
 
@@ -165,6 +213,8 @@ def _signal(
     extra: dict[str, object] = {"known": directive.known, "directive": directive.raw}
     if directive.argument is not None:
         extra["argument"] = directive.argument
+    if directive.name == "unavailable_after":
+        extra["passed"] = unavailable_after_passed(directive.argument)
     return Signal(
         kind,
         directive.name,
@@ -226,6 +276,32 @@ def meta_robots_signals(metas: Iterable[MetaTag], *, url: str | None = None) -> 
             signals.append(
                 _signal(
                     scoped, SignalKind.META_ROBOTS, f"meta:{tag.name}", tag.html, Level.PAGE, url
+                )
+            )
+    return signals
+
+
+def http_equiv_signals(metas: Iterable[MetaTag], *, url: str | None = None) -> list[Signal]:
+    """META_ROBOTS signals for ``<meta http-equiv="X-Robots-Tag" content="...">``.
+
+    No crawler documents this form, but pages carry it (a header the author could not set,
+    written into the HTML instead); a compliance reader takes the opt-out it states rather
+    than ignore it. ``metas`` are the page's http-equiv tags (name = the http-equiv value).
+    Read like the header (``ua: directive`` scoping), at page level.
+    """
+    signals = []
+    for tag in metas:
+        if tag.name != "x-robots-tag":
+            continue
+        for directive in parse_directives(tag.content, scoped=True):
+            signals.append(
+                _signal(
+                    directive,
+                    SignalKind.META_ROBOTS,
+                    "meta:http-equiv:x-robots-tag",
+                    tag.html,
+                    Level.PAGE,
+                    url,
                 )
             )
     return signals

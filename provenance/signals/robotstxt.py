@@ -14,7 +14,9 @@ ever disagree the more restrictive answer is kept and the disagreement said in t
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,8 +46,9 @@ ROBOTS_MAX_BYTES = 512 * 1024
 """Bytes of robots.txt parsed; RFC 9309 §2.5 asks parsers to handle at least 500 KiB."""
 
 
-REFUSED_STATUSES = frozenset({401, 403})
-"""robots.txt answers that refuse the crawler: read as a complete disallow, not "no file"."""
+REFUSED_STATUSES = frozenset({401, 403, 451})
+"""robots.txt answers that refuse the crawler: read as a complete disallow, not "no file".
+451 (unavailable for legal reasons: sites that shut out a region) refuses as 403 does."""
 
 
 class RobotsOutcome(StrEnum):
@@ -197,11 +200,28 @@ class RobotsSnapshot:
         except Exception:  # the cross-check must not turn a readable file into an error
             protego = None
         status, reason = Status.OK, f"{fetched.reason}: parsed"
+        from_page = _rules_of_html_page(text, parsed)
+        if from_page is not None:
+            # robots.txt served inside an HTML page (<pre>, a <br> or <p> per line, a CMS
+            # template): read as markup, its first User-agent line is not one, every rule falls
+            # outside a group and a block read as "allow all". The page's text is read instead
+            # (only when the markup gave no rule at all, so it can only add restrictions).
+            text, parsed = from_page
+            try:
+                protego = Protego.parse(text)
+            except Exception:
+                protego = None
         if truncated:
             status = Status.TOO_LARGE
             reason = (
                 f"{fetched.reason}: parsed the first {read.parsed_bytes} bytes of a larger "
                 f"file ({len(raw)} bytes kept; RFC 9309 §2.5)"
+            )
+        elif from_page is not None:
+            status = Status.UNPARSEABLE
+            reason = (
+                f"{fetched.reason}: an HTML page holding robots.txt lines; its text was read "
+                f"({_rule_count(parsed)} rule(s))"
             )
         elif raw.strip() and parsed.directives_seen == 0:
             status = Status.UNPARSEABLE
@@ -420,6 +440,67 @@ class RobotsSnapshot:
             return bool(self._protego.can_fetch(url, name))
         except Exception:  # a URL Protego cannot split leaves only our own answer
             return None
+
+
+_HTML_HIDDEN = re.compile(r"(?i)<!--|<(script|style|head)\b")
+_HTML_BREAK = re.compile(
+    r"(?i)<br\s*/?>|</?(p|div|pre|li|tr|td|h[1-6]|blockquote|code|table|ul|ol|body)\b[^<>]*>"
+)
+_HTML_TAG = re.compile(r"<[^<>]*>")
+
+
+_HTML_CLOSERS = {
+    name: re.compile(rf"(?i)</{name}\b[^<>]*>?") for name in ("script", "style", "head")
+}
+
+
+def _drop_hidden(text: str) -> str:
+    """``text`` without comments and ``<script>``, ``<style>``, ``<head>`` elements, in one
+    pass (an unclosed one hides the rest, as in a browser); linear on hostile input, where a
+    lazy ``<script.*?</script>`` regex rescans the rest of the file at every ``<script``."""
+    out: list[str] = []
+    pos = 0
+    while (found := _HTML_HIDDEN.search(text, pos)) is not None:
+        out.append(text[pos : found.start()])
+        if found.group(1) is None:
+            end = text.find("-->", found.end())
+            after = end + 3 if end != -1 else -1
+        else:
+            closing = _HTML_CLOSERS[found.group(1).lower()].search(text, found.end())
+            after = closing.end() if closing is not None else -1
+        if after == -1:
+            return "".join(out)
+        out.append("\n")
+        pos = after
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def html_page_text(text: str) -> str | None:
+    """The text an HTML page shows, one line per ``<br>`` or block element, entities decoded;
+    ``None`` if ``text`` holds no HTML tag. Linear time: every pattern stops at the next
+    ``<``."""
+    if not _HTML_TAG.search(text):
+        return None
+    shown = _HTML_BREAK.sub("\n", _drop_hidden(text))
+    return html.unescape(_HTML_TAG.sub("", shown))
+
+
+def _rule_count(parsed: _robotsparse.ParsedRobots) -> int:
+    return sum(len(ruleset.rules) for ruleset in parsed.rulesets.values())
+
+
+def _rules_of_html_page(
+    text: str, parsed: _robotsparse.ParsedRobots
+) -> tuple[str, _robotsparse.ParsedRobots] | None:
+    """(page text, its parse) when ``text`` is HTML whose markup hid every rule, else None."""
+    if "<" not in text or _rule_count(parsed):
+        return None
+    page_text = html_page_text(text)
+    if page_text is None:
+        return None
+    from_page = _robotsparse.parse(page_text)
+    return (page_text, from_page) if _rule_count(from_page) else None
 
 
 def _unreadable_kind(raw: bytes, text: str) -> str:

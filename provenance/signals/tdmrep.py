@@ -38,20 +38,40 @@ TDMREP_MAX_BYTES = 512 * 1024
 
 TDMREP_FILE_SOURCE = "/.well-known/tdmrep.json"
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+_STATES_ONE = re.compile(r"""(?i)tdm-reservation["']?\s*:\s*(?:["']\s*)?(?:1(?![\d.])|true\b)""")
+"""Text that states a reservation, as a broken or cut tdmrep.json still shows it (no two
+adjacent whitespace runs: linear on hostile runs of spaces)."""
+
+
+_STATES_RESERVATION = "read as 1: it states a reservation, and unset would read it as allowed"
 
 
 def parse_reservation(value: Any) -> tuple[int | None, str | None]:
     """``(0|1, None)`` for a valid value, else ``(None, problem)`` (protocol error = unset).
 
     JSON integers and the strings ``"0"``/``"1"`` are accepted (headers and metas are
-    strings); booleans are not, although ``True == 1`` in Python.
+    strings). Values real files and servers send that plainly mean a reservation are read as
+    ``1`` with the problem named (fail closed): JSON ``true`` and ``1.0``, a quoted ``"1"``, a
+    header whose lines an intermediary combined (``1, 1``; RFC 9110 §5.3), a value with
+    parameters (``1;``). Nothing is ever read as ``0`` that is not exactly 0: a ``0`` overrides
+    an earlier layer's 1, so ``false`` stays a protocol error (unset).
     """
     if isinstance(value, bool):
-        return None, f"protocol error: tdm-reservation {json.dumps(value)} is not 0 or 1"
+        if value:
+            return 1, f"protocol error: tdm-reservation true is not 0 or 1; {_STATES_RESERVATION}"
+        return None, "protocol error: tdm-reservation false is not 0 or 1"
     if isinstance(value, int) and value in (0, 1):
         return value, None
+    if isinstance(value, float) and value == 1.0:
+        return 1, f"protocol error: tdm-reservation 1.0 is not 0 or 1; {_STATES_RESERVATION}"
     if isinstance(value, str) and value.strip() in ("0", "1"):
         return int(value.strip()), None
+    if isinstance(value, str):
+        pieces = [p.split(";", 1)[0].strip().strip("\"'").strip() for p in value.split(",")]
+        if "1" in pieces:
+            return 1, f"protocol error: tdm-reservation {value!r} is not 0 or 1; " + (
+                _STATES_RESERVATION
+            )
     if value is None:
         return None, "tdm-reservation missing"
     shown = value if isinstance(value, str) else json.dumps(value, default=str)
@@ -92,22 +112,75 @@ def _location_pattern(location: str) -> tuple[PathPattern | None, str | None]:
     return compile_pattern(pattern_text), note
 
 
-def _rule_from(index: int, item: Any) -> TdmRule:
+def _field(item: dict[str, Any], name: str) -> tuple[Any, str | None]:
+    """``item[name]``, else the value of a key that spells it otherwise (``tdm_reservation``,
+    ``TDM-Reservation``, ``tdmReservation``), with a note saying so."""
+    if name in item:
+        return item[name], None
+    wanted = name.replace("-", "")
+    for key, value in item.items():
+        if isinstance(key, str) and key.lower().replace("-", "").replace("_", "") == wanted:
+            return value, f"{key!r} read as {name!r}"
+    return None, None
+
+
+def _rules_from(index: int, item: Any) -> list[TdmRule]:
+    """The rule(s) of one array entry: one, or one per location of a location list."""
     try:
         raw = json.dumps(item, ensure_ascii=False, default=str)
     except (ValueError, RecursionError):
         raw = f"(rule {index}: too deeply nested to show)"
     if not isinstance(item, dict):
-        return TdmRule(index, None, None, None, raw, "rule is not a JSON object")
-    location = item.get("location")
-    reservation, problem = parse_reservation(item.get("tdm-reservation"))
-    policy = item.get("tdm-policy")
+        return [TdmRule(index, None, None, None, raw, "rule is not a JSON object")]
+    location, location_note = _field(item, "location")
+    value, reservation_note = _field(item, "tdm-reservation")
+    reservation, problem = parse_reservation(value)
+    policy, _ = _field(item, "tdm-policy")
     policy = policy.strip() if isinstance(policy, str) and policy.strip() else None
-    if not isinstance(location, str) or not location.strip():
-        return TdmRule(index, None, reservation, policy, raw, "location missing or not a string")
-    pattern, note = _location_pattern(location)
-    problems = "; ".join(p for p in (problem, note) if p) or None
-    return TdmRule(index, location, reservation, policy, raw, problems, pattern)
+    notes = [n for n in (location_note, reservation_note) if n]
+    locations = [location]
+    if isinstance(location, list) and location and all(isinstance(x, str) for x in location):
+        # "location": ["/photos/", "/video/"]: each one a rule of the same entry
+        locations = location
+        notes.append("a list of locations, each read as a rule")
+    rules = []
+    for one in locations:
+        if not isinstance(one, str) or not one.strip():
+            why = "; ".join(["location missing or not a string", *notes])
+            rules.append(TdmRule(index, None, reservation, policy, raw, why))
+            continue
+        pattern, note = _location_pattern(one)
+        problems = "; ".join(p for p in (problem, note, *notes) if p) or None
+        rules.append(TdmRule(index, one, reservation, policy, raw, problems, pattern))
+    return rules
+
+
+def _salvage_rules(text: str) -> tuple[list[Any], str]:
+    """The complete values at the start of a JSON array that does not parse as a whole (a
+    missing comma, a cut download), and the text after the last of them."""
+    decoder = json.JSONDecoder()
+    start = len(text) - len(text.lstrip())
+    if not text.startswith("[", start):
+        return [], text
+    pos = start + 1
+    items: list[Any] = []
+    while True:
+        while pos < len(text) and (text[pos].isspace() or text[pos] == ","):
+            pos += 1
+        try:
+            item, end = decoder.raw_decode(text, pos)
+        except (ValueError, RecursionError):
+            return items, text[pos:]
+        items.append(item)
+        pos = end
+
+
+def _nested_rules(data: dict[str, Any]) -> list[Any] | None:
+    """The rule array of a file that wraps it in an object (``{"rules": [...]}``), if any."""
+    for value in data.values():
+        if isinstance(value, list) and any(isinstance(v, dict) and "location" in v for v in value):
+            return value
+    return None
 
 
 def _loads_lenient(text: str) -> tuple[Any, str | None, bool]:
@@ -139,6 +212,7 @@ class TdmFile:
     rules: tuple[TdmRule, ...] = ()
     size: int = 0
     sha256: str | None = None
+    unread_reserves: bool = False
 
     @classmethod
     def from_fetch(
@@ -163,31 +237,52 @@ class TdmFile:
                 reason=f"{fetched.reason}: no tdmrep.json (file technique not used)",
                 **common,
             )
-        if len(raw) > TDMREP_MAX_BYTES:
-            return cls(
-                status=Status.TOO_LARGE,
-                reason=f"{len(raw)} bytes, over the {TDMREP_MAX_BYTES}-byte cap",
-                **common,
-            )
-        text = decode_text(raw)[0]
+        too_large = len(raw) > TDMREP_MAX_BYTES
+        text = decode_text(raw[:TDMREP_MAX_BYTES] if too_large else raw)[0]
         if not text.strip():
             return cls(status=Status.UNPARSEABLE, reason="empty tdmrep.json", **common)
+        # A file that cannot be read whole (over the cap, cut, broken JSON, rules in the wrong
+        # shape) keeps the rules that can be read, and where none of them decides a path but
+        # the unread text states "tdm-reservation": 1, it reads as reserving (fail closed):
+        # unreadable is never "not reserved".
+        bad = Status.TOO_LARGE if too_large else Status.UNPARSEABLE
+        notes = [f"{len(raw)} bytes, over the {TDMREP_MAX_BYTES}-byte cap"] if too_large else []
         data, error_message, lenient = _loads_lenient(text)
+        unread = ""
+        broken = too_large or lenient or data is None
         if data is None and error_message is not None:
-            return cls(status=Status.UNPARSEABLE, reason=f"invalid JSON: {error_message}", **common)
-        notes = []
-        if lenient:
+            data, unread = _salvage_rules(text)
+            notes.append(
+                f"invalid JSON: {error_message}; read the {len(data)} complete rule(s) before it"
+            )
+        elif lenient:
             notes.append(f"invalid JSON ({error_message}); read without trailing commas")
         if isinstance(data, dict) and "location" in data:
             data = [data]
             notes.append("a single rule object instead of an array")
+        elif isinstance(data, dict) and (nested := _nested_rules(data)) is not None:
+            data = nested
+            notes.append("the rule array is nested in an object")
+            broken = True
         if not isinstance(data, list):
             notes.insert(0, f"expected a JSON array of rules, got {type(data).__name__}")
-            return cls(status=Status.UNPARSEABLE, reason="; ".join(notes), **common)
-        rules = tuple(_rule_from(i, item) for i, item in enumerate(data))
-        status = Status.UNPARSEABLE if lenient else Status.OK
+            unread, data, broken = text, [], True
+        rules = tuple(rule for i, item in enumerate(data) for rule in _rules_from(i, item))
+        status = bad if broken else Status.OK
+        # a file cut at the cap may hold any rule after the cut: what it reserves before the cut
+        # is the best evidence of what it says there
+        cut = too_large or len(raw) >= TDMREP_MAX_BYTES
+        unread_reserves = status is not Status.OK and bool(
+            _STATES_ONE.search(text if cut else unread)
+        )
+        if unread_reserves:
+            notes.append("the unread part states tdm-reservation 1")
         reason = f"{len(rules)} rule(s)" + (f"; {'; '.join(notes)}" if notes else "")
-        return cls(status=status, reason=reason, rules=rules, **common)
+        if not rules and not unread_reserves and status is not Status.OK:
+            reason = "; ".join(notes)
+        return cls(
+            status=status, reason=reason, rules=rules, unread_reserves=unread_reserves, **common
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form for the store, each rule with its raw JSON and problem."""
@@ -200,6 +295,7 @@ class TdmFile:
             "reason": self.reason,
             "size": self.size,
             "sha256": self.sha256,
+            "unread_reserves": self.unread_reserves,
             "rules": [
                 {
                     "index": r.index,
@@ -239,7 +335,8 @@ class TdmFile:
                     extra={**base, "reason": self.reason},
                 )
             ]
-        if self.status not in (Status.OK, Status.UNPARSEABLE) or not self.rules:
+        readable = (Status.OK, Status.UNPARSEABLE, Status.TOO_LARGE)
+        if self.status not in readable or not (self.rules or self.unread_reserves):
             evidence = f"tdmrep.json: {self.reason}"
             return [
                 Signal(
@@ -253,6 +350,24 @@ class TdmFile:
                 )
             ]
         rule = self.match(url)
+        if rule is None and self.unread_reserves:
+            return [
+                Signal(
+                    SignalKind.TDM_RESERVATION,
+                    "1",
+                    TDMREP_FILE_SOURCE,
+                    f"tdmrep.json: {self.reason}",
+                    level,
+                    restricts=True,
+                    url=self.url,
+                    extra={
+                        **base,
+                        "reason": "no readable rule matches; the unreadable part of the file "
+                        "states tdm-reservation 1: read as reserved (fail closed)",
+                        "unread_reserves": True,
+                    },
+                )
+            ]
         if rule is None:
             return [
                 Signal(

@@ -1,7 +1,14 @@
-"""The one place where crawler records become table rows."""
+"""The one place where crawler records become table rows.
+
+Each kind of record is copied into its table by name over the fields of the table's base
+(:class:`Shape`), with :func:`new_row` as the fast constructor; only derived columns (the
+flattened media facts, the WARC pointer) are written out here.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,19 +36,22 @@ from provenance.store.models import (
 
 M = TypeVar("M", bound=SQLModel)
 
-_DEFAULTS: dict[type[SQLModel], tuple[tuple[str, Any, Any], ...]] = {}
+_Defaults = tuple[tuple[tuple[str, Any, Any], ...], frozenset[str]]
+_DEFAULTS: dict[type[SQLModel], _Defaults] = {}
 
 
-def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Any, Any], ...]:
+def _defaults(model: type[SQLModel]) -> _Defaults:
+    """The model's fields in order with their defaults, and their names."""
     cached = _DEFAULTS.get(model)
     if cached is None:
         # the constructor configures the mappers on first use; rows made here must find
         # them configured too, or reading an attribute fails
         configure_mappers()
-        cached = _DEFAULTS[model] = tuple(
+        fields = tuple(
             (name, None if f.default is PydanticUndefined else f.default, f.default_factory)
             for name, f in model.model_fields.items()
         )
+        cached = _DEFAULTS[model] = (fields, frozenset(name for name, _, _ in fields))
     return cached
 
 
@@ -57,9 +67,14 @@ def new_row(model: type[M], **values: Any) -> M:
     Table models are not validated on construction either way. A name that is not a field
     raises (the constructor would drop it silently).
     """
-    fields = _defaults(model)
-    unknown = values.keys() - {name for name, _, _ in fields}
-    if unknown:
+    return _build(model, values)
+
+
+def _build(model: type[M], values: dict[str, Any]) -> M:
+    """:func:`new_row` of a dict the caller gives up (it is not copied)."""
+    fields, names = _defaults(model)
+    if not values.keys() <= names:
+        unknown = values.keys() - names
         raise TypeError(f"{model.__name__} has no field(s) {', '.join(sorted(unknown))}")
     obj: M = model._sa_class_manager.new_instance()  # type: ignore[attr-defined]
     data = obj.__dict__
@@ -94,101 +109,69 @@ def _signal_rows(run_id: str, subject: str, signals: list[Signal]) -> list[SQLMo
     ]
 
 
-def snapshot_rows(run_id: str, rec: SnapshotRecord) -> list[SQLModel]:
-    """A host snapshot row plus its host-level signal rows."""
-    row = new_row(
-        HostSnapshot,
-        run_id=run_id,
-        host=rec.host,
-        kind=rec.kind,
-        url=rec.url,
-        final_url=rec.final_url,
-        outcome=rec.outcome,
-        status=rec.status,
-        reason=rec.reason,
-        http_status=rec.http_status,
-        fetched_at=rec.fetched_at,
-        sha256=rec.sha256,
-        byte_size=rec.byte_size,
-        truncated=rec.truncated,
-        server_ip=rec.server_ip,
-        body=rec.body,
-        parsed=rec.parsed,
-        warc_file=rec.warc.file if rec.warc else None,
-        warc_offset=rec.warc.offset if rec.warc else None,
-    )
-    return [row, *_signal_rows(run_id, rec.host, rec.signals)]
+class Shape:
+    """How one kind of crawler record becomes its table's row, read off the table's base.
+
+    ``carried`` are the base's fields the record holds under the same name, copied across
+    as they are; ``derived`` are the base's fields computed from the record (``derive``
+    returns exactly them); ``store_set`` are the base's fields only the store sets (their
+    defaults here). ``transient`` are the record's fields never stored as columns. Every base
+    field is in exactly one of the first three and every record field is carried or transient
+    (``tests/store/test_shapes.py``), so a column is declared once, in its base.
+    """
+
+    __slots__ = ("_get", "carried", "derive", "derived", "record", "store_set", "table")
+
+    def __init__(
+        self,
+        record: type,
+        table: type[SQLModel],
+        *,
+        derive: Callable[[Any], dict[str, Any]] | None = None,
+        derived: frozenset[str] = frozenset(),
+        store_set: frozenset[str] = frozenset(),
+    ) -> None:
+        names = {f.name for f in dataclasses.fields(record)}
+        self.record = record
+        self.table = table
+        self.carried = tuple(n for n in table.model_fields if n in names and n not in _KEYS)
+        self._get = operator.attrgetter(*self.carried)
+        self.derive = derive
+        self.derived = derived
+        self.store_set = store_set
+
+    @property
+    def transient(self) -> frozenset[str]:
+        """The record's fields that are not columns."""
+        return frozenset(f.name for f in dataclasses.fields(self.record)) - set(self.carried)
+
+    def values(self, record: Any) -> dict[str, Any]:
+        """The row's column values taken from ``record`` (all but the keys and store-set)."""
+        # attrgetter of two or more names returns a tuple of the same length
+        values = dict(zip(self.carried, self._get(record), strict=False))
+        if self.derive is not None:
+            values.update(self.derive(record))
+        return values
+
+    def row(self, run_id: str, record: Any) -> SQLModel:
+        """The table row of ``record`` in run ``run_id`` (built like :func:`new_row`)."""
+        values = self.values(record)
+        values["run_id"] = run_id
+        return _build(self.table, values)
 
 
-def snapshot_record(row: HostSnapshot) -> SnapshotRecord:
-    """A stored snapshot as the record the crawl produced (signals are not needed to rebuild)."""
-    return SnapshotRecord(
-        host=row.host,
-        kind=row.kind,
-        url=row.url,
-        outcome=row.outcome,
-        status=row.status,
-        fetched_at=row.fetched_at,
-        reason=row.reason,
-        final_url=row.final_url,
-        http_status=row.http_status,
-        sha256=row.sha256,
-        byte_size=row.byte_size,
-        truncated=row.truncated,
-        server_ip=row.server_ip,
-        body=row.body,
-        parsed=dict(row.parsed or {}),
-        warc=WarcRef(row.warc_file, row.warc_offset)
-        if row.warc_file and row.warc_offset is not None
-        else None,
-    )
+_KEYS = frozenset({"id", "run_id"})  # what each table adds to its base
 
 
-def page_rows(run_id: str, rec: PageRecord) -> list[SQLModel]:
-    """A page row plus its page-level signal rows."""
-    row = new_row(
-        Page,
-        run_id=run_id,
-        url=rec.url,
-        host=rec.host,
-        decision=rec.decision,
-        reasons=rec.reasons,
-        http_status=rec.http_status,
-        content_type=rec.content_type,
-        fetched_at=rec.fetched_at,
-        depth=rec.depth,
-        seed=rec.seed,
-        referrer_chain=rec.referrer_chain,
-        lang=rec.lang,
-        title=rec.title,
-        rendered=rec.rendered,
-        server_ip=rec.server_ip,
-        sha256=rec.sha256,
-        error=rec.error,
-        site_jurisdiction=rec.site_jurisdiction,
-        facts=rec.facts,
-        warc_file=rec.warc.file if rec.warc else None,
-        warc_offset=rec.warc.offset if rec.warc else None,
-    )
-    return [row, *_signal_rows(run_id, rec.url, rec.signals)]
+def _warc(rec: SnapshotRecord | PageRecord | ImageRecord) -> dict[str, Any]:
+    warc = rec.warc
+    return {
+        "warc_file": warc.file if warc else None,
+        "warc_offset": warc.offset if warc else None,
+    }
 
 
-def occurrence_rows(run_id: str, rec: OccurrenceRecord) -> list[SQLModel]:
-    """One occurrence row."""
-    return [
-        new_row(
-            ImageOccurrence,
-            run_id=run_id,
-            image_url=rec.image_url,
-            page_url=rec.page_url,
-            alt=rec.alt,
-            title=rec.title,
-            context=rec.context,
-            snippets=rec.snippets,
-            seed=rec.seed,
-            referrer_chain=rec.referrer_chain,
-        )
-    ]
+_WARC = frozenset({"warc_file", "warc_offset"})
 
 
 def _media_field(media: dict[str, Any], *path: str) -> Any:
@@ -200,65 +183,81 @@ def _media_field(media: dict[str, Any], *path: str) -> Any:
     return value
 
 
+_MEDIA_COLUMNS = ("byte_size", "sha256", "format", "width", "height", "phash", "dhash", "pdq")
+
+
+def _image_derived(rec: ImageRecord) -> dict[str, Any]:
+    """The media facts flattened where they are queried, and the WARC pointer."""
+    m = rec.media
+    warc = rec.warc
+    return {
+        "byte_size": m.get("byte_size"),
+        "sha256": m.get("sha256"),
+        "format": m.get("format"),
+        "width": m.get("width"),
+        "height": m.get("height"),
+        "phash": m.get("phash"),
+        "dhash": m.get("dhash"),
+        "pdq": m.get("pdq"),
+        "pdq_quality": m.get("pdq_quality"),
+        "face_count": _media_field(m, "faces", "count"),
+        "faces": [list(b) for b in _media_field(m, "faces", "boxes") or []],
+        "warc_file": warc.file if warc else None,
+        "warc_offset": warc.offset if warc else None,
+    }
+
+
+_IMAGE_DERIVED = frozenset({*_MEDIA_COLUMNS, "pdq_quality", "face_count", "faces", *_WARC})
+SNAPSHOT = Shape(SnapshotRecord, HostSnapshot, derive=_warc, derived=_WARC)
+PAGE = Shape(PageRecord, Page, derive=_warc, derived=_WARC)
+IMAGE = Shape(
+    ImageRecord,
+    Image,
+    derive=_image_derived,
+    derived=_IMAGE_DERIVED,
+    store_set=frozenset({"purged_at"}),
+)
+OCCURRENCE = Shape(OccurrenceRecord, ImageOccurrence, store_set=frozenset({"found_at"}))
+DATASET_ENTRY = Shape(DatasetEntryRecord, DatasetEntry, store_set=frozenset({"recorded_at"}))
+SHAPES: tuple[Shape, ...] = (SNAPSHOT, PAGE, IMAGE, OCCURRENCE, DATASET_ENTRY)
+"""Every kind of record the crawler hands to the store, with its table."""
+
+
+def snapshot_rows(run_id: str, rec: SnapshotRecord) -> list[SQLModel]:
+    """A host snapshot row plus its host-level signal rows."""
+    return [SNAPSHOT.row(run_id, rec), *_signal_rows(run_id, rec.host, rec.signals)]
+
+
+def snapshot_record(row: HostSnapshot) -> SnapshotRecord:
+    """A stored snapshot as the record the crawl produced (signals are not needed to rebuild)."""
+    values = {name: getattr(row, name) for name in SNAPSHOT.carried}
+    values["parsed"] = dict(row.parsed or {})
+    warc = (
+        WarcRef(row.warc_file, row.warc_offset)
+        if row.warc_file and row.warc_offset is not None
+        else None
+    )
+    return SnapshotRecord(**values, warc=warc)
+
+
+def page_rows(run_id: str, rec: PageRecord) -> list[SQLModel]:
+    """A page row plus its page-level signal rows."""
+    return [PAGE.row(run_id, rec), *_signal_rows(run_id, rec.url, rec.signals)]
+
+
+def occurrence_rows(run_id: str, rec: OccurrenceRecord) -> list[SQLModel]:
+    """One occurrence row."""
+    return [OCCURRENCE.row(run_id, rec)]
+
+
 def image_rows(run_id: str, rec: ImageRecord) -> list[SQLModel]:
     """An image row (media facts flattened where they are queried) plus its signal rows."""
-    m = rec.media
-    faces = _media_field(m, "faces", "boxes") or []
-    row = new_row(
-        Image,
-        run_id=run_id,
-        url=rec.url,
-        host=rec.host,
-        mode=rec.mode,
-        decision=rec.decision,
-        stage=rec.stage,
-        reasons=rec.reasons,
-        overridden=rec.overridden,
-        fetched_at=rec.fetched_at,
-        http_status=rec.http_status,
-        content_type=rec.content_type,
-        response_headers=rec.response_headers,
-        server_ip=rec.server_ip,
-        byte_size=m.get("byte_size"),
-        sha256=m.get("sha256"),
-        format=m.get("format"),
-        width=m.get("width"),
-        height=m.get("height"),
-        phash=m.get("phash"),
-        dhash=m.get("dhash"),
-        pdq=m.get("pdq"),
-        pdq_quality=m.get("pdq_quality"),
-        face_count=_media_field(m, "faces", "count"),
-        faces=[list(b) for b in faces],
-        media=m,
-        error=rec.error,
-        site_jurisdiction=rec.site_jurisdiction,
-        subject_jurisdiction=rec.subject_jurisdiction,
-        subject=rec.subject,
-        warc_file=rec.warc.file if rec.warc else None,
-        warc_offset=rec.warc.offset if rec.warc else None,
-    )
-    return [row, *_signal_rows(run_id, rec.url, rec.signals)]
+    return [IMAGE.row(run_id, rec), *_signal_rows(run_id, rec.url, rec.signals)]
 
 
 def dataset_entry_rows(run_id: str, rec: DatasetEntryRecord) -> list[SQLModel]:
     """One dataset entry row."""
-    return [
-        new_row(
-            DatasetEntry,
-            run_id=run_id,
-            source=rec.source,
-            row=rec.row,
-            key=rec.key,
-            url=rec.url,
-            caption=rec.caption,
-            page_url=rec.page_url,
-            problem=rec.problem,
-            local=rec.local,
-            presence=rec.presence,
-            presence_detail=rec.presence_detail,
-        )
-    ]
+    return [DATASET_ENTRY.row(run_id, rec)]
 
 
 Record = SnapshotRecord | PageRecord | ImageRecord | OccurrenceRecord | DatasetEntryRecord

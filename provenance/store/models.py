@@ -1,10 +1,23 @@
 """The record store's tables (SQLModel), one class per kind of fact provtrack keeps.
 
-Shapes follow SQLModel's "multiple models" pattern where it helps: a ``...Base`` holds the data
-shape shared with exports; the ``table=True`` class adds keys and indexes. JSON columns hold
-structured facts (signals' evidence, EXIF, jurisdiction candidates) whose shape is documented
-in the README's export section. 64-bit perceptual hashes are stored as hex text: they overflow
-signed integer columns in SQLite and PostgreSQL.
+Each kind the crawler records (host snapshot, page, image, image occurrence, dataset entry)
+has SQLModel's "multiple models" shapes, and every column is declared once, in its base:
+
+- ``XBase(SQLModel)``: the data fields, their types, defaults, JSON columns and indexes;
+- ``X(XBase, table=True)``: the table, adding only its primary key and its run (``id`` and
+  ``run_id``, the foreign key), its table name and unique constraints;
+- ``XPublic(XBase)``: a stored row as exports and ``show`` read it, with its ``id`` and
+  ``run_id`` required (``XPublic.model_validate(row)``, see :mod:`provenance.export.records`).
+
+The crawler's in-flight records (:mod:`provenance.records`) carry the base's fields under the
+same names plus what is never stored (body bytes, signals, the WARC pointer as one object);
+:mod:`provenance.store.mapping` copies the base's fields across by name, so a new column is
+declared here and nowhere else in the mapping (``tests/store/test_shapes.py`` holds it). The
+other tables (runs, signals, verdicts, opt-outs, the evidence chain) are one class each.
+
+JSON columns hold structured facts (signals' evidence, EXIF, jurisdiction candidates) whose
+shape is documented in the README's export section. 64-bit perceptual hashes are stored as hex
+text: they overflow signed integer columns in SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -39,18 +52,13 @@ class CrawlRun(SQLModel, table=True):
     summary: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
-class HostSnapshot(SQLModel, table=True):
+class HostSnapshotBase(SQLModel):
     """A per-host policy document as fetched once: robots.txt, ai.txt, tdmrep.json or terms.
 
     ``outcome`` keeps what the fetch meant (for robots.txt: parsed, unavailable (4xx) or
     unreachable (5xx/error = full disallow)); it is never rewritten to "allowed".
     """
 
-    __tablename__ = "host_snapshot"
-    __table_args__ = (UniqueConstraint("run_id", "host", "kind"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(index=True, foreign_key="crawl_run.id")
     host: str = Field(index=True)
     kind: str  # robots | ai_txt | tdmrep | terms | home
     url: str
@@ -70,14 +78,26 @@ class HostSnapshot(SQLModel, table=True):
     warc_offset: int | None = None
 
 
-class Page(SQLModel, table=True):
-    """A page the crawl reached or decided not to fetch, with how it got there."""
+class HostSnapshot(HostSnapshotBase, table=True):
+    """The ``host_snapshot`` table: :class:`HostSnapshotBase` plus its key and its run."""
 
-    __tablename__ = "page"
-    __table_args__ = (UniqueConstraint("run_id", "url"),)
+    __tablename__ = "host_snapshot"
+    __table_args__ = (UniqueConstraint("run_id", "host", "kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: str = Field(index=True, foreign_key="crawl_run.id")
+
+
+class HostSnapshotPublic(HostSnapshotBase):
+    """A stored ``host_snapshot`` row as exports read it: the data with its id and run."""
+
+    id: int
+    run_id: str
+
+
+class PageBase(SQLModel):
+    """A page the crawl reached or decided not to fetch, with how it got there."""
+
     url: str
     host: str = Field(index=True)
     decision: str  # fetched | skipped | failed
@@ -100,14 +120,26 @@ class Page(SQLModel, table=True):
     warc_offset: int | None = None
 
 
-class Image(SQLModel, table=True):
-    """One image URL: the gate's decision with its evidence and, when fetched, its media facts."""
+class Page(PageBase, table=True):
+    """The ``page`` table: :class:`PageBase` plus its key and its run."""
 
-    __tablename__ = "image"
+    __tablename__ = "page"
     __table_args__ = (UniqueConstraint("run_id", "url"),)
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: str = Field(index=True, foreign_key="crawl_run.id")
+
+
+class PagePublic(PageBase):
+    """A stored ``page`` row as exports read it: the data with its id and run."""
+
+    id: int
+    run_id: str
+
+
+class ImageBase(SQLModel):
+    """One image URL: the gate's decision with its evidence and, when fetched, its media facts."""
+
     url: str = Field(index=True)
     host: str = Field(index=True)
     mode: str
@@ -138,17 +170,29 @@ class Image(SQLModel, table=True):
     subject: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     warc_file: str | None = None
     warc_offset: int | None = None
-    purged_at: datetime | None = None
+    purged_at: datetime | None = None  # set by a purge, never by the crawl
 
 
-class ImageOccurrence(SQLModel, table=True):
-    """One appearance of an image on a page: alt text, title and the chain back to the seed."""
+class Image(ImageBase, table=True):
+    """The ``image`` table: :class:`ImageBase` plus its key and its run."""
 
-    __tablename__ = "image_occurrence"
-    __table_args__ = (UniqueConstraint("run_id", "image_url", "page_url"),)
+    __tablename__ = "image"
+    __table_args__ = (UniqueConstraint("run_id", "url"),)
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: str = Field(index=True, foreign_key="crawl_run.id")
+
+
+class ImagePublic(ImageBase):
+    """A stored ``image`` row as exports read it: the data with its id and run."""
+
+    id: int
+    run_id: str
+
+
+class ImageOccurrenceBase(SQLModel):
+    """One appearance of an image on a page: alt text, title and the chain back to the seed."""
+
     image_url: str = Field(index=True)
     page_url: str
     alt: str | None = None
@@ -160,7 +204,24 @@ class ImageOccurrence(SQLModel, table=True):
     found_at: datetime = Field(default_factory=utcnow)
 
 
-class DatasetEntry(SQLModel, table=True):
+class ImageOccurrence(ImageOccurrenceBase, table=True):
+    """The ``image_occurrence`` table: :class:`ImageOccurrenceBase` plus its key and its run."""
+
+    __tablename__ = "image_occurrence"
+    __table_args__ = (UniqueConstraint("run_id", "image_url", "page_url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True, foreign_key="crawl_run.id")
+
+
+class ImageOccurrencePublic(ImageOccurrenceBase):
+    """A stored ``image_occurrence`` row as exports read it: the data with its id and run."""
+
+    id: int
+    run_id: str
+
+
+class DatasetEntryBase(SQLModel):
     """One row of a dataset an audit read (manifest row, img2dataset shard row, archived image),
     pointing at the image record of its URL in the same run.
 
@@ -169,11 +230,6 @@ class DatasetEntry(SQLModel, table=True):
     to the dataset; ``local`` and ``presence`` describe the dataset's own copy, if it has one.
     """
 
-    __tablename__ = "dataset_entry"
-    __table_args__ = (UniqueConstraint("run_id", "source", "row"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(index=True, foreign_key="crawl_run.id")
     source: str
     row: int
     key: str | None = Field(default=None, index=True)
@@ -185,6 +241,23 @@ class DatasetEntry(SQLModel, table=True):
     presence: str | None = None  # same | changed | gone | unknown
     presence_detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class DatasetEntry(DatasetEntryBase, table=True):
+    """The ``dataset_entry`` table: :class:`DatasetEntryBase` plus its key and its run."""
+
+    __tablename__ = "dataset_entry"
+    __table_args__ = (UniqueConstraint("run_id", "source", "row"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True, foreign_key="crawl_run.id")
+
+
+class DatasetEntryPublic(DatasetEntryBase):
+    """A stored ``dataset_entry`` row as exports read it: the data with its id and run."""
+
+    id: int
+    run_id: str
 
 
 class SignalRecord(SQLModel, table=True):

@@ -12,8 +12,10 @@ import pytest
 from PIL import Image
 
 from provenance.media import (
+    _resample,
     analyze,
     hamming,
+    hashes,
     min_pdq_distance,
     pdq_dihedral,
     variant_hashes,
@@ -192,3 +194,43 @@ def test_working_raster_is_what_analyze_hashes() -> None:
     assert min(raster.size) >= 240
     facts = analyze(data, detect_faces=False)
     assert compute(raster).pdq == facts.pdq
+
+
+def _rasters() -> list[Image.Image]:
+    """Luma rasters of many sizes and kinds: photos and their crops, noise, flat, gradients."""
+    rng = np.random.default_rng(15)
+    out = []
+    for name in ("astronaut", "coffee", "chelsea", "grace_hopper", "china"):
+        luma = working_raster(to_jpeg(photo(name)))
+        assert luma is not None
+        w, h = luma.size
+        out += [luma, luma.crop((w // 7, h // 9, w - w // 5, h - h // 11))]
+    for width, height in [(1, 1), (5, 3), (9, 8), (32, 32), (33, 31), (600, 7), (7, 600)]:
+        out.append(Image.fromarray(np.full((height, width), 77, np.uint8), "L"))
+        out.append(Image.fromarray(rng.integers(0, 256, (height, width), dtype=np.uint8), "L"))
+    for _ in range(40):
+        width, height = (int(v) for v in rng.integers(1, 500, 2))
+        pixels = rng.integers(0, 256, (height, width), dtype=np.uint8)
+        if rng.random() < 0.5:
+            pixels = np.add.outer(np.arange(height), np.arange(width)).astype(np.uint8)
+        out.append(Image.fromarray(pixels, "L"))
+    return out
+
+
+def test_fast_phash_and_dhash_are_imagehash_bit_for_bit() -> None:
+    # Stored hashes (and the lookup index) compare these bits: the NumPy path must give
+    # imagehash's exact strings, ties included (flat rasters take scipy's DCT).
+    for luma in _rasters():
+        assert hashes.phash(luma) == str(imagehash.phash(luma)), luma.size
+        assert hashes.dhash(luma) == str(imagehash.dhash(luma)), luma.size
+
+
+def test_resample_is_pillows_lanczos() -> None:
+    assert _resample.pillow_order_is_known(), "Pillow changed: re-check _resample against it"
+    rng = np.random.default_rng(7)
+    for _ in range(150):
+        width, height = (int(v) for v in rng.integers(1, 400, 2))
+        pixels = rng.integers(0, 256, (height, width), dtype=np.uint8)
+        for size in ((32, 32), (9, 8), tuple(int(v) for v in rng.integers(1, 80, 2))):
+            expected = Image.fromarray(pixels, "L").resize(size, Image.Resampling.LANCZOS)
+            assert np.array_equal(_resample.resize(pixels, *size), np.asarray(expected))

@@ -86,3 +86,48 @@ def test_binary_body_is_unparseable_and_states_no_rule() -> None:
     ai = AiTxt.from_fetch(AI_URL, 200, b"\x00\x01\x02\xff" * 10, None)
     assert ai.status is Status.UNPARSEABLE
     assert ai.can_use("https://x.org/a.jpg").verdict is AiTxtVerdict.ALLOW
+
+
+def ai_txt(text: str) -> AiTxt:
+    return AiTxt.from_fetch("https://e.com/ai.txt", 200, text.encode(), None)
+
+
+# ai.txt files as people write them by hand: no User-Agent line at all, extensions written
+# ".jpg". Each read as allowing everything (rules outside a group are dropped, "/.jpg" matches
+# nothing), although the file plainly opts out.
+@pytest.mark.parametrize(
+    ("text", "face", "page"),
+    [
+        ("# ai.txt\nDisallow: /\n", AiTxtVerdict.DISALLOW, AiTxtVerdict.DISALLOW),
+        ("Disallow: *.jpg\nDisallow: *.jpeg\n", AiTxtVerdict.DISALLOW, AiTxtVerdict.ALLOW),
+        ("User-Agent: *\nDisallow: .JPG\n", AiTxtVerdict.DISALLOW, AiTxtVerdict.ALLOW),
+        # rules before the first group add to a real '*' group, their Allow lines never widen it
+        (
+            "Allow: /photos/\nDisallow: *.html\nUser-Agent: *\nDisallow: /photos/\n",
+            AiTxtVerdict.DISALLOW,
+            AiTxtVerdict.DISALLOW,
+        ),
+        # without a real '*' group they are the '*' group, Allow included
+        ("Allow: /about\nDisallow: /\n", AiTxtVerdict.DISALLOW, AiTxtVerdict.ALLOW),
+    ],
+)
+def test_hand_written_ai_txt_opt_outs_count(
+    text: str, face: AiTxtVerdict, page: AiTxtVerdict
+) -> None:
+    ai = ai_txt(text)
+    assert ai.status is Status.OK
+    assert ai.can_use("https://e.com/photos/face.jpg").verdict is face
+    assert ai.can_use("https://e.com/about.html").verdict is page
+
+
+def test_rules_before_any_group_are_named_as_such() -> None:
+    ai = ai_txt("Disallow: /\n\nUser-Agent: GPTBot\nDisallow: /\n")
+    decision = ai.can_use("https://e.com/a.jpg")
+    assert decision.verdict is AiTxtVerdict.DISALLOW
+    assert decision.line == 1
+    assert "before any User-agent line" in decision.reason
+    [signal] = ai.signals_for("https://e.com/a.jpg")
+    assert signal.restricts
+    # a group of its own for provtrack is not overridden by them
+    own = ai_txt("Disallow: /\nUser-Agent: provtrack\nAllow: /\n")
+    assert own.can_use("https://e.com/a.jpg").verdict is AiTxtVerdict.ALLOW

@@ -138,3 +138,80 @@ def test_oversized_page_is_read_in_part() -> None:
     page = page_signals("https://e.com/", html, {})
     assert page.status is Status.TOO_LARGE
     assert [i.url for i in page.images] == ["https://e.com/first.jpg"]
+
+
+# Pages whose charset lies, decoded the way the crawler decodes them (Scrapy's response.text,
+# which obeys the header, then <meta charset>). Each came out without a single '<': no meta
+# robots, no TDMRep meta, no image, a page that said nothing.
+LYING_PAGE = (
+    b"<!doctype html><html lang=en><head>{meta}<title>Portraits</title>"
+    b'<meta name="robots" content="noai, noimageai">'
+    b'<meta name="tdm-reservation" content="1"></head>'
+    b'<body><img src="/img/ana.jpg" alt="Ana"></body></html>'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        # the HTML standard reads a UTF-16 meta charset as UTF-8 because pages do this
+        (LYING_PAGE.replace(b"{meta}", b'<meta charset="utf-16">'), "text/html"),
+        (LYING_PAGE.replace(b"{meta}", b""), "text/html; charset=UTF-16"),
+        (LYING_PAGE.replace(b"{meta}", b""), "text/html; charset=utf-16be"),
+        (LYING_PAGE.replace(b"{meta}", b""), "text/html; charset=cp500"),
+        # a real UTF-16 page with neither BOM nor charset, read one byte per character
+        (LYING_PAGE.replace(b"{meta}", b"").decode().encode("utf-16-le"), "text/html"),
+    ],
+)
+def test_a_page_garbled_by_a_lying_charset_keeps_its_signals(
+    body: bytes, content_type: str
+) -> None:
+    from scrapy.http import HtmlResponse
+
+    response = HtmlResponse("https://e.com/p", body=body, headers={"Content-Type": content_type})
+    page = page_signals(response.url, response.text, {})
+    assert [(s.value, s.restricts) for s in page.meta_robots] == [
+        ("noai", True),
+        ("noimageai", True),
+    ]
+    assert page.tdm_state().reserved
+    assert [i.url for i in page.images] == ["https://e.com/img/ana.jpg"]
+    assert page.title == "Portraits"
+
+
+def test_a_page_that_reads_as_html_is_not_recovered() -> None:
+    page = page_signals("https://e.com/p", "<p>写真</p><meta name=robots content=noai>", {})
+    assert page.status is Status.OK
+    assert [s.value for s in page.meta_robots] == ["noai"]
+    text_only = page_signals("https://e.com/p", "just some text, no markup", {})
+    assert text_only.status is Status.OK
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<meta name="robots" content="noai" {x}="1">',
+        '<meta name="robots" content="noai" data-{{id}}="1">',  # an unrendered template
+        '<meta name="robots" content="noai" <!--{a=1>',
+    ],
+)
+def test_an_attribute_named_with_a_brace_does_not_make_the_page_unreadable(tag: str) -> None:
+    """lxml reads '{x}' as a namespace and raised ValueError on every attribute read of the
+    element: page_signals raised, and the page, its opt-out and its images were lost."""
+    html = f'<html><head>{tag}</head><body><img src="/a.jpg" {{q=1 alt="Ana"></body></html>'
+    page = page_signals("https://e.com/p", html, {})
+    assert [(s.value, s.restricts) for s in page.meta_robots] == [("noai", True)]
+    assert [(i.url, i.alt) for i in page.images] == [("https://e.com/a.jpg", "Ana")]
+
+
+def test_tdm_reservation_written_as_http_equiv_counts_as_the_pages_meta() -> None:
+    """The header written into the page (<meta http-equiv>): it was not read at all."""
+    html = (
+        '<html><head><meta http-equiv="TDM-Reservation" content="1">'
+        '<meta http-equiv="tdm-policy" content="https://e.com/policy.json"></head></html>'
+    )
+    page = page_signals("https://e.com/p", html, {})
+    state = page.tdm_state()
+    assert state.reserved
+    assert state.policy == "https://e.com/policy.json"
+    assert [s.source for s in page.tdm_meta] == ["meta:tdm-reservation", "meta:tdm-policy"]

@@ -6,6 +6,7 @@ import pytest
 
 from provenance.signals._html import meta_tags, parse_html
 from provenance.signals.model import Level, SignalKind
+from provenance.signals.page import page_signals
 from provenance.signals.robotsmeta import (
     meta_robots_signals,
     parse_directives,
@@ -138,3 +139,106 @@ def test_unknown_directives_are_kept_and_marked() -> None:
     assert signal.value == "nofuture"
     assert signal.extra["known"] is False
     assert not signal.restricts
+
+
+# Values as real servers and pages send them. Each was read as one unknown directive
+# ("noai noimageai") and restricted nothing, although the page states an opt-out.
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # space-separated, as in the many pages that write content="noindex nofollow"
+        ("noai noimageai", [("noai", None, None), ("noimageai", None, None)]),
+        ("NOINDEX  NOFOLLOW", [("noindex", None, None), ("nofollow", None, None)]),
+        # semicolons, and a trailing one
+        ("noai; noimageai;", [("noai", None, None), ("noimageai", None, None)]),
+        (
+            "googlebot: noindex; provtrack: noai",
+            [("noindex", None, "googlebot"), ("noai", None, "provtrack")],
+        ),
+        # a value whose quotes a server setting kept (Header set X-Robots-Tag "\"noai\"")
+        ('"noai"', [("noai", None, None)]),
+        ("'noimageai, noai'", [("noimageai", None, None), ("noai", None, None)]),
+        # a versioned product token as scope
+        ("provtrack/1.0: noai", [("noai", None, "provtrack/1.0")]),
+        ("provtrack: noai noml", [("noai", None, "provtrack"), ("noml", None, "provtrack")]),
+        # a space-separated list after a date is not part of the date
+        (
+            "unavailable_after: 25 Jun 2027 15:00:00 PST, noai noimageai",
+            [
+                ("unavailable_after", "25 Jun 2027 15:00:00 PST", None),
+                ("noai", None, None),
+                ("noimageai", None, None),
+            ],
+        ),
+        # words that are no directive stay one unknown directive
+        ("hello world", [("hello world", None, None)]),
+    ],
+)
+def test_real_world_separators_and_quotes(
+    value: str, expected: list[tuple[str, str | None, str | None]]
+) -> None:
+    assert triples(value) == expected
+
+
+def test_space_separated_opt_outs_restrict_in_headers_and_metas() -> None:
+    headers = {"X-Robots-Tag": ["noindex nofollow", "provtrack/1.0: noimageai", "otherbot: noai"]}
+    signals = x_robots_tag_signals(headers, level=Level.PAGE)
+    assert [(s.value, s.restricts) for s in signals] == [
+        ("noindex", False),
+        ("nofollow", False),
+        ("noimageai", True),
+        ("noai", False),
+    ]
+    html = '<html><head><meta name="robots" content="index follow noai"></head></html>'
+    metas = meta_robots_signals(meta_tags(parse_html(html)))
+    assert [(s.value, s.restricts) for s in metas] == [
+        ("index", False),
+        ("follow", False),
+        ("noai", True),
+    ]
+
+
+def test_meta_http_equiv_x_robots_tag_and_a_robots_meta_in_the_body_count() -> None:
+    html = """<html><head><meta http-equiv="X-Robots-Tag" content="otherbot: noai, noimageai">
+    </head><body><p>profile</p><meta name="robots" content="noml"></body></html>"""
+    page = page_signals("https://e.com/p", html, {})
+    assert [(s.value, s.agent, s.restricts, s.source) for s in page.meta_robots] == [
+        ("noml", None, True, "meta:robots"),
+        ("noai", "otherbot", False, "meta:http-equiv:x-robots-tag"),
+        ("noimageai", "otherbot", False, "meta:http-equiv:x-robots-tag"),
+    ]
+    provtrack = page_signals(
+        "https://e.com/p", '<meta http-equiv="x-robots-tag" content="provtrack: noimageai">', {}
+    )
+    assert [(s.value, s.restricts) for s in provtrack.meta_robots] == [("noimageai", True)]
+
+
+# unavailable_after on an image's own response: after the date, the server asks what noindex
+# asks of that image. It was kept as an argument and never restricted, whatever the date.
+@pytest.mark.parametrize(
+    ("value", "image_restricts"),
+    [
+        ("unavailable_after: Wednesday, 03-Nov-2019 15:00:00 GMT", True),  # RFC 850
+        ("unavailable_after: 25 Jun 2010 15:00:00 PST", True),  # RFC 822
+        ("unavailable_after: 2020-01-01T00:00:00Z", True),  # ISO 8601
+        ("provtrack: unavailable_after: 2020-01-01", True),
+        ("otherbot: unavailable_after: 2020-01-01", False),
+        ("unavailable_after: 2999-01-01", False),  # not yet
+        ("unavailable_after: next tuesday", False),  # unreadable: no date to have passed
+    ],
+)
+def test_a_passed_unavailable_after_restricts_the_image_it_is_sent_with(
+    value: str, image_restricts: bool
+) -> None:
+    from provenance.signals.gate import check_image_after
+
+    [image] = x_robots_tag_signals({"X-Robots-Tag": value}, level=Level.IMAGE)
+    assert image.value == "unavailable_after"
+    assert image.restricts is image_restricts
+    # on a page it asks what noindex asks of the page: nothing of its images
+    [page] = x_robots_tag_signals({"X-Robots-Tag": value}, level=Level.PAGE)
+    assert not page.restricts
+    decision = check_image_after("https://e.com/a.jpg", {"X-Robots-Tag": [value]}, [])
+    assert decision.allowed is not image_restricts
+    if image_restricts:
+        assert decision.rule_ids == ["image-x-robots-tag"]

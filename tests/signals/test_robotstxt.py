@@ -415,3 +415,139 @@ def test_a_gzip_bomb_inflates_only_to_the_limit() -> None:
     robots = RobotsSnapshot.from_fetch("http://x.test/robots.txt", 200, bomb, None)
     assert robots.truncated
     assert robots.can_fetch("http://x.test/img/closed/a").verdict is Verdict.DISALLOW
+
+
+# Group lines as real files write them: the product token with a version (the way many sites
+# copy a crawler's UA, "User-agent: Googlebot/2.1"), a whole User-Agent header, quoted, or a
+# comma list. RFC 9309 §2.2.1 matches the product token; Protego compares the whole value, so
+# each of these fell back to the '*' group's "Allow: /" and a block aimed at provtrack was lost.
+AIMED_AT_PROVTRACK = [
+    "provtrack/1.0",
+    "ProvTrack/0.1 (+https://github.com/provtrack; research)",
+    "Mozilla/5.0 (compatible; provtrack/0.1; +https://example.org/bot)",
+    '"provtrack"',
+    "GPTBot, provtrack, CCBot",
+    "GPTBot provtrack",
+]
+
+
+@pytest.mark.parametrize("line", AIMED_AT_PROVTRACK)
+def test_a_group_naming_provtracks_token_in_a_longer_spelling_binds_it(line: str) -> None:
+    text = f"User-agent: *\nAllow: /\n\nUser-agent: {line}\nDisallow: /private/\nCrawl-delay: 7\n"
+    snap = snapshot(text)
+    decision = snap.can_fetch("https://example.com/private/face.jpg")
+    assert decision.verdict is Verdict.DISALLOW
+    assert decision.evidence == "Disallow: /private/"
+    assert decision.line == 5
+    assert snap.crawl_delay() == 7.0
+    # full UA strings select the same group; the rest of the site stays open
+    assert snap.can_fetch("https://example.com/private/x", "provtrack/0.1 (+https://x)").restricts
+    assert snap.can_fetch("https://example.com/public/x").verdict is Verdict.ALLOW
+
+
+def test_token_aliases_merge_with_the_plain_group_and_never_match_substrings() -> None:
+    text = (
+        "User-agent: provtrack\nDisallow: /a/\n\n"
+        "User-agent: provtrack/2.0\nDisallow: /b/\n\n"
+        "User-agent: prov/1.0\nUser-agent: provtrack-images\nDisallow: /\n\n"
+        "User-agent: *\nDisallow: /c/\n"
+    )
+    snap = snapshot(text)
+    assert snap.can_fetch("https://example.com/a/1").verdict is Verdict.DISALLOW
+    assert snap.can_fetch("https://example.com/b/1").verdict is Verdict.DISALLOW
+    # provtrack has a group of its own, so '*' does not apply, and neither do other tokens
+    assert snap.can_fetch("https://example.com/c/1").verdict is Verdict.ALLOW
+    assert snap.can_fetch("https://example.com/d/1").verdict is Verdict.ALLOW
+
+
+# robots.txt served inside an HTML page, as CMS routes and "robots.txt editor" plugins do:
+# the markup hid the first User-agent line, so every rule fell outside a group and a host
+# that blocks everything read as "allow all".
+HTML_WRAPPED = [
+    "<html><body><pre>User-agent: *\nDisallow: /\n</pre></body></html>",
+    "<!DOCTYPE html><html><head><title>robots.txt</title><style>p{}</style></head><body>"
+    "User-agent: *<br>Disallow: /<br/>Sitemap: https://example.com/s.xml</body></html>",
+    "<html><body><p>User-agent: provtrack</p><p>Disallow: /</p>"
+    "<p>User-agent: *</p><p>Allow: /</p></body></html>",
+    "<html><body><div>User-agent:&nbsp;*</div><div>Disallow: /</div></body></html>",
+]
+
+
+@pytest.mark.parametrize("page", HTML_WRAPPED)
+def test_rules_inside_an_html_page_are_read_from_its_text(page: str) -> None:
+    snap = snapshot(page)
+    assert snap.outcome is RobotsOutcome.PARSED
+    assert snap.status is Status.UNPARSEABLE
+    assert "HTML page holding robots.txt lines" in snap.reason
+    decision = snap.can_fetch("https://example.com/gallery/face.jpg")
+    assert decision.verdict is Verdict.DISALLOW
+    assert decision.evidence == "Disallow: /"
+    assert snap.text.splitlines()[decision.line - 1].strip() == "Disallow: /"
+    assert decision.protego_allowed is False
+
+
+def test_a_soft_404_page_and_a_file_with_rules_keep_their_reading() -> None:
+    soft = snapshot("<html><body><h1>Page not found</h1><p>Try the <a href='/'>home</a></p>")
+    assert soft.status is Status.UNPARSEABLE
+    assert "HTML page, not a robots.txt" in soft.reason
+    assert soft.can_fetch("https://example.com/a").verdict is Verdict.ALLOW
+    # markup that leaves a rule readable is read as before, never widened by the page text
+    mixed = snapshot("User-agent: *\nDisallow: /private/\n<p>Allow: /</p>\n")
+    assert mixed.status is Status.OK
+    assert mixed.can_fetch("https://example.com/private/a").verdict is Verdict.DISALLOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # pieces of several UTF-8 files joined together, each with its byte order mark
+        "User-agent: *\n\ufeffDisallow: /\n",
+        "# generated\n\ufeffUser-agent: *\nDisallow: /\n",
+        "\n\ufeff\ufeffUser-agent: *\nDisallow: /\n",
+        "User-agent: *\n\u200bDisallow: /\n",  # a zero-width space pasted from a web page
+    ],
+)
+def test_a_byte_order_mark_inside_the_file_does_not_drop_a_rule(text: str) -> None:
+    decision = snapshot(text).can_fetch("https://example.com/a.jpg")
+    assert decision.verdict is Verdict.DISALLOW
+    assert decision.evidence.lstrip("\ufeff\u200b") == "Disallow: /"
+
+
+@pytest.mark.parametrize("unit", ["<", "<script", "<!--", "<p ", "<head ", "</pre", "<a>"])
+def test_hostile_html_like_robots_txt_is_read_in_linear_time(unit: str) -> None:
+    """512 KiB of an unclosed tag or comment: a lazy or unbounded tag regex rescans the rest
+    of the file at every one (quadratic: minutes of CPU for one host's robots.txt)."""
+    import time
+
+    body = (unit * (ROBOTS_MAX_BYTES // len(unit))).encode()
+    start = time.process_time()
+    snap = snapshot(body)
+    assert time.process_time() - start < 3.0  # about 0.05 s when linear
+    assert snap.outcome is RobotsOutcome.PARSED
+    assert snap.can_fetch("https://example.com/a").verdict is Verdict.ALLOW
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        # not "there is no robots.txt": a proxy that wants credentials (the host never asked),
+        # a server that timed out waiting, a connection that reached another host's server
+        (407, RobotsOutcome.UNREACHABLE),
+        (408, RobotsOutcome.UNREACHABLE),
+        (421, RobotsOutcome.UNREACHABLE),
+        (425, RobotsOutcome.UNREACHABLE),
+        # a site that shuts out a region refuses, as 403 does
+        (451, RobotsOutcome.UNREACHABLE),
+        # real "no such file" answers stay unavailable (RFC 9309 §2.3.1.3)
+        (400, RobotsOutcome.UNAVAILABLE),
+        (404, RobotsOutcome.UNAVAILABLE),
+        (410, RobotsOutcome.UNAVAILABLE),
+    ],
+)
+def test_4xx_answers_that_do_not_say_no_file_disallow(status: int, outcome: RobotsOutcome) -> None:
+    """Each of the first five read as "no robots.txt": no restriction at all."""
+    snap = snapshot("User-agent: *\nAllow: /\n", status)
+    assert snap.outcome is outcome
+    decision = snap.can_fetch("https://example.com/a.jpg")
+    assert decision.restricts is (outcome is RobotsOutcome.UNREACHABLE)
+    assert f"HTTP {status}" in decision.reason

@@ -108,9 +108,18 @@ def test_first_rule_in_sequence_wins_even_when_a_later_one_is_longer() -> None:
         (0, 0),
         ("1", 1),
         (" 0 ", 0),
-        # protocol errors: unset
+        # what real files and servers send for 1: read as 1 (fail closed), the problem named
+        (True, 1),
+        (1.0, 1),
+        ('"1"', 1),
+        ("1, 1", 1),  # two header lines combined by an intermediary (RFC 9110 §5.3)
+        ("0, 1", 1),
+        ("1;", 1),
+        # protocol errors: unset (never 0, which would override an earlier layer's 1)
+        (False, None),
+        (0.0, None),
+        ("0, 0", None),
         (2, None),
-        (True, None),
         ("yes", None),
         (None, None),
         (1.5, None),
@@ -291,3 +300,124 @@ def test_policy_documents() -> None:
     assert itcop.data["mrt:reservation_basis"].startswith("Article 4(3), Directive (EU) 2019/790")
     missing = TdmPolicy.from_fetch("u", 404, None, None)
     assert missing.status is Status.ABSENT
+
+
+def test_a_combined_header_line_reserves_and_says_why() -> None:
+    from provenance.signals.tdmrep import header_signals
+
+    headers = {"tdm-reservation": ["1, 1"], "tdm-policy": ["https://e.com/policy.json"]}
+    reservation, policy = header_signals(headers, url="https://e.com/a.jpg")
+    assert (reservation.value, reservation.restricts) == ("1", True)
+    assert "read as 1" in reservation.extra["problem"]
+    assert reservation.evidence == "tdm-reservation: 1, 1"
+    assert (policy.kind, policy.value) == (SignalKind.TDM_POLICY, "https://e.com/policy.json")
+    assert "not_followed" not in policy.extra
+    # a JSON true in tdmrep.json reserves the path it names, and only that one
+    tdm = file_of([{"location": "/photos/", "tdm-reservation": True}])
+    [signal] = tdm.signals_for("https://provider.com/photos/a.jpg")
+    assert (signal.value, signal.restricts) == ("1", True)
+    assert "read as 1" in signal.extra["problem"]
+    assert tdm.signals_for("https://provider.com/about")[0].value == "unset"
+
+
+# tdmrep.json as real servers break it. Each of these was "unset" for every path (no rule read,
+# or the file over the cap ignored whole), so a site reserving its photos read as not reserved.
+def test_a_missing_comma_keeps_the_rules_and_a_broken_rule_reserves_on_what_follows() -> None:
+    public = b'{"location": "/public/", "tdm-reservation": 0}'
+    body = b"[" + public + b'\n {"location": "/", "tdm-reservation": 1}]'
+    tdm = TdmFile.from_fetch(FILE_URL, 200, body, None)
+    assert tdm.status is Status.UNPARSEABLE
+    assert [(r.location, r.reservation) for r in tdm.rules] == [("/public/", 0), ("/", 1)]
+    assert tdm.signals_for("https://provider.com/public/a.jpg")[0].value == "0"
+    assert tdm.signals_for("https://provider.com/photos/a.jpg")[0].value == "1"
+    # a rule that does not parse (single quotes) ends what can be read
+    body = b"[" + public + b", {'location': '/', \"tdm-reservation\": 1}]"
+    tdm = TdmFile.from_fetch(FILE_URL, 200, body, None)
+    assert [(r.location, r.reservation) for r in tdm.rules] == [("/public/", 0)]
+    assert tdm.unread_reserves
+    # the readable first rule still decides what it covers ("first in sequence")
+    assert tdm.signals_for("https://provider.com/public/a.jpg")[0].value == "0"
+    [signal] = tdm.signals_for("https://provider.com/photos/a.jpg")
+    assert (signal.value, signal.restricts) == ("1", True)
+    assert signal.extra["unread_reserves"] is True
+    assert "invalid JSON" in signal.evidence
+
+
+def test_a_file_over_the_cap_reads_its_first_rules() -> None:
+    rules = [{"location": "/photos/", "tdm-reservation": 1}] + [
+        {"location": f"/archive/{i:06d}/", "tdm-reservation": 1} for i in range(20_000)
+    ]
+    body = json.dumps(rules).encode()
+    assert len(body) > 512 * 1024
+    for cut in (body, body[: 512 * 1024]):  # served whole, or as the crawler keeps it
+        tdm = TdmFile.from_fetch(FILE_URL, 200, cut, None)
+        assert tdm.status in (Status.TOO_LARGE, Status.UNPARSEABLE)
+        assert tdm.rules[0].location == "/photos/"
+        [signal] = tdm.signals_for("https://provider.com/photos/a.jpg")
+        assert (signal.value, signal.restricts, signal.extra["rule_index"]) == ("1", True, 0)
+        # a path no read rule covers: the rest of the file is unknown and it reserves: fail closed
+        assert tdm.signals_for("https://provider.com/zzz/a.jpg")[0].restricts
+
+
+@pytest.mark.parametrize(
+    ("body", "restricts"),
+    [
+        # the rules wrapped in an object
+        (b'{"rules": [{"location": "/", "tdm-reservation": 1}]}', True),
+        # JavaScript-style keys: no rule readable, but it states a reservation
+        (b"[{location: '/', 'tdm-reservation': 1}]", True),
+        (b'[{"location": "/", "tdm-reservation": 1}', True),  # cut before the ']'
+        # soft 404s and files that reserve nothing stay unset
+        (b"<!doctype html><html><body>Not found</body></html>", False),
+        (b"[{location: '/', 'tdm-reservation': 0}]", False),
+        (b'{"tdm-reservation": 10}', False),
+    ],
+)
+def test_unreadable_files_reserve_only_when_their_text_states_it(
+    body: bytes, restricts: bool
+) -> None:
+    tdm = TdmFile.from_fetch(FILE_URL, 200, body, None)
+    assert tdm.status is Status.UNPARSEABLE
+    [signal, *_] = tdm.signals_for("https://provider.com/img/a.jpg")
+    assert signal.restricts is restricts
+    assert signal.value == ("1" if restricts else "unset")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '[x "tdm-reservation":' + " " * 512 * 1024,
+        "[x tdm-reservation: '" + " " * 512 * 1024,
+        "[" * 512 * 1024,
+        '[x"tdm-reservation": ' * 26_000,
+    ],
+)
+def test_hostile_tdmrep_json_is_read_in_linear_time(body: str) -> None:
+    """A run of spaces after 'tdm-reservation:' made the reservation regex quadratic."""
+    import time
+
+    start = time.process_time()
+    tdm = TdmFile.from_fetch(FILE_URL, 200, body.encode(), None)
+    assert time.process_time() - start < 3.0  # about 0.02 s when linear
+    assert not tdm.unread_reserves
+    assert not tdm.signals_for("https://provider.com/a.jpg")[0].restricts
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"location": ["/docs/", "/photos/"], "tdm-reservation": 1},
+        {"location": "/photos/", "tdm_reservation": 1},
+        {"Location": "/photos/", "TDM-Reservation": 1},
+        {"location": "/photos/", "tdmReservation": "1"},
+    ],
+)
+def test_rules_written_with_a_location_list_or_another_key_spelling_reserve(
+    rule: dict[str, object],
+) -> None:
+    """Each read as "location missing" or "tdm-reservation missing": unset, never reserved."""
+    tdm = file_of([rule, {"location": "/", "tdm-reservation": 0}])
+    [signal] = tdm.signals_for("https://provider.com/photos/a.jpg")
+    assert (signal.value, signal.restricts, signal.extra["rule_index"]) == ("1", True, 0)
+    assert signal.extra["problem"]
+    assert tdm.signals_for("https://provider.com/about")[0].value == "0"
