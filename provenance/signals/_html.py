@@ -61,7 +61,23 @@ def parse_html(html: str | bytes) -> Selector:
     text = _CONTROL.sub(" ", text)
     # Surrogates (only possible in a caller's str) cannot be encoded for lxml.
     text = text.encode("utf-8", "replace").decode("utf-8")
-    return Selector(text=text or "<html></html>", type="html")
+    selector = Selector(text=text or "<html></html>", type="html")
+    if "{" in text or "}" in text:
+        _drop_brace_attributes(selector)
+    return selector
+
+
+def _drop_brace_attributes(selector: Selector) -> None:
+    """Remove attributes whose name holds ``{`` or ``}``: lxml reads such a name as a namespace
+    (``{ns}local``) and raises on every later read of the element's attributes, so one
+    ``<meta name=robots content=noai {x}=1>`` made the whole page unreadable (ValueError)."""
+    for element in selector.root.iter():
+        keys = element.keys() if isinstance(element.tag, str) else []
+        if any("{" in key or "}" in key for key in keys):
+            kept = [(k, v) for k, v in element.items() if "{" not in k and "}" not in k]
+            element.attrib.clear()
+            for key, value in kept:
+                element.set(key, value)
 
 
 def meta_tags(selector: Selector) -> list[MetaTag]:

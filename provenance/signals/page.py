@@ -363,14 +363,18 @@ def page_signals(url: str, html: str | bytes, headers: Headers | None = None) ->
         if part.strip()
     )
     metas = meta_tags(selector)
+    equiv = http_equiv_tags(selector)
     meta_robots = (
         *robotsmeta.meta_robots_signals(metas, url=url),
-        *robotsmeta.http_equiv_signals(http_equiv_tags(selector), url=url),
+        *robotsmeta.http_equiv_signals(equiv, url=url),
     )
     x_robots = tuple(robotsmeta.x_robots_tag_signals(headers, url=url, level=Level.PAGE))
     tdm_signals = (
         *tdmrep.header_signals(headers, url=url, level=Level.PAGE),
-        *tdmrep.meta_signals(metas, url=url),
+        # <meta http-equiv="tdm-reservation">: the header written into the page, read as its meta
+        *tdmrep.meta_signals(
+            [*metas, *(t for t in equiv if t.name in ("tdm-reservation", "tdm-policy"))], url=url
+        ),
     )
     usage = (
         *contentusage.signals_from_headers(headers, url=url, level=Level.PAGE),

@@ -185,3 +185,33 @@ def test_a_page_that_reads_as_html_is_not_recovered() -> None:
     assert [s.value for s in page.meta_robots] == ["noai"]
     text_only = page_signals("https://e.com/p", "just some text, no markup", {})
     assert text_only.status is Status.OK
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<meta name="robots" content="noai" {x}="1">',
+        '<meta name="robots" content="noai" data-{{id}}="1">',  # an unrendered template
+        '<meta name="robots" content="noai" <!--{a=1>',
+    ],
+)
+def test_an_attribute_named_with_a_brace_does_not_make_the_page_unreadable(tag: str) -> None:
+    """lxml reads '{x}' as a namespace and raised ValueError on every attribute read of the
+    element: page_signals raised, and the page, its opt-out and its images were lost."""
+    html = f'<html><head>{tag}</head><body><img src="/a.jpg" {{q=1 alt="Ana"></body></html>'
+    page = page_signals("https://e.com/p", html, {})
+    assert [(s.value, s.restricts) for s in page.meta_robots] == [("noai", True)]
+    assert [(i.url, i.alt) for i in page.images] == [("https://e.com/a.jpg", "Ana")]
+
+
+def test_tdm_reservation_written_as_http_equiv_counts_as_the_pages_meta() -> None:
+    """The header written into the page (<meta http-equiv>): it was not read at all."""
+    html = (
+        '<html><head><meta http-equiv="TDM-Reservation" content="1">'
+        '<meta http-equiv="tdm-policy" content="https://e.com/policy.json"></head></html>'
+    )
+    page = page_signals("https://e.com/p", html, {})
+    state = page.tdm_state()
+    assert state.reserved
+    assert state.policy == "https://e.com/policy.json"
+    assert [s.source for s in page.tdm_meta] == ["meta:tdm-reservation", "meta:tdm-policy"]
