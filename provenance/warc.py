@@ -7,6 +7,7 @@ carries the run id and a writer id), so several crawler processes never share a 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -79,6 +80,62 @@ def _warc_date(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _sha1(*parts: bytes) -> str:
+    """A WARC digest as warcio writes it (``sha1:`` and the base32 of the SHA-1)."""
+    digest = hashlib.sha1()  # noqa: S324 - the WARC digest warcio and replay tools expect
+    for part in parts:
+        digest.update(part)
+    return "sha1:" + base64.b32encode(digest.digest()).decode("ascii")
+
+
+_SHA1_EMPTY = _sha1()
+_CONTENT_TYPE = {
+    "response": "application/http; msgtype=response",
+    "request": "application/http; msgtype=request",
+}
+
+
+def _http_block(protocol: str, statusline: str, headers: list[tuple[str, str]]) -> bytes | None:
+    """The HTTP head of a record, byte for byte as warcio's ``compute_headers_buffer`` writes
+    it; None when warcio would do something else with it (a header that is not ASCII, which
+    it percent-encodes; a name or value that is not a string), so that warcio writes it."""
+    first = protocol
+    if first and statusline:
+        first += " "
+    first += statusline
+    lines = [first + "\r\n"] if first else []
+    for name, value in headers:
+        if type(name) is not str or type(value) is not str:
+            return None
+        lines.append(f"{name}: {value}\r\n")
+    lines.append("\r\n")
+    try:
+        return "".join(lines).encode("ascii")
+    except UnicodeEncodeError:
+        return None
+
+
+def _record(
+    record_type: str, url: str, warc_headers: list[tuple[str, str]], http: bytes, payload: bytes
+) -> tuple[bytes, str]:
+    """One request or response record serialised exactly as warcio's ``create_warc_record``
+    and ``write_record`` do (the same headers in the same order, the same digests), without
+    its header objects, streams and generator loops: ~0.2 ms of the crawler's CPU per image.
+    Returns the record's bytes (before gzip) and its record ID."""
+    record_id = f"<urn:uuid:{uuid.uuid4()}>"
+    fields = [*warc_headers, ("WARC-Type", record_type), ("WARC-Record-ID", record_id)]
+    if url:
+        fields.append(("WARC-Target-URI", url))
+    fields += [
+        ("WARC-Payload-Digest", _sha1(payload) if payload else _SHA1_EMPTY),
+        ("WARC-Block-Digest", _sha1(http, payload)),
+        ("Content-Type", _CONTENT_TYPE[record_type]),
+        ("Content-Length", str(len(http) + len(payload))),
+    ]
+    head = "WARC/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields) + "\r\n"
+    return b"".join((head.encode("utf-8"), http, payload, b"\r\n\r\n")), record_id
+
+
 class WarcWriter:
     """Append-only WARC writer for one process; not thread-safe (the crawler is single-threaded)."""
 
@@ -136,8 +193,13 @@ class WarcWriter:
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.write_record(record)
+        self._emit_bytes(self._buffer.getvalue(), level)
+
+    def _emit_bytes(self, data: bytes, level: int = GZIP_LEVEL) -> None:
+        """Write one serialised record as its own gzip member at ``level``."""
+        assert self._fh is not None
         compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        self._fh.write(compressor.compress(self._buffer.getvalue()) + compressor.flush())
+        self._fh.write(compressor.compress(data) + compressor.flush())
 
     def _ensure_open(self) -> tuple[BinaryIO, WARCWriter]:
         if self._fh is None or self._fh.tell() >= self.max_bytes:
@@ -170,44 +232,88 @@ class WarcWriter:
         the downloader hands it over), so its ``Content-Encoding`` header is kept; otherwise
         the body was decoded and the header, which no longer describes it, is dropped.
         """
-        fh, writer = self._ensure_open()
+        fh, _ = self._ensure_open()
         date = _warc_date(fetched_at)
         dropped = _TRANSFER_HEADERS if as_sent else _HOP_HEADERS
         resp_headers = [(k, v) for k, v in response_headers if k.lower() not in dropped]
-        http_headers = StatusAndHeaders(
-            f"{status} {reason or standard_phrase(status)}".strip(), resp_headers, protocol=protocol
-        )
-        warc_headers = {"WARC-Date": date}
+        statusline = f"{status} {reason or standard_phrase(status)}".strip()
+        warc_headers = [("WARC-Date", date)]
         if ip:
-            warc_headers["WARC-IP-Address"] = ip
+            warc_headers.append(("WARC-IP-Address", ip))
         if truncated:
-            warc_headers["WARC-Truncated"] = truncated
-        response = writer.create_warc_record(
-            url,
-            "response",
-            payload=io.BytesIO(body),
-            length=len(body),
-            http_headers=http_headers,
-            warc_headers_dict=warc_headers,
-        )
-        offset = fh.tell()
-        self._emit(response, STORED_GZIP_LEVEL if already_compressed(body) else GZIP_LEVEL)
-        record_id = response.rec_headers.get_header("WARC-Record-ID")
+            warc_headers.append(("WARC-Truncated", truncated))
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         sent = list(request_headers)
         if parts.netloc and not any(k.lower() == "host" for k, _ in sent):
             # the HTTP client adds Host below the headers it reports; replay tools need it
             sent.insert(0, ("Host", parts.netloc))
-        req_headers = StatusAndHeaders(f"{method} {target} {protocol}", sent, is_http_request=True)
+        request_line = f"{method} {target} {protocol}"
+        offset = fh.tell()
+        level = STORED_GZIP_LEVEL if already_compressed(body) else GZIP_LEVEL
+        response_http = _http_block(protocol, statusline, resp_headers)
+        method_, _, rest = request_line.partition(" ")
+        request_http = _http_block(method_, rest, sent)
+        if response_http is not None and request_http is not None:
+            data, record_id = _record("response", url, warc_headers, response_http, body)
+            self._emit_bytes(data, level)
+            data, _ = _record(
+                "request",
+                url,
+                [("WARC-Date", date), ("WARC-Concurrent-To", record_id)],
+                request_http,
+                b"",
+            )
+            self._emit_bytes(data)
+        else:  # headers warcio percent-encodes (not ASCII): its own record building
+            record_id = self._warcio_exchange(
+                url,
+                warc_headers,
+                protocol,
+                statusline,
+                resp_headers,
+                body,
+                level,
+                request_line,
+                sent,
+            )
+        return WarcPointer(self._name, offset, record_id, hashlib.sha256(body).hexdigest())
+
+    def _warcio_exchange(
+        self,
+        url: str,
+        warc_headers: list[tuple[str, str]],
+        protocol: str,
+        statusline: str,
+        resp_headers: list[tuple[str, str]],
+        body: bytes,
+        level: int,
+        request_line: str,
+        sent: list[tuple[str, str]],
+    ) -> str:
+        """The exchange's two records built by warcio (what :func:`_record` reproduces)."""
+        writer = self._writer
+        assert writer is not None
+        http_headers = StatusAndHeaders(statusline, resp_headers, protocol=protocol)
+        response = writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=http_headers,
+            warc_headers_dict=dict(warc_headers),
+        )
+        self._emit(response, level)
+        record_id: str = response.rec_headers.get_header("WARC-Record-ID")
+        req_headers = StatusAndHeaders(request_line, sent, is_http_request=True)
         request = writer.create_warc_record(
             url,
             "request",
             http_headers=req_headers,
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+            warc_headers_dict={"WARC-Date": warc_headers[0][1], "WARC-Concurrent-To": record_id},
         )
         self._emit(request)
-        return WarcPointer(self._name, offset, record_id, hashlib.sha256(body).hexdigest())
+        return record_id
 
     def write_metadata(
         self,
