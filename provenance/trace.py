@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from provenance.errors import IntegrityError
+from provenance.export.records import signal_export
 from provenance.jurisdiction.cctld import host_of
 from provenance.lookup.keypoints import KeypointIndex
 from provenance.matching import (
@@ -49,7 +50,7 @@ from provenance.store.models import (
     ImageOccurrencePublic,
     ImagePublic,
     PagePublic,
-    SignalRecord,
+    SignalRecordPublic,
 )
 from provenance.store.queries.trace import chain_rows, image_row
 from provenance.store.verdicts import latest_verdicts
@@ -204,19 +205,6 @@ def lookup(
     )
 
 
-def _signal(row: SignalRecord) -> dict[str, Any]:
-    return {
-        "kind": row.kind,
-        "value": row.value,
-        "source": row.source,
-        "evidence": row.evidence,
-        "level": row.level,
-        "agent": row.agent,
-        "restricts": row.restricts,
-        "url": row.url,
-    }
-
-
 def _snapshot(snap: HostSnapshot) -> dict[str, Any]:
     return {
         "url": snap.url,
@@ -231,12 +219,14 @@ def _snapshot(snap: HostSnapshot) -> dict[str, Any]:
     }
 
 
-def _robots_lines(signals: Iterable[SignalRecord | dict[str, Any]]) -> list[dict[str, Any]]:
+def _robots_lines(
+    signals: Iterable[SignalRecordPublic | dict[str, Any]],
+) -> list[dict[str, Any]]:
     """The robots.txt lines that decided for a URL (provtrack's own group, else ``*``), from
     signal rows or from the signal dicts a fetched page keeps in ``facts["robots"]``."""
     out = []
     for s in signals:
-        data = s if isinstance(s, dict) else {**_signal(s), "extra": s.extra}
+        data = s if isinstance(s, dict) else {**signal_export(s), "extra": s.extra}
         if data.get("kind") != SignalKind.ROBOTS or data.get("source") != "robots.txt":
             continue
         extra = data.get("extra") or {}
@@ -315,9 +305,10 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
     snap_by: dict[tuple[str, str], dict[str, HostSnapshot]] = defaultdict(dict)
     for snap in snapshots:
         snap_by[(snap.run_id, snap.host)][snap.kind] = snap
-    sig_by: dict[tuple[str, str], list[SignalRecord]] = defaultdict(list)
-    for sig in signals:
-        sig_by[(sig.run_id, sig.subject)].append(sig)
+    sig_by: dict[tuple[str, str], list[SignalRecordPublic]] = defaultdict(list)
+    for sig in signals:  # read through the public shape once, shared by every image
+        shown_signal = SignalRecordPublic.model_validate(sig)
+        sig_by[(shown_signal.run_id, shown_signal.subject)].append(shown_signal)
     verdicts_by = latest_verdicts(store, images)
     robots_by = {
         key: robots_view(kinds["robots"]) for key, kinds in snap_by.items() if "robots" in kinds
@@ -370,10 +361,11 @@ def provenance_chains(store: Store, image_ids: Iterable[int]) -> dict[int, dict[
         robots = snaps.get(SnapshotKind.ROBOTS)
         terms = snaps.get(SnapshotKind.TERMS)
         image_signals = sig_by.get((image.run_id, image.url), [])
-        all_signals = [_signal(x) for x in image_signals]
+        all_signals = [signal_export(x) for x in image_signals]
         for o in occs:
-            all_signals.extend(_signal(x) for x in sig_by.get((image.run_id, o.page_url), []))
-        all_signals.extend(_signal(x) for x in sig_by.get((image.run_id, image.host), []))
+            page_signals = sig_by.get((image.run_id, o.page_url), [])
+            all_signals.extend(signal_export(x) for x in page_signals)
+        all_signals.extend(signal_export(x) for x in sig_by.get((image.run_id, image.host), []))
         all_signals = list({json.dumps(x, sort_keys=True): x for x in all_signals}.values())
         shown = ImagePublic.model_validate(image)
         joined = {

@@ -8,6 +8,7 @@ appears on and of its host (robots.txt, ai.txt, TDMRep, terms), each with its ev
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from provenance.store.models import (
     ImageOccurrence,
     ImagePublic,
     Page,
-    SignalRecord,
+    SignalRecordPublic,
 )
 from provenance.store.queries.exports import export_rows, image_ids, image_ids_named
 from provenance.store.verdicts import latest_verdicts
@@ -121,17 +122,20 @@ def _host_tls(snaps: dict[str, HostSnapshotPublic]) -> dict[str, Any] | None:
     return None
 
 
-def _signal(row: SignalRecord) -> dict[str, Any]:
-    return {
-        "kind": row.kind,
-        "value": row.value,
-        "source": row.source,
-        "evidence": row.evidence,
-        "level": row.level,
-        "agent": row.agent,
-        "restricts": row.restricts,
-        "url": row.url,
-    }
+SIGNAL_FIELDS: tuple[str, ...] = (
+    *("kind", "value", "source", "evidence", "level", "agent", "restricts", "url"),
+)
+"""A signal's fields in exports and provenance chains, in order (README, "Export fields",
+``signals``): the stored signal's columns of the same name, as :class:`SignalRecordPublic`
+reads them."""
+_signal_columns = operator.attrgetter(*SIGNAL_FIELDS)
+
+
+def signal_export(signal: SignalRecordPublic) -> dict[str, Any]:
+    """One stored signal as exports and ``show``/``lookup`` chains give it (its columns
+    :data:`SIGNAL_FIELDS`, by name); the row is read through its public shape once, by the
+    caller, since a host's signals are shared by every image of the host."""
+    return dict(zip(SIGNAL_FIELDS, _signal_columns(signal), strict=True))
 
 
 class ExportView:
@@ -156,9 +160,10 @@ class ExportView:
         self.occurrences: dict[tuple[str, str], list[ImageOccurrence]] = defaultdict(list)
         for occ in occurrences:
             self.occurrences[(occ.run_id, occ.image_url)].append(occ)
-        self.signals: dict[tuple[str, str], list[SignalRecord]] = defaultdict(list)
-        for sig in signals:
-            self.signals[(sig.run_id, sig.subject)].append(sig)
+        self.signals: dict[tuple[str, str], list[SignalRecordPublic]] = defaultdict(list)
+        for sig in signals:  # read through the public shape once, shared by every image
+            shown_signal = SignalRecordPublic.model_validate(sig)
+            self.signals[(shown_signal.run_id, shown_signal.subject)].append(shown_signal)
         self.snapshots: dict[tuple[str, str], dict[str, HostSnapshotPublic]] = defaultdict(dict)
         for row in snapshots:  # read through the public shape once, shared by every image
             snap = HostSnapshotPublic.model_validate(row)
@@ -179,10 +184,10 @@ class ExportView:
         run = shown.run_id
         occs = self.occurrences.get((run, shown.url), [])
         page_urls = list(dict.fromkeys(o.page_url for o in occs))
-        signals = [_signal(s) for s in self.signals.get((run, shown.url), [])]
+        signals = [signal_export(s) for s in self.signals.get((run, shown.url), [])]
         for page_url in page_urls:
-            signals.extend(_signal(s) for s in self.signals.get((run, page_url), []))
-        signals.extend(_signal(s) for s in self.signals.get((run, shown.host), []))
+            signals.extend(signal_export(s) for s in self.signals.get((run, page_url), []))
+        signals.extend(signal_export(s) for s in self.signals.get((run, shown.host), []))
         snaps = self.snapshots.get((run, shown.host), {})
         media = shown.media or {}
         terms = snaps.get(SnapshotKind.TERMS)

@@ -274,3 +274,31 @@ def test_show_chains_read_their_columns_through_the_public_shapes() -> None:
     columns = {*trace.PAGE_ENTRY_OCCURRENCE_COLUMNS, *trace.PAGE_ENTRY_PAGE_COLUMNS}
     assert columns <= set(trace.PAGE_ENTRY_FIELDS)
     assert not set(trace.PAGE_ENTRY_OCCURRENCE_COLUMNS) & set(trace.PAGE_ENTRY_PAGE_COLUMNS)
+
+
+def test_one_signal_export_read_through_the_public_shape() -> None:
+    """Exports and ``show``/``lookup`` chains give a signal by the one function, from its
+    row read through SignalRecordPublic, in the README's order."""
+    from provenance import trace
+    from provenance.export import records as export_records
+    from provenance.export.records import SIGNAL_FIELDS, signal_export
+
+    assert trace.signal_export is signal_export
+    assert not hasattr(trace, "_signal")
+    assert not hasattr(export_records, "_signal")
+    assert set(SIGNAL_FIELDS) <= set(models.SignalRecordPublic.model_fields)
+    row = SIGNAL.row("r", SIGNALS[1], subject="http://a.example/p")
+    row.id = 4
+    shown = models.SignalRecordPublic.model_validate(row)
+    exported = signal_export(shown)
+    assert tuple(exported) == SIGNAL_FIELDS
+    assert exported == {
+        "kind": "tdm-reservation",
+        "value": "1",
+        "source": "/.well-known/tdmrep.json",
+        "evidence": '{"tdm-reservation": 1}',
+        "level": "page",
+        "agent": "provtrack",
+        "restricts": True,
+        "url": None,
+    }
