@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
-from parsel import Selector
-
+from provenance.signals._html import parse_html
 from provenance.signals.page import ImageCandidate
 
 _SKIP_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "#")
@@ -102,8 +101,10 @@ def _absolute(base: str, href: str | None) -> str | None:
 
 
 def extract_page(url: str, html: str) -> PageExtract:
-    """Walk one page's DOM; never raises on content."""
-    sel = Selector(text=html or "<html></html>")
+    """Walk one page's DOM; never raises on content (the page signals' own lenient parse: a
+    braced attribute name, control characters or surrogates made lxml raise, and the page's
+    links and images were lost)."""
+    sel = parse_html(html)
     out = PageExtract()
     base = _absolute(url, sel.xpath("//base/@href").get()) or url
     out.title = (sel.xpath("normalize-space(//title)").get() or "").strip() or None

@@ -143,7 +143,10 @@ def broken() -> Host:
     xss = chrome.page(
         "Payloads · broken-media.net",
         f"<h1>Payloads</h1>\n{img_tag(SCRIPTED)}\n<p>The alt text, title and EXIF fields of "
-        "this photo hold script payloads.</p>",
+        "this photo hold script payloads.</p>\n"
+        # an unrendered template's attribute ({{attrs}}): lxml reads a braced name as a
+        # namespace and raised on reading the link's attributes, losing the page's images
+        '<p><a href="/" {{attrs}}>Back to the start</a> (posted by {{user}})</p>',
     )
     return Host(
         name=BROKEN,

@@ -2,7 +2,8 @@
 
 Each kind of record is copied into its table by name over the fields of the table's base
 (:class:`Shape`), with :func:`new_row` as the fast constructor; only derived columns (the
-flattened media facts, the WARC pointer) are written out here.
+flattened media facts, the WARC pointer, a signal's kind and level as their values) are
+written out here.
 """
 
 from __future__ import annotations
@@ -89,38 +90,20 @@ def _build(model: type[M], values: dict[str, Any]) -> M:
     return obj
 
 
-def _signal_rows(run_id: str, subject: str, signals: list[Signal]) -> list[SQLModel]:
-    return [
-        new_row(
-            SignalRecord,
-            run_id=run_id,
-            level=s.level.value,
-            subject=subject,
-            kind=s.kind.value,
-            value=s.value,
-            source=s.source,
-            evidence=s.evidence,
-            agent=s.agent,
-            restricts=s.restricts,
-            url=s.url,
-            extra=dict(s.extra),
-        )
-        for s in signals
-    ]
-
-
 class Shape:
     """How one kind of crawler record becomes its table's row, read off the table's base.
 
     ``carried`` are the base's fields the record holds under the same name, copied across
     as they are; ``derived`` are the base's fields computed from the record (``derive``
-    returns exactly them); ``store_set`` are the base's fields only the store sets (their
-    defaults here). ``transient`` are the record's fields never stored as columns. Every base
-    field is in exactly one of the first three and every record field is carried or transient
+    returns exactly them; a record field of the same name is then read, not copied);
+    ``given`` are the base's fields the caller passes to :meth:`row` (a signal's subject);
+    ``store_set`` are the base's fields only the store sets (their defaults here).
+    ``transient`` are the record's fields never stored as columns. Every base field is in
+    exactly one of the first four and every record field is carried, derived or transient
     (``tests/store/test_shapes.py``), so a column is declared once, in its base.
     """
 
-    __slots__ = ("_get", "carried", "derive", "derived", "record", "store_set", "table")
+    __slots__ = ("_get", "carried", "derive", "derived", "given", "record", "store_set", "table")
 
     def __init__(
         self,
@@ -129,34 +112,43 @@ class Shape:
         *,
         derive: Callable[[Any], dict[str, Any]] | None = None,
         derived: frozenset[str] = frozenset(),
+        given: frozenset[str] = frozenset(),
         store_set: frozenset[str] = frozenset(),
     ) -> None:
         names = {f.name for f in dataclasses.fields(record)}
         self.record = record
         self.table = table
-        self.carried = tuple(n for n in table.model_fields if n in names and n not in _KEYS)
+        self.carried = tuple(
+            n for n in table.model_fields if n in names and n not in _KEYS and n not in derived
+        )
         self._get = operator.attrgetter(*self.carried)
         self.derive = derive
         self.derived = derived
+        self.given = given
         self.store_set = store_set
 
     @property
     def transient(self) -> frozenset[str]:
         """The record's fields that are not columns."""
-        return frozenset(f.name for f in dataclasses.fields(self.record)) - set(self.carried)
+        names = frozenset(f.name for f in dataclasses.fields(self.record))
+        return names - set(self.carried) - self.derived
 
     def values(self, record: Any) -> dict[str, Any]:
         """The row's column values taken from ``record`` (all but the keys and store-set)."""
         # attrgetter of two or more names returns a tuple of the same length
-        values = dict(zip(self.carried, self._get(record), strict=False))
-        if self.derive is not None:
-            values.update(self.derive(record))
+        if self.derive is None:
+            return dict(zip(self.carried, self._get(record), strict=False))
+        values = self.derive(record)  # a fresh dict; carried and derived names are disjoint
+        values.update(zip(self.carried, self._get(record), strict=False))
         return values
 
-    def row(self, run_id: str, record: Any) -> SQLModel:
-        """The table row of ``record`` in run ``run_id`` (built like :func:`new_row`)."""
+    def row(self, run_id: str, record: Any, **given: Any) -> SQLModel:
+        """The table row of ``record`` in run ``run_id`` (built like :func:`new_row`), with
+        the ``given`` fields as passed."""
         values = self.values(record)
         values["run_id"] = run_id
+        if given:
+            values.update(given)
         return _build(self.table, values)
 
 
@@ -207,6 +199,11 @@ def _image_derived(rec: ImageRecord) -> dict[str, Any]:
     }
 
 
+def _signal_derived(signal: Signal) -> dict[str, Any]:
+    """The vocabulary members as their values, and a copy of the extra facts."""
+    return {"kind": signal.kind.value, "level": signal.level.value, "extra": dict(signal.extra)}
+
+
 _IMAGE_DERIVED = frozenset({*_MEDIA_COLUMNS, "pdq_quality", "face_count", "faces", *_WARC})
 SNAPSHOT = Shape(SnapshotRecord, HostSnapshot, derive=_warc, derived=_WARC)
 PAGE = Shape(PageRecord, Page, derive=_warc, derived=_WARC)
@@ -219,8 +216,21 @@ IMAGE = Shape(
 )
 OCCURRENCE = Shape(OccurrenceRecord, ImageOccurrence, store_set=frozenset({"found_at"}))
 DATASET_ENTRY = Shape(DatasetEntryRecord, DatasetEntry, store_set=frozenset({"recorded_at"}))
-SHAPES: tuple[Shape, ...] = (SNAPSHOT, PAGE, IMAGE, OCCURRENCE, DATASET_ENTRY)
-"""Every kind of record the crawler hands to the store, with its table."""
+SIGNAL = Shape(
+    Signal,
+    SignalRecord,
+    derive=_signal_derived,
+    derived=frozenset({"kind", "level", "extra"}),
+    given=frozenset({"subject"}),
+)
+SHAPES: tuple[Shape, ...] = (SNAPSHOT, PAGE, IMAGE, OCCURRENCE, DATASET_ENTRY, SIGNAL)
+"""Every kind of record the store keeps a row of, with its table: the five the crawler hands
+over, and the signals the snapshots, pages and images carry."""
+
+
+def _signal_rows(run_id: str, subject: str, signals: list[Signal]) -> list[SQLModel]:
+    row = SIGNAL.row
+    return [row(run_id, s, subject=subject) for s in signals]
 
 
 def snapshot_rows(run_id: str, rec: SnapshotRecord) -> list[SQLModel]:

@@ -1,7 +1,8 @@
 """The record store's tables (SQLModel), one class per kind of fact provtrack keeps.
 
-Each kind the crawler records (host snapshot, page, image, image occurrence, dataset entry)
-has SQLModel's "multiple models" shapes, and every column is declared once, in its base:
+Each kind the crawler records (host snapshot, page, image, image occurrence, dataset entry,
+and the signals the first three carry) has SQLModel's "multiple models" shapes, and every
+column is declared once, in its base:
 
 - ``XBase(SQLModel)``: the data fields, their types, defaults, JSON columns and indexes;
 - ``X(XBase, table=True)``: the table, adding only its primary key and its run (``id`` and
@@ -9,11 +10,12 @@ has SQLModel's "multiple models" shapes, and every column is declared once, in i
 - ``XPublic(XBase)``: a stored row as exports and ``show`` read it, with its ``id`` and
   ``run_id`` required (``XPublic.model_validate(row)``, see :mod:`provenance.export.records`).
 
-The crawler's in-flight records (:mod:`provenance.records`) carry the base's fields under the
-same names plus what is never stored (body bytes, signals, the WARC pointer as one object);
+The crawler's in-flight records (:mod:`provenance.records`, and
+:class:`provenance.signals.model.Signal`) carry the base's fields under the same names plus
+what is never stored (body bytes, signals, the WARC pointer as one object);
 :mod:`provenance.store.mapping` copies the base's fields across by name, so a new column is
 declared here and nowhere else in the mapping (``tests/store/test_shapes.py`` holds it). The
-other tables (runs, signals, verdicts, opt-outs, the evidence chain) are one class each.
+other tables (runs, verdicts, opt-outs, the evidence chain) are one class each.
 
 JSON columns hold structured facts (signals' evidence, EXIF, jurisdiction candidates) whose
 shape is documented in the README's export section. 64-bit perceptual hashes are stored as hex
@@ -260,13 +262,9 @@ class DatasetEntryPublic(DatasetEntryBase):
     run_id: str
 
 
-class SignalRecord(SQLModel, table=True):
+class SignalRecordBase(SQLModel):
     """One observed signal (see provenance.signals.model.Signal) on a host, page or image."""
 
-    __tablename__ = "signal"
-
-    id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(index=True, foreign_key="crawl_run.id")
     level: str  # host | page | image
     subject: str = Field(index=True)  # the host name, page URL or image URL
     kind: str
@@ -277,6 +275,22 @@ class SignalRecord(SQLModel, table=True):
     restricts: bool = False
     url: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class SignalRecord(SignalRecordBase, table=True):
+    """The ``signal`` table: :class:`SignalRecordBase` plus its key and its run."""
+
+    __tablename__ = "signal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True, foreign_key="crawl_run.id")
+
+
+class SignalRecordPublic(SignalRecordBase):
+    """A stored ``signal`` row as exports read it: the data with its id and run."""
+
+    id: int
+    run_id: str
 
 
 class Evaluation(SQLModel, table=True):

@@ -1,0 +1,30 @@
+"""The crawler's own DOM walk over pages as hostile or broken templates leave them."""
+
+from __future__ import annotations
+
+from crawler.extract import extract_page
+
+# An unrendered template leaves attribute names holding braces; lxml reads such a name as a
+# namespace ("{ns}local") and raised ValueError on every read of the element's attributes.
+BRACED = (
+    "<html lang=en><head><title>Posts</title></head><body>"
+    '<figure data-{{id}}="card"><img src="/img/a.jpg" {q=1 alt="A dune">'
+    "<figcaption>Dunes near Tofino</figcaption></figure>"
+    '<p><a href="/next" {{attrs}}>Next</a></p>'
+    "<dl><dt {x}=1>Residence</dt><dd>Gary, IN</dd></dl>"
+    "</body></html>"
+)
+
+
+def test_braced_attribute_names_keep_links_images_and_captions() -> None:
+    page = extract_page("http://example.test/posts", BRACED)
+    assert page.title == "Posts"
+    assert page.lang == "en"
+    assert [link.url for link in page.links] == ["http://example.test/next"]
+    assert page.captions == {"http://example.test/img/a.jpg": "Dunes near Tofino"}
+    assert page.labelled_fields == ["Residence: Gary, IN"]
+
+
+def test_control_characters_and_surrogates_do_not_raise() -> None:
+    page = extract_page("http://example.test/", "<p>\x00\x0b\ud800<a href='/x'>x</a></p>")
+    assert [link.url for link in page.links] == ["http://example.test/x"]
