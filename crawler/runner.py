@@ -133,6 +133,10 @@ def _run(configs: list[CrawlConfig], progress: ProgressCallback | None) -> list[
     # the reactor's name resolver is the process's: the guard's, so connections go to the
     # addresses it checked (crawler/resolver.py)
     process = CrawlerProcess({"TWISTED_DNS_RESOLVER": RESOLVER}, install_root_handler=False)
+    # Scrapy's logging config (applied by CrawlerProcess) sets its logger to DEBUG, so every
+    # response ("Crawled") and item ("Scraped from") built a log record that the INFO handlers
+    # then dropped: ~2 % of the crawler's CPU. At INFO the records are not built.
+    logging.getLogger("scrapy").setLevel(logging.INFO)
     summaries: list[CrawlSummary] = []
     errors: list[str] = []
 

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
     from crawler.config import CrawlConfig
 
+NAME_CHECKS_KEPT = 4096  # hosts whose name check the address guard remembers
+
 RESOLVER = "crawler.resolver.GuardedResolver"
 """Scrapy's ``TWISTED_DNS_RESOLVER`` for a provtrack crawl (the runner and add-on set it)."""
 
@@ -95,6 +97,22 @@ class AddressGuardMiddleware(Component):
         if config.proxy:
             self.proxy = _proxy_peer(config.proxy)
             BOOK.allow_peer(*self.proxy)
+        # host as spelled in a URL -> (refusal, canonical host): the same few hosts come
+        # back with every request, and the answer needs no lookup (bounded: an audit of a
+        # dataset may name millions of hosts)
+        self._names: dict[str, tuple[str | None, str]] = {}
+
+    def _name_check(self, raw: str) -> tuple[str | None, str]:
+        """:func:`local_name_refusal` and the canonical host of a URL's host, remembered."""
+        known = self._names.get(raw)
+        if known is None:
+            reason = local_name_refusal(raw)
+            # readable when local_name_refusal refuses nothing (it refuses what is not)
+            known = (reason, raw if reason is not None else canonical_host(raw))
+            if len(self._names) >= NAME_CHECKS_KEPT:
+                self._names.clear()
+            self._names[raw] = known
+        return known
 
     def _refuse(self, reason: str) -> RefusedAddress:
         self.crawler.stats.inc_value("provtrack/refused/address")
@@ -105,11 +123,9 @@ class AddressGuardMiddleware(Component):
 
         ensure_installed(reactor)
         config = self.ctx.config
-        raw = urlsplit(request.url).hostname or ""
-        reason = local_name_refusal(raw)
+        reason, host = self._name_check(urlsplit(request.url).hostname or "")
         if reason is not None:
             raise self._refuse(reason)
-        host = canonical_host(raw)  # readable: local_name_refusal refuses what is not
         if not config.proxy and request.url.startswith("http") and not resolves_late(config):
             await resolve_or_refuse(self.crawler, host)
         if config.mode == CrawlMode.REPRODUCE and not config.may_reproduce(host):
