@@ -1,8 +1,9 @@
 """The record store's tables (SQLModel), one class per kind of fact provtrack keeps.
 
 Each kind the crawler records (host snapshot, page, image, image occurrence, dataset entry,
-and the signals the first three carry) has SQLModel's "multiple models" shapes, and every
-column is declared once, in its base:
+the signals the first three carry, and the crawl run itself) has SQLModel's "multiple models"
+shapes, and every column is declared once, in its base (the run's table and public shape add
+only ``id``, the run being its own key):
 
 - ``XBase(SQLModel)``: the data fields, their types, defaults, JSON columns and indexes;
 - ``X(XBase, table=True)``: the table, adding only its primary key and its run (``id`` and
@@ -36,12 +37,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class CrawlRun(SQLModel, table=True):
+class CrawlRunBase(SQLModel):
     """One crawl: its mode, seeds, declared purpose and settings, as started and as finished."""
 
-    __tablename__ = "crawl_run"
-
-    id: str = Field(primary_key=True)
     mode: str  # compliant | reproduce | audit
     purpose: str = "clearview-style"
     seeds: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -52,6 +50,20 @@ class CrawlRun(SQLModel, table=True):
     finished_at: datetime | None = None
     status: str = "running"  # running | finished | interrupted
     summary: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class CrawlRun(CrawlRunBase, table=True):
+    """The ``crawl_run`` table: :class:`CrawlRunBase` plus its key (the run id)."""
+
+    __tablename__ = "crawl_run"
+
+    id: str = Field(primary_key=True)
+
+
+class CrawlRunPublic(CrawlRunBase):
+    """A stored ``crawl_run`` row as read back: the data with its id."""
+
+    id: str
 
 
 class HostSnapshotBase(SQLModel):

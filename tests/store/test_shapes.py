@@ -302,3 +302,18 @@ def test_one_signal_export_read_through_the_public_shape() -> None:
         "restricts": True,
         "url": None,
     }
+
+
+def test_the_run_table_adds_only_its_key_to_the_base() -> None:
+    base, table, public = models.CrawlRunBase, models.CrawlRun, models.CrawlRunPublic
+    assert issubclass(table, base)
+    assert issubclass(public, base)
+    assert not issubclass(public, table)
+    assert set(table.__annotations__) - {"__tablename__"} == {"id"}
+    assert set(public.__annotations__) == {"id"}
+    assert set(table.model_fields) == set(public.model_fields) == set(base.model_fields) | {"id"}
+    columns = {c.name for c in table.__table__.columns}  # type: ignore[attr-defined]
+    assert columns == set(table.model_fields)
+    assert public.model_fields["id"].is_required()
+    run = CrawlRun(id="r", mode="compliant")
+    assert models.CrawlRunPublic.model_validate(run).model_dump() == run.model_dump()
