@@ -56,8 +56,14 @@ def recover_misdecoded(text: str) -> str | None:
 
 
 def parse_html(html: str | bytes) -> Selector:
-    """Parse HTML leniently (bytes decoded as UTF-8, else ISO-8859-1); never raises on content."""
-    text = decode_text(html)[0] if isinstance(html, bytes) else html
+    """Parse HTML leniently (bytes decoded as UTF-8, else ISO-8859-1; a str a lying charset
+    garbled read back, :func:`recover_misdecoded`); never raises on content. Every reader of
+    a page parses here, so the page signals and the crawler's own walk see the same DOM."""
+    if isinstance(html, bytes):
+        text = decode_text(html)[0]
+    else:
+        recovered = recover_misdecoded(html)
+        text = html if recovered is None else recovered
     text = _CONTROL.sub(" ", text)
     # Surrogates (only possible in a caller's str) cannot be encoded for lxml.
     text = text.encode("utf-8", "replace").decode("utf-8")
@@ -80,25 +86,24 @@ def _drop_brace_attributes(selector: Selector) -> None:
                 element.set(key, value)
 
 
+def _metas_by(selector: Selector, attribute: str) -> list[MetaTag]:
+    """Every ``<meta>`` with a non-empty ``attribute``, its value lower-cased as the name."""
+    tags = []
+    for node in selector.xpath(f"//meta[@{attribute}]"):
+        name = (node.attrib.get(attribute) or "").strip().lower()
+        if name:
+            tags.append(MetaTag(name, node.attrib.get("content") or "", node.get()))
+    return tags
+
+
 def meta_tags(selector: Selector) -> list[MetaTag]:
     """Every ``<meta>`` with a ``name`` attribute, in document order."""
-    tags = []
-    for node in selector.xpath("//meta[@name]"):
-        name = (node.attrib.get("name") or "").strip().lower()
-        if not name:
-            continue
-        tags.append(MetaTag(name, node.attrib.get("content") or "", node.get()))
-    return tags
+    return _metas_by(selector, "name")
 
 
 def http_equiv_tags(selector: Selector) -> list[MetaTag]:
     """Every ``<meta http-equiv=... content=...>``, the http-equiv value lower-cased as name."""
-    tags = []
-    for node in selector.xpath("//meta[@http-equiv]"):
-        name = (node.attrib.get("http-equiv") or "").strip().lower()
-        if name:
-            tags.append(MetaTag(name, node.attrib.get("content") or "", node.get()))
-    return tags
+    return _metas_by(selector, "http-equiv")
 
 
 def join_url(base: str, url: str) -> str | None:

@@ -346,8 +346,9 @@ def page_signals(url: str, html: str | bytes, headers: Headers | None = None) ->
     truncated = length > PAGE_MAX_CHARS
     if truncated:
         html = html[:PAGE_MAX_CHARS]
+    # parse_html reads a garbled page back itself; asked here only for the page's status
     recovered = recover_misdecoded(html) if isinstance(html, str) else None
-    selector = parse_html(recovered if recovered is not None else html)
+    selector = parse_html(html)
     base_href = selector.xpath("//base/@href").get()
     base_url = (join_url(url, base_href) if base_href and base_href.strip() else None) or url
     title_text = selector.xpath("//title[1]").xpath("string()").get()
