@@ -252,8 +252,7 @@ class WarcWriter:
         offset = fh.tell()
         level = STORED_GZIP_LEVEL if already_compressed(body) else GZIP_LEVEL
         response_http = _http_block(protocol, statusline, resp_headers)
-        method_, _, rest = request_line.partition(" ")
-        request_http = _http_block(method_, rest, sent)
+        request_http = _http_block(method, f"{target} {protocol}", sent)
         if response_http is not None and request_http is not None:
             data, record_id = _record("response", url, warc_headers, response_http, body)
             self._emit_bytes(data, level)
