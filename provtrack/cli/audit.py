@@ -258,6 +258,12 @@ def _finish(config: CrawlConfig, summary: CrawlSummary, out: Path) -> None:
     console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
     if error := summary.stats.get("provtrack/audit/input_error"):
         raise InputError(f"audit {summary.run_id} stopped reading: {error}")
+    if damaged := summary.stats.get("provtrack/archive/damaged"):
+        more = f" (and {len(damaged) - 1} more, in the run's summary)" if len(damaged) > 1 else ""
+        raise InputError(
+            f"audit {summary.run_id}: archive damaged, the records around the damage were "
+            f"audited: {damaged[0]}{more}"
+        )
     if summary.finish_reason != "finished":
         raise CrawlError(
             f"audit {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
