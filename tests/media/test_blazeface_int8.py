@@ -20,23 +20,30 @@ from .conftest import photo, to_jpeg
 
 
 def test_committed_model_is_what_the_script_derives() -> None:
+    """Byte for byte with the tools that derived it; within the quantization otherwise.
+
+    The calibration runs the float model on canvases made by Pillow and the detector's own
+    canvas code, so another Pillow, LiteRT or NumPy (the model's description names the ones
+    used), or changed detector canvases, may move a range by its last bits: then the graphs
+    must agree tensor by tensor with scales within 0.1 %, and rerunning the script (and
+    bench.media's quality sets) is due.
+    """
     committed = (derive.MODELS_DIR / derive.INT8_FILE).read_bytes()
     derived, floats = derive.derive_with_reference()
     # every int8 weight is the equalised float weight rounded to its channel's step
     errors = derive.weight_errors(committed, floats)
     assert len(errors) >= 20
     assert max(errors.values()) <= 0.5 + 1e-3, max(errors.items(), key=lambda kv: kv[1])
-    if derived != committed:
-        # calibration runs the float kernels, whose last bits may differ on another CPU:
-        # then the graphs must still agree, tensor by tensor, with scales within 0.1 %
-        a, b = derive._load(committed).subgraphs[0], derive._load(derived).subgraphs[0]
-        assert [t.name for t in a.tensors] == [t.name for t in b.tensors]
-        for x, y in zip(a.tensors, b.tensors, strict=True):
-            assert x.type == y.type
-            assert list(x.shape) == list(y.shape)
-            if x.quantization is not None and x.quantization.scale is not None:
-                assert np.allclose(x.quantization.scale, y.quantization.scale, rtol=1e-3)
-        pytest.fail("the committed model differs from the derivation (graphs agree): rerun derive")
+    if derive.description(committed) == derive.description(derived):
+        assert derived == committed, "same tools, different bytes: rerun the derivation"
+        return
+    a, b = derive._load(committed).subgraphs[0], derive._load(derived).subgraphs[0]
+    assert [t.name for t in a.tensors] == [t.name for t in b.tensors]
+    for x, y in zip(a.tensors, b.tensors, strict=True):
+        assert x.type == y.type
+        assert list(x.shape) == list(y.shape)
+        if x.quantization is not None and x.quantization.scale is not None:
+            assert np.allclose(x.quantization.scale, y.quantization.scale, rtol=1e-3)
 
 
 def test_int8_model_is_preferred_and_described() -> None:

