@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from crawler.config import host_of
 from crawler.context import Component
 from provenance.signals.scope import own_signals
 from provenance.vocab import CrawlMode, Decision, SkipStage
@@ -57,7 +56,7 @@ class AfterDownloadCheck(Component):
         """The already-read policy of the URL's host (the gate reads every host before its
         first request goes out), or None."""
         hosts = self.ctx.hosts
-        return None if hosts is None else hosts.ready(host_of(url))
+        return None if hosts is None else hosts.ready_for(url)
 
     def decide(
         self,

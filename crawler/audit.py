@@ -21,6 +21,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DontCloseSpider
@@ -335,6 +336,10 @@ class AuditSpider(ProvenanceSpider):
         if page is not None:
             meta["provtrack_page_signals"] = page.signals
             meta["provtrack_page_refused"] = page.refused
+        captured = next((e.local.get("captured_at") for e in item.entries if e.local), None)
+        if captured:
+            # an archived image refused before its bytes are read is dated as captured too
+            meta["provtrack_captured_at"] = datetime.fromisoformat(str(captured))
         return Request(
             item.url,
             callback=self.parse_image,
@@ -351,6 +356,10 @@ class AuditSpider(ProvenanceSpider):
                 if missing:
                     self._headers_only(record, str(missing))
                 record.entries = list(response.meta.get("provtrack_entries", []))
+                if why := response.meta.get("provtrack_headers_missing"):
+                    # decided after the bytes are read (AuditPipeline): only a refusal stands
+                    for entry in record.entries:
+                        entry.local[HEADERS_MISSING] = str(why)
             yield record
 
     def image_failed(self, fail: Failure) -> Iterator[Item]:
@@ -370,8 +379,19 @@ class AuditSpider(ProvenanceSpider):
         if decision is not None and check.apply(record, decision) is Outcome.SKIPPED:
             self.crawler.stats.inc_value("provtrack/images/skipped")
             return
-        record.decision = Decision.FAILED
-        record.stage = SkipStage.AFTER_DOWNLOAD
-        record.reasons = [failure(FailureReason.NOT_CAPTURED, f"{NOT_CAPTURED_ERROR}: {why}")]
-        record.error = why
-        self.crawler.stats.inc_value("provtrack/images/failed/not_captured")
+        fail_not_captured(self.crawler, record, why)
+
+
+HEADERS_MISSING = "http_headers_not_captured"
+"""An entry's ``local`` key saying its archived image has bytes but no HTTP response headers."""
+
+
+def fail_not_captured(crawler: Crawler, record: ImageRecord, why: str) -> None:
+    """Fail the record ``not_captured``: what its decision needs is not in the archive (the
+    bytes, or for an image held as a resource record the response headers: X-Robots-Tag and
+    ``tdm-reservation`` might have refused it)."""
+    record.decision = Decision.FAILED
+    record.stage = SkipStage.AFTER_DOWNLOAD
+    record.reasons = [failure(FailureReason.NOT_CAPTURED, f"{NOT_CAPTURED_ERROR}: {why}")]
+    record.error = why
+    crawler.stats.inc_value("provtrack/images/failed/not_captured")

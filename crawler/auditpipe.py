@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from crawler.audit import HEADERS_MISSING, fail_not_captured
 from crawler.context import Component
 from crawler.mediawork import analyze_to_dict
 from crawler.pipelines import compact_media, media_executor
 from provenance.dataset.compare import Now, hashset, presence
 from provenance.dataset.img2dataset import read_local_bytes
 from provenance.records import DatasetEntryRecord, ImageRecord
-from provenance.vocab import FAILURE
+from provenance.vocab import FAILURE, Decision
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -98,6 +99,14 @@ class AuditPipeline(Component):
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if isinstance(item, ImageRecord) and item.entries:
+            missing = [e.local.pop(HEADERS_MISSING, None) for e in item.entries]
+            if (why := next((m for m in missing if m), None)) and item.decision == (
+                Decision.COLLECTED
+            ):
+                # the bytes did not refuse it; the headers that might have are not archived
+                item.body = None
+                self.crawler.stats.inc_value("provtrack/images/collected", -1)
+                fail_not_captured(self.crawler, item, why)
             for entry in item.entries:
                 await self._entry(entry, item)
         return item

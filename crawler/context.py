@@ -26,6 +26,8 @@ from provenance.store import Store, open_store
 from provenance.warc import WarcWriter, repair_tail
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
     from typing import Self
 
     from scrapy.crawler import Crawler
@@ -42,8 +44,14 @@ class HostPolicies(Protocol):
     """What the gate's host registry (:class:`crawler.gate.HostRegistry`) answers the others:
     the policy of a host whose documents were read (this module does not import the gate)."""
 
+    epoch_of: Callable[[str], tuple[str, datetime] | None] | None
+    """Set by an archive audit: which epoch of its host's policy documents judges a URL."""
+
     def ready(self, host: str) -> HostPolicy | None:
         """The host's policy, or None before its documents were read."""
+
+    def ready_for(self, url: str) -> HostPolicy | None:
+        """The policy that judges ``url`` (its epoch's in an archive audit), or None."""
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ allow-all, where RFC 9309 says complete disallow.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -64,59 +65,95 @@ class GateSkipped(IgnoreRequest):
         super().__init__(f"skipped {url}: {kinds}")
 
 
+Epoch = tuple[str, datetime]
+"""A label for the policy documents in force at a time, and that time (archive audits)."""
+
+
 class HostRegistry:
-    """Fetches each host's policy documents once and keeps the resulting :class:`HostPolicy`."""
+    """Fetches each host's policy documents once and keeps the resulting :class:`HostPolicy`.
+
+    An archive audit sets ``epoch_of``: when the archive holds several captures of a host's
+    policy documents (robots.txt rewritten between two crawls), each URL is judged by the
+    documents in force when *it* was captured (the capture closest before it, else the
+    earliest), so the host has one policy per set of documents in force (an epoch), keyed
+    ``host @label``; a host with one capture of each document keeps its one policy.
+    """
 
     def __init__(self, crawler: Crawler, ctx: CrawlContext) -> None:
         self.crawler = crawler
         self.ctx = ctx
         self._ready: dict[str, HostPolicy] = {}
         self._pending: dict[str, asyncio.Future[HostPolicy]] = {}
+        self.epoch_of: Callable[[str], Epoch | None] | None = None
+        self._first_epoch: dict[str, str] = {}  # host -> the key of its first epoch read
 
     def ready(self, host: str) -> HostPolicy | None:
         """The policy of a host whose documents were already read, else None."""
-        return self._ready.get(host)
+        return self._ready.get(host) or self._ready.get(self._first_epoch.get(host, ""))
+
+    def ready_for(self, url: str) -> HostPolicy | None:
+        """The policy that judged ``url`` (its epoch's, in an archive audit), else None."""
+        host, key, _ = self._key(url)
+        return self._ready.get(key) or self.ready(host)
+
+    def _key(self, url: str) -> tuple[str, str, datetime | None]:
+        host = host_of(url)
+        epoch = self.epoch_of(url) if self.epoch_of is not None else None
+        if epoch is None:
+            return host, host, None
+        label, as_of = epoch
+        return host, f"{host} @{label}", as_of
 
     async def get(self, url: str) -> HostPolicy:
         """The host's policy, fetching its documents on first use (concurrent callers wait)."""
-        host = host_of(url)
-        if host in self._ready:
-            return self._ready[host]
-        if host in self._pending:
-            return await asyncio.shield(self._pending[host])
+        host, key, as_of = self._key(url)
+        if key in self._ready:
+            return self._ready[key]
+        if key in self._pending:
+            return await asyncio.shield(self._pending[key])
         future: asyncio.Future[HostPolicy] = asyncio.get_running_loop().create_future()
-        self._pending[host] = future
+        self._pending[key] = future
         try:
-            policy = await self._load(url, host)
+            policy = await self._load(url, host, as_of)
             if self.ctx.config.mode == CrawlMode.COMPLIANT:
                 honour_crawl_delay(
                     self.crawler, host, policy.context.robots.crawl_delay(USER_AGENT_TOKEN)
                 )
         except BaseException as err:
             future.set_exception(err)
-            del self._pending[host]
+            del self._pending[key]
             raise
-        self._ready[host] = policy
+        self._ready[key] = policy
+        if key != host:
+            self._first_epoch.setdefault(host, key)
         future.set_result(policy)
-        del self._pending[host]
+        del self._pending[key]
         return policy
 
-    async def fetch(self, url: str, *, timeout: float | None = None) -> Fetched:
-        """Download one policy document, following its redirects (RFC 9309 §2.3.1.2)."""
-        fetched = await follow_redirects(url, lambda hop: self._fetch_one(hop, timeout))
+    async def fetch(
+        self, url: str, *, timeout: float | None = None, as_of: datetime | None = None
+    ) -> Fetched:
+        """Download one policy document, following its redirects (RFC 9309 §2.3.1.2);
+        ``as_of``: an archive audit's time the documents are read at (its epoch)."""
+        fetched = await follow_redirects(url, lambda hop: self._fetch_one(hop, timeout, as_of))
         if fetched.redirected:
             self.crawler.stats.inc_value("provtrack/policy/redirected")
         return fetched
 
-    async def _fetch_one(self, url: str, timeout: float | None) -> Fetched:
+    async def _fetch_one(
+        self, url: str, timeout: float | None, as_of: datetime | None = None
+    ) -> Fetched:
         """One hop through the downloader (address guard, WARC capture; not gated)."""
         started = datetime.now(UTC)
+        meta = policy_request_meta(timeout or self.ctx.config.policy_timeout)
+        if as_of is not None:
+            meta["provtrack_as_of"] = as_of
         request = Request(
             url,
             callback=NO_CALLBACK,
             dont_filter=True,
             priority=POLICY_PRIORITY,
-            meta=policy_request_meta(timeout or self.ctx.config.policy_timeout),
+            meta=meta,
         )
         try:
             assert self.crawler.engine is not None
@@ -153,14 +190,16 @@ class HostRegistry:
         self.crawler.stats.inc_value("provtrack/hosts/from_store")
         return policy_from_snapshots(host, self.ctx.config.mode, [snapshot_record(r) for r in rows])
 
-    async def _load(self, url: str, host: str) -> HostPolicy:
+    async def _load(self, url: str, host: str, as_of: datetime | None = None) -> HostPolicy:
         """Read the host's snapshots from the store if this run has them, else fetch them.
 
         With a shared frontier, one process claims the host and fetches; the others wait for
-        its snapshots to reach the store (if the claimant dies, its claim expires).
+        its snapshots to reach the store (if the claimant dies, its claim expires). An epoch
+        of an archive audit (``as_of``) is read from the archive by each process that needs
+        it: the store keeps a host's snapshots, not which epoch each belongs to.
         """
-        coordinator = self.ctx.coordinator
-        while True:
+        coordinator = self.ctx.coordinator if as_of is None else None
+        while as_of is None:
             stored = self._stored(host)
             if stored is not None:
                 return stored
@@ -175,7 +214,7 @@ class HostRegistry:
                 host=host,
                 mode=self.ctx.config.mode,
                 agent=USER_AGENT_TOKEN,
-                fetch=self.fetch,
+                fetch=self.fetch if as_of is None else lambda u: self.fetch(u, as_of=as_of),
             )
         except BaseException:
             if coordinator is not None:
@@ -242,4 +281,4 @@ def host_policy_for(crawler: Crawler, url: str) -> HostPolicy | None:
     ctx = context_of(crawler)
     if ctx.hosts is None:
         return None
-    return ctx.hosts.ready(host_of(url))
+    return ctx.hosts.ready_for(url)

@@ -152,6 +152,13 @@ class RunLifecycle:
                 "skipped_by": summary.skipped_by,
                 "reason": reason,
             }
+            problems = [
+                *summary.stats.get("provtrack/archive/damaged", []),
+                *filter(None, [summary.stats.get("provtrack/audit/input_error")]),
+            ]
+            if problems:
+                # an audit's input that could not be read whole: what was read is recorded
+                run.summary["input_problems"] = problems
             ctx.store.record_changes([run], kind="run", note=f"crawl {reason}")
         # the run's end signs the chain's head (provenance/store/checkpoints.py; the runner
         # found or made the store's key before the crawl began)

@@ -251,7 +251,8 @@ def failed_image_record(request: Request, exc: BaseException, mode: str) -> Imag
         host=host_of(url),
         mode=mode,
         decision=Decision.FAILED,
-        fetched_at=datetime.now(UTC),
+        # an archive audit dates an image refused before its bytes are read as captured
+        fetched_at=meta.get("provtrack_captured_at") or datetime.now(UTC),
         page_url=meta.get("provtrack_page_url"),
     )
     if isinstance(exc, GateSkipped):

@@ -3,8 +3,23 @@
 One pass over every record keeps, per URL, where each capture is (file, offset), when it was
 made, its HTTP status and headers; HTML pages are parsed on the way for the images they show
 (``src``, ``srcset``, ``<picture>``), and request records give the ``Referer`` each image was
-fetched with. Payloads stay in the archive and are read back on demand. Revisit records
-(``identical-payload-digest``) point at the capture whose payload they repeat.
+fetched with. Payloads stay in the archive and are read back on demand, decoded as a client
+would have read them (:mod:`provenance.archive.payload`).
+
+- Revisit records point at the capture whose payload they repeat (``WARC-Refers-To``, else the
+  same ``WARC-Payload-Digest``): the bytes come from that original; the HTTP head is the
+  revisit's own when it holds one (what the server said at that capture), else the original's
+  (a revisit without HTTP headers, or a ``304`` of ``server-not-modified``). A revisit whose
+  original the archive does not hold has no payload.
+- URLs are indexed as requests ask for them: angle brackets removed (``<http://...>``, the WARC
+  1.1 draft's grammar that wget 1.19 wrote), IRIs percent-encoded (UTF-8), IDN hosts in
+  punycode, percent escapes in upper case, default ports and fragments dropped.
+- ``resource`` records of ``urn:`` targets (browsertrix's ``urn:pageinfo:``, screenshots,
+  extracted text) and ``metadata`` records are the archiver's own, not the web's: counted,
+  never audited as images.
+- A file damaged mid-way (a corrupt gzip member, a member that is not a WARC record, a file
+  that ends inside a record) keeps the records before the damage; reading resumes at the next
+  intact gzip member; the damage is named in ``unreadable`` (file, byte offset, reason).
 
 Nothing here fetches: what the archive does not hold is simply absent from the index, and the
 audit says ``not captured`` for it.
@@ -12,7 +27,11 @@ audit says ``not captured`` for it.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,8 +40,10 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from w3lib.url import safe_url_string
 from warcio.archiveiterator import ArchiveIterator
 
+from provenance.archive.payload import decode_payload
 from provenance.errors import InputError
 from provenance.signals._html import join_url, parse_html
 from provenance.signals.page import extract_images
@@ -30,12 +51,20 @@ from provenance.signals.page import extract_images
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 MAX_PAGE_BYTES = 8 * 1024 * 1024  # pages larger than this are indexed, not parsed for images
 IMAGE_TYPES = ("image/",)
+RAW_SLACK = 1 << 16  # chunk-size lines and compression overhead over the decoded cap
+_ESCAPE = re.compile(r"%[0-9a-f]{2}")
+
+
+def _upper_escape(match: re.Match[str]) -> str:
+    return match.group(0).upper()
 
 
 def normalise(url: str) -> str:
-    """The form URLs are indexed under: no angle brackets (WARC/1.0), no fragment, host lower."""
-    url = url.strip().removeprefix("<").removesuffix(">")
+    """The form URLs are indexed under (module docstring): the form a request for it has."""
+    url = url.strip().removeprefix("<").removesuffix(">").strip()
     try:
+        if not url.isascii() or " " in url:
+            url = safe_url_string(url)  # IRI -> URI (UTF-8), IDN -> punycode, space -> %20
         parts = urlsplit(url)
     except ValueError:
         return url
@@ -44,7 +73,30 @@ def normalise(url: str) -> str:
         netloc = netloc[:-3]
     elif parts.scheme == "https" and netloc.endswith(":443"):
         netloc = netloc[:-4]
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+    path = _ESCAPE.sub(_upper_escape, parts.path or "/")
+    query = _ESCAPE.sub(_upper_escape, parts.query)
+    return urlunsplit((parts.scheme.lower(), netloc, path, query, ""))
+
+
+def is_web_url(url: str) -> bool:
+    """Whether a record's target is a web URL (http, https), not an archiver's ``urn:``."""
+    return url.lower().startswith(("http://", "https://"))
+
+
+def digest_key(value: str | None) -> str | None:
+    """A payload digest in one spelling: ``sha1:`` base32 upper case (a base16 one converted)."""
+    if not value:
+        return None
+    algo, sep, text = value.strip().partition(":")
+    if not sep:
+        return value.strip()
+    algo, text = algo.strip().lower(), text.strip()
+    if algo == "sha1" and len(text) == 40:
+        try:
+            text = base64.b32encode(binascii.unhexlify(text)).decode()
+        except (binascii.Error, ValueError):
+            pass
+    return f"{algo}:{text.upper()}"
 
 
 def _parse_date(value: str | None) -> datetime:
@@ -130,6 +182,7 @@ class ArchiveIndex:
     referrers: dict[str, list[str]] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
     records: int = 0
+    archiver_records: int = 0  # urn: resources (page info, screenshots, text) and metadata
     host_first: dict[str, datetime] = field(default_factory=dict)
 
     def capture(self, url: str, when: datetime | None = None) -> Capture | None:
@@ -160,11 +213,49 @@ class ArchiveIndex:
             for s in shown
             if s.attribute in ("src", "data-src") or s.largest
         }
-        return sorted(urls)
+        return sorted(u for u in urls if is_web_url(u))
 
     def hosts(self) -> list[str]:
         """Every host with a capture."""
         return sorted({(urlsplit(u).hostname or "").lower() for u in self.captures} - {""})
+
+    def policy_epoch(self, url: str) -> tuple[str, datetime] | None:
+        """Which of the host's policy-document captures were in force when ``url`` was
+        captured (a label, and that capture time), or None when the archive holds at most one
+        capture of each (the host then has one policy, read as of its first capture)."""
+        parts = urlsplit(normalise(url))
+        origin = f"{parts.scheme}://{parts.netloc}"
+        documents = [self.captures.get(origin + path, []) for path in sorted(POLICY_PATHS)]
+        if all(len(found) <= 1 for found in documents):
+            return None
+        capture = self.capture(url)
+        if capture is None:
+            return None
+        when = capture.date
+        label = []
+        for path, found in zip(sorted(POLICY_PATHS), documents, strict=True):
+            before = [c for c in found if c.date <= when]
+            chosen = before[-1] if before else (found[0] if found else None)
+            label.append(f"{path}={chosen.date.isoformat() if chosen else 'none'}")
+        return " ".join(label), when
+
+    def policy_captures(self, url: str) -> dict[str, str]:
+        """For each policy document of ``url``'s host, the capture an audit reads for it (the
+        one in force at its epoch, else as of the host's first capture): ``path`` -> ``file@
+        offset, captured DATE``, or ``not captured``."""
+        parts = urlsplit(normalise(url))
+        origin = f"{parts.scheme}://{parts.netloc}"
+        epoch = self.policy_epoch(url)
+        when = epoch[1] if epoch else self.first_capture_of_host((parts.hostname or "").lower())
+        out: dict[str, str] = {}
+        for path in sorted(POLICY_PATHS):
+            chosen = self.capture(origin + path, when)
+            out[path] = (
+                f"{chosen.file}@{chosen.offset}, captured {chosen.date.isoformat()}"
+                if chosen
+                else "not captured"
+            )
+        return out
 
     def first_capture_of_host(self, host: str) -> datetime | None:
         """When the archive first captured anything of ``host`` other than policy documents."""
@@ -245,32 +336,54 @@ def build_index(
 ) -> ArchiveIndex:
     """Index every record of the archive files (see the module docstring)."""
     index = ArchiveIndex()
-    by_digest: dict[str, tuple[str, int]] = {}
-    revisits: list[Capture] = []
+    originals = _Originals()
+    revisits: list[tuple[Capture, str | None]] = []
     for path in archive_files(paths):
         for file in _warcs_of(path):
             index.files.append(file)
             try:
-                _index_file(file, index, by_digest, revisits, progress)
-            except Exception as err:  # a damaged file is named, the rest still indexed
-                index.unreadable.append(f"{file}: {type(err).__name__}: {err}")
-    for visit in revisits:
-        target = by_digest.get(visit.payload_digest or "")
-        index.add(
-            Capture(
-                url=visit.url,
-                file=visit.file,
-                offset=visit.offset,
-                date=visit.date,
-                record_type=visit.record_type,
-                status=visit.status,
-                headers=visit.headers,
-                ip=visit.ip,
-                payload_digest=visit.payload_digest,
-                payload_at=target,
-            )
-        )
+                _index_file(file, index, originals, revisits, progress)
+            except Exception as err:  # a file that cannot be opened or sought: named
+                index.unreadable.append(f"{file}: {type(err).__name__}: {str(err)[:200]}")
+    for visit, refers_to in revisits:
+        index.add(originals.resolve(visit, refers_to))
     return index
+
+
+@dataclass(slots=True)
+class _Originals:
+    """The response records a revisit may repeat: by record id and by payload digest."""
+
+    by_id: dict[str, Capture] = field(default_factory=dict)
+    by_digest: dict[str, Capture] = field(default_factory=dict)
+
+    def add(self, capture: Capture, record_id: str | None) -> None:
+        if capture.truncated is not None:
+            return  # a truncated record holds no whole payload to repeat
+        if record_id:
+            self.by_id[record_id.strip()] = capture
+        key = digest_key(capture.payload_digest)
+        if key:
+            self.by_digest.setdefault(key, capture)
+
+    def resolve(self, visit: Capture, refers_to: str | None) -> Capture:
+        target = self.by_id.get((refers_to or "").strip()) or self.by_digest.get(
+            digest_key(visit.payload_digest) or ""
+        )
+        if target is None:
+            return _with(visit, payload_at=None)
+        if visit.status in (None, 304) or not visit.headers:
+            # no HTTP head of its own (or "not modified"): the original's status and headers
+            return _with(
+                visit, payload_at=target.payload_at, status=target.status, headers=target.headers
+            )
+        return _with(visit, payload_at=target.payload_at)
+
+
+def _with(capture: Capture, **changes: Any) -> Capture:
+    from dataclasses import replace
+
+    return replace(capture, **changes)
 
 
 def _headers(http: Any) -> tuple[tuple[str, str], ...]:
@@ -279,73 +392,150 @@ def _headers(http: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in http.headers)
 
 
+def _member_size(file: str) -> int | None:
+    """The size of a WARC file (or of a WARC inside a WACZ), to tell a file cut short."""
+    try:
+        if "!" in file and file.split("!", 1)[0].lower().endswith(".wacz"):
+            package, member = file.split("!", 1)
+            with zipfile.ZipFile(package) as zf:
+                return zf.getinfo(member).file_size
+        return Path(file).stat().st_size
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+
+
+def _next_member(fh: IO[bytes], after: int, size: int | None) -> int | None:
+    """The offset of the next gzip member after ``after`` that starts a WARC record, or None."""
+    pos = after + 1
+    window = 1 << 20
+    while size is None or pos < size:
+        fh.seek(pos)
+        block = fh.read(window + 2)
+        if len(block) < 3:
+            return None
+        found = block.find(b"\x1f\x8b\x08")
+        while found >= 0 and found < window:
+            fh.seek(pos + found)
+            head = fh.read(4096)
+            try:
+                start = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 16)
+            except zlib.error:
+                start = b""
+            if start.startswith((b"WARC/", b"filedesc:")):
+                return pos + found
+            found = block.find(b"\x1f\x8b\x08", found + 1)
+        pos += window
+    return None
+
+
 def _index_file(
     file: str,
     index: ArchiveIndex,
-    by_digest: dict[str, tuple[str, int]],
-    revisits: list[Capture],
+    originals: _Originals,
+    revisits: list[tuple[Capture, str | None]],
     progress: Callable[[int], None] | None,
 ) -> None:
+    """Index one file's records; damage is named in ``index.unreadable`` and reading resumes
+    at the next intact gzip member (module docstring)."""
+    size = _member_size(file)
+    gzipped = file.lower().endswith(".gz")
+    start = 0
     with open_member(file) as fh:
-        iterator = ArchiveIterator(fh, arc2warc=True)
-        for record in iterator:
-            index.records += 1
-            if progress is not None and index.records % 1000 == 0:
-                progress(index.records)
-            rtype = record.rec_type
-            head = record.rec_headers
-            url = head.get_header("WARC-Target-URI") or ""
-            if not url:
-                continue
-            date = _parse_date(head.get_header("WARC-Date"))
-            if rtype == "request":
-                referer = record.http_headers.get_header("Referer") if record.http_headers else None
-                if referer:
-                    refs = index.referrers.setdefault(normalise(url), [])
-                    if normalise(referer) not in refs:
-                        refs.append(normalise(referer))
-                continue
-            if rtype not in ("response", "revisit", "resource"):
-                continue
-            http = record.http_headers if rtype != "resource" else None
-            status = None
-            if http is not None:
-                try:
-                    status = int(http.get_statuscode())
-                except (TypeError, ValueError):
-                    status = None
-            headers = _headers(http)
-            if rtype == "resource":
-                kind = head.get_header("Content-Type")
-                headers = (("Content-Type", kind),) if kind else ()
-                status = 200
-            body = None
-            if rtype == "response" and status == 200 and _html(headers):
-                # read before asking the offset: warcio's get_record_offset() reads to the end
-                body = record.content_stream().read(MAX_PAGE_BYTES + 1)
-            offset = iterator.get_record_offset()
-            digest = head.get_header("WARC-Payload-Digest")
-            capture = Capture(
-                url=url,
-                file=file,
-                offset=offset,
-                date=date,
-                record_type=rtype,
-                status=status,
-                headers=headers,
-                ip=head.get_header("WARC-IP-Address"),
-                payload_digest=digest,
-                payload_at=(file, offset),
-                truncated=head.get_header("WARC-Truncated"),
+        while True:
+            fh.seek(start)
+            iterator = ArchiveIterator(fh, arc2warc=True)
+            try:
+                for record in iterator:
+                    _index_record(file, record, iterator, index, originals, revisits, progress)
+            except Exception as err:  # a damaged member: named, the rest still read
+                problem = f"no readable record there ({type(err).__name__}: {str(err)[:200]})"
+            else:
+                if size is None or iterator.offset >= size:
+                    return
+                # warcio stops quietly at a gzip member that fails mid-way, or a cut file
+                problem = f"{size - iterator.offset} bytes from there are no complete record"
+            at = iterator.offset
+            resume = _next_member(fh, at, size) if gzipped else None
+            if resume is None:
+                index.unreadable.append(f"{file}: unreadable from byte {at}: {problem}")
+                return
+            index.unreadable.append(
+                f"{file}: unreadable from byte {at} to {resume}: {problem}; reading resumed at "
+                "the next intact gzip member"
             )
-            if rtype == "revisit":
-                revisits.append(capture)
-                continue
-            if digest and capture.truncated is None:
-                by_digest.setdefault(digest, (file, offset))
-            index.add(capture)
-            if body is not None and len(body) <= MAX_PAGE_BYTES:
-                _index_page(index, normalise(url), body)
+            start = resume
+
+
+def _index_record(
+    file: str,
+    record: Any,
+    iterator: ArchiveIterator,
+    index: ArchiveIndex,
+    originals: _Originals,
+    revisits: list[tuple[Capture, str | None]],
+    progress: Callable[[int], None] | None,
+) -> None:
+    index.records += 1
+    if progress is not None and index.records % 1000 == 0:
+        progress(index.records)
+    rtype = record.rec_type
+    head = record.rec_headers
+    url = head.get_header("WARC-Target-URI") or ""
+    if not url:
+        return
+    if rtype == "metadata" or not is_web_url(url.strip().removeprefix("<")):
+        index.archiver_records += 1
+        return
+    date = _parse_date(head.get_header("WARC-Date"))
+    if rtype == "request":
+        referer = record.http_headers.get_header("Referer") if record.http_headers else None
+        if referer:
+            refs = index.referrers.setdefault(normalise(url), [])
+            if normalise(referer) not in refs:
+                refs.append(normalise(referer))
+        return
+    if rtype not in ("response", "revisit", "resource"):
+        return
+    http = record.http_headers if rtype != "resource" else None
+    status = None
+    if http is not None:
+        try:
+            status = int(http.get_statuscode())
+        except (TypeError, ValueError):
+            status = None
+    headers = _headers(http)
+    if rtype == "resource":
+        kind = head.get_header("Content-Type")
+        headers = (("Content-Type", kind),) if kind else ()
+        status = 200
+    body = None
+    if rtype == "response" and status == 200 and _html(headers):
+        # read before asking the offset: warcio's get_record_offset() reads to the end
+        decoded = decode_payload(
+            headers, record.raw_stream.read(MAX_PAGE_BYTES + RAW_SLACK), MAX_PAGE_BYTES
+        )
+        body = decoded.data
+    offset = iterator.get_record_offset()
+    capture = Capture(
+        url=url,
+        file=file,
+        offset=offset,
+        date=date,
+        record_type=rtype,
+        status=status,
+        headers=headers,
+        ip=head.get_header("WARC-IP-Address"),
+        payload_digest=head.get_header("WARC-Payload-Digest"),
+        payload_at=(file, offset),
+        truncated=head.get_header("WARC-Truncated"),
+    )
+    if rtype == "revisit":
+        revisits.append((capture, head.get_header("WARC-Refers-To")))
+        return
+    originals.add(capture, head.get_header("WARC-Record-ID"))
+    index.add(capture)
+    if body is not None and len(body) <= MAX_PAGE_BYTES:
+        _index_page(index, normalise(url), body)
 
 
 def _html(headers: tuple[tuple[str, str], ...]) -> bool:
@@ -383,12 +573,14 @@ def _index_page(index: ArchiveIndex, url: str, body: bytes) -> None:
 def read_payload(
     capture: Capture, max_bytes: int, *, partial: bool = False
 ) -> tuple[bytes | None, str | None]:
-    """The capture's payload (decoded of any transfer/content encoding by warcio), or None and
-    why: not held (revisit of nothing, truncated record), over ``max_bytes``, unreadable.
+    """The capture's payload as a client would have read it (de-chunked, decoded:
+    :mod:`provenance.archive.payload`), or None and why: not held (a revisit of nothing, a
+    truncated record), over ``max_bytes``, undecodable, unreadable.
 
     ``partial``: a record cut at a length (``WARC-Truncated: length``, a 20 MB robots.txt
-    downloaded up to a cut) still gives the bytes it holds, which is all a policy document
-    needs (RFC 9309 reads its first 500 KiB); an image's cut bytes never stand for it.
+    downloaded up to a cut) or a stream that ends early still gives the bytes it holds, which
+    is all a policy document needs (RFC 9309 reads its first 500 KiB), with a reason starting
+    ``cut:`` beside them; an image's cut bytes never stand for it.
     """
     if capture.payload_at is None:
         return None, "payload not captured (revisit of a record the archive does not hold)"
@@ -399,11 +591,23 @@ def read_payload(
         with open_member(file) as fh:
             fh.seek(offset)
             record = next(iter(ArchiveIterator(fh, arc2warc=True)))
-            data = record.content_stream().read(max_bytes + 1)
+            raw = record.raw_stream.read(max_bytes + RAW_SLACK + 1)
+            headers = _headers(record.http_headers) if record.rec_type != "resource" else ()
     except Exception as err:  # a damaged record is a reason, never a crash
         return None, f"unreadable record {file}@{offset}: {type(err).__name__}: {err}"
+    if len(raw) > max_bytes + RAW_SLACK:
+        return None, f"too_large: over the {max_bytes}-byte cap"
+    decoded = decode_payload(headers, raw, max_bytes)
+    if decoded.data is None:
+        return None, f"payload undecodable in {file}@{offset}: {decoded.error}"
+    data = decoded.data
     if len(data) > max_bytes:
         return None, f"too_large: over the {max_bytes}-byte cap"
     if capture.truncated and not data:
         return None, f"payload not captured (WARC-Truncated: {capture.truncated})"
+    if capture.truncated or decoded.cut:
+        why = f"WARC-Truncated: {capture.truncated}" if capture.truncated else "stream ends early"
+        if not partial:
+            return None, f"payload not captured whole ({why})"
+        return data, f"cut: {why}"
     return data, None

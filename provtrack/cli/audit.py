@@ -15,7 +15,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from provenance.errors import CrawlError, InputError
-from provtrack.cli._console import console, err_console
+from provtrack.cli._console import PROGRESS_REFRESH_PER_SECOND, console, err_console
 from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli._options import (
     DEFAULT_OUT,
@@ -54,6 +54,8 @@ def _run(config: CrawlConfig) -> CrawlSummary:
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
         console=err_console,
+        auto_refresh=err_console.is_terminal,
+        refresh_per_second=PROGRESS_REFRESH_PER_SECOND,
     ) as progress:
         task = progress.add_task(_describe({}), total=None)
 
@@ -256,6 +258,12 @@ def _finish(config: CrawlConfig, summary: CrawlSummary, out: Path) -> None:
     console.print(f"store: {config.db}   WARC: {out / 'warc'}   log: {out / 'crawl.log'}")
     if error := summary.stats.get("provtrack/audit/input_error"):
         raise InputError(f"audit {summary.run_id} stopped reading: {error}")
+    if damaged := summary.stats.get("provtrack/archive/damaged"):
+        more = f" (and {len(damaged) - 1} more, in the run's summary)" if len(damaged) > 1 else ""
+        raise InputError(
+            f"audit {summary.run_id}: archive damaged, the records around the damage were "
+            f"audited: {damaged[0]}{more}"
+        )
     if summary.finish_reason != "finished":
         raise CrawlError(
             f"audit {summary.run_id} ended early: {summary.finish_reason or 'unknown'}"
