@@ -24,9 +24,9 @@ def test_committed_model_is_what_the_script_derives() -> None:
 
     The calibration runs the float model on canvases made by Pillow and the detector's own
     canvas code, so another Pillow, LiteRT or NumPy (the model's description names the ones
-    used), or changed detector canvases, may move a range by its last bits: then the graphs
-    must agree tensor by tensor with scales within 0.1 %, and rerunning the script (and
-    bench.media's quality sets) is due.
+    used) may move a range: then the graphs must agree tensor by tensor with scales within
+    0.1 %, and rerunning the script (and bench.media's quality sets) is due. Changing the
+    detector's canvases (FaceSettings) changes the calibration: rerun the script then too.
     """
     committed = (derive.MODELS_DIR / derive.INT8_FILE).read_bytes()
     derived, floats = derive.derive_with_reference()
