@@ -113,3 +113,21 @@ def test_int8_and_float_models_find_the_same_faces() -> None:
         for box_a, box_b in zip(sorted(a.boxes), sorted(b.boxes), strict=True):
             side = max(box_b[2], box_b[3])
             assert max(abs(p - q) for p, q in zip(box_a, box_b, strict=True)) <= 0.1 * side
+
+
+def test_xnnpack_runs_the_whole_int8_model() -> None:
+    """One XNNPACK partition reads the model's input and writes its outputs: no int8 op is
+    left to LiteRT's own kernels (which ran it ~4x slower in bench/README.md, media)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    path = blazeface.model_path(blazeface.SHORT_RANGE_INT8)
+    assert path is not None
+    interpreter = Interpreter(model_path=str(path), num_threads=1)
+    interpreter.allocate_tensors()
+    nodes = interpreter._get_ops_details()
+    delegates = [n for n in nodes if n["op_name"] == "DELEGATE"]
+    assert len(delegates) == 1
+    (tensor_in,) = interpreter.get_input_details()
+    assert tensor_in["index"] in delegates[0]["inputs"]
+    outputs = {o["index"] for o in interpreter.get_output_details()}
+    assert outputs <= set(delegates[0]["outputs"])
