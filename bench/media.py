@@ -5,9 +5,11 @@ Run from the repository root::
     python -m bench.media            # full run, writes bench/results/media.json
     python -m bench.media --quick    # fewer rounds, for a smoke check
     python -m bench.media --tune     # also compare face-detector settings on LFW and photos
+    python -m bench.media --models   # only the int8 vs float model A/B (media_models.json)
 
-The face detector is timed three ways in the same rounds: as shipped (BlazeFace on LiteRT),
-on its fallback runtime (OpenCV DNN) and as the cascades it replaced; the two runtimes (and
+The face detector is timed four ways in the same rounds: as shipped (BlazeFace's int8 copy
+on LiteRT), with MediaPipe's float model on LiteRT (its fallback), on the fallback runtime
+(OpenCV DNN, float model) and as the cascades it replaced; the models and runtimes (and
 tflite-runtime, when it can be imported) are also timed on the bare model.
 
 Everything is built from photographs that ship inside installed packages (scikit-image,
@@ -50,6 +52,8 @@ LFW_SCALE = 4
 # What the default detector is compared with, in the same run.
 CASCADES = FaceSettings(detector="cascade")
 OPENCV_DNN = FaceSettings(runtimes=("opencv-dnn",))
+# MediaPipe's float model on LiteRT: the detector before the int8 model (issue 15, quant)
+FLOAT_MODEL = FaceSettings(models=("short-range",))
 # The canvases before issue 15's fifth pass (176x256 for every landscape image, INTER_AREA,
 # the 64x64 pass reduced from the raster), for a same-run A/B of that change.
 PREVIOUS_CANVASES = FaceSettings(
@@ -164,14 +168,19 @@ def speed(images: list[tuple[str, bytes]], rounds: int) -> dict[str, Any]:
     opencv_dnn = FaceDetector(OPENCV_DNN)
     cascades = FaceDetector(CASCADES)
     previous = FaceDetector(PREVIOUS_CANVASES)
+    float_model = FaceDetector(FLOAT_MODEL)
     for data in blobs[:3]:  # warm-up: SDK, model, cascades, imports
         analyze(data, content_type="image/jpeg")
+        analyze(data, content_type="image/jpeg", detector=float_model)
         analyze(data, content_type="image/jpeg", detector=opencv_dnn)
         analyze(data, content_type="image/jpeg", detector=cascades)
         analyze(data, content_type="image/jpeg", detector=previous)
     fns: dict[str, Callable[[bytes], object]] = {
         "bare_decode": bare_decode,
         "analyze": lambda d: analyze(d, content_type="image/jpeg"),
+        "analyze_float_model": lambda d: analyze(
+            d, content_type="image/jpeg", detector=float_model
+        ),
         "analyze_opencv_dnn": lambda d: analyze(d, content_type="image/jpeg", detector=opencv_dnn),
         "analyze_cascades": lambda d: analyze(d, content_type="image/jpeg", detector=cascades),
         "analyze_previous_canvases": lambda d: analyze(
@@ -214,15 +223,23 @@ def runtimes(repeat: int = 200) -> dict[str, Any]:
         "176x240": np.full((176, 240), 100, np.uint8),
     }
     sessions = {}
-    for runtime in blazeface.RUNTIMES:
-        session, why = blazeface.load(blazeface.SHORT_RANGE, (runtime,))
+    for label, model, runtime in (
+        ("litert-int8", blazeface.SHORT_RANGE_INT8, "litert"),
+        ("litert", blazeface.SHORT_RANGE, "litert"),
+        ("opencv-dnn", blazeface.SHORT_RANGE, "opencv-dnn"),
+    ):
+        session, why = blazeface.load(model, (runtime,))
         if session is None:
-            out[runtime] = {"error": why}
+            out[label] = {"error": why}
             continue
-        sessions[runtime] = session
-    for runtime, session in sessions.items():
-        figures: dict[str, Any] = {"version": blazeface.runtime_version(runtime)}
-        for label, canvas in canvases.items():
+        sessions[label] = session
+    for label, session in sessions.items():
+        runtime = session.runtime
+        figures: dict[str, Any] = {
+            "version": blazeface.runtime_version(runtime),
+            "model": session.model.file,
+        }
+        for shape, canvas in canvases.items():
             session.detect(canvas)
             samples = []
             for _ in range(5):
@@ -230,8 +247,8 @@ def runtimes(repeat: int = 200) -> dict[str, Any]:
                 for _ in range(repeat // 5):
                     session.detect(canvas)
                 samples.append((time.process_time() - c0) / (repeat // 5) * 1000)
-            figures[f"{label}_cpu_ms"] = statistics.median(samples)
-        out[runtime] = figures
+            figures[f"{shape}_cpu_ms"] = statistics.median(samples)
+        out[label] = figures
     try:
         import tflite_runtime.interpreter as tflite  # noqa: F401 - only to record why it is not used
     except Exception as err:
@@ -433,6 +450,75 @@ def tune(images: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
     return out
 
 
+def demo_320() -> list[tuple[str, bytes]]:
+    """60 demo-web renders at 320 px (what the scale web serves): 20 photos x 3 variants."""
+    out = []
+    for photo_id in sorted(demo_photos.LIBRARY)[:20]:
+        for variant in ("original", "cropped", "mirrored"):
+            image = demo_photos.render(photo_id, variant, 320)
+            out.append((f"{photo_id}/{variant}", _jpeg(image)))
+    return out
+
+
+def model_ab(rounds: int) -> dict[str, Any]:
+    """Same-run, interleaved A/B of the int8 and the float BlazeFace model (issue 15, quant).
+
+    analyze() with each model (and a bare decode) over bench.media's 30 JPEGs and 60 320-px
+    demo-web renders, then the inference alone (``Session.detect``) on the canvases the
+    detector uses; process CPU per item, medians over ``rounds`` alternating rounds.
+    """
+    sets = {
+        "bench_30_640x480": [b for _, b in bench_images()],
+        "demo_60_320": [b for _, b in demo_320()],
+    }
+    detectors = {"int8": FaceDetector(), "float": FaceDetector(FLOAT_MODEL)}
+    for data in sets["bench_30_640x480"][:3]:
+        for detector in detectors.values():
+            analyze(data, content_type="image/jpeg", detector=detector)
+    fns: dict[str, Callable[[bytes], object]] = {"bare_decode": bare_decode}
+    for name, detector in detectors.items():
+        fns[f"analyze_{name}"] = lambda d, det=detector: analyze(
+            d, content_type="image/jpeg", detector=det
+        )
+    out: dict[str, Any] = {"rounds": rounds, "load_at_start": os.getloadavg()}
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        for label, blobs in sets.items():
+            r = _timed_rounds(blobs, fns, rounds)
+            base = r["bare_decode"]["cpu_ms"]
+            out[label] = {
+                "images": len(blobs),
+                **{k: round(v["cpu_ms"], 3) for k, v in r.items()},
+                **{f"{k}_x_decode": round(v["cpu_ms"] / base, 2) for k, v in r.items()},
+            }
+            print(f"  {label}: {out[label]}", flush=True)
+    finally:
+        cv2.setNumThreads(threads)
+    sessions = {"int8": blazeface.load(blazeface.SHORT_RANGE_INT8, ("litert",))[0]}
+    sessions["float"] = blazeface.load(blazeface.SHORT_RANGE, ("litert",))[0]
+    rng = np.random.default_rng(0)
+    canvases = {
+        shape: rng.integers(0, 256, shape, dtype=np.uint8)
+        for shape in ((176, 240), (176, 256), (240, 176), (64, 64))
+    }
+    samples: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for name, session in sessions.items():
+            assert session is not None
+            for shape, canvas in canvases.items():
+                session.detect(canvas)
+                c0 = time.process_time()
+                for _ in range(20):
+                    session.detect(canvas)
+                key = f"{name}_{shape[0]}x{shape[1]}_ms"
+                samples.setdefault(key, []).append((time.process_time() - c0) / 20 * 1000)
+    out["inference"] = {k: round(statistics.median(v), 3) for k, v in samples.items()}
+    print(f"  inference (Session.detect, CPU ms): {out['inference']}", flush=True)
+    out["load_at_end"] = os.getloadavg()
+    return out
+
+
 def machine() -> dict[str, Any]:
     """Where the figures were measured."""
     return {
@@ -462,9 +548,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="3 rounds, no tuning")
     parser.add_argument("--tune", action="store_true", help="compare detector settings too")
+    parser.add_argument(
+        "--models",
+        action="store_true",
+        help="only the int8 vs float model A/B (writes bench/results/media_models.json)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else args.rounds
+    if args.models:
+        print(f"int8 vs float BlazeFace, {rounds} interleaved rounds, load {os.getloadavg()}")
+        ab = {"benchmark": "provenance.media models", "machine": machine(), **model_ab(rounds)}
+        ab["git_commit"] = _git_commit()
+        path = args.out if args.out != RESULTS else RESULTS.with_name("media_models.json")
+        path.write_text(json.dumps(ab, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {path}")
+        return 0
 
     started = dt.datetime.now(dt.UTC)
     info = machine()
@@ -493,7 +592,8 @@ def main(argv: list[str] | None = None) -> int:
             f"[{label}] bare decode {r['bare_decode']['wall_per_s']:.0f}/s "
             f"({r['bare_decode']['wall_ms']:.2f} ms), analyze {r['analyze']['wall_per_s']:.0f}/s "
             f"({r['analyze']['wall_ms']:.2f} ms): x decode wall {ratio['analyze_wall']:.2f}, "
-            f"cpu {ratio['analyze_cpu']:.2f}; OpenCV DNN {ratio['opencv_dnn_cpu']:.2f}, "
+            f"cpu {ratio['analyze_cpu']:.2f}; float model {ratio['float_model_cpu']:.2f}, "
+            f"OpenCV DNN {ratio['opencv_dnn_cpu']:.2f}, "
             f"cascades {ratio['cascades_cpu']:.2f}, no faces {ratio['no_faces_cpu']:.2f}, "
             f"previous canvases {ratio['previous_canvases_cpu']:.2f} (cpu)"
         )
@@ -507,6 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for label, settings in (
         ("faces", FaceSettings()),
+        ("faces_float_model", FLOAT_MODEL),
         ("faces_opencv_dnn", OPENCV_DNN),
         ("faces_cascades", CASCADES),
     ):

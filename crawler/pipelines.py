@@ -74,6 +74,8 @@ def _make_executor(workers: int | None) -> Executor | None:
 _DETECTOR_KEYS = (
     "name",
     "model",
+    "quantization",
+    "model_fallback_reason",
     "runtime",
     "runtime_version",
     "fallback_reason",

@@ -14,7 +14,19 @@ from crawler.config import CrawlConfig
 from crawler.politeness import politeness_settings
 from crawler.render import playwright_settings
 
-__all__ = ["USER_AGENT", "build_settings"]
+__all__ = ["SPIDER_MIDDLEWARES_OFF", "USER_AGENT", "build_settings"]
+
+# Scrapy's spider middlewares that provtrack's own spiders do not need. Each one wraps every
+# request and record a response yields in one more async-generator layer, on the crawler's
+# CPU. DepthMiddleware only copies a depth into request.meta and its stats (DEPTH_LIMIT is 0:
+# the spider keeps and caps its own depth, meta "provtrack_depth"); MetaCopyDetection only
+# warns a spider's author that a request copied Scrapy's internal meta keys (ours build
+# theirs from scratch). HttpError, Referer (the Referer header every request sends) and
+# UrlLength (a filter) stay. A project's own spider under the add-on keeps all of them.
+SPIDER_MIDDLEWARES_OFF: dict[str, None] = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
 
 
 def build_settings(config: CrawlConfig) -> dict[str, Any]:
@@ -38,6 +50,7 @@ def build_settings(config: CrawlConfig) -> dict[str, Any]:
         "REFERER_ENABLED": True,
         "STATS_DUMP": False,
         "DUPEFILTER_CLASS": "crawler.dupefilter.RedirectAwareDupeFilter",
+        "SPIDER_MIDDLEWARES": SPIDER_MIDDLEWARES_OFF,
     }
     if config.render != "never":
         from crawler.tls import spki_pins

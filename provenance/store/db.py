@@ -10,7 +10,7 @@ transaction lock) so several crawler processes can share one PostgreSQL store.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,7 @@ from alembic.config import Config
 from sqlalchemy import event, func, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, select
 
 from provenance.errors import ConfigError, StoreError
@@ -104,6 +104,38 @@ def subject_of(record: SQLModel) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A compiled one-row insert: SQL text, bind names in order, and (position, processor)
+    for each value a bind processor converts (JSON, datetimes)."""
+
+    sql: str
+    order: tuple[str, ...]
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+_COLUMNS: dict[Any, tuple[tuple[str, bool], ...]] = {}
+
+
+def _column_values(record: SQLModel, table: Any) -> dict[str, Any]:
+    """The row's column values by name, an unset autoincrement key left out.
+
+    Read from the instance dict (where :func:`~provenance.store.mapping.new_row` and the
+    constructor put them) rather than through the ORM's attribute instrumentation; a column
+    missing there (expired) is read through it."""
+    columns = _COLUMNS.get(table)
+    if columns is None:
+        columns = _COLUMNS[table] = tuple((c.name, c.primary_key) for c in table.columns)
+    data = record.__dict__
+    out: dict[str, Any] = {}
+    for name, primary in columns:
+        value = data[name] if name in data else getattr(record, name)
+        if primary and value is None:
+            continue
+        out[name] = value
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class WriteResult:
     """How many rows a write inserted and how many already existed."""
 
@@ -140,6 +172,11 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self.read_only = read_only
+        # SQLite: rows and evidence entries go to the driver through cached one-row
+        # statements (``_insert_rows_driver``); PostgreSQL keeps SQLAlchemy's multi-row
+        # inserts (one round trip per batch, not per row)
+        self.driver_inserts = self.dialect == "sqlite"
+        self._prepared_inserts: dict[tuple[Any, ...], _Prepared] = {}
         if self.dialect == "sqlite":
             self._configure_sqlite(engine, read_only)
 
@@ -219,6 +256,86 @@ class Store:
             return 0, GENESIS
         return last.seq, last.entry_hash
 
+    def _prepared(
+        self,
+        table: Any,
+        names: tuple[str, ...],
+        keys: tuple[str, ...] | None,
+        *,
+        returning: bool = True,
+    ) -> _Prepared:
+        """The one-row insert of ``names`` into ``table`` as SQLAlchemy compiles it for this
+        dialect (``RETURNING`` the primary key, then the natural ``keys``, which a clash leaves
+        alone), kept per store: its SQL text and bind processors."""
+        cache_key = (table.name, names, keys, returning)
+        prepared = self._prepared_inserts.get(cache_key)
+        if prepared is None:
+            pk = list(table.primary_key.columns)
+            if not returning:
+                stmt: Any = insert(table)
+            elif keys is None:
+                stmt = insert(table).returning(*pk)
+            else:
+                stmt = (
+                    sqlite.insert(table)
+                    .on_conflict_do_nothing(index_elements=list(keys))
+                    .returning(*pk, *(table.c[k] for k in keys))
+                )
+            compiled = stmt.compile(dialect=self.engine.dialect, column_keys=list(names))
+            order = tuple(compiled.positiontup or ())
+            if set(order) != set(names) or len(order) != len(names):
+                raise StoreError(f"unexpected compiled insert for {table.name}: {order}")
+            processors = compiled._bind_processors
+            prepared = _Prepared(
+                str(compiled),
+                order,
+                tuple((i, processors[n]) for i, n in enumerate(order) if n in processors),
+            )
+            self._prepared_inserts[cache_key] = prepared
+        return prepared
+
+    @staticmethod
+    def _driver_cursor(session: Session) -> Any:
+        """A DBAPI cursor on the session's connection, inside its transaction."""
+        return session.connection().connection.cursor()
+
+    def _driver_error(self, err: Exception, sql: str) -> Exception:
+        """A driver error as SQLAlchemy would have raised it (OperationalError, IntegrityError)."""
+        return DBAPIError.instance(sql, None, err, self.engine.dialect.loaded_dbapi.Error)
+
+    def _insert_rows_driver(
+        self,
+        session: Session,
+        table: Any,
+        names: tuple[str, ...],
+        params: list[dict[str, Any]],
+        keys: tuple[str, ...] | None,
+    ) -> list[tuple[Any, ...] | None]:
+        """Insert each row with one cached statement through the driver; what each returned
+        (its primary key, then its natural key), ``None`` where the row already existed.
+
+        The same statement SQLAlchemy runs for one row, with the same bind processors (JSON
+        serialised by the engine's serialiser, datetimes checked and formatted by their
+        types), prepared once by SQLite instead of one multi-row statement per batch size,
+        without SQLAlchemy's per-row parameter compilation (bench/README.md, crawl).
+        """
+        prepared = self._prepared(table, names, keys)
+        order, processors = prepared.order, prepared.processors
+        cursor = self._driver_cursor(session)
+        out: list[tuple[Any, ...] | None] = []
+        try:
+            for values in params:
+                row = [values[n] for n in order]
+                for i, process in processors:
+                    row[i] = process(row[i])
+                cursor.execute(prepared.sql, row)
+                out.append(cursor.fetchone())
+        except self.engine.dialect.loaded_dbapi.Error as err:
+            raise self._driver_error(err, prepared.sql) from err
+        finally:
+            cursor.close()
+        return out
+
     def _bulk_insert(
         self, session: Session, model: type[SQLModel], rows: list[SQLModel]
     ) -> list[bool]:
@@ -230,41 +347,50 @@ class Store:
         table = model.__table__  # type: ignore[attr-defined]
         pk = list(table.primary_key.columns)
         keys = _NATURAL_KEYS.get(model)
-        params = [
-            {
-                c.name: getattr(r, c.name)
-                for c in table.columns
-                if not (c.primary_key and getattr(r, c.name) is None)
-            }
-            for r in rows
-        ]
+        params = [_column_values(r, table) for r in rows]
+        names = tuple(params[0]) if params else ()
+        # SQLite: one cached one-row statement per table through the driver, when every row
+        # has the same columns (an autoincrement key left out of all of them)
+        fast = self.driver_inserts and all(tuple(p) == names for p in params)
         if keys is None:
-            stmt = insert(table).returning(*pk, sort_by_parameter_order=True)
-            result = session.execute(stmt, params).all()
-            for record, returned in zip(rows, result, strict=True):
+            if fast:
+                returned_rows: list[Any] = self._insert_rows_driver(
+                    session, table, names, params, None
+                )
+            else:
+                stmt = insert(table).returning(*pk, sort_by_parameter_order=True)
+                returned_rows = list(session.execute(stmt, params).all())
+            for record, returned in zip(rows, returned_rows, strict=True):
                 for column, value in zip(pk, returned, strict=True):
                     setattr(record, column.name, value)
             return [True] * len(rows)
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        key_columns = [table.c[k] for k in keys]
-        stmt = (
-            dialect_insert(table)
-            .on_conflict_do_nothing(index_elements=list(keys))
-            .returning(*pk, *key_columns)
-        )
         # one row per natural key in this batch; a repeat is "already there"
         first: dict[tuple[Any, ...], int] = {}
         for position, values in enumerate(params):
             first.setdefault(tuple(values[k] for k in keys), position)
         unique = [params[i] for i in sorted(first.values())]
         inserted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        if len(unique) == 1:
-            one = session.execute(stmt.values(**unique[0])).first()
-            if one is not None:
-                inserted[tuple(one[len(pk) :])] = tuple(one[: len(pk)])
-        elif unique:
-            for returned in session.execute(stmt, unique).all():
-                inserted[tuple(returned[len(pk) :])] = tuple(returned[: len(pk)])
+        if fast:
+            for values, one in zip(
+                unique, self._insert_rows_driver(session, table, names, unique, keys), strict=True
+            ):
+                if one is not None:
+                    inserted[tuple(values[k] for k in keys)] = tuple(one[: len(pk)])
+        else:
+            dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+            key_columns = [table.c[k] for k in keys]
+            stmt = (
+                dialect_insert(table)
+                .on_conflict_do_nothing(index_elements=list(keys))
+                .returning(*pk, *key_columns)
+            )
+            if len(unique) == 1:
+                one = session.execute(stmt.values(**unique[0])).first()
+                if one is not None:
+                    inserted[tuple(one[len(pk) :])] = tuple(one[: len(pk)])
+            elif unique:
+                for returned in session.execute(stmt, unique).all():
+                    inserted[tuple(returned[len(pk) :])] = tuple(returned[: len(pk)])
         flags: list[bool] = []
         for position, (record, values) in enumerate(zip(rows, params, strict=True)):
             key = tuple(values[k] for k in keys)
@@ -274,6 +400,28 @@ class Store:
                     setattr(record, column.name, value)
             flags.append(ok)
         return flags
+
+    def _insert_entries(self, session: Session, entries: list[dict[str, Any]]) -> None:
+        """The batch's evidence entries: one ``executemany`` through the driver on SQLite."""
+        table = EvidenceEntry.__table__  # type: ignore[attr-defined]
+        if not self.driver_inserts:
+            session.execute(insert(table), entries)
+            return
+        prepared = self._prepared(table, tuple(entries[0]), None, returning=False)
+        order, processors, sql = prepared.order, prepared.processors, prepared.sql
+        rows = []
+        for values in entries:
+            row = [values[n] for n in order]
+            for i, process in processors:
+                row[i] = process(row[i])
+            rows.append(row)
+        cursor = self._driver_cursor(session)
+        try:
+            cursor.executemany(sql, rows)
+        except self.engine.dialect.loaded_dbapi.Error as err:
+            raise self._driver_error(err, sql) from err
+        finally:
+            cursor.close()
 
     def write(
         self, records: Iterable[SQLModel | Sequence[SQLModel]], note: str = ""
@@ -321,7 +469,7 @@ class Store:
                     entries.append(entry)
                     inserted += 1
             if entries:
-                session.execute(insert(EvidenceEntry.__table__), entries)  # type: ignore[attr-defined]
+                self._insert_entries(session, entries)
         return WriteResult(inserted, existing)
 
     def append_bulk(

@@ -25,3 +25,12 @@ def make_console(*, stderr: bool = False) -> Console:
 
 console = make_console()
 err_console = make_console(stderr=True)
+
+
+PROGRESS_REFRESH_PER_SECOND = 4
+"""How often a crawl's live progress line is redrawn on a terminal: the crawler updates its
+counts four times a second (``crawler.runner.PROGRESS_SECONDS``), so rich's default of 10
+redraws mostly repeated the same line, on the crawler's own CPU. Into a pipe or a file the
+line is not redrawn at all (``auto_refresh`` off): rich writes only the final line there
+anyway, and each redraw built the line and threw it away (~1.5 % of the crawler's CPU in a
+scale-web profile, bench/README.md, crawl)."""

@@ -15,7 +15,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from provenance.errors import CrawlError, InputError
-from provtrack.cli._console import console, err_console
+from provtrack.cli._console import PROGRESS_REFRESH_PER_SECOND, console, err_console
 from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli._options import (
     DEFAULT_OUT,
@@ -54,6 +54,8 @@ def _run(config: CrawlConfig) -> CrawlSummary:
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
         console=err_console,
+        auto_refresh=err_console.is_terminal,
+        refresh_per_second=PROGRESS_REFRESH_PER_SECOND,
     ) as progress:
         task = progress.add_task(_describe({}), total=None)
 

@@ -10,7 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from provenance.errors import ConfigError, CrawlError
-from provtrack.cli._console import console, err_console
+from provtrack.cli._console import PROGRESS_REFRESH_PER_SECOND, console, err_console
 from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli._options import (
     DEFAULT_OUT,
@@ -50,6 +50,8 @@ def run_with_progress(configs: list[CrawlConfig]) -> list[CrawlSummary]:
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
         console=err_console,
+        auto_refresh=err_console.is_terminal,
+        refresh_per_second=PROGRESS_REFRESH_PER_SECOND,
         transient=False,
     ) as progress:
         tasks = {

