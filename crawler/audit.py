@@ -15,7 +15,8 @@ tdmrep.json, terms, the opt-out registry), the same media pipeline and the same 
   in ``local.dataset_url`` when it differs, so the entry joins its record.
 - A URL listed again (with the same page, or none) is fetched once: rows in one chunk share
   the request; a row of a later chunk whose URL was requested among the last
-  :data:`RECENT_URLS` distinct ones becomes an entry on that URL's record without a request.
+  :data:`RECENT_URLS` distinct ones becomes an entry on that URL's record without a request
+  (except in a distributed run's closing sweep, which redoes what a dead worker lost).
 - With an archive, a replay middleware answers requests from the archive's captures, so every
   fact is read as it was captured; what the archive lacks is ``not captured``.
 """
@@ -251,6 +252,10 @@ class AuditSpider(ProvenanceSpider):
     def _not_requested(self, wanted: list[Wanted]) -> tuple[list[Wanted], list[DatasetEntryRecord]]:
         """The URLs of a chunk not requested already, and the entries of rows listing one that
         was (same page or none, no local copy to compare): stored on that URL's record."""
+        if self.sweeping:
+            # the sweep redoes rows a dead worker lost: the requests remembered here may be
+            # among them (taken from the shared queue by that worker), so nothing is skipped
+            return wanted, []
         fresh: list[Wanted] = []
         repeated: list[DatasetEntryRecord] = []
         for item in wanted:
