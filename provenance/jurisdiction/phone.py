@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache, lru_cache
+from typing import Any
 
 import phonenumbers
 from phonenumbers import PhoneNumberMatcher, PhoneNumberType, geocoder
@@ -73,7 +75,93 @@ def tel_link_evidence(hrefs: Iterable[str], *, region_hint: str | None = None) -
     return phone_evidence("\n".join(numbers), region_hint=region_hint, where="tel: link")
 
 
+_DECIMAL_RE = re.compile(r"\d")  # what libphonenumber's matcher reads as a digit (Unicode Nd)
+
+
+def _pattern_min_width(pattern: str) -> int:
+    """The fewest characters a match of ``pattern`` takes (0 when it cannot be told)."""
+    try:
+        from re import _parser
+
+        return int(_parser.parse(pattern).getwidth()[0])
+    except Exception:
+        return 0
+
+
+def _main_metadata(country_code: int) -> Any:
+    return phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, phonenumbers.region_code_for_country_code(country_code)
+    )
+
+
+def _fewest_national(country_code: int) -> int:
+    """The fewest digits of a significant number of any region with this country code (0
+    when the metadata does not say)."""
+    fewest = []
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
+        meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+        desc = meta.general_desc if meta is not None else None
+        lengths = [n for n in (desc.possible_length or ()) if n > 0] if desc else []
+        if not lengths:
+            return 0
+        fewest.append(min(lengths))
+    return min(fewest, default=0)
+
+
+def _fewest_written(country_code: int) -> int:
+    """The fewest digits a number of this country code is written with after its code: its
+    significant number's, or 1 where a national-prefix rule writes digits in (Jersey reads
+    ``011466`` as ``1534011466``)."""
+    meta = _main_metadata(country_code)
+    if meta is None or meta.national_prefix_transform_rule:
+        return 1
+    return _fewest_national(country_code)
+
+
+@lru_cache(maxsize=1)
+def _fewest_international() -> int:
+    """The fewest digits of a country code and a number written after it, over every code."""
+    return min(
+        (len(str(cc)) + _fewest_written(cc) for cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE),
+        default=0,
+    )
+
+
+@cache
+def fewest_digits(region: str) -> int:
+    """A lower bound on the digits of any valid number the matcher can find, read in
+    ``region``, in a text without a plus sign.
+
+    Without one, a match is either national (the country code of ``region``: its significant
+    number has at least the fewest possible digits of a region sharing that code, from
+    libphonenumber's own metadata) or behind the region's international prefix (at least
+    the prefix's shortest match, then a country code and a number of that code). Where a
+    national-prefix rule can write digits into the number (``national_prefix_transform_rule``)
+    nothing is bounded by it. A text with fewer digits than this holds no valid number, so it
+    is not searched; 0 (search every text) where the metadata does not say.
+    """
+    md = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if md is None or not md.country_code:
+        return 0
+    main = _main_metadata(md.country_code)
+    if md.national_prefix_transform_rule or main is None or main.national_prefix_transform_rule:
+        return 0
+    national = _fewest_national(md.country_code)
+    international = _fewest_international()
+    if not national or not international:
+        return 0
+    idd = _pattern_min_width(md.international_prefix) if md.international_prefix else 0
+    return min(national, idd + international)
+
+
 def _matches(text: str, region: str) -> Iterable[tuple[str, phonenumbers.PhoneNumber]]:
+    if (
+        "+" not in text
+        and "\uff0b" not in text  # the matcher's full-width plus
+        and len(_DECIMAL_RE.findall(text)) < fewest_digits(region)
+    ):
+        # "Photo 12345" read in the US (7 digits at least): no matcher built (~35-60 us)
+        return
     try:
         for m in PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             yield m.raw_string, m.number

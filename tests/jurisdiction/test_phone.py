@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
 
 from provenance.jurisdiction import EvidenceSource, phone_evidence, tel_link_evidence
+from provenance.jurisdiction.phone import fewest_digits
 
 
 def codes(text: str, hint: str | None = None) -> list[str | None]:
@@ -82,3 +84,51 @@ def test_tel_links() -> None:
 
 def test_same_number_twice_counts_once() -> None:
     assert codes("+1 514 555 0199 or +1 (514) 555-0199") == ["CA-QC"]
+
+
+# A text with fewer digits than ``fewest_digits(region)`` and no plus sign is not searched: the
+# bound must hold for every valid number libphonenumber knows, written as read from the hint.
+_TYPES = [
+    getattr(phonenumbers.PhoneNumberType, name)
+    for name in dir(phonenumbers.PhoneNumberType)
+    if name.isupper() and name != "UNKNOWN"
+]
+
+
+@pytest.mark.parametrize("hint", ["US", "CA", "DE", "FR", "GB", "SH", "NU", "AT", "IN", "JE"])
+def test_texts_too_short_for_a_number_are_not_searched(hint: str) -> None:
+    bound = fewest_digits(hint)
+    checked = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        same_code = phonenumbers.country_code_for_region(
+            region
+        ) == phonenumbers.country_code_for_region(hint)
+        for kind in _TYPES:
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is None:
+                continue
+            if same_code:
+                text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            else:
+                text = phonenumbers.format_out_of_country_calling_number(number, hint)
+            if "+" in text:
+                continue
+            found = list(
+                phonenumbers.PhoneNumberMatcher(text, hint, leniency=phonenumbers.Leniency.VALID)
+            )
+            if found:
+                checked += 1
+                assert sum(c.isdecimal() for c in text) >= bound, (hint, region, text)
+                assert phone_evidence(text, region_hint=hint), (hint, region, text)
+    assert checked > 100
+
+
+def test_short_alt_text_gives_nothing_and_real_numbers_still_count() -> None:
+    assert fewest_digits("US") == 6  # NANP numbers have 7+; 011 + a code + a number 6+
+    assert phone_evidence("Photo 123456", region_hint="US") == []
+    assert phone_evidence("Photo 1234") == []
+    assert phone_evidence("Call (514) 555-0199", region_hint="CA")
+    assert phone_evidence("Photo ＋1 514 555 0199")  # a full-width plus is still searched
+    # Jersey's national-prefix rule writes digits in ("011 466" is +44 1534 011466): no bound
+    assert fewest_digits("JE") == 0
+    assert phone_evidence("011 466", region_hint="JE")

@@ -353,9 +353,26 @@ def typical_ranges(body: bytes, canvases: list[np.ndarray]) -> dict[str, tuple[f
         for name, values in tensors.items():
             pair = np.array([min(float(values.min()), 0.0), max(float(values.max()), 0.0)])
             sums[name] = sums.get(name, 0) + pair
+    count = len(canvases)
     return {
-        name: (float(v[0]) / len(canvases), float(v[1]) / len(canvases)) for name, v in sums.items()
+        name: (_significant(float(v[0]) / count), _significant(float(v[1]) / count))
+        for name, v in sums.items()
     }
+
+
+def _significant(value: float | np.ndarray, digits: int = 4) -> Any:
+    """``value`` rounded to ``digits`` significant digits.
+
+    The calibration runs LiteRT's optimized float kernels, whose summation order may depend
+    on the CPU's vector extensions: rounding the ranges and equalisation scales it measures
+    makes the derived bytes the same unless a last-bit difference lands on a rounding
+    boundary.
+    """
+    array = np.asarray(value, np.float64)
+    exponent = np.floor(np.log10(np.where(array == 0, 1.0, np.abs(array))))
+    factor = 10.0 ** (digits - 1 - exponent)
+    rounded = np.round(array * factor) / factor
+    return float(rounded) if rounded.ndim == 0 else rounded
 
 
 def _constant(model: Any, tensor: int) -> np.ndarray:
@@ -423,7 +440,7 @@ def equalize(model: Any, canvases: list[np.ndarray]) -> dict[str, np.ndarray]:
         weights = _constant(model, conv.inputs[1])  # (out, 1, 1, in)
         reach = np.abs(weights).reshape(weights.shape[0], -1).max(axis=0)
         scale = np.sqrt(np.maximum(typical, 1e-6) / np.maximum(reach, 1e-9))
-        scale = (scale / np.exp(np.log(scale).mean())).astype(np.float32)
+        scale = _significant(scale / np.exp(np.log(scale).mean())).astype(np.float32)
         depthwise = _constant(model, dw.inputs[1])  # (1, kh, kw, channels)
         _set_constant(model, dw.inputs[1], depthwise / scale)
         if len(dw.inputs) > 2 and dw.inputs[2] >= 0:
