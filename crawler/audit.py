@@ -313,7 +313,10 @@ class AuditSpider(ProvenanceSpider):
         assert item.page_url is not None
         alt = None
         if outcome.signals is not None:
-            alt = next((c.alt for c in outcome.signals.images if c.url == item.url), None)
+            # the page names it as written (an IRI); the row as requested (percent-encoded)
+            alt = next(
+                (c.alt for c in outcome.signals.images if audited_url(c.url) == item.url), None
+            )
         yield OccurrenceRecord(
             image_url=item.url,
             page_url=item.page_url,

@@ -402,6 +402,14 @@ def odd_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
             RED,
             protocol="HTTP/1.0",
         )
+        # a page showing it by a relative IRI, and no request records (no Referer): the page
+        # the archive holds that shows the image stands for it
+        w.response(
+            "http://iri.example/gallery.html",
+            "200 OK",
+            [("Content-Type", "text/html; charset=utf-8")],
+            '<html><body><img src="img/café noir.png" alt="Café noir"></body></html>'.encode(),
+        )
         w.response("http://bücher.example/img/a.png", "200 OK", [("Content-Type", PNG)], RED)
         w.resource("http://resource.example/img/a.png", PNG, GREEN)
         # the archiver's own records: never images of the web
@@ -459,6 +467,9 @@ def test_odd_archives_audit_to_what_a_compliant_collection_would_have_done(
         r["kind"]: r["value"] for r in by_url["http://revrobots.example/img/a.png"]["reasons"]
     }
     assert values == {"robots": "not-captured"}
+    iri = by_url["http://iri.example/img/caf%C3%A9%20noir.png"]
+    assert iri["page_urls"] == ["http://iri.example/gallery.html"]
+    assert iri["alt_texts"] == ["Café noir"]
     lost = by_url["http://segmentlost.example/img/a.png"]["reasons"]
     assert [(r["kind"], r["value"]) for r in lost] == [("robots", "not-captured")]
     assert {r["value"] for r in by_url["http://r503.example/img/a.png"]["reasons"]} == {
