@@ -20,7 +20,7 @@ face gets no minor verdict from the page's words (the cues stay as evidence).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,21 +159,35 @@ def same_photograph(a: HashSet, b: HashSet) -> bool:
     return any(hamming(x, y) <= PHASH_THRESHOLD for _, x in a.parts() for y in parts_b)
 
 
-def _chunks(hashes: HashSet) -> set[str]:
+def _chunks(hashes: HashSet) -> set[str | int]:
     """Bucket keys for candidate copies: the sha256 and the four 16-bit quarters of every pHash.
 
     Two pHashes within 3 bits share a quarter (pigeonhole); copies further apart in every part
     are missed by the buckets, a deliberate trade for a pass that stays near linear on a host
     with tens of thousands of images. Thumbnails and full images measure 0-2 bits apart.
+    A quarter is keyed as the int ``position << 16 | value`` (a part that is not hex, never
+    stored, as the string ``position:text``), the sha256 as its own (64-character) string: keys
+    of a kind never meet keys of another, and none is a new string per image but the fallback.
     """
-    keys = {f"sha:{hashes.sha256}"} if hashes.sha256 else set()
+    keys: set[str | int] = {hashes.sha256} if hashes.sha256 else set()
     for _, value in hashes.parts():
-        keys.update(f"{i}:{value[i * 4 : i * 4 + 4]}" for i in range(len(value) // 4))
+        for i in range(len(value) // 4):
+            quarter = value[i * 4 : i * 4 + 4]
+            try:
+                keys.add(i << 16 | int(quarter, 16))
+            except ValueError:
+                keys.add(f"{i}:{quarter}")
     return keys
 
 
 def _copy_groups(rows: Sequence[tuple[_Copy, HashSet]]) -> list[list[_Copy]]:
-    """Groups of two or more images on one host that are the same photograph."""
+    """Groups of two or more images that are the same photograph, among one host's ``rows``.
+
+    Copies are looked for on one host only (the module docstring), so the pass runs host by
+    host and holds one host's images at a time (:func:`unify_copies`). A bucket holds its
+    members' indexes as one int until a second member joins (most buckets keep one): the
+    buckets were most of the pass's memory, ~2 KB per image.
+    """
     parent = list(range(len(rows)))
 
     def find(i: int) -> int:
@@ -182,11 +196,19 @@ def _copy_groups(rows: Sequence[tuple[_Copy, HashSet]]) -> list[list[_Copy]]:
             i = parent[i]
         return i
 
-    buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, (image, hashes) in enumerate(rows):
+    buckets: dict[str | int, int | list[int]] = {}
+    for i, (_, hashes) in enumerate(rows):
         for key in _chunks(hashes):
-            buckets[(image.host, key)].append(i)
+            known = buckets.get(key)
+            if known is None:
+                buckets[key] = i
+            elif isinstance(known, int):
+                buckets[key] = [known, i]
+            else:
+                known.append(i)
     for members in buckets.values():
+        if isinstance(members, int):
+            continue  # one member: nothing to compare
         # Each member joins the first earlier representative it matches, so a bucket of one
         # photograph under many URLs costs one comparison per URL.
         representatives: list[int] = []
@@ -201,6 +223,30 @@ def _copy_groups(rows: Sequence[tuple[_Copy, HashSet]]) -> list[list[_Copy]]:
     for i, (image, _) in enumerate(rows):
         groups[find(i)].append(image)
     return [g for g in groups.values() if len(g) > 1]
+
+
+def _host_rows(store: Store, run_id: str) -> Iterator[list[tuple[_Copy, HashSet]]]:
+    """The copy pass's rows of the run's images, one host's at a time (by host, id order)."""
+    rows: list[tuple[_Copy, HashSet]] = []
+    for row in hashed_image_facts(store, run_id):
+        if rows and rows[-1][0].host != row.host:
+            yield rows
+            rows = []
+        if _opted_out_by(row.reasons):
+            continue
+        copy = _Copy(row.id, row.host, _subject_key(row.subject, row.subject_jurisdiction))
+        hashes = HashSet.from_dict(
+            {
+                **(row.media or {}),
+                "sha256": row.sha256,
+                "phash": row.phash,
+                "pdq": row.pdq,
+                "pdq_quality": row.pdq_quality,
+            }
+        )
+        rows.append((copy, hashes))
+    if rows:
+        yield rows
 
 
 def _subject_key(
@@ -241,24 +287,14 @@ def unify_copies(store: Store, run_id: str, *, batch: int = 500) -> int:
     photo under many URLs with nothing said, costs one hash pass). The subject is read from the
     pages of every copy, and each copy's summary lists the copies it was read with.
     """
-    rows = [
-        (
-            _Copy(row.id, row.host, _subject_key(row.subject, row.subject_jurisdiction)),
-            HashSet.from_dict(
-                {
-                    **(row.media or {}),
-                    "sha256": row.sha256,
-                    "phash": row.phash,
-                    "pdq": row.pdq,
-                    "pdq_quality": row.pdq_quality,
-                }
-            ),
-        )
-        for row in hashed_image_facts(store, run_id)
-        if not _opted_out_by(row.reasons)
-    ]
-    disagreeing = [g for g in _copy_groups(rows) if len({c.subject_key for c in g}) > 1]
-    del rows
+    disagreeing: list[list[_Copy]] = []
+    for rows in _host_rows(store, run_id):
+        found = _copy_groups(rows)
+        del rows  # one host's rows at a time: dropped before the next host's are read
+        disagreeing.extend(g for g in found if len({c.subject_key for c in g}) > 1)
+    # in the order one pass over the whole run gave them (by each group's first image), so
+    # the updates' batches and their evidence entries are the same as before
+    disagreeing.sort(key=lambda group: group[0].id)
     changed = 0
     for start in range(0, len(disagreeing), batch):
         copies = disagreeing[start : start + batch]

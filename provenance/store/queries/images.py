@@ -98,14 +98,15 @@ def images_at(store: Store, run_id: str, urls: Sequence[str]) -> list[Image]:
         return list(session.execute(stmt).scalars())
 
 
-def hashed_image_facts(store: Store, run_id: str, *, chunk: int = 1000) -> Iterator[Row[Any]]:
+def hashed_image_facts(store: Store, run_id: str, *, chunk: int = 250) -> Iterator[Row[Any]]:
     """The copy-matching facts of the run's unpurged images that kept a sha256 or a pHash.
 
     Columns, not records, streamed ``chunk`` rows at a time: the end-of-run copy pass reads
     every image of the run, and whole records (their media facts, evidence, entries) of a
     50,000-row audit held at once were the run's peak memory (bench/README.md, audit).
     Rows: ``id, url, host, sha256, phash, pdq, pdq_quality, media, subject,
-    subject_jurisdiction, reasons``, in id order.
+    subject_jurisdiction, reasons``, by host, then in id order (the pass groups one host at a
+    time; the ``host`` index holds that order).
     """
     stmt = (
         select(
@@ -126,7 +127,7 @@ def hashed_image_facts(store: Store, run_id: str, *, chunk: int = 1000) -> Itera
             col(Image.purged_at).is_(None),
             or_(col(Image.sha256).is_not(None), col(Image.phash).is_not(None)),
         )
-        .order_by(col(Image.id))
+        .order_by(col(Image.host), col(Image.id))
         .execution_options(yield_per=chunk)
     )
     with store.session() as session:
