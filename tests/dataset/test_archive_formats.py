@@ -217,6 +217,8 @@ EXPECT: dict[str, tuple[str, set[str]]] = {
     "http://revisitnoheaders.example/img/a.png": ("skipped", {"x-robots-tag"}),
     "http://revisitnoheaders.example/img/orig.png": ("skipped", {"x-robots-tag"}),
     "http://revisitabsent.example/img/a.png": ("failed", {"not_captured"}),
+    "http://notmodified.example/img/a.png": ("skipped", {"x-robots-tag"}),
+    "http://notmodifiedabsent.example/img/a.png": ("failed", {"not_captured"}),
     # a truncated image record: its bytes never stand for it
     "http://truncated.example/img/a.png": ("failed", {"not_captured"}),
     # an image stored chunked and gzip-encoded: the bytes a client read
@@ -338,6 +340,8 @@ def odd_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
             w.host(f"{host}.example", robots=None)
             w.image(f"{host}.example")
         for host in (
+            "notmodified",
+            "notmodifiedabsent",
             "revisit",
             "revisitnoheaders",
             "revisitabsent",
@@ -384,6 +388,26 @@ def odd_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "http://revisitabsent.example/img/a.png",
             "sha1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
             StatusAndHeaders("200 OK", [("Content-Type", PNG)], protocol="HTTP/1.1"),
+        )
+        # server-not-modified revisits (Heritrix): a 304 head; the original's status, headers
+        # (here a refusal) and bytes count, and without the original nothing does
+        original = w.response(
+            "http://notmodified.example/img/a.png",
+            "200 OK",
+            [("Content-Type", PNG), ("X-Robots-Tag", "noai")],
+            GREEN,
+            date=EARLIER,
+        )
+        w.revisit(
+            "http://notmodified.example/img/a.png",
+            original.rec_headers.get_header("WARC-Payload-Digest"),
+            StatusAndHeaders("304 Not Modified", [("ETag", '"x"')], protocol="HTTP/1.1"),
+            refers_to=original.rec_headers.get_header("WARC-Record-ID"),
+        )
+        w.revisit(
+            "http://notmodifiedabsent.example/img/a.png",
+            "sha1:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+            StatusAndHeaders("304 Not Modified", [("Content-Type", PNG)], protocol="HTTP/1.1"),
         )
         w.image("truncated.example", RED[:40], warc={"WARC-Truncated": "length"})
         w.image(
@@ -467,6 +491,8 @@ def test_odd_archives_audit_to_what_a_compliant_collection_would_have_done(
         r["kind"]: r["value"] for r in by_url["http://revrobots.example/img/a.png"]["reasons"]
     }
     assert values == {"robots": "not-captured"}
+    # the latest capture of a URL counts (the revisit, dated as it was made)
+    assert by_url["http://notmodified.example/img/a.png"]["fetched_at"].startswith("2024-01-02")
     iri = by_url["http://iri.example/img/caf%C3%A9%20noir.png"]
     assert iri["page_urls"] == ["http://iri.example/gallery.html"]
     assert iri["alt_texts"] == ["Café noir"]
