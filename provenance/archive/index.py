@@ -223,7 +223,9 @@ class ArchiveIndex:
     def policy_epoch(self, url: str) -> tuple[str, datetime] | None:
         """Which of the host's policy-document captures were in force when ``url`` was
         captured (a label, and that capture time), or None when the archive holds at most one
-        capture of each (the host then has one policy, read as of its first capture)."""
+        capture of each (the host then has one policy, read as of its first capture). The
+        label names what the documents said (status and payload digest), so repeated captures
+        of an unchanged robots.txt share one epoch."""
         parts = urlsplit(normalise(url))
         origin = f"{parts.scheme}://{parts.netloc}"
         documents = [self.captures.get(origin + path, []) for path in sorted(POLICY_PATHS)]
@@ -237,7 +239,14 @@ class ArchiveIndex:
         for path, found in zip(sorted(POLICY_PATHS), documents, strict=True):
             before = [c for c in found if c.date <= when]
             chosen = before[-1] if before else (found[0] if found else None)
-            label.append(f"{path}={chosen.date.isoformat() if chosen else 'none'}")
+            # captures of the same bytes and status (Common Crawl fetches robots.txt again and
+            # again) are one epoch: only a change of what the document said starts another
+            same = (
+                f"{chosen.status}:{chosen.payload_digest or chosen.date.isoformat()}"
+                if chosen
+                else "none"
+            )
+            label.append(f"{path}={same}")
         return " ".join(label), when
 
     def policy_captures(self, url: str) -> dict[str, str]:

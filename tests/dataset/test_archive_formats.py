@@ -243,7 +243,7 @@ EXPECT: dict[str, tuple[str, set[str]]] = {
 }
 EPOCHS = {  # image -> (its capture, the robots.txt capture in force)
     "http://epochs.example/img/first.png": ("2024-03-01", "2024-03-02"),
-    "http://epochs.example/img/early.png": ("2024-03-05", "2024-03-02"),
+    "http://epochs.example/img/early.png": ("2024-03-05", "2024-03-03"),
     "http://epochs.example/img/late.png": ("2024-04-05", "2024-04-01"),
 }
 SAME_BYTES = {
@@ -453,7 +453,8 @@ def odd_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         w.image("segmentlost.example")
         w.host("epochs.example", robots=None)
-        for day, robots in (("2024-03-02", ALLOW), ("2024-04-01", DISALLOW)):
+        # fetched again unchanged on 03-03 (one epoch with 03-02), rewritten on 04-01
+        for day, robots in (("2024-03-02", ALLOW), ("2024-03-03", ALLOW), ("2024-04-01", DISALLOW)):
             w.response(
                 "http://epochs.example/robots.txt",
                 "200 OK",
@@ -491,6 +492,11 @@ def test_odd_archives_audit_to_what_a_compliant_collection_would_have_done(
         r["kind"]: r["value"] for r in by_url["http://revrobots.example/img/a.png"]["reasons"]
     }
     assert values == {"robots": "not-captured"}
+    # an unchanged robots.txt fetched again is the same epoch; a rewritten one another
+    index = build_index([odd_archive])
+    epoch = {url: (index.policy_epoch(url) or ("",))[0] for url in EPOCHS}
+    first, early, late = (epoch[u] for u in EPOCHS)
+    assert first == early != late
     # the latest capture of a URL counts (the revisit, dated as it was made)
     assert by_url["http://notmodified.example/img/a.png"]["fetched_at"].startswith("2024-01-02")
     iri = by_url["http://iri.example/img/caf%C3%A9%20noir.png"]
