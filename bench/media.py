@@ -6,6 +6,7 @@ Run from the repository root::
     python -m bench.media --quick    # fewer rounds, for a smoke check
     python -m bench.media --tune     # also compare face-detector settings on LFW and photos
     python -m bench.media --models   # only the int8 vs float model A/B (media_models.json)
+    python -m bench.media --confirm  # only the confirmation windows A/B (media_confirm_ab.json)
 
 The face detector is timed four ways in the same rounds: as shipped (BlazeFace's int8 copy
 on LiteRT), with MediaPipe's float model on LiteRT (its fallback), on the fallback runtime
@@ -519,6 +520,85 @@ def model_ab(rounds: int) -> dict[str, Any]:
     return out
 
 
+# The Haar confirmation's windows from 32 px, as before issue 15's seventh pass (confirm)
+CONFIRM_FROM_32PX = FaceSettings(verify_min_fraction_blazeface=None)
+
+
+def confirm_ab(rounds: int) -> dict[str, Any]:
+    """Same-run, interleaved A/B of the confirmation's window range (issue 15, confirm).
+
+    detect() and analyze() with the shipped settings and with CONFIRM_FROM_32PX over
+    bench.media's 30 JPEGs and the scale web's 256 pool JPEGs (320x240), a bare decode in
+    every round, the two detectors' order alternating; process CPU per image, medians. Also
+    whether the boxes differ, and the scale web's counts against its truth.
+    """
+    from demoweb import scale
+
+    sets = {
+        "bench_30_640x480": [b for _, b in bench_images()],
+        "scale_256_320x240": list(scale.pool()),
+    }
+    detectors = {"before": FaceDetector(CONFIRM_FROM_32PX), "after": FaceDetector()}
+    out: dict[str, Any] = {
+        "rounds": rounds,
+        "load_at_start": os.getloadavg(),
+        "confirmation": {k: d.describe()["confirmation"] for k, d in detectors.items()},
+    }
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        for label, blobs in sets.items():
+            lumas = []
+            for data in blobs:
+                luma, outcome = decode_luma(Image.open(io.BytesIO(data)))
+                if luma is None:
+                    raise RuntimeError(outcome.reason)
+                lumas.append(np.asarray(luma))
+            found = {k: [d.detect(g) for g in lumas] for k, d in detectors.items()}
+            entry: dict[str, Any] = {
+                "images": len(blobs),
+                "boxes_differ": sum(
+                    a != b for a, b in zip(found["before"], found["after"], strict=True)
+                ),
+            }
+            if label.startswith("scale"):
+                truth = [scale.pool_faces(k) for k in range(len(blobs))]
+                entry["counts_wrong"] = {
+                    k: sum(len(f) != t for f, t in zip(v, truth, strict=True))
+                    for k, v in found.items()
+                }
+            samples: dict[str, list[float]] = {"bare_decode": []}
+            for r in range(rounds):
+                order = list(detectors.items())
+                order = order if r % 2 == 0 else order[::-1]
+                for what, items, call in (
+                    ("detect", lumas, lambda d, x: d.detect(x)),
+                    (
+                        "analyze",
+                        blobs,
+                        lambda d, x: analyze(x, content_type="image/jpeg", detector=d),
+                    ),
+                ):
+                    if what == "analyze":
+                        c0 = time.process_time()
+                        for data in blobs:
+                            bare_decode(data)
+                        samples["bare_decode"].append((time.process_time() - c0) / len(blobs))
+                    for name, detector in order:
+                        c0 = time.process_time()
+                        for item in items:
+                            call(detector, item)
+                        ms = (time.process_time() - c0) / len(items)
+                        samples.setdefault(f"{what}_{name}", []).append(ms)
+            entry["cpu_ms"] = {k: round(statistics.median(v) * 1000, 3) for k, v in samples.items()}
+            out[label] = entry
+            print(f"  {label}: {entry}", flush=True)
+    finally:
+        cv2.setNumThreads(threads)
+    out["load_at_end"] = os.getloadavg()
+    return out
+
+
 def machine() -> dict[str, Any]:
     """Where the figures were measured."""
     return {
@@ -553,9 +633,22 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the int8 vs float model A/B (writes bench/results/media_models.json)",
     )
+    parser.add_argument(
+        "--confirm",
+        action="store_true",
+        help="only the confirmation windows A/B (writes bench/results/media_confirm_ab.json)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else args.rounds
+    if args.confirm:
+        print(f"confirmation windows, {rounds} interleaved rounds, load {os.getloadavg()}")
+        ab = {"benchmark": "provenance.media confirm", "machine": machine(), **confirm_ab(rounds)}
+        ab["git_commit"] = _git_commit()
+        path = args.out if args.out != RESULTS else RESULTS.with_name("media_confirm_ab.json")
+        path.write_text(json.dumps(ab, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {path}")
+        return 0
     if args.models:
         print(f"int8 vs float BlazeFace, {rounds} interleaved rounds, load {os.getloadavg()}")
         ab = {"benchmark": "provenance.media models", "machine": machine(), **model_ab(rounds)}

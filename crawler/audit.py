@@ -10,7 +10,13 @@ tdmrep.json, terms, the opt-out registry), the same media pipeline and the same 
   host says about the image path counts.
 - Every row becomes a dataset entry (its file, row and key) carried on the image record of its
   URL, so results join back to the dataset; a row whose URL cannot be audited (not http(s),
-  empty) becomes an entry with its problem and is never fetched.
+  empty) becomes an entry with its problem and is never fetched. An entry's ``url`` is the URL
+  as requested (IRIs percent-encoded, IDN hosts in punycode), the dataset's own spelling kept
+  in ``local.dataset_url`` when it differs, so the entry joins its record.
+- A URL listed again (with the same page, or none) is fetched once: rows in one chunk share
+  the request; a row of a later chunk whose URL was requested among the last
+  :data:`RECENT_URLS` distinct ones becomes an entry on that URL's record without a request
+  (except in a distributed run's closing sweep, which redoes what a dead worker lost).
 - With an archive, a replay middleware answers requests from the archive's captures, so every
   fact is read as it was captured; what the archive lacks is ``not captured``.
 """
@@ -34,7 +40,7 @@ from crawler.gate import GateSkipped
 from crawler.policyread import read_headers, read_page
 from crawler.spider import Item, ProvenanceSpider
 from provenance.dataset.img2dataset import read_output_folder
-from provenance.dataset.manifest import ManifestRow, read_manifest, url_problem
+from provenance.dataset.manifest import ManifestRow, audited_url, read_manifest, url_problem
 from provenance.dataset.plan import AuditPlan
 from provenance.errors import InputError
 from provenance.jurisdiction import infer_site, site_evidence
@@ -52,6 +58,7 @@ if TYPE_CHECKING:
 
 BACKLOG_PER_SLOT = 4  # requests queued ahead per concurrent download (memory stays flat)
 PAGE_CACHE = 4096  # pages whose outcome is remembered (datasets list many images per page)
+RECENT_URLS = 100_000  # (url, page) pairs remembered as requested: bounded, memory stays flat
 
 
 @dataclass(slots=True)
@@ -99,17 +106,22 @@ def group_rows(
         if problem is not None:
             refused.append(entry_for(row, problem))
             continue
+        url = audited_url(row.url)
         entry = entry_for(row)
+        entry.url = url
         if local:
             entry.local = dict(local)
+        if url != row.url:
+            entry.local["dataset_url"] = row.url
         page = row.page_url if row.page_url and url_problem(row.page_url) is None else None
-        if row.url in wanted:
-            item = wanted[row.url]
+        page = audited_url(page) if page else None
+        if url in wanted:
+            item = wanted[url]
             item.entries.append(entry)
             item.page_url = item.page_url or page
             item.caption = item.caption or row.caption
         else:
-            wanted[row.url] = Wanted(row.url, [entry], page, row.caption)
+            wanted[url] = Wanted(url, [entry], page, row.caption)
     return list(wanted.values()), refused
 
 
@@ -123,6 +135,7 @@ class AuditSpider(ProvenanceSpider):
         self.plan: AuditPlan
         self.done: set[tuple[str, int]] = set()
         self.pages: OrderedDict[str, PageOutcome] = OrderedDict()
+        self.requested: OrderedDict[tuple[str, str | None], None] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -209,6 +222,8 @@ class AuditSpider(ProvenanceSpider):
         fresh = [(r, local) for r, local in rows if (r.source, r.row) not in self.done]
         wanted, refused = group_rows(fresh)
         yield from refused
+        wanted, repeated = self._not_requested(wanted)
+        yield from repeated
         self.crawler.stats.inc_value("provtrack/audit/rows", len(fresh))
         by_page: dict[str, list[Wanted]] = {}
         for item in wanted:
@@ -233,6 +248,29 @@ class AuditSpider(ProvenanceSpider):
                 },
                 dont_filter=True,
             )
+
+    def _not_requested(self, wanted: list[Wanted]) -> tuple[list[Wanted], list[DatasetEntryRecord]]:
+        """The URLs of a chunk not requested already, and the entries of rows listing one that
+        was (same page or none, no local copy to compare): stored on that URL's record."""
+        if self.sweeping:
+            # the sweep redoes rows a dead worker lost: the requests remembered here may be
+            # among them (taken from the shared queue by that worker), so nothing is skipped
+            return wanted, []
+        fresh: list[Wanted] = []
+        repeated: list[DatasetEntryRecord] = []
+        for item in wanted:
+            key = (item.url, item.page_url)
+            local = any(set(e.local) - {"dataset_url"} for e in item.entries)
+            if key in self.requested and not local:
+                self.requested.move_to_end(key)
+                self.crawler.stats.inc_value("provtrack/audit/repeated_urls", len(item.entries))
+                repeated.extend(item.entries)
+                continue
+            self.requested[key] = None
+            while len(self.requested) > RECENT_URLS:
+                self.requested.popitem(last=False)
+            fresh.append(item)
+        return fresh, repeated
 
     # -- several processes: the closing sweep -----------------------------------------------
 
@@ -275,7 +313,10 @@ class AuditSpider(ProvenanceSpider):
         assert item.page_url is not None
         alt = None
         if outcome.signals is not None:
-            alt = next((c.alt for c in outcome.signals.images if c.url == item.url), None)
+            # the page names it as written (an IRI); the row as requested (percent-encoded)
+            alt = next(
+                (c.alt for c in outcome.signals.images if audited_url(c.url) == item.url), None
+            )
         yield OccurrenceRecord(
             image_url=item.url,
             page_url=item.page_url,

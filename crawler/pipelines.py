@@ -284,7 +284,9 @@ class StorePipeline(Component):
             for entry in item.entries:
                 self.ctx.sink.add(entry)
         elif isinstance(item, DatasetEntryRecord):
-            self.ctx.sink.add(item)  # an audited row that could not be fetched (its problem)
+            # an audited row that could not be fetched (its problem), or one whose URL an
+            # earlier row already had audited (joined to that record by URL)
+            self.ctx.sink.add(item)
         elif isinstance(item, PageRecord | OccurrenceRecord):
             if isinstance(item, OccurrenceRecord) and (
                 self._opted_out(item.image_url) or self._removed(item.page_url)

@@ -132,6 +132,7 @@ class Capture:
     payload_digest: str | None = None
     payload_at: tuple[str, int] | None = None
     truncated: str | None = None
+    segments: tuple[tuple[str, int], ...] = ()  # the payload's continuation records, in order
 
     @property
     def content_type(self) -> str | None:
@@ -222,7 +223,9 @@ class ArchiveIndex:
     def policy_epoch(self, url: str) -> tuple[str, datetime] | None:
         """Which of the host's policy-document captures were in force when ``url`` was
         captured (a label, and that capture time), or None when the archive holds at most one
-        capture of each (the host then has one policy, read as of its first capture)."""
+        capture of each (the host then has one policy, read as of its first capture). The
+        label names what the documents said (status and payload digest), so repeated captures
+        of an unchanged robots.txt share one epoch."""
         parts = urlsplit(normalise(url))
         origin = f"{parts.scheme}://{parts.netloc}"
         documents = [self.captures.get(origin + path, []) for path in sorted(POLICY_PATHS)]
@@ -236,7 +239,14 @@ class ArchiveIndex:
         for path, found in zip(sorted(POLICY_PATHS), documents, strict=True):
             before = [c for c in found if c.date <= when]
             chosen = before[-1] if before else (found[0] if found else None)
-            label.append(f"{path}={chosen.date.isoformat() if chosen else 'none'}")
+            # captures of the same bytes and status (Common Crawl fetches robots.txt again and
+            # again) are one epoch: only a change of what the document said starts another
+            same = (
+                f"{chosen.status}:{chosen.payload_digest or chosen.date.isoformat()}"
+                if chosen
+                else "none"
+            )
+            label.append(f"{path}={same}")
         return " ".join(label), when
 
     def policy_captures(self, url: str) -> dict[str, str]:
@@ -314,6 +324,89 @@ def open_member(file: str) -> Iterator[IO[bytes]]:
             yield fh
 
 
+def check_wacz(path: Path) -> None:
+    """Refuse a WACZ whose files are not the ones its ``datapackage.json`` lists (WACZ 1.1.1):
+    every listed resource must be in the package with its sha256 (and size), every WARC under
+    ``archive/`` must be listed, and ``datapackage-digest.json``, when present, must hash
+    ``datapackage.json``. A mismatch means the WARCs are not what the package's creator
+    captured and packaged: an audit built on them would be evidence of nothing, so the
+    command stops with one line naming the member (:class:`InputError`), before anything is
+    read. Audit the WARCs themselves to accept them as they are."""
+    import hashlib
+    import json
+
+    def digest(zf: zipfile.ZipFile, name: str, algo: str = "sha256") -> tuple[str, int]:
+        sha = hashlib.new(algo)
+        size = 0
+        with zf.open(name) as fh:
+            while block := fh.read(1 << 20):
+                sha.update(block)
+                size += len(block)
+        return f"{algo}:{sha.hexdigest()}", size
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "datapackage.json" not in names:
+                raise InputError(f"{path}: not a WACZ: no datapackage.json in the package")
+            try:
+                package = json.loads(zf.read("datapackage.json"))
+                resources = list(package.get("resources") or [])
+            except (ValueError, AttributeError, TypeError) as err:
+                raise InputError(
+                    f"{path}: datapackage.json is not a WACZ data package: {err}"
+                ) from err
+            if "datapackage-digest.json" in names:
+                try:
+                    claimed = json.loads(zf.read("datapackage-digest.json")).get("hash")
+                except (ValueError, AttributeError) as err:
+                    raise InputError(f"{path}: datapackage-digest.json unreadable: {err}") from err
+                claimed = str(claimed or "").lower()
+                algo = "md5" if claimed.startswith("md5:") else "sha256"
+                actual, _ = digest(zf, "datapackage.json", algo)
+                if claimed != actual:
+                    raise InputError(
+                        f"{path}: refused: datapackage.json does not match the hash in "
+                        f"datapackage-digest.json ({claimed} != {actual})"
+                    )
+            listed: set[str] = set()
+            for resource in resources:
+                member = str(resource.get("path") or "")
+                listed.add(member)
+                if member not in names:
+                    raise InputError(
+                        f"{path}: refused: datapackage.json lists {member!r}, not in the package"
+                    )
+                claimed = str(resource.get("hash") or "").lower()
+                if not claimed.startswith("sha256:"):
+                    raise InputError(
+                        f"{path}: refused: no sha256 for {member!r} in datapackage.json"
+                    )
+                actual, size = digest(zf, member)
+                if claimed != actual:
+                    raise InputError(
+                        f"{path}: refused: {member} does not match its hash in datapackage.json "
+                        "(the WARC is not what was packaged)"
+                    )
+                if resource.get("bytes") is not None and int(resource["bytes"]) != size:
+                    raise InputError(
+                        f"{path}: refused: {member} is {size} bytes, datapackage.json says "
+                        f"{resource['bytes']}"
+                    )
+            unlisted = sorted(
+                n
+                for n in names - listed
+                if n.startswith("archive/") and n.lower().endswith(WARC_SUFFIXES)
+            )
+            if unlisted:
+                raise InputError(
+                    f"{path}: refused: {unlisted[0]} is not listed in datapackage.json "
+                    "(added after packaging)"
+                )
+    except (OSError, zipfile.BadZipFile) as err:
+        raise InputError(f"{path}: not a readable WACZ (zip) file: {err}") from err
+
+
 def _warcs_of(path: Path) -> list[str]:
     if not path.name.lower().endswith(".wacz"):
         return [str(path)]
@@ -345,6 +438,10 @@ def build_index(
                 _index_file(file, index, originals, revisits, progress)
             except Exception as err:  # a file that cannot be opened or sought: named
                 index.unreadable.append(f"{file}: {type(err).__name__}: {str(err)[:200]}")
+    for first, record_id in originals.segmented:
+        capture = originals.reassemble(first, record_id)
+        originals.add(capture, record_id)
+        index.add(capture)
     for visit, refers_to in revisits:
         index.add(originals.resolve(visit, refers_to))
     return index
@@ -356,6 +453,18 @@ class _Originals:
 
     by_id: dict[str, Capture] = field(default_factory=dict)
     by_digest: dict[str, Capture] = field(default_factory=dict)
+    # segmented records: first segments (with their record id), continuations by origin id
+    segmented: list[tuple[Capture, str]] = field(default_factory=list)
+    continuations: dict[str, list[tuple[int, str, int, bool]]] = field(default_factory=dict)
+
+    def reassemble(self, first: Capture, record_id: str) -> Capture:
+        """A first segment with its continuation records (numbered 2..N, the last carrying
+        ``WARC-Segment-Total-Length``), or, when one is missing, a capture without a payload."""
+        parts = sorted(self.continuations.get(record_id.strip(), []))
+        numbers = [n for n, _, _, _ in parts]
+        if parts and numbers == list(range(2, len(parts) + 2)) and parts[-1][3]:
+            return _with(first, segments=tuple((f, o) for _, f, o, _ in parts))
+        return _with(first, truncated=f"segmented, continuation records missing (have {numbers})")
 
     def add(self, capture: Capture, record_id: str | None) -> None:
         if capture.truncated is not None:
@@ -375,9 +484,13 @@ class _Originals:
         if visit.status in (None, 304) or not visit.headers:
             # no HTTP head of its own (or "not modified"): the original's status and headers
             return _with(
-                visit, payload_at=target.payload_at, status=target.status, headers=target.headers
+                visit,
+                payload_at=target.payload_at,
+                segments=target.segments,
+                status=target.status,
+                headers=target.headers,
             )
-        return _with(visit, payload_at=target.payload_at)
+        return _with(visit, payload_at=target.payload_at, segments=target.segments)
 
 
 def _with(capture: Capture, **changes: Any) -> Capture:
@@ -480,6 +593,16 @@ def _index_record(
         progress(index.records)
     rtype = record.rec_type
     head = record.rec_headers
+    if rtype == "continuation":
+        origin = (head.get_header("WARC-Segment-Origin-ID") or "").strip()
+        try:
+            number = int(head.get_header("WARC-Segment-Number") or "0")
+        except ValueError:
+            number = 0
+        last = head.get_header("WARC-Segment-Total-Length") is not None
+        offset = iterator.get_record_offset()
+        originals.continuations.setdefault(origin, []).append((number, file, offset, last))
+        return
     url = head.get_header("WARC-Target-URI") or ""
     if not url:
         return
@@ -532,8 +655,12 @@ def _index_record(
     if rtype == "revisit":
         revisits.append((capture, head.get_header("WARC-Refers-To")))
         return
-    originals.add(capture, head.get_header("WARC-Record-ID"))
-    index.add(capture)
+    if (head.get_header("WARC-Segment-Number") or "").strip() == "1":
+        # the payload goes on in continuation records, perhaps in a later file
+        originals.segmented.append((capture, head.get_header("WARC-Record-ID") or ""))
+    else:
+        originals.add(capture, head.get_header("WARC-Record-ID"))
+        index.add(capture)
     if body is not None and len(body) <= MAX_PAGE_BYTES:
         _index_page(index, normalise(url), body)
 
@@ -587,12 +714,19 @@ def read_payload(
     if capture.truncated and not (partial and capture.truncated == "length"):
         return None, f"payload not captured (WARC-Truncated: {capture.truncated})"
     file, offset = capture.payload_at
+    cap = max_bytes + RAW_SLACK + 1
     try:
         with open_member(file) as fh:
             fh.seek(offset)
             record = next(iter(ArchiveIterator(fh, arc2warc=True)))
-            raw = record.raw_stream.read(max_bytes + RAW_SLACK + 1)
+            raw = record.raw_stream.read(cap)
             headers = _headers(record.http_headers) if record.rec_type != "resource" else ()
+        for part_file, part_offset in capture.segments:  # a segmented record's continuations
+            file, offset = part_file, part_offset
+            with open_member(part_file) as fh:
+                fh.seek(part_offset)
+                part = next(iter(ArchiveIterator(fh, arc2warc=True)))
+                raw += part.raw_stream.read(max(0, cap - len(raw)))
     except Exception as err:  # a damaged record is a reason, never a crash
         return None, f"unreadable record {file}@{offset}: {type(err).__name__}: {err}"
     if len(raw) > max_bytes + RAW_SLACK:

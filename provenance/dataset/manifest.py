@@ -118,13 +118,32 @@ def url_problem(url: str) -> str | None:
         parts = urlsplit(url)
     except ValueError as err:
         return f"not a URL: {err}"
+    if not parts.scheme and url.startswith("//"):
+        # which scheme the collector used is unknown, and http and https are two origins with
+        # two robots.txt files: never guessed
+        return "protocol-relative URL (no scheme: http and https are different origins)"
+    if not parts.scheme:
+        return "no scheme: a relative URL, or a host without http:// or https://"
     if parts.scheme.lower() not in ("http", "https"):
         # file:, data:, javascript:, ftp: ... a dataset row must never make the audit read a
         # local file or run anything
-        return f"not an http(s) URL (scheme {parts.scheme or 'none'!r})"
+        return f"not an http(s) URL (scheme {parts.scheme!r})"
     if not parts.hostname:
         return "no host in URL"
     return None
+
+
+def audited_url(url: str) -> str:
+    """The URL as the audit requests it (and its record is stored under): an IRI in UTF-8
+    percent-encoding, an IDN host in punycode, spaces as ``%20`` (Scrapy's own form)."""
+    if url.isascii() and " " not in url:
+        return url
+    from w3lib.url import safe_url_string
+
+    try:
+        return str(safe_url_string(url))
+    except ValueError:
+        return url
 
 
 def read_manifest(
@@ -185,9 +204,21 @@ def _chunked(rows: Iterable[ManifestRow], size: int) -> Iterator[list[ManifestRo
 
 
 def _open_text(path: Path) -> IO[str]:
+    """UTF-8 text, a byte-order mark dropped (Excel and Windows tools write one; pyarrow's CSV
+    reader drops it too, so the header named ``\ufeffurl`` no longer hides the url column)."""
     if path.suffix.lower() == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="strict")
-    return path.open(encoding="utf-8", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="strict")
+    return path.open(encoding="utf-8-sig", newline="")
+
+
+def _starts_with(path: Path) -> str | None:
+    """The first character of a text manifest that is not white space (None when empty)."""
+    with _open_text(path) as fh:
+        while chunk := fh.read(4096):
+            text = chunk.lstrip()
+            if text:
+                return text[0]
+    return None
 
 
 def _text(value: Any) -> str | None:
@@ -285,6 +316,9 @@ def _object(path: Path, index: int, value: Any, columns: Columns) -> ManifestRow
 
 
 def _jsonl_rows(path: Path, columns: Columns, fmt: str) -> Iterator[ManifestRow]:
+    if _starts_with(path) == "[":
+        yield from _json_rows(path, columns, "json")  # an array named .jsonl
+        return
     with _open_text(path) as fh:
         index = 0
         for number, line in enumerate(fh, start=1):
@@ -299,6 +333,9 @@ def _jsonl_rows(path: Path, columns: Columns, fmt: str) -> Iterator[ManifestRow]
 
 
 def _json_rows(path: Path, columns: Columns, fmt: str) -> Iterator[ManifestRow]:
+    if fmt == "json" and _starts_with(path) == "{":
+        yield from _jsonl_rows(path, columns, "jsonl")  # JSON lines named .json
+        return
     with _open_text(path) as fh:
         for index, value in enumerate(iter_json_array(fh, str(path))):
             yield _object(path, index, value, columns)

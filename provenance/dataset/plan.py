@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provenance.archive.index import archive_files
+from provenance.archive.index import archive_files, check_wacz
 from provenance.dataset.img2dataset import is_output_folder, read_output_folder
 from provenance.dataset.manifest import FORMATS, Columns, manifest_files, read_manifest
 from provenance.errors import InputError
@@ -89,7 +89,9 @@ class AuditPlan:
             ):
                 break
         for archive in self.archives:
-            archive_files([archive])
+            for path in archive_files([archive]):
+                if path.name.lower().endswith(".wacz"):
+                    check_wacz(path)  # a package whose files are not its own is refused
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready summary stored in the run's settings (what was audited, how)."""

@@ -21,13 +21,15 @@ Two passes over the working raster:
 Proposals above ``min_score`` (0.4, below MediaPipe's 0.5: BlazeFace scores the greyscale,
 blurred calibration faces low) from both passes are merged by weighted non-maximum
 suppression, and every box scoring under ``verify_below`` (0.8) is confirmed by OpenCV's Haar
-``frontalface_alt2`` cascade on the box and its margins (64-px window, faces of 32-64 px):
-BlazeFace alone scored a cup of coffee, a cat and a motorcycle above 0.5 (none above 0.7).
-Confirming only the uncertain proposals, in the window range a face can take there, found
-the same faces in bench.media as confirming all of them over every window size, at under half
-of the confirmation's cost. Measured with ``python -m bench.media`` (bench/README.md): LFW x4
-recall 0.98 with no false positive on the non-faces, scenes at 15/20/30 % 0.95/0.97/0.98, the
-demo web's photographs and group photos counted exactly.
+``frontalface_alt2`` cascade on the box and its margins (a 64-px short side, windows of 41-64
+px: about the box's own size and up; the cascade fallback searches from 32 px): BlazeFace alone
+scored a cup of coffee, a flower and a motorcycle at 0.58-0.744. Confirming only the uncertain
+proposals, in the window range a face can take there, found the same faces in bench.media as
+confirming all of them over every window size, at under half of the confirmation's cost;
+starting the windows at the box's size instead of 32 px took another ~27 % off it. Measured
+with ``python -m bench.media`` (bench/README.md): LFW x4 recall 0.99 with no false positive on
+the non-faces, scenes at 15/20/30 % 0.95/0.983/0.983, the demo web's photographs and group
+photos counted exactly.
 
 Only when no BlazeFace model loads (package absent, no runtime can read it) does the detector
 fall back to the cascades it used before (LBP, Haar default on the large-face pass, Haar
@@ -115,6 +117,13 @@ class FaceSettings:
     # padded ROI found the same faces in bench.media at 1.25x the cost)
     verify_min_fraction: float = 0.5
     verify_max_fraction: float | None = 1.0
+    # The same, for BlazeFace's proposals (the cascades keep verify_min_fraction): the
+    # proposal's box is ~2/3 of the ROI's short side (~43 of 64 px), so windows from 0.65
+    # (41 px) search only faces of about the box's size and larger (the cascade's 20-px window
+    # scaled by 1.1: 43, 47, 52, 57 and 63 px, 5 window sizes instead of 8 from 32 px),
+    # ~0.73x the confirmation's CPU with the same faces on every bench.media set; 0.7 lost a
+    # 30 % scene face (bench/README.md, media, seventh pass). None: verify_min_fraction
+    verify_min_fraction_blazeface: float | None = 0.65
     # BlazeFace proposals scoring at least this are kept without the cascade's confirmation:
     # the false proposals bench.media met scored 0.58-0.70 (a cup, a flower, a motorcycle);
     # None confirms every proposal
@@ -244,6 +253,12 @@ class FaceDetector:
             self._local.verifier = loaded
         return loaded
 
+    def _verify_min_fraction(self) -> float:
+        s = self.settings
+        if self.runtime is not None and s.verify_min_fraction_blazeface is not None:
+            return s.verify_min_fraction_blazeface
+        return s.verify_min_fraction
+
     def _confirmed(self, gray: np.ndarray, box: Box) -> bool:
         s = self.settings
         verifier = self._verifier()
@@ -258,7 +273,7 @@ class FaceDetector:
         roi = _resize(roi, s.verify_size / max(1, min(roi.shape)))
         pad = s.verify_size // 8
         roi = cv2.copyMakeBorder(roi, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        side = int(s.verify_size * s.verify_min_fraction)
+        side = int(s.verify_size * self._verify_min_fraction())
         top = int(s.verify_size * s.verify_max_fraction) if s.verify_max_fraction else 0
         found = verifier.detectMultiScale(
             roi,
@@ -283,6 +298,7 @@ class FaceDetector:
             out.update(self._model)
         if self.fallback_reason is not None:
             out["fallback_reason"] = self.fallback_reason
+        out["confirmation"] = self._confirmation()
         settings = asdict(self.settings)
         settings["runtimes"] = list(settings["runtimes"])
         settings["models"] = list(settings["models"])
@@ -295,6 +311,22 @@ class FaceDetector:
             for key in _BLAZEFACE_ONLY:
                 settings.pop(key)
         return {**out, **settings}
+
+    def _confirmation(self) -> str:
+        """What confirms the boxes, in words (stored with every result by describe())."""
+        s = self.settings
+        if not s.verify_cascade:
+            return "none"
+        low = int(s.verify_size * self._verify_min_fraction())
+        high = int(s.verify_size * s.verify_max_fraction) if s.verify_max_fraction else None
+        windows = f"{low}-{high}" if high else f"{low}+"
+        which = "every box"
+        if self.runtime is not None and s.verify_below is not None:
+            which = f"proposals scoring {s.min_score}-{s.verify_below}"
+        return (
+            f"opencv {s.verify_cascade} cascade on {which}: the box with "
+            f"{s.verify_margin} margins at a {s.verify_size}-px short side, windows {windows} px"
+        )
 
     def detect(self, gray: np.ndarray) -> list[Box]:
         """Face boxes (x, y, w, h) in the coordinates of ``gray`` (a 2-D uint8 array)."""
@@ -438,6 +470,7 @@ _BLAZEFACE_ONLY = (
     "large_from_canvas",
     "min_score",
     "nms_iou",
+    "verify_min_fraction_blazeface",
 )
 _CASCADE_ONLY = (
     "cascade",

@@ -18,6 +18,9 @@ import gzip
 import io
 import json
 import sqlite3
+import subprocess
+import sys
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -28,8 +31,15 @@ from PIL import Image
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from provenance.archive.index import build_index, digest_key, normalise, read_payload
+from provenance.archive.index import (
+    build_index,
+    check_wacz,
+    digest_key,
+    normalise,
+    read_payload,
+)
 from provenance.archive.payload import dechunk, decode_payload
+from provenance.errors import InputError
 from tests.conftest import run_cli
 from tests.dataset.conftest import audit, reason_kinds
 
@@ -100,6 +110,29 @@ class _Warc:
             extra["WARC-Refers-To"] = refers_to
         record = self.writer.create_warc_record(
             url, "revisit", payload=io.BytesIO(b""), http_headers=http, warc_headers_dict=extra
+        )
+        self.writer.write_record(record)
+
+    def segmented(
+        self, url: str, headers: list[tuple[str, str]], body: bytes, *, cut: bool
+    ) -> None:
+        """A response split in two segments (WARC 1.1 §7.7); ``cut``: the continuation lost."""
+        half = len(body) // 2
+        first = self.response(
+            url, "200 OK", headers, body[:half], warc={"WARC-Segment-Number": "1"}
+        )
+        if cut:
+            return
+        record = self.writer.create_warc_record(
+            url,
+            "continuation",
+            payload=io.BytesIO(body[half:]),
+            warc_headers_dict={
+                "WARC-Date": CAPTURED,
+                "WARC-Segment-Origin-ID": first.rec_headers.get_header("WARC-Record-ID"),
+                "WARC-Segment-Number": "2",
+                "WARC-Segment-Total-Length": str(len(body)),
+            },
         )
         self.writer.write_record(record)
 
@@ -184,6 +217,8 @@ EXPECT: dict[str, tuple[str, set[str]]] = {
     "http://revisitnoheaders.example/img/a.png": ("skipped", {"x-robots-tag"}),
     "http://revisitnoheaders.example/img/orig.png": ("skipped", {"x-robots-tag"}),
     "http://revisitabsent.example/img/a.png": ("failed", {"not_captured"}),
+    "http://notmodified.example/img/a.png": ("skipped", {"x-robots-tag"}),
+    "http://notmodifiedabsent.example/img/a.png": ("failed", {"not_captured"}),
     # a truncated image record: its bytes never stand for it
     "http://truncated.example/img/a.png": ("failed", {"not_captured"}),
     # an image stored chunked and gzip-encoded: the bytes a client read
@@ -201,13 +236,18 @@ EXPECT: dict[str, tuple[str, set[str]]] = {
     "http://epochs.example/img/late.png": ("skipped", {"robots"}),
     # before any robots.txt capture: the earliest one counts
     "http://epochs.example/img/first.png": ("collected", set()),
+    # a segmented image reassembled from its continuation record; a segmented robots.txt
+    # whose continuation is lost (its first half alone reads as allow-all): not captured
+    "http://segmented.example/img/a.png": ("collected", set()),
+    "http://segmentlost.example/img/a.png": ("skipped", {"robots"}),
 }
 EPOCHS = {  # image -> (its capture, the robots.txt capture in force)
     "http://epochs.example/img/first.png": ("2024-03-01", "2024-03-02"),
-    "http://epochs.example/img/early.png": ("2024-03-05", "2024-03-02"),
+    "http://epochs.example/img/early.png": ("2024-03-05", "2024-03-03"),
     "http://epochs.example/img/late.png": ("2024-04-05", "2024-04-01"),
 }
 SAME_BYTES = {
+    "http://segmented.example/img/a.png": BLUE,
     "http://revisit.example/img/a.png": GREEN,
     "http://chunkedimage.example/img/a.png": BLUE,
     "http://iri.example/img/caf%C3%A9%20noir.png": RED,
@@ -300,6 +340,8 @@ def odd_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
             w.host(f"{host}.example", robots=None)
             w.image(f"{host}.example")
         for host in (
+            "notmodified",
+            "notmodifiedabsent",
             "revisit",
             "revisitnoheaders",
             "revisitabsent",
@@ -347,6 +389,26 @@ def odd_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "sha1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
             StatusAndHeaders("200 OK", [("Content-Type", PNG)], protocol="HTTP/1.1"),
         )
+        # server-not-modified revisits (Heritrix): a 304 head; the original's status, headers
+        # (here a refusal) and bytes count, and without the original nothing does
+        original = w.response(
+            "http://notmodified.example/img/a.png",
+            "200 OK",
+            [("Content-Type", PNG), ("X-Robots-Tag", "noai")],
+            GREEN,
+            date=EARLIER,
+        )
+        w.revisit(
+            "http://notmodified.example/img/a.png",
+            original.rec_headers.get_header("WARC-Payload-Digest"),
+            StatusAndHeaders("304 Not Modified", [("ETag", '"x"')], protocol="HTTP/1.1"),
+            refers_to=original.rec_headers.get_header("WARC-Record-ID"),
+        )
+        w.revisit(
+            "http://notmodifiedabsent.example/img/a.png",
+            "sha1:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+            StatusAndHeaders("304 Not Modified", [("Content-Type", PNG)], protocol="HTTP/1.1"),
+        )
         w.image("truncated.example", RED[:40], warc={"WARC-Truncated": "length"})
         w.image(
             "chunkedimage.example",
@@ -364,6 +426,14 @@ def odd_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
             RED,
             protocol="HTTP/1.0",
         )
+        # a page showing it by a relative IRI, and no request records (no Referer): the page
+        # the archive holds that shows the image stands for it
+        w.response(
+            "http://iri.example/gallery.html",
+            "200 OK",
+            [("Content-Type", "text/html; charset=utf-8")],
+            '<html><body><img src="img/café noir.png" alt="Café noir"></body></html>'.encode(),
+        )
         w.response("http://bücher.example/img/a.png", "200 OK", [("Content-Type", PNG)], RED)
         w.resource("http://resource.example/img/a.png", PNG, GREEN)
         # the archiver's own records: never images of the web
@@ -372,8 +442,19 @@ def odd_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
         w.metadata("http://resource.example/img/a.png", b"outlink: http://resource.example/\r\n")
         fh.write(_hand_written_warc10("http://warc10.example/img/a.png", RED))
         w.host("warc10.example")
+        w.host("segmented.example")
+        w.segmented("http://segmented.example/img/a.png", [("Content-Type", PNG)], BLUE, cut=False)
+        w.host("segmentlost.example", robots=None)
+        w.segmented(
+            "http://segmentlost.example/robots.txt",
+            [("Content-Type", TEXT)],
+            b"User-agent: *\n" + b"# " * 20 + b"\nDisallow: /img/\n",
+            cut=True,
+        )
+        w.image("segmentlost.example")
         w.host("epochs.example", robots=None)
-        for day, robots in (("2024-03-02", ALLOW), ("2024-04-01", DISALLOW)):
+        # fetched again unchanged on 03-03 (one epoch with 03-02), rewritten on 04-01
+        for day, robots in (("2024-03-02", ALLOW), ("2024-03-03", ALLOW), ("2024-04-01", DISALLOW)):
             w.response(
                 "http://epochs.example/robots.txt",
                 "200 OK",
@@ -411,6 +492,18 @@ def test_odd_archives_audit_to_what_a_compliant_collection_would_have_done(
         r["kind"]: r["value"] for r in by_url["http://revrobots.example/img/a.png"]["reasons"]
     }
     assert values == {"robots": "not-captured"}
+    # an unchanged robots.txt fetched again is the same epoch; a rewritten one another
+    index = build_index([odd_archive])
+    epoch = {url: (index.policy_epoch(url) or ("",))[0] for url in EPOCHS}
+    first, early, late = (epoch[u] for u in EPOCHS)
+    assert first == early != late
+    # the latest capture of a URL counts (the revisit, dated as it was made)
+    assert by_url["http://notmodified.example/img/a.png"]["fetched_at"].startswith("2024-01-02")
+    iri = by_url["http://iri.example/img/caf%C3%A9%20noir.png"]
+    assert iri["page_urls"] == ["http://iri.example/gallery.html"]
+    assert iri["alt_texts"] == ["Café noir"]
+    lost = by_url["http://segmentlost.example/img/a.png"]["reasons"]
+    assert [(r["kind"], r["value"]) for r in lost] == [("robots", "not-captured")]
     assert {r["value"] for r in by_url["http://r503.example/img/a.png"]["reasons"]} == {
         "unreachable"
     }
@@ -551,3 +644,68 @@ def test_a_damaged_archive_is_audited_and_the_command_says_so(
         summary = json.loads(db.execute("select summary from crawl_run").fetchone()[0])
     assert images >= len(EXPECT) - 2  # what was read before the damage is audited and kept
     assert any("cut.warc.gz: unreadable from byte" in p for p in summary["input_problems"])
+
+
+def _wacz(warcs: list[Path], dest: Path) -> Path:
+    """A WACZ made by py-wacz (``wacz create``, pages detected), as browsertrix packages."""
+    tool = Path(sys.executable).parent / "wacz"
+    subprocess.run(
+        [str(tool), "create", "-o", str(dest), "--detect-pages", *map(str, warcs)],
+        check=True,
+        capture_output=True,
+        cwd=dest.parent,
+    )
+    return dest
+
+
+def _repack(source: Path, dest: Path, replace: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, replace.pop(info.filename, zin.read(info.filename)))
+        for name, data in replace.items():
+            zout.writestr(name, data)
+    return dest
+
+
+def test_a_wacz_is_checked_against_its_datapackage_then_audited(tmp_path: Path) -> None:
+    small = tmp_path / "small.warc.gz"
+    with small.open("wb") as fh:
+        w = _Warc(fh)
+        w.host("pkg.example", robots=DISALLOW)
+        w.image("pkg.example")
+    wacz = _wacz([small], tmp_path / "crawl.wacz")
+    with zipfile.ZipFile(wacz) as zf:
+        names = set(zf.namelist())
+        assert {"datapackage.json", "datapackage-digest.json", "archive/small.warc.gz"} <= names
+    check_wacz(wacz)
+    result = audit(tmp_path / "out", "--archive", str(wacz))
+    got = result.records["http://pkg.example/img/a.png"]
+    assert (got["decision"], reason_kinds(got)) == ("skipped", {"robots"})
+
+    # the same package with its WARC replaced (robots.txt now allows): refused, one line
+    other = tmp_path / "other.warc.gz"
+    with other.open("wb") as fh:
+        w = _Warc(fh)
+        w.host("pkg.example", robots=ALLOW)
+        w.image("pkg.example")
+    tampered = {
+        "swapped": {"archive/small.warc.gz": other.read_bytes()},
+        "added": {"archive/extra.warc.gz": other.read_bytes()},
+        "package edited": {"datapackage.json": b'{"resources": []}'},
+    }
+    for name, replace in tampered.items():
+        bad = _repack(wacz, tmp_path / f"{name.replace(' ', '-')}.wacz", dict(replace))
+        with pytest.raises(InputError, match="refused"):
+            check_wacz(bad)
+        run = run_cli("audit", "--archive", str(bad), "--out", str(tmp_path / name), check=False)
+        assert run.returncode == 2, name
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1, lines
+        assert "refused" in lines[0], lines
+        assert not (tmp_path / name / "provtrack.db").exists()  # refused before anything ran
+    with zipfile.ZipFile(wacz) as zf, zipfile.ZipFile(tmp_path / "bare.wacz", "w") as out:
+        for info in zf.infolist():
+            if not info.filename.startswith("datapackage"):
+                out.writestr(info, zf.read(info.filename))
+    with pytest.raises(InputError, match=r"no datapackage\.json"):
+        check_wacz(tmp_path / "bare.wacz")

@@ -195,10 +195,11 @@ def test_fetch_missing_reads_todays_documents_and_says_so(
 def test_a_wacz_indexes_as_the_warcs_inside_it(
     compliant_crawl: CrawlResult, tmp_path: Path
 ) -> None:
-    from provenance.archive.index import build_index, read_payload
+    from provenance.archive.index import build_index, check_wacz, read_payload
 
     wacz = tmp_path / "crawl.wacz"
     run_cli("export", "--out", str(compliant_crawl.out), "--format", "wacz", "--dest", str(wacz))
+    check_wacz(wacz)  # provtrack's own package passes the check a WACZ audit makes
     packed = build_index([wacz])
     loose = build_index([compliant_crawl.out / "warc"])
     assert not packed.unreadable

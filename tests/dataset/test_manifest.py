@@ -130,7 +130,9 @@ def test_missing_column_is_one_clear_error(tmp_path: Path, fmt: str) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("bad.json", '{"url": "x"}', "array of objects"),
+        # an object where rows should be (a .json of JSON lines is read as lines)
+        ("bad.json", '"url"', "array of objects"),
+        ("bad5.json", '{"url": "x"}\n{oops\n', "bad5.json:2"),
         ("bad2.json", '[{"url": "x"}, ', "not closed"),
         ("bad3.json", '[{"url": "x"} {"url": "y"}]', "expected ','"),
         ("bad4.json", "[1, 2]", "not a JSON object"),

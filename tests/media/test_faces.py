@@ -81,6 +81,11 @@ def test_detector_records_its_settings() -> None:
     for key in ("name", "opencv", "work_short_side", "scale_factor", "min_neighbors"):
         assert key in cascades
     assert "canvas_short_side" not in cascades
+    # what confirmed the boxes: BlazeFace's proposals from the box's size, the cascades' from 32 px
+    assert described["confirmation"].startswith("opencv haar-alt2 cascade on proposals scoring")
+    assert "windows 41-64 px" in described["confirmation"]
+    assert "windows 32-64 px" in cascades["confirmation"]
+    assert "verify_min_fraction_blazeface" not in cascades
 
 
 def test_model_comes_from_the_installed_package_and_landmark_models_are_never_loaded() -> None:
