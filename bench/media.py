@@ -622,6 +622,25 @@ def _git_commit() -> str | None:
     return out.stdout.strip()
 
 
+def _write_ab(
+    kind: str,
+    title: str,
+    run: Callable[[int], dict[str, Any]],
+    rounds: int,
+    out: Path,
+    default_name: str,
+) -> int:
+    """Run one of the A/B comparisons and write it beside media.json (its own file, so the
+    main results stay those of the full run)."""
+    print(f"{title}, {rounds} interleaved rounds, load {os.getloadavg()}")
+    ab = {"benchmark": f"provenance.media {kind}", "machine": machine(), **run(rounds)}
+    ab["git_commit"] = _git_commit()
+    path = out if out != RESULTS else RESULTS.with_name(default_name)
+    path.write_text(json.dumps(ab, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print a summary and write bench/results/media.json."""
     parser = argparse.ArgumentParser(prog="python -m bench.media", description=__doc__)
@@ -642,21 +661,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else args.rounds
     if args.confirm:
-        print(f"confirmation windows, {rounds} interleaved rounds, load {os.getloadavg()}")
-        ab = {"benchmark": "provenance.media confirm", "machine": machine(), **confirm_ab(rounds)}
-        ab["git_commit"] = _git_commit()
-        path = args.out if args.out != RESULTS else RESULTS.with_name("media_confirm_ab.json")
-        path.write_text(json.dumps(ab, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {path}")
-        return 0
+        return _write_ab(
+            "confirm", "confirmation windows", confirm_ab, rounds, args.out, "media_confirm_ab.json"
+        )
     if args.models:
-        print(f"int8 vs float BlazeFace, {rounds} interleaved rounds, load {os.getloadavg()}")
-        ab = {"benchmark": "provenance.media models", "machine": machine(), **model_ab(rounds)}
-        ab["git_commit"] = _git_commit()
-        path = args.out if args.out != RESULTS else RESULTS.with_name("media_models.json")
-        path.write_text(json.dumps(ab, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {path}")
-        return 0
+        return _write_ab(
+            "models", "int8 vs float BlazeFace", model_ab, rounds, args.out, "media_models.json"
+        )
 
     started = dt.datetime.now(dt.UTC)
     info = machine()
