@@ -125,7 +125,7 @@ class FaceSettings:
     # 30 % scene face (bench/README.md, media, seventh pass). None: verify_min_fraction
     verify_min_fraction_blazeface: float | None = 0.65
     # BlazeFace proposals scoring at least this are kept without the cascade's confirmation:
-    # the false proposals bench.media met scored 0.58-0.70 (a cup, a flower, a motorcycle);
+    # the false proposals bench.media met scored 0.58-0.744 (a cup, a flower, a motorcycle);
     # None confirms every proposal
     verify_below: float | None = 0.8
 
