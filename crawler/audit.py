@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -35,12 +35,13 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.afterdownload import Outcome, after_download_check
+from crawler.auditrows import Wanted, group_rows
 from crawler.config import plan_from_plain
 from crawler.gate import GateSkipped
 from crawler.policyread import read_headers, read_page
 from crawler.spider import Item, ProvenanceSpider
 from provenance.dataset.img2dataset import read_output_folder
-from provenance.dataset.manifest import ManifestRow, audited_url, read_manifest, url_problem
+from provenance.dataset.manifest import ManifestRow, audited_url, read_manifest
 from provenance.dataset.plan import AuditPlan
 from provenance.errors import InputError
 from provenance.jurisdiction import infer_site, site_evidence
@@ -67,62 +68,6 @@ class PageOutcome:
 
     signals: PageSignals | None = None
     refused: list[Signal] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Wanted:
-    """One image URL to audit and the dataset entries that list it."""
-
-    url: str
-    entries: list[DatasetEntryRecord]
-    page_url: str | None = None
-    caption: str | None = None
-    alt: str | None = None
-    local: dict[str, Any] = field(default_factory=dict)
-
-
-def entry_for(row: ManifestRow, problem: str | None = None) -> DatasetEntryRecord:
-    """The dataset entry of one manifest row."""
-    return DatasetEntryRecord(
-        source=row.source,
-        row=row.row,
-        url=row.url,
-        key=row.key,
-        caption=row.caption,
-        page_url=row.page_url,
-        problem=problem,
-    )
-
-
-def group_rows(
-    rows: Iterable[tuple[ManifestRow, dict[str, Any]]],
-) -> tuple[list[Wanted], list[DatasetEntryRecord]]:
-    """Rows of one chunk grouped by image URL (one request per URL); the rows that cannot be
-    audited come back as entries with their problem."""
-    wanted: dict[str, Wanted] = {}
-    refused: list[DatasetEntryRecord] = []
-    for row, local in rows:
-        problem = url_problem(row.url)
-        if problem is not None:
-            refused.append(entry_for(row, problem))
-            continue
-        url = audited_url(row.url)
-        entry = entry_for(row)
-        entry.url = url
-        if local:
-            entry.local = dict(local)
-        if url != row.url:
-            entry.local["dataset_url"] = row.url
-        page = row.page_url if row.page_url and url_problem(row.page_url) is None else None
-        page = audited_url(page) if page else None
-        if url in wanted:
-            item = wanted[url]
-            item.entries.append(entry)
-            item.page_url = item.page_url or page
-            item.caption = item.caption or row.caption
-        else:
-            wanted[url] = Wanted(url, [entry], page, row.caption)
-    return list(wanted.values()), refused
 
 
 class AuditSpider(ProvenanceSpider):
