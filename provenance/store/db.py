@@ -112,6 +112,13 @@ class _Prepared:
     order: tuple[str, ...]
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]
 
+    def bind(self, values: dict[str, Any]) -> list[Any]:
+        """One row's parameters in the statement's order, each converted as SQLAlchemy would."""
+        row = [values[n] for n in self.order]
+        for i, process in self.processors:
+            row[i] = process(row[i])
+        return row
+
 
 _COLUMNS: dict[Any, tuple[tuple[str, bool], ...]] = {}
 
@@ -320,15 +327,11 @@ class Store:
         without SQLAlchemy's per-row parameter compilation (bench/README.md, crawl).
         """
         prepared = self._prepared(table, names, keys)
-        order, processors = prepared.order, prepared.processors
         cursor = self._driver_cursor(session)
         out: list[tuple[Any, ...] | None] = []
         try:
             for values in params:
-                row = [values[n] for n in order]
-                for i, process in processors:
-                    row[i] = process(row[i])
-                cursor.execute(prepared.sql, row)
+                cursor.execute(prepared.sql, prepared.bind(values))
                 out.append(cursor.fetchone())
         except self.engine.dialect.loaded_dbapi.Error as err:
             raise self._driver_error(err, prepared.sql) from err
@@ -408,18 +411,12 @@ class Store:
             session.execute(insert(table), entries)
             return
         prepared = self._prepared(table, tuple(entries[0]), None, returning=False)
-        order, processors, sql = prepared.order, prepared.processors, prepared.sql
-        rows = []
-        for values in entries:
-            row = [values[n] for n in order]
-            for i, process in processors:
-                row[i] = process(row[i])
-            rows.append(row)
+        rows = [prepared.bind(values) for values in entries]
         cursor = self._driver_cursor(session)
         try:
-            cursor.executemany(sql, rows)
+            cursor.executemany(prepared.sql, rows)
         except self.engine.dialect.loaded_dbapi.Error as err:
-            raise self._driver_error(err, sql) from err
+            raise self._driver_error(err, prepared.sql) from err
         finally:
             cursor.close()
 
