@@ -332,17 +332,9 @@ def check_wacz(path: Path) -> None:
     captured and packaged: an audit built on them would be evidence of nothing, so the
     command stops with one line naming the member (:class:`InputError`), before anything is
     read. Audit the WARCs themselves to accept them as they are."""
-    import hashlib
     import json
 
-    def digest(zf: zipfile.ZipFile, name: str, algo: str = "sha256") -> tuple[str, int]:
-        sha = hashlib.new(algo)
-        size = 0
-        with zf.open(name) as fh:
-            while block := fh.read(1 << 20):
-                sha.update(block)
-                size += len(block)
-        return f"{algo}:{sha.hexdigest()}", size
+    from provenance.export.wacz_sign import member_digest as digest
 
     try:
         with zipfile.ZipFile(path) as zf:

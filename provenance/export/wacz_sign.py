@@ -74,14 +74,16 @@ class WaczCheck:
         }
 
 
-def _sha(zf: zipfile.ZipFile, name: str) -> tuple[str, int]:
-    digest = hashlib.sha256()
+def member_digest(zf: zipfile.ZipFile, name: str, algo: str = "sha256") -> tuple[str, int]:
+    """A package member's hash as datapackage.json writes it (``algo:hex``) and its size,
+    read in 1 MiB blocks (a WARC of gigabytes is never held whole)."""
+    digest = hashlib.new(algo)
     size = 0
     with zf.open(name) as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
             size += len(chunk)
-    return "sha256:" + digest.hexdigest(), size
+    return f"{algo}:{digest.hexdigest()}", size
 
 
 def _check_signature(
@@ -150,7 +152,7 @@ def verify_wacz(path: Path, trusted: Ed25519PublicKey | None = None) -> WaczChec
             if name not in names:
                 check.problems.append(f"{name} is listed in datapackage.json but missing")
                 continue
-            found, size = _sha(zf, name)
+            found, size = member_digest(zf, name)
             if found != resource.get("hash") or size != resource.get("bytes"):
                 check.problems.append(
                     f"{name} was changed: its sha256 is not the one datapackage.json lists"
