@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 UNBOUNDED_WIDTH = 1000
 """Width of a console that is not a terminal: wide enough that no table cell is cut."""
@@ -34,3 +35,18 @@ redraws mostly repeated the same line, on the crawler's own CPU. Into a pipe or 
 line is not redrawn at all (``auto_refresh`` off): rich writes only the final line there
 anyway, and each redraw built the line and threw it away (~1.5 % of the crawler's CPU in a
 scale-web profile, bench/README.md, crawl)."""
+
+
+def run_progress(label: str) -> Progress:
+    """The live progress line of a crawl or an audit on stderr: spinner, ``label`` (a rich
+    format string, bold), the run's counts, the time elapsed; redrawn as
+    :data:`PROGRESS_REFRESH_PER_SECOND` says."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn(f"[bold]{label}[/bold]"),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        auto_refresh=err_console.is_terminal,
+        refresh_per_second=PROGRESS_REFRESH_PER_SECOND,
+    )

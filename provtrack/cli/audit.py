@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from provenance.errors import CrawlError, InputError
-from provtrack.cli._console import PROGRESS_REFRESH_PER_SECOND, console, err_console
+from provtrack.cli._console import console, err_console, run_progress
 from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli._options import (
     DEFAULT_OUT,
@@ -48,15 +47,7 @@ def _describe(counts: dict[str, int]) -> str:
 def _run(config: CrawlConfig) -> CrawlSummary:
     from crawler.runner import run_crawls
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]audit[/bold]"),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        auto_refresh=err_console.is_terminal,
-        refresh_per_second=PROGRESS_REFRESH_PER_SECOND,
-    ) as progress:
+    with run_progress("audit") as progress:
         task = progress.add_task(_describe({}), total=None)
 
         started: set[str] = set()

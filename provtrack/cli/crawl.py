@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from provenance.errors import ConfigError, CrawlError
-from provtrack.cli._console import PROGRESS_REFRESH_PER_SECOND, console, err_console
+from provtrack.cli._console import console, err_console, run_progress
 from provtrack.cli._key import KeyOption, use_key
 from provtrack.cli._options import (
     DEFAULT_OUT,
@@ -44,16 +43,7 @@ def run_with_progress(configs: list[CrawlConfig]) -> list[CrawlSummary]:
     """Run crawls with a live rich progress line per crawl; return their summaries."""
     from crawler.runner import run_crawls
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.fields[label]}[/bold]"),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        auto_refresh=err_console.is_terminal,
-        refresh_per_second=PROGRESS_REFRESH_PER_SECOND,
-        transient=False,
-    ) as progress:
+    with run_progress("{task.fields[label]}") as progress:
         tasks = {
             c.run_id: progress.add_task(_describe({}), label=f"{c.mode:>10}", total=None)
             for c in configs
