@@ -131,6 +131,14 @@ def archive_rows(
         yield chunk
 
 
+def _answer_is_the_body(status: int | None) -> bool:
+    """Whether a capture's answer is its payload, so a capture without one cannot stand for it:
+    a 2xx (or no HTTP status at all), and a 304, whose "not modified" points at a copy held
+    elsewhere (the revisit's original). A 404 or a 503 answers by its status alone (RFC 9309:
+    allow all, disallow all), a redirect by its ``Location``."""
+    return status is None or status // 100 == 2 or status == 304
+
+
 def _response(request: Any, capture: Capture, body: bytes, *, cut: bool = False) -> Response:
     headers = Headers()
     for name, value in capture.headers:
@@ -190,7 +198,7 @@ class ArchiveReplayMiddleware(Component):
         role = request.meta.get("provtrack_role")
         policy = role in POLICY_ROLES
         body, why = read_payload(capture, self.max_bytes, partial=policy)
-        if body is None and role != "image" and (capture.status or 200) // 100 == 2:
+        if body is None and role != "image" and _answer_is_the_body(capture.status):
             # a policy document or page without its payload: unknown, never an empty file
             stats.inc_value("provtrack/archive/payload_not_captured")
             raise NotCaptured(request.url, f"{why} ({capture.file}@{capture.offset})")

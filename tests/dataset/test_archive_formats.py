@@ -206,6 +206,9 @@ EXPECT: dict[str, tuple[str, set[str]]] = {
     "http://corruptgz.example/img/a.png": ("skipped", {"robots"}),
     # a robots.txt revisit whose original is not in the archive: not captured, never allow
     "http://revrobots.example/img/a.png": ("skipped", {"robots"}),
+    # a robots.txt "not modified" (304) revisit whose original is not in the archive: the
+    # file it refers to is unknown, never an empty 200 (allow all)
+    "http://rev304robots.example/img/a.png": ("skipped", {"robots"}),
     # RFC 9309 as at capture time: 404 allows all, 503 disallows all, redirects followed
     "http://r404.example/img/a.png": ("collected", set()),
     "http://r503.example/img/a.png": ("skipped", {"robots"}),
@@ -307,6 +310,11 @@ def odd_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             StatusAndHeaders("200 OK", [("Content-Type", TEXT)], protocol="HTTP/1.1"),
         )
+        w.revisit(
+            "http://rev304robots.example/robots.txt",
+            "sha1:DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
+            StatusAndHeaders("304 Not Modified", [("ETag", '"r"')], protocol="HTTP/1.1"),
+        )
         w.response("http://r404.example/robots.txt", "404 Not Found", [], b"nope")
         w.response("http://r503.example/robots.txt", "503 Service Unavailable", [], b"busy")
         w.response(
@@ -332,6 +340,7 @@ def odd_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "zstd",
             "corruptgz",
             "revrobots",
+            "rev304robots",
             "r404",
             "r503",
             "redirected",
@@ -530,6 +539,7 @@ def test_odd_archives_audit_to_what_a_compliant_collection_would_have_done(
         assert f"captured {robots_day}" in which, (url, which)
     assert robots["r404.example"] == "unavailable"
     assert robots["revrobots.example"] == "not_captured"
+    assert robots["rev304robots.example"] == "not_captured"
     assert "input_problems" not in summary
 
 
